@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def organisation(request) -> dict:
+    return {"org_name": settings.ORG_NAME}

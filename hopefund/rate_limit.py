@@ -1,0 +1,41 @@
+"""Fixed-window attempt limits kept in the shared cache (Redis), so every
+web process counts together."""
+
+import re
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """"10/m" -> (10, 60): at most 10 attempts a minute."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", rate or "")
+    if not match or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(f"A rate limit looks like 10/m (per s, m, h or d), not {rate!r}")
+    return int(match.group(1)), UNIT_SECONDS[match.group(2)]
+
+
+def seconds_until_allowed(*, scope: str, identity: str, rate: str) -> int:
+    """Count one attempt; 0 if it is allowed, otherwise how many seconds
+    until the window resets."""
+    allowed, window = parse_rate(rate)
+    now = time.time()
+    key = f"rate:{scope}:{identity}:{int(now // window)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, timeout=window)
+        attempts = 1
+    if attempts <= allowed:
+        return 0
+    return max(1, int(window - now % window))
+
+
+def client_address(request) -> str:
+    """The address the request came from. Behind a proxy, the proxy must
+    set REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips)."""
+    return request.META.get("REMOTE_ADDR", "unknown")

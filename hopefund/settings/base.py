@@ -1,0 +1,212 @@
+"""Settings shared by every environment; each value comes from the
+environment (see docs/contract.md), with the per-environment modules
+choosing the defaults."""
+
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+
+from hopefund import env
+from hopefund.rate_limit import parse_rate
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def databases(default_url: str) -> dict:
+    return {
+        "default": dj_database_url.parse(
+            env.string("DATABASE_URL", default_url), conn_max_age=60, conn_health_checks=True
+        )
+    }
+
+
+def redis_cache(redis_url: str) -> dict:
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+
+
+DEBUG = env.flag("DEBUG", False)
+DATABASES = databases(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+REDIS_URL = env.string("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = redis_cache(REDIS_URL)
+
+ALLOWED_HOSTS = env.comma_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "anymail",
+    "import_export",
+    "campaigns",
+    "donations",
+    "receipts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hopefund.urls"
+WSGI_APPLICATION = "hopefund.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hopefund.context_processors.organisation",
+            ],
+        },
+    },
+]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# The organisation's calendar: receipt dates and the receipt year follow it
+# (a gift at 8 pm on 31 December in California is a gift of that year).
+# Times are stored in UTC whatever it is.
+TIME_ZONE = env.string("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production, whitenoise serves straight from the source folders,
+# so no collectstatic is needed.
+WHITENOISE_USE_FINDERS = True
+
+# Request bodies are small JSON documents; anything larger is refused (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# --- Celery (read by hopefund/celery.py through the CELERY_ namespace) ---
+CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# A task whose worker dies is delivered again, so every task is idempotent.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+# Celery's Django fixup closes the DB connection after every task unless
+# this is set; reusing it more than triples throughput (shared/notes).
+CELERY_DB_REUSE_MAX = 200
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged task after this long; it must exceed
+# the longest task so a slow task is not run twice concurrently.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "redrive-stripe-events": {
+        "task": "donations.tasks.redrive_stripe_events",
+        "schedule": 60.0,
+    },
+    "settle-stale-gifts": {
+        "task": "donations.tasks.settle_stale_gifts",
+        "schedule": 300.0,
+    },
+    "resend-stalled-emails": {
+        "task": "receipts.tasks.resend_stalled_emails",
+        "schedule": 60.0,
+    },
+    # Mid-January: late refunds and address changes are in by then.
+    "send-year-end-statements": {
+        "task": "receipts.tasks.send_last_years_statements",
+        "schedule": crontab(minute=0, hour=15, day_of_month=15, month_of_year=1),
+    },
+}
+
+# --- Stripe ---
+STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "sk_test_localstripe")
+STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
+STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
+STRIPE_API_BASE = env.string("STRIPE_API_BASE", "http://127.0.0.1:8420")
+STRIPE_JS_URL = env.string("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/")
+# Signed webhook timestamps older than this are refused (replay protection).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# What "cover the fees" adds: Stripe's standard card pricing, in basis
+# points plus a fixed part in minor units.
+STRIPE_FEE_PERCENT_BPS = 290
+STRIPE_FEE_FIXED_MINOR = 30
+
+# --- Email ---
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.string("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+ANYMAIL = env.prefixed("ANYMAIL_")
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Hopefund Demo <receipts@hopefund.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Uploads (impact update images); emails carry their images inline, so
+# these files never need to be served publicly.
+MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
+MEDIA_URL = "media/"
+
+# --- The organisation, as printed on receipts ---
+ORG_NAME = env.string("ORG_NAME", "Hopefund Demo Charity")
+ORG_TAX_ID = env.string("ORG_TAX_ID", "00-0000000")
+ORG_ADDRESS = env.string("ORG_ADDRESS", "100 Example Street, Springfield, IL 62701, USA")
+SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Gift (and card set-up) attempts per client address; checked at start-up.
+DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "10/m")
+parse_rate(DONATION_RATE_LIMIT)
+# Gift attempts per donor email address, whatever the client address.
+DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
+parse_rate(DONATION_EMAIL_RATE_LIMIT)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The SDK logs every request at INFO; our own log lines say what matters.
+        "stripe": {"level": "WARNING"},
+    },
+}
+
+# --- Accounts and peer fundraising ---
+INSTALLED_APPS += ["accounts"]  # noqa: F405
+# People log in with their email address, whatever its case (the User's
+# username is the lower-cased email).
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my-pages"
+LOGOUT_REDIRECT_URL = "campaigns:home"
+# Login (and password-reset) attempts per client address and per email
+# address; checked at start-up.
+LOGIN_RATE_LIMIT = env.string("LOGIN_RATE_LIMIT", "10/m")
+parse_rate(LOGIN_RATE_LIMIT)
+# How long a team invite link works.
+TEAM_INVITE_DAYS = 14
+# Fundraiser photos.
+MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
+MEDIA_URL = "media/"

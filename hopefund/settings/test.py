@@ -1,0 +1,29 @@
+"""The test suite: PostgreSQL and Redis on this machine, localstripe
+started by tests/conftest.py. Celery runs tasks eagerly in unit tests; the
+integration tests start a real worker process instead."""
+
+from hopefund import env
+from hopefund.settings.base import *  # noqa: F403
+from hopefund.settings.base import databases, redis_cache
+
+SECRET_KEY = env.string("SECRET_KEY", "test-only-secret-key-not-for-production")
+DEBUG = False
+DATABASES = databases("postgres://root@127.0.0.1:5432/test")
+# Database 0 belongs to the demo; the tests use their own.
+REDIS_URL = env.string("REDIS_URL", "redis://127.0.0.1:6379/14")
+CACHES = redis_cache(REDIS_URL)
+CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_TASK_ALWAYS_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = True
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "sk_test_hopefund_tests")
+STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_hopefund_tests")
+# Every test gives from 127.0.0.1; the limit's own tests lower it.
+DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "100000/m")
+DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "100000/m")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from hopefund.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("donations.urls")),
+    path("", include("campaigns.urls")),
+    path("", include("accounts.urls")),
+    path("", include("receipts.urls")),
+    path("anymail/", include("anymail.urls")),
+]
+# Fundraiser photos, served by Django only when DEBUG is on (static() is
+# empty otherwise); production serves MEDIA_ROOT from its web server or a
+# storage service.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
