@@ -1,0 +1,72 @@
+from django.contrib import admin, messages
+
+from campaigns import services
+from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team
+
+
+def _moderation_actions(noun: str):
+    """"Hide" and "Show again" actions, through campaigns.services."""
+
+    @admin.action(description=f"Hide the selected {noun} from the public site")
+    def hide(modeladmin, request, queryset):
+        count = services.set_hidden(items=queryset, hidden=True)
+        modeladmin.message_user(request, f"Hid {count} {noun}.", messages.SUCCESS)
+
+    @admin.action(description=f"Show the selected {noun} again")
+    def show(modeladmin, request, queryset):
+        count = services.set_hidden(items=queryset, hidden=False)
+        modeladmin.message_user(request, f"{count} {noun} shown again.", messages.SUCCESS)
+
+    return [hide, show]
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    fields = ("name", "slug", "goal_minor", "is_featured", "is_hidden")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "status", "is_open", "goal_minor", "currency", "starts_at", "ends_at")
+    list_filter = ("status",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("funds",)
+    inlines = [TeamInline]
+
+    @admin.display(boolean=True, description="Taking gifts now")
+    def is_open(self, campaign):
+        return campaign.is_open()
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "campaign", "slug", "goal_minor", "is_featured", "is_hidden")
+    list_filter = ("campaign", "is_featured", "is_hidden")
+    list_editable = ("is_featured",)
+    search_fields = ("name", "slug")
+    filter_horizontal = ("captains",)
+    actions = _moderation_actions("teams")
+
+
+@admin.register(Fundraiser)
+class FundraiserAdmin(admin.ModelAdmin):
+    list_display = ("name", "campaign", "team", "owner", "goal_minor", "is_hidden")
+    list_filter = ("campaign", "is_hidden")
+    search_fields = ("name", "slug")
+    raw_id_fields = ("owner",)
+    actions = _moderation_actions("fundraisers")
+
+
+@admin.register(CampaignUpdate)
+class CampaignUpdateAdmin(admin.ModelAdmin):
+    """Staff post campaign-wide updates here (leave team and fundraiser
+    empty); captains and owners post theirs from their dashboards."""
+
+    list_display = ("title", "campaign", "team", "fundraiser", "created_at", "is_hidden")
+    list_filter = ("campaign", "is_hidden")
+    search_fields = ("title", "body")
+    raw_id_fields = ("team", "fundraiser", "author")
+    actions = _moderation_actions("updates")

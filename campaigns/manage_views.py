@@ -1,0 +1,198 @@
+"""Captains' team dashboards and owners' fundraiser dashboards. Only a
+team's captains (or a page's owner) and staff get in: anyone else logged in
+gets 403, and a visitor is sent to log in."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from campaigns import selectors, services
+from campaigns.forms import CoCaptainForm, FundraiserForm, InviteForm, PageForm, UpdateForm, add_refusal
+
+
+def _managed(find, may_manage):
+    """Load the page named in the URL (404 if none) and let only those
+    `may_manage` allows through; the view gets the page."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def guarded(request, campaign_slug: str, slug: str, *args, **kwargs):
+            page = find(campaign_slug, slug)
+            if page is None:
+                raise Http404("No such page.")
+            if not may_manage(request.user, page):
+                raise PermissionDenied("Only this page's captains or owner can manage it.")
+            return view(request, page, *args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+team_managers_only = _managed(selectors.team_to_manage, selectors.can_manage_team)
+fundraiser_managers_only = _managed(selectors.fundraiser_to_manage, selectors.can_manage_fundraiser)
+
+
+def _page_initial(page) -> dict:
+    return {
+        "name": page.name,
+        "story": page.story,
+        "goal": PageForm.goal_initial(page.goal_minor, page.campaign.currency),
+    }
+
+
+# --- Teams ----------------------------------------------------------------
+
+
+def _render_dashboard(request, template: str, page, context: dict, forms: dict):
+    """A dashboard with its forms; 400 when a submitted form has errors."""
+    has_errors = any(form.is_bound and form.errors for form in forms.values())
+    context = {
+        "campaign": page.campaign,
+        "share_url": request.build_absolute_uri(page.get_absolute_url()),
+        **context,
+        **forms,
+    }
+    return render(request, template, context, status=400 if has_errors else 200)
+
+
+def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_form=None, update_form=None):
+    dashboard = selectors.team_dashboard(
+        team, gifts_page=request.GET.get("gifts_page"), members_page=request.GET.get("members_page")
+    )
+    forms = {
+        "edit_form": edit_form or PageForm(campaign=team.campaign, with_address=False, initial=_page_initial(team)),
+        "invite_form": invite_form or InviteForm(),
+        "captain_form": captain_form or CoCaptainForm(members=dashboard.possible_captains),
+        "update_form": update_form or UpdateForm(),
+    }
+    return _render_dashboard(
+        request, "campaigns/manage_team.html", team, {"dashboard": dashboard, "team": team}, forms
+    )
+
+
+@team_managers_only
+@require_http_methods(["GET", "POST"])
+def manage_team(request, team):
+    """The captain's dashboard; a POST edits the team's name, story and goal."""
+    if request.method == "GET":
+        return _team_dashboard(request, team)
+    form = PageForm(request.POST, campaign=team.campaign, with_address=False)
+    if not form.is_valid():
+        return _team_dashboard(request, team, edit_form=form)
+    services.update_team(team=team, details=form.details())
+    messages.success(request, "Team page saved.")
+    return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
+
+
+@team_managers_only
+@require_POST
+def invite_member(request, team):
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _team_dashboard(request, team, invite_form=form)
+    try:
+        sent = services.invite_member(team=team, email=form.cleaned_data["email"], invited_by=request.user)
+    except services.Refused as refusal:
+        add_refusal(form, refusal)
+        return _team_dashboard(request, team, invite_form=form)
+    if sent.emailed:
+        messages.success(request, f"Invite emailed to {sent.invite.email}. You can also send them this link: {sent.link}")
+    else:
+        messages.warning(request, f"We could not email {sent.invite.email}; send them this link yourself: {sent.link}")
+    return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
+
+
+@team_managers_only
+@require_POST
+def remove_member(request, team, fundraiser_slug: str):
+    fundraiser = selectors.team_member(team, fundraiser_slug)
+    if fundraiser is None:
+        raise Http404("No such member.")
+    try:
+        services.remove_member(team=team, fundraiser=fundraiser)
+    except services.Refused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{fundraiser.name} is no longer on the team.")
+    return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
+
+
+@team_managers_only
+@require_POST
+def add_co_captain(request, team):
+    form = CoCaptainForm(request.POST, members=selectors.possible_co_captains(team))
+    if not form.is_valid():
+        return _team_dashboard(request, team, captain_form=form)
+    try:
+        services.add_co_captain(team=team, user=form.chosen())
+    except services.Refused as refusal:
+        add_refusal(form, refusal)
+        return _team_dashboard(request, team, captain_form=form)
+    messages.success(request, "Co-captain added.")
+    return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
+
+
+@team_managers_only
+@require_POST
+def post_team_update(request, team):
+    form = UpdateForm(request.POST)
+    if not form.is_valid():
+        return _team_dashboard(request, team, update_form=form)
+    services.post_update(author=request.user, campaign=team.campaign, team=team, **form.cleaned_data)
+    messages.success(request, "Update posted on the team page.")
+    return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
+
+
+# --- Fundraisers ------------------------------------------------------------
+
+
+def _fundraiser_dashboard(request, fundraiser, *, edit_form=None, update_form=None):
+    dashboard = selectors.fundraiser_dashboard(fundraiser, gifts_page=request.GET.get("gifts_page"))
+    forms = {
+        "edit_form": edit_form
+        or FundraiserForm(campaign=fundraiser.campaign, editing=True, initial=_page_initial(fundraiser)),
+        "update_form": update_form or UpdateForm(),
+    }
+    return _render_dashboard(
+        request,
+        "campaigns/manage_fundraiser.html",
+        fundraiser,
+        {"dashboard": dashboard, "fundraiser": fundraiser},
+        forms,
+    )
+
+
+@fundraiser_managers_only
+@require_http_methods(["GET", "POST"])
+def manage_fundraiser(request, fundraiser):
+    """The owner's dashboard; a POST edits the page."""
+    if request.method == "GET":
+        return _fundraiser_dashboard(request, fundraiser)
+    form = FundraiserForm(request.POST, request.FILES, campaign=fundraiser.campaign, editing=True)
+    if not form.is_valid():
+        return _fundraiser_dashboard(request, fundraiser, edit_form=form)
+    services.update_fundraiser(
+        fundraiser=fundraiser, details=form.details(), remove_photo=form.cleaned_data["remove_photo"]
+    )
+    messages.success(request, "Page saved.")
+    return redirect("campaigns:manage-fundraiser", fundraiser.campaign.slug, fundraiser.slug)
+
+
+@fundraiser_managers_only
+@require_POST
+def post_fundraiser_update(request, fundraiser):
+    form = UpdateForm(request.POST)
+    if not form.is_valid():
+        return _fundraiser_dashboard(request, fundraiser, update_form=form)
+    services.post_update(
+        author=request.user, campaign=fundraiser.campaign, fundraiser=fundraiser, **form.cleaned_data
+    )
+    messages.success(request, "Update posted on your page.")
+    return redirect("campaigns:manage-fundraiser", fundraiser.campaign.slug, fundraiser.slug)

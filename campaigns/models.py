@@ -1,0 +1,218 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+# A goal above this is a typo, not an ambition (one billion in major units).
+MAX_GOAL_MINOR = 100_000_000_000
+GOAL_TOO_BIG = "A goal above one billion is surely a typo."
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    story = models.TextField(blank=True)
+    goal_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # Which funds donors may choose; none chosen means every active fund.
+    funds = models.ManyToManyField("donations.Fund", blank=True, related_name="campaigns")
+    default_fund = models.ForeignKey(
+        "donations.Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(goal_minor__lte=MAX_GOAL_MINOR),
+                name="campaign_goal_not_absurd",
+                violation_error_message=GOAL_TOO_BIG,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency=Lower("currency")), name="campaign_currency_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="campaign_ends_after_start",
+                violation_error_message="A campaign must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:campaign", kwargs={"slug": self.slug})
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.ACTIVE
+            and (self.starts_at is None or self.starts_at <= now)
+            and (self.ends_at is None or now < self.ends_at)
+        )
+
+    def is_upcoming(self, now=None) -> bool:
+        """Active, but its start date is still ahead."""
+        now = now or timezone.now()
+        return self.status == self.Status.ACTIVE and self.starts_at is not None and now < self.starts_at
+
+
+class Team(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="teams")
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=120)
+    story = models.TextField(blank=True)
+    goal_minor = models.PositiveBigIntegerField(default=0)
+    captains = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams"
+    )
+    # Chosen by campaign staff to be shown first on the campaign page.
+    is_featured = models.BooleanField(default=False)
+    # Moderation: a hidden team's page, and its fundraisers' pages, are gone
+    # from the public site and take no gifts.
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "slug"], name="team_slug_unique_in_campaign"),
+            models.CheckConstraint(
+                condition=models.Q(goal_minor__lte=MAX_GOAL_MINOR),
+                name="team_goal_not_absurd",
+                violation_error_message=GOAL_TOO_BIG,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "campaigns:team", kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug}
+        )
+
+
+class Fundraiser(models.Model):
+    """A supporter's personal page; gifts on it also count for its team."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="fundraisers")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="fundraisers"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fundraisers",
+    )
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=120)
+    story = models.TextField(blank=True)
+    goal_minor = models.PositiveBigIntegerField(default=0)
+    photo = models.ImageField(upload_to="fundraisers/%Y/", blank=True)
+    # Moderation: a hidden page is gone from the public site and takes no gifts.
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "slug"], name="fundraiser_slug_unique_in_campaign"
+            ),
+            # One personal page per supporter per campaign: joining a team
+            # moves that page, it never makes a second one.
+            models.UniqueConstraint(
+                fields=["campaign", "owner"],
+                condition=models.Q(owner__isnull=False),
+                name="one_fundraiser_per_owner_in_campaign",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(goal_minor__lte=MAX_GOAL_MINOR),
+                name="fundraiser_goal_not_absurd",
+                violation_error_message=GOAL_TOO_BIG,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "campaigns:fundraiser",
+            kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug},
+        )
+
+
+class TeamInvite(models.Model):
+    """An emailed link that lets one person join a team. Only a hash of the
+    link's token is stored, so the table cannot be used to join teams."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invite_email_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invite to {self.team} for {self.email}"
+
+
+class CampaignUpdate(models.Model):
+    """News posted on the campaign's page (by staff), a team's page (by its
+    captains) or a fundraiser's page (by its owner)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="updates")
+    fundraiser = models.ForeignKey(
+        Fundraiser, null=True, blank=True, on_delete=models.CASCADE, related_name="updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=120)
+    body = models.TextField(max_length=5000)
+    # Moderation: a hidden update is no longer shown.
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True) | models.Q(fundraiser__isnull=True),
+                name="update_on_one_page",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,344 @@
+"""Writes for campaigns, teams, fundraisers, invites and updates."""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import selectors
+from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
+from donations.models import Fund
+
+logger = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "hopefund-demo"
+
+DEMO_FUNDS = [
+    ("rescue", "Rescue", "Investigations and rescue operations that free people from trafficking.", 1),
+    ("aftercare", "Aftercare", "Shelter, medical and trauma care, and schooling for survivors.", 2),
+    ("general", "Where most needed", "Lets us put your gift where it does the most good today.", 3),
+]
+
+DEMO_STORY = (
+    "Every December, thousands of supporters wear a dress (or a tie) every day "
+    "to fight human trafficking.\n\nYour gift funds rescue operations and the "
+    "long road of aftercare that follows: safe shelter, medical and trauma care, "
+    "and school for survivors."
+)
+
+# (team slug, name, goal in dollars, [(fundraiser slug, name, goal in dollars)])
+DEMO_TEAMS = [
+    ("freedom-threads", "Freedom Threads", 25_000, [
+        ("ada-lee", "Ada's Dressember", 2_000),
+        ("grace-kim", "Grace dresses up for freedom", 1_500),
+    ]),
+    ("chicago-chapter", "Chicago Chapter", 40_000, [
+        ("maya-johnson", "Maya's 31 days", 1_000),
+        ("sam-ortiz", "Sam wears a tie", 750),
+    ]),
+    ("church-of-the-good-shepherd", "Good Shepherd Youth", 10_000, [
+        ("youth-group", "Youth group challenge", 3_000),
+    ]),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+@transaction.atomic
+def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
+    """Demo data, created or brought back to its demo values; run it as
+    often as you like. Gifts are never touched."""
+    funds = {}
+    for slug, name, description, order in DEMO_FUNDS:
+        funds[slug], _ = Fund.objects.update_or_create(
+            slug=slug, defaults={"name": name, "description": description, "sort_order": order, "is_active": True}
+        )
+    campaign, _ = Campaign.objects.update_or_create(
+        slug="dressember-2026",
+        defaults={
+            "title": "Dressember 2026",
+            "story": DEMO_STORY,
+            "goal_minor": 250_000_00,
+            "currency": "usd",
+            "status": Campaign.Status.ACTIVE,
+            "default_fund": funds["general"],
+            "starts_at": None,
+            "ends_at": None,
+        },
+    )
+    campaign.funds.set(funds.values())
+
+    captain = _demo_user("captain@hopefund.example", "Casey", "Captain", is_staff=False)
+    finance = _demo_user("finance@hopefund.example", "Frances", "Finance", is_staff=True)
+    finance_group, _ = Group.objects.get_or_create(name="Finance")
+    finance_group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["donations", "receipts"], codename__startswith="view_"
+        )
+    )
+    finance.groups.add(finance_group)
+
+    for team_slug, team_name, team_goal, fundraisers in DEMO_TEAMS:
+        team, _ = Team.objects.update_or_create(
+            campaign=campaign,
+            slug=team_slug,
+            defaults={"name": team_name, "goal_minor": team_goal * 100,
+                      "story": f"{team_name} is raising money to end trafficking this Dressember."},
+        )
+        if team_slug == DEMO_TEAMS[0][0]:
+            team.captains.add(captain)
+        for slug, name, goal in fundraisers:
+            Fundraiser.objects.update_or_create(
+                campaign=campaign,
+                slug=slug,
+                defaults={"team": team, "name": name, "goal_minor": goal * 100,
+                          "story": "I'm wearing a dress every day in December. Will you back me?"},
+            )
+    logins = [
+        DemoLogin("team captain", captain.email, DEMO_PASSWORD),
+        DemoLogin("finance staff", finance.email, DEMO_PASSWORD),
+    ]
+    return campaign, logins
+
+
+def _demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool):
+    user, created = get_user_model().objects.get_or_create(
+        username=email,
+        defaults={"email": email, "first_name": first_name, "last_name": last_name, "is_staff": is_staff},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+# --- Peer fundraising -----------------------------------------------------
+
+
+class Refused(Exception):
+    """A change the rules do not allow. The message is for the person who
+    asked; `field` names the form field it is about, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PageDetails:
+    """What a person writes about a team or fundraiser page."""
+
+    name: str
+    story: str
+    goal_minor: int
+    # Chosen once, when the page is made: shared links must keep working.
+    slug: str = ""
+    photo: UploadedFile | None = None
+
+
+def _refuse_if_closed(campaign: Campaign) -> None:
+    if not campaign.is_open():
+        raise Refused("This campaign is closed, so its pages can no longer change.")
+
+
+@transaction.atomic
+def create_fundraiser(*, campaign: Campaign, owner, details: PageDetails, team: Team | None = None) -> Fundraiser:
+    """The owner's personal page in the campaign, optionally on a team."""
+    _refuse_if_closed(campaign)
+    if selectors.fundraiser_of(owner, campaign) is not None:
+        raise Refused("You already have a fundraiser page in this campaign.")
+    if selectors.fundraiser_slug_taken(campaign, details.slug):
+        raise Refused(f"The address {details.slug!r} is taken in this campaign; choose another.", field="slug")
+    try:
+        with transaction.atomic():
+            return Fundraiser.objects.create(
+                campaign=campaign,
+                team=team,
+                owner=owner,
+                slug=details.slug,
+                name=details.name,
+                story=details.story,
+                goal_minor=details.goal_minor,
+                photo=details.photo or "",
+            )
+    except IntegrityError:
+        # Someone took the address, or the owner made a page, a moment ago.
+        raise Refused("That page was made a moment ago; reload and try again.", field="slug") from None
+
+
+@transaction.atomic
+def update_fundraiser(*, fundraiser: Fundraiser, details: PageDetails, remove_photo: bool = False) -> Fundraiser:
+    fundraiser.name, fundraiser.story, fundraiser.goal_minor = details.name, details.story, details.goal_minor
+    if details.photo:
+        fundraiser.photo = details.photo
+    elif remove_photo:
+        fundraiser.photo = ""
+    fundraiser.save(update_fields=["name", "story", "goal_minor", "photo"])
+    return fundraiser
+
+
+@transaction.atomic
+def create_team(*, campaign: Campaign, captain, details: PageDetails) -> Team:
+    """A new team with its creator as captain; the creator's own page, if it
+    is on no team yet, joins it."""
+    _refuse_if_closed(campaign)
+    if selectors.team_slug_taken(campaign, details.slug):
+        raise Refused(f"The address {details.slug!r} is taken in this campaign; choose another.", field="slug")
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(
+                campaign=campaign,
+                slug=details.slug,
+                name=details.name,
+                story=details.story,
+                goal_minor=details.goal_minor,
+            )
+    except IntegrityError:
+        raise Refused("That address was taken a moment ago; choose another.", field="slug") from None
+    team.captains.add(captain)
+    own_page = selectors.fundraiser_of(captain, campaign)
+    if own_page is not None and own_page.team_id is None:
+        join_team(fundraiser=own_page, team=team)
+    return team
+
+
+@transaction.atomic
+def update_team(*, team: Team, details: PageDetails) -> Team:
+    team.name, team.story, team.goal_minor = details.name, details.story, details.goal_minor
+    team.save(update_fields=["name", "story", "goal_minor"])
+    return team
+
+
+@transaction.atomic
+def join_team(*, fundraiser: Fundraiser, team: Team) -> Fundraiser:
+    """Put a fundraiser on a team. Gifts already made keep the team they were
+    given to (the ledger never changes); new gifts count for the new team."""
+    if team.campaign_id != fundraiser.campaign_id:
+        raise Refused("That team is in another campaign.")
+    _refuse_if_closed(team.campaign)
+    if team.is_hidden:
+        raise Refused("That team is not taking new members.")
+    fundraiser.team = team
+    fundraiser.save(update_fields=["team"])
+    return fundraiser
+
+
+@transaction.atomic
+def remove_member(*, team: Team, fundraiser: Fundraiser) -> None:
+    """Take a fundraiser off the team (and its owner off the captains).
+    Gifts already made still count for the team: the ledger says so."""
+    if fundraiser.team_id != team.pk:
+        raise Refused("That fundraiser is not on this team.")
+    captains = list(Team.captains.through.objects.select_for_update().filter(team=team))
+    owner_is_captain = any(row.user_id == fundraiser.owner_id for row in captains)
+    if owner_is_captain and len(captains) == 1:
+        raise Refused("A team needs a captain: make someone else captain first.")
+    if owner_is_captain:
+        team.captains.remove(fundraiser.owner_id)
+    fundraiser.team = None
+    fundraiser.save(update_fields=["team"])
+
+
+@transaction.atomic
+def add_co_captain(*, team: Team, user) -> None:
+    """Co-captains are chosen from the team's members."""
+    if not Fundraiser.objects.filter(team=team, owner=user).exists():
+        raise Refused("Only a member of the team can become a co-captain.", field="user")
+    team.captains.add(user)
+
+
+@dataclass(frozen=True)
+class InviteSent:
+    invite: TeamInvite
+    link: str
+    emailed: bool
+
+
+def invite_member(*, team: Team, email: str, invited_by) -> InviteSent:
+    """An invite link for one email address, valid for TEAM_INVITE_DAYS and
+    usable once, emailed to the address. Only the token's hash is stored;
+    the link is returned so the captain can also share it by hand."""
+    _refuse_if_closed(team.campaign)
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invite = TeamInvite.objects.create(
+            team=team,
+            email=email.strip().lower(),
+            token_hash=selectors.hash_invite_token(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.TEAM_INVITE_DAYS),
+        )
+    link = settings.SITE_URL + reverse("campaigns:invite", kwargs={"token": token})
+    context = {"invite": invite, "team": team, "link": link, "inviter": invited_by, "days": settings.TEAM_INVITE_DAYS}
+    # Sent after the commit, never inside a transaction.
+    try:
+        send_mail(
+            subject=render_to_string("campaigns/email/team_invite_subject.txt", context).strip(),
+            message=render_to_string("campaigns/email/team_invite.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[invite.email],
+        )
+    except Exception:  # any provider error: the invite stands, the captain shares the link
+        logger.exception("could not email team invite %s", invite.pk)
+        return InviteSent(invite, link, emailed=False)
+    return InviteSent(invite, link, emailed=True)
+
+
+@transaction.atomic
+def accept_invite(*, token: str, user, new_page: PageDetails | None = None) -> Fundraiser:
+    """Join the invite's team: with the person's page in the campaign, or a
+    new page made from `new_page`. Each invite works once, before it
+    expires, for the address it was sent to."""
+    found = selectors.invite_by_token(token)
+    if found is None:
+        raise Refused("This invite link is not valid. Ask your team captain for a new one.")
+    invite = TeamInvite.objects.select_for_update().get(pk=found.pk)
+    if invite.accepted_at is not None:
+        raise Refused("This invite link has already been used. Ask your team captain for a new one.")
+    if invite.expires_at <= timezone.now():
+        raise Refused("This invite link has expired. Ask your team captain for a new one.")
+    if user.email.lower() != invite.email:
+        raise Refused(f"This invite was sent to another email address. Log in as {invite.email} to accept it.")
+    team = found.team
+    page = selectors.fundraiser_of(user, team.campaign)
+    if page is None:
+        if new_page is None:
+            raise Refused("Make your fundraiser page to join the team.")
+        page = create_fundraiser(campaign=team.campaign, owner=user, details=new_page, team=team)
+    else:
+        join_team(fundraiser=page, team=team)
+    invite.accepted_at, invite.accepted_by = timezone.now(), user
+    invite.save(update_fields=["accepted_at", "accepted_by"])
+    return page
+
+
+@transaction.atomic
+def post_update(
+    *, author, campaign: Campaign, title: str, body: str, team: Team | None = None, fundraiser: Fundraiser | None = None
+) -> CampaignUpdate:
+    return CampaignUpdate.objects.create(
+        campaign=campaign, team=team, fundraiser=fundraiser, author=author, title=title, body=body
+    )
+
+
+@transaction.atomic
+def set_hidden(*, items, hidden: bool) -> int:
+    """Moderation: hide (or show again) teams, fundraisers or updates. A
+    hidden team or fundraiser is gone from the public site and refuses
+    gifts; gifts already made still count."""
+    return items.update(is_hidden=hidden)

@@ -1,0 +1,219 @@
+"""Campaign, team and fundraiser pages, starting pages and teams, invites,
+and the campaign API. Captains' dashboards are in campaigns/manage_views.py."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns import selectors, services
+from campaigns.forms import FundraiserForm, PageForm, add_refusal
+from campaigns.models import Campaign
+from donations.money import CURRENCIES, format_money
+
+AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
+
+
+@require_GET
+def home(request):
+    campaigns = Campaign.objects.filter(status=Campaign.Status.ACTIVE).order_by("-created_at")
+    return render(request, "campaigns/home.html", {"campaigns": campaigns})
+
+
+def _render_giving_page(request, found):
+    if found is None:
+        raise Http404("No such page.")
+    campaign = found.campaign
+    currency = CURRENCIES[campaign.currency]
+    presets = [
+        (format_money(major * 10**currency.exponent, currency.code), major * 10**currency.exponent)
+        for major in AMOUNT_PRESETS_MAJOR
+    ]
+    return render(
+        request,
+        "campaigns/giving_page.html",
+        {
+            "page": found,
+            "campaign": campaign,
+            "currency": currency,
+            "amount_presets": presets,
+            "share_url": request.build_absolute_uri(request.path),
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )
+
+
+@require_GET
+def campaign_page(request, slug: str):
+    found = selectors.campaign_page(
+        slug,
+        search=request.GET.get("q", ""),
+        teams_page=request.GET.get("teams_page"),
+        fundraisers_page=request.GET.get("fundraisers_page"),
+    )
+    return _render_giving_page(request, found)
+
+
+@require_GET
+def team_page(request, campaign_slug: str, slug: str):
+    found = selectors.team_page(
+        campaign_slug, slug, search=request.GET.get("q", ""), fundraisers_page=request.GET.get("fundraisers_page")
+    )
+    return _render_giving_page(request, found)
+
+
+@require_GET
+def fundraiser_page(request, campaign_slug: str, slug: str):
+    return _render_giving_page(request, selectors.fundraiser_page(campaign_slug, slug))
+
+
+def _open_campaign(slug: str) -> Campaign:
+    campaign = selectors.campaign_by_slug(slug)
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_fundraiser(request, campaign_slug: str):
+    """Make your own fundraiser page, optionally on a team (?team=slug)."""
+    campaign = _open_campaign(campaign_slug)
+    own_page = selectors.fundraiser_of(request.user, campaign)
+    if own_page is not None:
+        messages.info(request, "You already have a page in this campaign; here it is.")
+        return redirect("campaigns:manage-fundraiser", campaign.slug, own_page.slug)
+    teams = list(selectors.teams_to_join(campaign))
+    preselected = next((team for team in teams if team.slug == request.GET.get("team")), None)
+    form = FundraiserForm(
+        request.POST or None,
+        request.FILES or None,
+        campaign=campaign,
+        teams=teams,
+        initial={"team": preselected.pk if preselected else "", "goal": 500},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            fundraiser = services.create_fundraiser(
+                campaign=campaign, owner=request.user, details=form.details(), team=form.chosen_team()
+            )
+        except services.Refused as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(request, "Your fundraiser page is live. Share it with your friends!")
+            return redirect("campaigns:manage-fundraiser", campaign.slug, fundraiser.slug)
+    status = 400 if form.errors else 200
+    return render(
+        request, "campaigns/start_fundraiser.html", {"campaign": campaign, "form": form}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_team(request, campaign_slug: str):
+    """Make a team and be its captain."""
+    campaign = _open_campaign(campaign_slug)
+    form = PageForm(request.POST or None, campaign=campaign, initial={"goal": 5000})
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.create_team(campaign=campaign, captain=request.user, details=form.details())
+        except services.Refused as refusal:
+            add_refusal(form, refusal)
+        else:
+            messages.success(request, "Your team is ready. Invite your members from here.")
+            return redirect("campaigns:manage-team", campaign.slug, team.slug)
+    status = 400 if form.errors else 200
+    return render(request, "campaigns/start_team.html", {"campaign": campaign, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def join_team(request, campaign_slug: str, slug: str):
+    campaign = _open_campaign(campaign_slug)
+    team = selectors.team_in_campaign(campaign, slug)
+    if team is None:
+        raise Http404("No such team.")
+    own_page = selectors.fundraiser_of(request.user, campaign)
+    if own_page is None:
+        # A member is a fundraiser on the team: make the page first.
+        return redirect(reverse("campaigns:start-fundraiser", args=[campaign.slug]) + f"?team={team.slug}")
+    try:
+        services.join_team(fundraiser=own_page, team=team)
+    except services.Refused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"Your page is now on {team.name}.")
+    return redirect(team.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request, token: str):
+    """The page an invite link opens: log in, then join the team (making
+    your fundraiser page if you have none)."""
+    found = selectors.invite_by_token(token)
+    if found is None:
+        return render(request, "campaigns/invite.html", {"refusal": "This invite link is not valid."}, status=404)
+    team, campaign = found.team, found.team.campaign
+    own_page = selectors.fundraiser_of(request.user, campaign)
+    form = None
+    if request.user.is_authenticated and own_page is None:
+        form = FundraiserForm(request.POST or None, request.FILES or None, campaign=campaign, initial={"goal": 500})
+    context = {"invite": found, "team": team, "campaign": campaign, "own_page": own_page, "form": form}
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if form is None or form.is_valid():
+            try:
+                page = services.accept_invite(
+                    token=token, user=request.user, new_page=form.details() if form else None
+                )
+            except services.Refused as refusal:
+                context["refusal"] = str(refusal)
+                return render(request, "campaigns/invite.html", context, status=400)
+            messages.success(request, f"Welcome to {team.name}!")
+            return redirect("campaigns:manage-fundraiser", campaign.slug, page.slug)
+        return render(request, "campaigns/invite.html", context, status=400)
+    return render(request, "campaigns/invite.html", context)
+
+
+@require_GET
+def campaign_api(request, slug: str):
+    overview = selectors.campaign_overview(slug)
+    if overview is None:
+        return JsonResponse({"error": {"code": "not_found", "message": "No such campaign."}}, status=404)
+    campaign = overview.campaign
+
+    def page_json(summary) -> dict:
+        return {
+            "slug": summary.slug,
+            "name": summary.name,
+            "goal_minor": summary.goal_minor,
+            "raised_minor": summary.tally.raised_minor,
+            "donor_count": summary.tally.donor_count,
+            "url": request.build_absolute_uri(summary.url),
+        }
+
+    return JsonResponse(
+        {
+            "slug": campaign.slug,
+            "title": campaign.title,
+            "currency": campaign.currency,
+            "goal_minor": campaign.goal_minor,
+            "raised_minor": overview.tally.raised_minor,
+            "donor_count": overview.tally.donor_count,
+            "gift_count": overview.tally.gift_count,
+            "is_open": campaign.is_open(),
+            "url": request.build_absolute_uri(campaign.get_absolute_url()),
+            "funds": [{"slug": fund.slug, "name": fund.name} for fund in overview.funds],
+            "teams": [
+                {**page_json(team), "fundraisers": [page_json(f) for f in team.fundraisers]}
+                for team in overview.teams
+            ],
+            "fundraisers": [page_json(f) for f in overview.fundraisers],
+        }
+    )
