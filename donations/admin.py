@@ -1,0 +1,135 @@
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from donations import stripe_gateway
+from donations.models import Dispute, Donation, Donor, Fund, GivingTotal, RecurringPlan, Refund, StripeEvent
+from donations.money import CURRENCIES, format_money
+from donations.services import refunds
+from hopefund.admin import ReadOnlyModelAdmin
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active", "sort_order")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    list_display = ("email", "first_name", "last_name", "country", "created_at")
+    search_fields = ("email", "first_name", "last_name")
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(min_value=Decimal("0.01"), decimal_places=2, max_digits=12,
+                                help_text="In the gift's currency, e.g. 25.00")
+    reason = forms.ChoiceField(choices=Refund.Reason.choices)
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    fields = ("created_at", "amount_minor", "reason", "note", "status", "stripe_refund_id", "requested_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Donation)
+class DonationAdmin(ReadOnlyModelAdmin):
+    list_display = ("public_id", "created_at", "donor", "campaign", "fund", "amount_minor", "currency", "status")
+    list_filter = ("status", "source", "frequency", "fund", "campaign")
+    search_fields = ("public_id", "donor__email", "payment_intent_id", "charge_id")
+    list_select_related = ("donor", "campaign", "fund")
+    date_hierarchy = "created_at"
+    inlines = [RefundInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "refund_link"]
+
+    @admin.display(description="Refund")
+    def refund_link(self, obj):
+        if obj.status not in refunds.REFUNDABLE_STATUSES:
+            return "-"
+        return format_html('<a class="button" href="{}">Refund this gift</a>',
+                           reverse("admin:donations_donation_refund", args=[obj.pk]))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/refund/", self.admin_site.admin_view(self.refund_view), name="donations_donation_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, pk: int):
+        if not request.user.has_perm("donations.add_refund"):
+            raise PermissionDenied
+        donation = get_object_or_404(Donation, pk=pk)
+        currency = CURRENCIES[donation.currency]
+        form = RefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            amount_minor = int(form.cleaned_data["amount"].scaleb(currency.exponent))
+            try:
+                refund = refunds.request_refund(
+                    donation_id=donation.pk, amount_minor=amount_minor, reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"], requested_by=request.user,
+                )
+            except refunds.RefundRefused as exc:
+                form.add_error("amount", str(exc))
+            except stripe_gateway.StripeUnavailable:
+                form.add_error(None, "Stripe could not be reached. The refund is recorded as pending; "
+                                     "check again in a few minutes before retrying.")
+            else:
+                messages.success(request, f"Refunded {format_money(refund.amount_minor, donation.currency)}.")
+                return redirect("admin:donations_donation_change", donation.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund gift {donation.public_id}",
+            "donation": donation,
+            "form": form,
+            "charged": format_money(donation.charged_minor, donation.currency),
+            "refundable": format_money(refunds.refundable_minor(donation), donation.currency),
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/donations/donation/refund.html", context, status=400 if form.errors else 200)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyModelAdmin):
+    list_display = ("donation", "amount_minor", "reason", "status", "requested_by", "created_at")
+    list_filter = ("status", "reason")
+    search_fields = ("donation__public_id", "stripe_refund_id")
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyModelAdmin):
+    list_display = ("stripe_dispute_id", "donation", "amount_minor", "reason", "status", "opened_at")
+    list_filter = ("status",)
+
+
+@admin.register(RecurringPlan)
+class RecurringPlanAdmin(ReadOnlyModelAdmin):
+    list_display = ("public_id", "donor", "campaign", "fund", "amount_minor", "currency", "status", "created_at")
+    list_filter = ("status", "campaign")
+    search_fields = ("donor__email", "stripe_subscription_id")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyModelAdmin):
+    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
+    list_filter = ("status", "type")
+    search_fields = ("event_id",)
+
+
+@admin.register(GivingTotal)
+class GivingTotalAdmin(ReadOnlyModelAdmin):
+    list_display = ("campaign", "team", "fundraiser", "raised_minor", "gift_count", "donor_count")
+    list_select_related = ("campaign", "team", "fundraiser")

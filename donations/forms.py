@@ -1,0 +1,244 @@
+"""Validation of POST /api/donations/: every rule a gift request must meet
+before anything is written or Stripe is called."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from campaigns import selectors as campaign_selectors
+from donations.models import Donation
+from donations.money import CURRENCIES, format_money
+from donations.services.gifts import DonorDetails, GiftRequest
+
+
+# A field the donate form hides from people; bots that fill every field fill it.
+HONEYPOT_FIELD = "website"
+
+
+class JsonIntegerField(forms.IntegerField):
+    """A JSON number that is a whole number: not a string, float or bool."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise forms.ValidationError(
+                "Enter a whole number of minor units (5000 for 50.00).", code="invalid"
+            )
+        return value
+
+
+class JsonBooleanField(forms.Field):
+    """true or false; absent means false."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise forms.ValidationError("Must be true or false.", code="invalid")
+        return value
+
+
+class JsonCharField(forms.CharField):
+    """A JSON string (not a number or an object), trimmed."""
+
+    def to_python(self, value):
+        if value is not None and not isinstance(value, str):
+            raise forms.ValidationError("Must be a string.", code="invalid")
+        return super().to_python(value)
+
+
+class DonorForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    first_name = JsonCharField(max_length=100)
+    last_name = JsonCharField(max_length=100)
+
+
+class AddressForm(forms.Form):
+    line1 = JsonCharField(max_length=200, required=False)
+    line2 = JsonCharField(max_length=200, required=False)
+    city = JsonCharField(max_length=100, required=False)
+    region = JsonCharField(max_length=100, required=False)
+    postal_code = JsonCharField(max_length=20, required=False)
+    country = JsonCharField(
+        max_length=2,
+        required=False,
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code such as US.")],
+    )
+
+
+class GiftForm(forms.Form):
+    campaign = JsonCharField(max_length=80)
+    team = JsonCharField(max_length=80, required=False)
+    fundraiser = JsonCharField(max_length=80, required=False)
+    fund = JsonCharField(max_length=40)
+    amount_minor = JsonIntegerField(min_value=1)
+    currency = JsonCharField(max_length=3)
+    frequency = forms.ChoiceField(choices=Donation.Frequency.choices, required=False)
+    cover_fees = JsonBooleanField()
+    anonymous = JsonBooleanField()
+    message = JsonCharField(max_length=500, required=False)
+    dedication = JsonCharField(max_length=200, required=False)
+    payment_method = JsonCharField(
+        max_length=255,
+        validators=[RegexValidator(r"^pm_[A-Za-z0-9_]+$", "Must be a Stripe payment method id (pm_...).")],
+    )
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].lower()
+        if currency not in CURRENCIES:
+            raise forms.ValidationError(f"{currency!r} is not a currency we accept.")
+        return currency
+
+    def clean_frequency(self):
+        return self.cleaned_data["frequency"] or Donation.Frequency.ONE_TIME
+
+    def clean(self):
+        data = super().clean()
+        campaign = self._clean_campaign(data)
+        if campaign is None:
+            return data
+        self._clean_attribution(data, campaign)
+        self._clean_fund(data, campaign)
+        self._clean_amount(data, campaign)
+        return data
+
+    def _clean_campaign(self, data):
+        if "campaign" not in data:
+            return None
+        campaign = campaign_selectors.campaign_by_slug(data["campaign"])
+        if campaign is None:
+            self.add_error("campaign", f"There is no campaign {data['campaign']!r}.")
+        elif not campaign.is_open():
+            if campaign.is_upcoming():
+                opens = timezone.localtime(campaign.starts_at).strftime("%B %-d, %Y")
+                self.add_error("campaign", f"This campaign opens on {opens} and takes gifts from then.")
+            else:
+                self.add_error("campaign", "This campaign is closed and no longer takes gifts.")
+            campaign = None
+        data["campaign"] = campaign
+        return campaign
+
+    def _clean_attribution(self, data, campaign):
+        team = fundraiser = None
+        if data.get("team"):
+            team = campaign_selectors.team_in_campaign(campaign, data["team"])
+            if team is None:
+                self.add_error("team", f"This campaign has no team {data['team']!r}.")
+        if data.get("fundraiser"):
+            fundraiser = campaign_selectors.fundraiser_in_campaign(campaign, data["fundraiser"])
+            if fundraiser is None:
+                self.add_error("fundraiser", f"This campaign has no fundraiser {data['fundraiser']!r}.")
+            elif team is not None and fundraiser.team_id != team.pk:
+                self.add_error("fundraiser", "This fundraiser is not on that team.")
+            else:
+                # A gift to a fundraiser also counts for the fundraiser's team.
+                team = fundraiser.team
+        data["team"], data["fundraiser"] = team, fundraiser
+
+    def _clean_fund(self, data, campaign):
+        if "fund" not in data:
+            return
+        fund = next((f for f in campaign_selectors.funds_offered(campaign) if f.slug == data["fund"]), None)
+        if fund is None:
+            self.add_error("fund", f"This campaign does not offer a fund {data['fund']!r}.")
+        data["fund"] = fund
+
+    def _clean_amount(self, data, campaign):
+        currency, amount = data.get("currency"), data.get("amount_minor")
+        if currency is None or amount is None:
+            return
+        if currency != campaign.currency:
+            self.add_error("currency", f"This campaign takes gifts in {campaign.currency.upper()}.")
+            return
+        limits = CURRENCIES[currency]
+        if not limits.min_gift_minor <= amount <= limits.max_gift_minor:
+            self.add_error(
+                "amount_minor",
+                f"Gifts must be between {format_money(limits.min_gift_minor, currency)} "
+                f"and {format_money(limits.max_gift_minor, currency)}.",
+            )
+
+
+def parse_gift_request(body, *, idempotency_key: str | None) -> tuple[GiftRequest | None, dict]:
+    """A GiftRequest from the decoded JSON body, or the errors by field
+    (nested fields as "donor.email", "donor.address.city")."""
+    if not isinstance(body, dict):
+        return None, {"__all__": ["The request body must be a JSON object."]}
+    donor = body.get("donor")
+    address = donor.get("address") if isinstance(donor, dict) else None
+    errors: dict[str, list[str]] = {}
+
+    gift_form = GiftForm(data=body)
+    donor_form = DonorForm(data=donor if isinstance(donor, dict) else {})
+    address_form = AddressForm(data=address if isinstance(address, dict) else {})
+    for prefix, form in (("", gift_form), ("donor.", donor_form), ("donor.address.", address_form)):
+        if not form.is_valid():
+            for name, messages in form.errors.items():
+                errors[prefix + name] = list(messages)
+    if donor is not None and not isinstance(donor, dict):
+        errors["donor"] = ["Must be an object with email, first_name and last_name."]
+    if address is not None and not isinstance(address, dict):
+        errors["donor.address"] = ["Must be an object."]
+    if body.get(HONEYPOT_FIELD):
+        # Only bots fill the field people never see (see giving_page.html).
+        errors["__all__"] = ["This request looks automated and was refused."]
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
+        errors["Idempotency-Key"] = ["Must be between 1 and 255 characters."]
+    if errors:
+        return None, errors
+
+    gift, who, where = gift_form.cleaned_data, donor_form.cleaned_data, address_form.cleaned_data
+    return GiftRequest(
+        campaign=gift["campaign"],
+        team=gift["team"],
+        fundraiser=gift["fundraiser"],
+        fund=gift["fund"],
+        amount_minor=gift["amount_minor"],
+        currency=gift["currency"],
+        cover_fees=gift["cover_fees"],
+        anonymous=gift["anonymous"],
+        message=gift["message"],
+        dedication=gift["dedication"],
+        payment_method=gift["payment_method"],
+        frequency=gift["frequency"],
+        idempotency_key=idempotency_key,
+        donor=DonorDetails(
+            email=who["email"],
+            first_name=who["first_name"],
+            last_name=who["last_name"],
+            address_line1=where["line1"],
+            address_line2=where["line2"],
+            city=where["city"],
+            region=where["region"],
+            postal_code=where["postal_code"],
+            country=where["country"].upper(),
+        ),
+    ), {}
+
+
+class PlanAmountForm(forms.Form):
+    """The donor's new monthly amount, typed in major units ("25.00")."""
+
+    amount = forms.DecimalField(label="New monthly amount", min_value=0, decimal_places=2, max_digits=12)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+
+    def clean(self):
+        data = super().clean()
+        if "amount" not in data:
+            return data
+        currency = CURRENCIES[self.plan.currency]
+        data["amount_minor"] = int(data["amount"].scaleb(currency.exponent))
+        if not currency.min_gift_minor <= data["amount_minor"] <= currency.max_gift_minor:
+            self.add_error(
+                "amount",
+                f"Monthly gifts must be between {format_money(currency.min_gift_minor, currency.code)} "
+                f"and {format_money(currency.max_gift_minor, currency.code)}.",
+            )
+        return data

@@ -1,0 +1,316 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Fund(models.Model):
+    """A designation donors can give to: rescue, aftercare, general..."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Donor(models.Model):
+    # Stored lower-cased by the services; the constraint makes sure of it.
+    email = models.EmailField(max_length=254, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="donor_email_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def postal_address_lines(self) -> list[str]:
+        city_line = " ".join(part for part in (self.city, self.region, self.postal_code) if part)
+        lines = [self.address_line1, self.address_line2, city_line, self.country]
+        return [line for line in lines if line]
+
+
+class Donation(models.Model):
+    """One gift: the ledger row. Its status only moves forward (see
+    donations.services.ALLOWED_TRANSITIONS)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        REQUIRES_ACTION = "requires_action", "Requires action"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        DISPUTED = "disputed", "Disputed"
+        DISPUTE_LOST = "dispute_lost", "Dispute lost"
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Online"
+        OFFLINE_IMPORT = "offline_import", "Offline import"
+
+    class Frequency(models.TextChoices):
+        ONE_TIME = "one_time", "One-time"
+        MONTHLY = "monthly", "Monthly"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="donations")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="donations")
+    team = models.ForeignKey(
+        "campaigns.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="donations"
+    )
+    fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="donations",
+    )
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="donations")
+    amount_minor = models.PositiveBigIntegerField(help_text="The gift, before any fee cover.")
+    fee_covered_minor = models.PositiveBigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    refunded_minor = models.PositiveBigIntegerField(default=0)
+    stripe_fee_minor = models.PositiveBigIntegerField(null=True, blank=True)
+    payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    charge_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # Each paid invoice of a monthly gift is one Donation.
+    recurring_plan = models.ForeignKey(
+        "RecurringPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="donations"
+    )
+    invoice_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # Set while one request is charging the gift, so a racing retry with the
+    # same idempotency key waits instead of charging it too.
+    charge_attempt_started_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ONLINE)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.ONE_TIME)
+    anonymous = models.BooleanField(default=False)
+    message = models.TextField(blank=True, max_length=500)
+    dedication = models.CharField(max_length=200, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="donation_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_minor__lte=models.F("amount_minor") + models.F("fee_covered_minor")),
+                name="donation_refund_not_above_charge",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency=Lower("currency")), name="donation_currency_lowercase"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="succeeded") | models.Q(succeeded_at__isnull=False),
+                name="donation_succeeded_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Donation {self.public_id} ({self.status})"
+
+    @property
+    def charged_minor(self) -> int:
+        return self.amount_minor + self.fee_covered_minor
+
+
+class RecurringPlan(models.Model):
+    """A monthly gift: one Stripe subscription, whose paid invoices each
+    become a Donation attributed like the first."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", "Incomplete"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        CANCELED = "canceled", "Canceled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="recurring_plans")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="recurring_plans")
+    team = models.ForeignKey("campaigns.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="recurring_plans")
+    amount_minor = models.PositiveBigIntegerField(help_text="The monthly gift, before any fee cover.")
+    fee_covered_minor = models.PositiveBigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    anonymous = models.BooleanField(default=False)
+    stripe_subscription_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
+    # The last failed invoice the donor was told about (told once each).
+    failure_notice_invoice_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="plan_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Monthly {self.amount_minor} {self.currency} from {self.donor_id} ({self.status})"
+
+    @property
+    def charged_minor(self) -> int:
+        return self.amount_minor + self.fee_covered_minor
+
+
+class Refund(models.Model):
+    class Reason(models.TextChoices):
+        REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by the donor"
+        DUPLICATE = "duplicate", "Duplicate gift"
+        FRAUDULENT = "fraudulent", "Fraudulent"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="refunds")
+    amount_minor = models.PositiveBigIntegerField()
+    reason = models.CharField(max_length=30, choices=Reason.choices, default=Reason.OTHER)
+    note = models.CharField(max_length=500, blank=True)
+    stripe_refund_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    failure_message = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount_minor} on {self.donation_id} ({self.status})"
+
+
+class Dispute(models.Model):
+    """A chargeback. Stripe's own statuses; once closed (won or lost) a
+    dispute never reopens, so late events cannot undo the outcome."""
+
+    OPEN_STATUSES = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
+    CLOSED_STATUSES = ("won", "lost", "warning_closed", "prevented")
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount_minor = models.PositiveBigIntegerField()
+    reason = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=30)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+
+class GivingTotal(models.Model):
+    """Counter row for a campaign (team and fundraiser empty), a team, or a
+    fundraiser, updated in the same transaction as the gifts it counts.
+    `reconcile_totals` proves it against the ledger."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("campaigns.Team", null=True, on_delete=models.CASCADE, related_name="+")
+    fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    raised_minor = models.BigIntegerField(default=0)
+    gift_count = models.IntegerField(default=0)
+    donor_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=models.Q(team__isnull=True, fundraiser__isnull=True),
+                name="one_total_per_campaign",
+            ),
+            models.UniqueConstraint(
+                fields=["team"], condition=models.Q(team__isnull=False), name="one_total_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["fundraiser"],
+                condition=models.Q(fundraiser__isnull=False),
+                name="one_total_per_fundraiser",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=True) | models.Q(fundraiser__isnull=True),
+                name="total_has_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(raised_minor__gte=0, gift_count__gte=0, donor_count__gte=0),
+                name="total_not_negative",
+            ),
+        ]
+
+
+class StripeEvent(models.Model):
+    """The webhook inbox: every verified event, stored before processing."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        IGNORED = "ignored", "Ignored"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id} ({self.status})"

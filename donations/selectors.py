@@ -1,0 +1,286 @@
+"""Every read of the donation ledger and its counters."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.paginator import Page, Paginator
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from donations.models import Donation, Donor, GivingTotal, RecurringPlan, StripeEvent
+
+# Gifts that count towards what a campaign has raised. A disputed gift
+# still counts until the dispute is lost.
+COUNTED_STATUSES = (Donation.Status.SUCCEEDED, Donation.Status.PARTIALLY_REFUNDED, Donation.Status.DISPUTED)
+
+
+@dataclass(frozen=True)
+class Tally:
+    raised_minor: int = 0
+    gift_count: int = 0
+    donor_count: int = 0
+
+
+# (campaign_id, team_id, fundraiser_id); team and fundraiser None for the
+# campaign's own total.
+ScopeKey = tuple[int, int | None, int | None]
+
+
+def donation_by_public_id(public_id: str) -> Donation | None:
+    try:
+        parsed = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return Donation.objects.select_related("fund").filter(public_id=parsed).first()
+
+
+def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
+    """What the counter rows say, for one campaign or all (one query)."""
+    rows = GivingTotal.objects.all()
+    if campaign_id is not None:
+        rows = rows.filter(campaign_id=campaign_id)
+    return {
+        (row.campaign_id, row.team_id, row.fundraiser_id): Tally(
+            row.raised_minor, row.gift_count, row.donor_count
+        )
+        for row in rows
+    }
+
+
+def ledger_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
+    """What the ledger says the counters should be (three grouped queries)."""
+    counted = Donation.objects.filter(status__in=COUNTED_STATUSES)
+    if campaign_id is not None:
+        counted = counted.filter(campaign_id=campaign_id)
+    aggregates = {
+        "raised": Sum(F("amount_minor") + F("fee_covered_minor") - F("refunded_minor")),
+        "gifts": Count("id"),
+        "donors": Count("donor_id", distinct=True),
+    }
+    tallies: dict[ScopeKey, Tally] = {}
+    for group_by, key in (
+        (("campaign_id",), lambda r: (r["campaign_id"], None, None)),
+        (("campaign_id", "team_id"), lambda r: (r["campaign_id"], r["team_id"], None)),
+        (("campaign_id", "fundraiser_id"), lambda r: (r["campaign_id"], None, r["fundraiser_id"])),
+    ):
+        rows = counted
+        if len(group_by) > 1:
+            rows = rows.filter(**{f"{group_by[1]}__isnull": False})
+        for row in rows.values(*group_by).annotate(**aggregates).order_by():
+            tallies[key(row)] = Tally(row["raised"], row["gifts"], row["donors"])
+    return tallies
+
+
+def counters_out_of_step(*, campaign_id: int | None = None) -> dict[ScopeKey, tuple[Tally, Tally]]:
+    """Scopes whose counters differ from the ledger: key -> (counter, ledger)."""
+    counters = counter_tallies(campaign_id=campaign_id)
+    ledger = ledger_tallies(campaign_id=campaign_id)
+    return {
+        key: (counters.get(key, Tally()), ledger.get(key, Tally()))
+        for key in counters.keys() | ledger.keys()
+        if counters.get(key, Tally()) != ledger.get(key, Tally())
+    }
+
+
+def stripe_events_to_redrive(*, older_than: timedelta, max_attempts: int) -> list[int]:
+    """Events received but never processed (their task was lost) or failed
+    with attempts left."""
+    cutoff = timezone.now() - older_than
+    return list(
+        StripeEvent.objects.filter(
+            Q(status=StripeEvent.Status.RECEIVED) | Q(status=StripeEvent.Status.FAILED),
+            received_at__lt=cutoff,
+            attempts__lt=max_attempts,
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+# --- Monthly plans: the donor's signed link -------------------------------
+
+PLAN_LINK_SALT = "hopefund.monthly-plan"
+
+
+def plan_management_url(plan: RecurringPlan) -> str:
+    """A link that lets the donor change or stop their monthly gift without
+    an account; it names the plan and is signed with SECRET_KEY."""
+    token = signing.dumps(str(plan.public_id), salt=PLAN_LINK_SALT)
+    return settings.SITE_URL + reverse("donations:manage-plan", kwargs={"token": token})
+
+
+def plan_for_link(token: str) -> RecurringPlan | None:
+    try:
+        public_id = uuid.UUID(signing.loads(token, salt=PLAN_LINK_SALT))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return RecurringPlan.objects.select_related("campaign", "fund", "donor").filter(public_id=public_id).first()
+
+
+def stale_in_flight_gifts(*, older_than: timedelta) -> list[int]:
+    """Gifts still pending or awaiting 3-D Secure long after they started:
+    their webhook may have been lost."""
+    return list(
+        Donation.objects.filter(
+            status__in=(Donation.Status.PENDING, Donation.Status.REQUIRES_ACTION),
+            created_at__lt=timezone.now() - older_than,
+            source=Donation.Source.ONLINE,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+# --- Reads for captains and public gift walls ---
+ANONYMOUS = "Anonymous"
+
+
+def counter_tally(*, campaign_id: int, team_id: int | None = None, fundraiser_id: int | None = None) -> Tally:
+    """One scope's counters (one query); zero before its first gift."""
+    row = (
+        GivingTotal.objects.filter(campaign_id=campaign_id, team_id=team_id, fundraiser_id=fundraiser_id)
+        .values("raised_minor", "gift_count", "donor_count")
+        .first()
+    )
+    return Tally(row["raised_minor"], row["gift_count"], row["donor_count"]) if row else Tally()
+
+
+def with_counter_totals(pages, *, scope: str):
+    """A Team ("team") or Fundraiser ("fundraiser") queryset annotated with
+    its counters as raised_minor, gift_count and donor_count (zero before
+    the first gift), so pages can be ranked and paginated in the database."""
+    if scope not in ("team", "fundraiser"):
+        raise ValueError(f"scope must be 'team' or 'fundraiser', not {scope!r}")
+    counter = GivingTotal.objects.filter(**{scope: OuterRef("pk")})
+    return pages.annotate(
+        **{
+            name: Coalesce(Subquery(counter.values(name)[:1]), Value(0), output_field=BigIntegerField())
+            for name in ("raised_minor", "gift_count", "donor_count")
+        }
+    )
+
+
+@dataclass(frozen=True)
+class GiftLine:
+    """A counted gift as a page or a captain may see it: never the donor's
+    email, and no name at all when the donor gave anonymously."""
+
+    donor_name: str
+    amount_minor: int
+    currency: str
+    message: str
+    given_at: datetime
+
+
+def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
+    scope = {"campaign_id": campaign_id, "team_id": team_id, "fundraiser_id": fundraiser_id}
+    filters = {name: value for name, value in scope.items() if value is not None}
+    if not filters:
+        raise ValueError("Name a campaign, team or fundraiser.")
+    return (
+        Donation.objects.filter(status__in=COUNTED_STATUSES, **filters)
+        .order_by("-succeeded_at", "-pk")
+        .values(
+            "anonymous",
+            "donor__first_name",
+            "donor__last_name",
+            "amount_minor",
+            "fee_covered_minor",
+            "refunded_minor",
+            "currency",
+            "message",
+            "succeeded_at",
+        )
+    )
+
+
+def _gift_line(row: dict, *, full_name: bool) -> GiftLine:
+    if row["anonymous"]:
+        name = ANONYMOUS
+    elif full_name:
+        name = f"{row['donor__first_name']} {row['donor__last_name']}".strip()
+    else:
+        # Public walls show a first name and an initial, as most platforms do.
+        initial = row["donor__last_name"][:1]
+        name = f"{row['donor__first_name']} {initial}." if initial else row["donor__first_name"]
+    return GiftLine(
+        donor_name=name,
+        # What counts towards the totals, so a wall never disagrees with them.
+        amount_minor=row["amount_minor"] + row["fee_covered_minor"] - row["refunded_minor"],
+        currency=row["currency"],
+        message=row["message"],
+        given_at=row["succeeded_at"],
+    )
+
+
+def recent_gifts(
+    *, campaign_id: int | None = None, team_id: int | None = None, fundraiser_id: int | None = None, limit: int = 10
+) -> list[GiftLine]:
+    """The newest counted gifts to a campaign, team or fundraiser, for its
+    public wall (one query)."""
+    rows = _counted_gifts(campaign_id=campaign_id, team_id=team_id, fundraiser_id=fundraiser_id)[:limit]
+    return [_gift_line(row, full_name=False) for row in rows]
+
+
+def gifts_page(
+    *, team_id: int | None = None, fundraiser_id: int | None = None, page_number, per_page: int = 25
+) -> Page:
+    """One page of a team's or fundraiser's counted gifts, newest first, for
+    its captains or owner: names unless anonymous, never emails (two
+    queries)."""
+    page = Paginator(_counted_gifts(team_id=team_id, fundraiser_id=fundraiser_id), per_page).get_page(page_number)
+    page.object_list = [_gift_line(row, full_name=True) for row in page.object_list]
+    return page
+
+
+# --- Reads for receipts, statements and impact updates ---
+
+# The gifts a year-end statement lists: counted ones, and those refunded in
+# full (shown with nothing left to deduct).
+STATEMENT_STATUSES = (*COUNTED_STATUSES, Donation.Status.REFUNDED)
+
+
+def donor_ids_with_gifts_between(*, start, end) -> list[int]:
+    """Donors with a counted gift that succeeded in [start, end), in id
+    order (one query)."""
+    return list(
+        Donation.objects.filter(status__in=COUNTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end)
+        .order_by("donor_id")
+        .values_list("donor_id", flat=True)
+        .distinct()
+    )
+
+
+def gifts_of_donor_between(*, donor_id: int, start, end) -> list[Donation]:
+    """A donor's gifts that succeeded in [start, end), refunded ones
+    included, oldest first, with fund and campaign (one query)."""
+    return list(
+        Donation.objects.filter(
+            donor_id=donor_id, status__in=STATEMENT_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
+        )
+        .select_related("fund", "campaign")
+        .order_by("succeeded_at", "pk")
+    )
+
+
+def donors_who_gave(
+    *, fund_id: int | None = None, campaign_id: int | None = None, after_donor_id: int = 0, limit: int
+) -> list[tuple[int, str]]:
+    """(id, email) of donors with a counted gift (to the fund or campaign,
+    if given), the next `limit` after `after_donor_id` in id order: one
+    page of an audience (one query)."""
+    gifts = Donation.objects.filter(donor_id=OuterRef("pk"), status__in=COUNTED_STATUSES)
+    if fund_id is not None:
+        gifts = gifts.filter(fund_id=fund_id)
+    if campaign_id is not None:
+        gifts = gifts.filter(campaign_id=campaign_id)
+    return list(
+        Donor.objects.filter(Exists(gifts), pk__gt=after_donor_id)
+        .order_by("pk")
+        .values_list("pk", "email")[:limit]
+    )

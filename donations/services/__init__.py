@@ -1,0 +1,17 @@
+"""Every write to the donation ledger, one module per concern:
+
+- gifts: taking a gift (one-time or the first of a monthly plan) and
+  asking Stripe about gifts still in flight;
+- ledger: a gift's status: the payment phase only moves forward, and a
+  paid gift's status follows from Stripe's facts (refunds, disputes);
+- totals: the campaign/team/fundraiser counters, moved by what a gift
+  contributes before and after each change;
+- refunds, disputes, fees, recurring: those facts and monthly plans;
+- stripe_events: the webhook inbox and the handler for each event type.
+
+Lock order, everywhere: StripeEvent -> RecurringPlan -> Donation ->
+GivingTotal (campaign, then team, then fundraiser) -> ReceiptSequence.
+Taking row locks in one fixed order keeps concurrent webhooks and API
+calls from deadlocking. No transaction is held open across a call to
+Stripe.
+"""

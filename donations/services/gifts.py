@@ -1,0 +1,225 @@
+"""Taking a gift: record it, charge it once, record Stripe's answer."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from donations import stripe_gateway
+from donations.models import Donation, Donor, Fund
+from donations.money import fee_to_cover
+from donations.services import ledger
+from donations.stripe_gateway import PaymentDeclined
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign, Fundraiser, Team
+
+Status = Donation.Status
+
+# Longer than the slowest Stripe call can take with its retries: a claim
+# older than this belongs to a request that died.
+CHARGE_CLAIM_TIMEOUT = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class DonorDetails:
+    email: str
+    first_name: str
+    last_name: str
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class GiftRequest:
+    """A validated request for a gift (see donations.forms)."""
+
+    campaign: "Campaign"
+    team: "Team | None"
+    fundraiser: "Fundraiser | None"
+    fund: Fund
+    amount_minor: int
+    currency: str
+    cover_fees: bool
+    anonymous: bool
+    message: str
+    dedication: str
+    donor: DonorDetails
+    payment_method: str
+    frequency: str = Donation.Frequency.ONE_TIME
+    idempotency_key: str | None = None
+
+    @property
+    def fee_covered_minor(self) -> int:
+        return covered_fee(self.amount_minor) if self.cover_fees else 0
+
+
+def covered_fee(amount_minor: int) -> int:
+    """What a donor who covers the fees adds to a gift of `amount_minor`."""
+    return fee_to_cover(
+        amount_minor, percent_bps=settings.STRIPE_FEE_PERCENT_BPS, fixed_minor=settings.STRIPE_FEE_FIXED_MINOR
+    )
+
+
+@dataclass(frozen=True)
+class GiftOutcome:
+    donation: Donation
+    # For a gift that needs 3-D Secure: what Stripe.js needs to finish it.
+    client_secret: str | None = None
+
+
+def give(*, gift: GiftRequest) -> GiftOutcome:
+    """Record the gift as pending, charge the card, record Stripe's answer.
+    A decline is recorded as a failed gift. A retried request (same
+    idempotency key) answers as the first one did, never charging twice.
+
+    Raises StripeUnavailable when Stripe cannot be reached; the gift then
+    stays pending and a retry may charge it."""
+    donation, is_new = _record_pending_gift(gift)
+    if not is_new and not _claim_charge(donation):
+        return outcome_so_far(donation)
+
+    # A gift whose earlier attempt never got an answer from Stripe is
+    # charged again under the same Stripe idempotency key, so Stripe hands
+    # back the first PaymentIntent if that attempt did go through.
+    try:
+        intent = stripe_gateway.charge(
+            amount_minor=donation.charged_minor,
+            currency=donation.currency,
+            payment_method=gift.payment_method,
+            donation_public_id=str(donation.public_id),
+        )
+    except PaymentDeclined as decline:
+        return GiftOutcome(ledger.record_decline(donation_id=donation.pk, decline=decline))
+    except stripe_gateway.StripeUnavailable:
+        Donation.objects.filter(pk=donation.pk).update(charge_attempt_started_at=None)
+        raise
+    donation = ledger.apply_payment_intent(intent=intent)
+    needs_action = donation.status == Status.REQUIRES_ACTION
+    return GiftOutcome(donation, intent.client_secret if needs_action else None)
+
+
+def outcome_so_far(donation: Donation) -> GiftOutcome:
+    if donation.status == Status.REQUIRES_ACTION and donation.payment_intent_id:
+        intent = stripe_gateway.retrieve_payment_intent(donation.payment_intent_id)
+        return GiftOutcome(donation, intent.client_secret)
+    return GiftOutcome(donation)
+
+
+def _claim_charge(donation: Donation) -> bool:
+    """Whether this request may charge a gift that no request has charged:
+    at most one request at a time holds the claim."""
+    now = timezone.now()
+    return bool(
+        Donation.objects.filter(pk=donation.pk, status=Status.PENDING, payment_intent_id__isnull=True)
+        .filter(Q(charge_attempt_started_at__isnull=True) | Q(charge_attempt_started_at__lt=now - CHARGE_CLAIM_TIMEOUT))
+        .update(charge_attempt_started_at=now)
+    )
+
+
+def _record_pending_gift(gift: GiftRequest) -> tuple[Donation, bool]:
+    if gift.idempotency_key:
+        earlier = Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
+        if earlier:
+            return earlier, False
+    try:
+        with transaction.atomic():
+            donation = Donation.objects.create(
+                donor=upsert_donor(details=gift.donor),
+                campaign=gift.campaign,
+                team=gift.team,
+                fundraiser=gift.fundraiser,
+                fund=gift.fund,
+                amount_minor=gift.amount_minor,
+                fee_covered_minor=gift.fee_covered_minor,
+                currency=gift.currency,
+                frequency=gift.frequency,
+                anonymous=gift.anonymous,
+                message=gift.message,
+                dedication=gift.dedication,
+                idempotency_key=gift.idempotency_key,
+                charge_attempt_started_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Two requests raced with one idempotency key: the first one wins.
+        earlier = gift.idempotency_key and Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
+        if not earlier:
+            raise
+        return earlier, False
+    return donation, True
+
+
+def upsert_donor(*, details: DonorDetails) -> Donor:
+    """One donor per email address (case-insensitive); the latest name and
+    address given win, and an address is never erased by a gift without one."""
+    fields = {
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "address_line1": details.address_line1,
+        "address_line2": details.address_line2,
+        "city": details.city,
+        "region": details.region,
+        "postal_code": details.postal_code,
+        "country": details.country,
+    }
+    donor, created = Donor.objects.get_or_create(email=details.email.lower(), defaults=fields)
+    if not created:
+        updates = {name: value for name, value in fields.items() if value}
+        changed = [name for name, value in updates.items() if getattr(donor, name) != value]
+        if changed:
+            for name in changed:
+                setattr(donor, name, updates[name])
+            donor.save(update_fields=[*changed, "updated_at"])
+    return donor
+
+
+def refresh_from_stripe(*, donation: Donation) -> Donation:
+    """Ask Stripe where a gift still in flight stands, instead of waiting on
+    a webhook that may be late or lost. Gifts in a final state, or never
+    sent to Stripe, are returned as they are."""
+    if donation.status not in ledger.IN_FLIGHT_STATUSES or not donation.payment_intent_id:
+        return donation
+    intent = stripe_gateway.retrieve_payment_intent(donation.payment_intent_id)
+    return ledger.apply_payment_intent(intent=intent) or donation
+
+
+# A gift recorded but never charged (the request died before Stripe
+# answered) is given up after this; if Stripe did charge it, the
+# payment_intent.succeeded webhook still moves it on (failed -> succeeded).
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+def abandon_uncharged_gift(*, donation_id: int) -> Donation:
+    with transaction.atomic():
+        donation = ledger.lock(donation_id)
+        claim = donation.charge_attempt_started_at
+        if (
+            donation.status == Status.PENDING
+            and donation.payment_intent_id is None
+            and donation.created_at < timezone.now() - ABANDONED_AFTER
+            and (claim is None or claim < timezone.now() - CHARGE_CLAIM_TIMEOUT)
+        ):
+            ledger.move(
+                donation, Status.FAILED, failure_code="abandoned",
+                failure_message="The payment was never completed.",
+            )
+        return donation
+
+
+def settle_stale_gift(*, donation_id: int) -> Donation:
+    """A gift whose outcome never arrived: ask Stripe, or give up on it if
+    it never reached Stripe."""
+    refresh_from_stripe(donation=Donation.objects.get(pk=donation_id))
+    return abandon_uncharged_gift(donation_id=donation_id)

@@ -1,0 +1,202 @@
+"""A gift's status. Two phases:
+
+- payment: pending -> requires_action -> succeeded or failed, only ever
+  forward, so a late or repeated event cannot undo a later state;
+- paid: succeeded, partially_refunded, refunded, disputed, dispute_lost,
+  always computed from Stripe's facts (the cumulative refunded amount, the
+  disputes), which only grow, so the facts can arrive in any order and the
+  gift still ends in the same state.
+"""
+
+import logging
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from donations import stripe_gateway, tasks
+from donations.models import Donation
+from donations.services import totals
+from donations.stripe_gateway import PaymentDeclined, PaymentIntentState
+from receipts import services as receipt_services
+
+logger = logging.getLogger(__name__)
+
+Status = Donation.Status
+
+ALLOWED_TRANSITIONS = {
+    Status.PENDING: {Status.REQUIRES_ACTION, Status.SUCCEEDED, Status.FAILED},
+    Status.REQUIRES_ACTION: {Status.SUCCEEDED, Status.FAILED},
+    # The donor may retry the same PaymentIntent after a failed attempt.
+    Status.FAILED: {Status.REQUIRES_ACTION, Status.SUCCEEDED},
+}
+PAID_STATUSES = (
+    Status.SUCCEEDED,
+    Status.PARTIALLY_REFUNDED,
+    Status.REFUNDED,
+    Status.DISPUTED,
+    Status.DISPUTE_LOST,
+)
+IN_FLIGHT_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION)
+
+# PaymentIntent status -> the gift's status; others ("processing",
+# "requires_confirmation") leave the gift as it is.
+INTENT_TO_DONATION_STATUS = {
+    "succeeded": Status.SUCCEEDED,
+    "requires_action": Status.REQUIRES_ACTION,
+    "requires_payment_method": Status.FAILED,
+    "canceled": Status.FAILED,
+}
+
+
+def lock(donation_pk: int) -> Donation:
+    return Donation.objects.select_for_update().get(pk=donation_pk)
+
+
+def move(donation: Donation, target: str, *, failure_code: str = "", failure_message: str = "") -> bool:
+    """One step of the payment phase on a locked donation; False if the
+    step is not allowed from where the gift is."""
+    if target not in ALLOWED_TRANSITIONS.get(donation.status, ()):
+        return False
+    before = totals.Contribution.of(donation)
+    donation.status = target
+    if target == Status.SUCCEEDED:
+        donation.succeeded_at = timezone.now()
+        donation.failure_code = donation.failure_message = ""
+    elif target == Status.FAILED:
+        donation.failure_code = failure_code[:100] or "payment_failed"
+        donation.failure_message = failure_message[:500]
+    donation.save()
+    totals.record_change(donation, before=before)
+    if target == Status.SUCCEEDED:
+        receipt_services.issue_receipt(donation=donation)
+        pk = donation.pk
+        transaction.on_commit(lambda: tasks.record_processing_fee.delay(pk), robust=True)
+    logger.info("donation %s is now %s", donation.public_id, target)
+    return True
+
+
+def mark_paid(donation: Donation, *, payment_intent_id: str | None = None, charge_id: str | None = None) -> None:
+    """Record proof that the money was taken (a paid charge or invoice,
+    even one that arrives as a refund or a dispute) on a locked donation."""
+    remember_ids(donation, payment_intent_id=payment_intent_id, charge_id=charge_id)
+    if donation.status not in PAID_STATUSES:
+        move(donation, Status.SUCCEEDED)
+
+
+def remember_ids(donation: Donation, *, payment_intent_id: str | None = None, charge_id: str | None = None) -> None:
+    changed = []
+    if payment_intent_id and not donation.payment_intent_id:
+        donation.payment_intent_id = payment_intent_id
+        changed.append("payment_intent_id")
+    if charge_id and not donation.charge_id:
+        donation.charge_id = charge_id
+        changed.append("charge_id")
+    if changed:
+        donation.save(update_fields=[*changed, "updated_at"])
+
+
+def settle(donation: Donation, *, refunded_minor: int | None = None) -> None:
+    """Bring a locked, paid gift's status in line with its facts: Stripe's
+    cumulative refunded amount (never lowered) and its disputes."""
+    if donation.status not in PAID_STATUSES:
+        return
+    before = totals.Contribution.of(donation)
+    previous = (donation.status, donation.refunded_minor)
+    if refunded_minor is not None:
+        donation.refunded_minor = max(donation.refunded_minor, min(refunded_minor, donation.charged_minor))
+    donation.status = _paid_status(donation)
+    if (donation.status, donation.refunded_minor) == previous:
+        return
+    donation.save(update_fields=["status", "refunded_minor", "updated_at"])
+    totals.record_change(donation, before=before)
+    if donation.refunded_minor:
+        # Also after a dispute closes: a refund made during it is only
+        # reflected in the receipt once the gift is (partly) refunded again.
+        receipt_services.reissue_after_refund(donation=donation)
+    logger.info("donation %s is now %s (refunded %s)", donation.public_id, donation.status, donation.refunded_minor)
+
+
+def _paid_status(donation: Donation) -> str:
+    disputes = list(donation.disputes.all())
+    if any(d.is_open for d in disputes):
+        return Status.DISPUTED
+    if any(d.status == "lost" for d in disputes):
+        return Status.DISPUTE_LOST
+    if donation.refunded_minor >= donation.charged_minor:
+        return Status.REFUNDED
+    if donation.refunded_minor > 0:
+        return Status.PARTIALLY_REFUNDED
+    return Status.SUCCEEDED
+
+
+def apply_payment_intent(*, intent: PaymentIntentState) -> Donation | None:
+    """Move the gift the intent belongs to towards the intent's status.
+    Safe to call any number of times, in any order, from the API or from a
+    webhook. Returns None when the intent is not one of our gifts."""
+    with transaction.atomic():
+        donation = _lock_for_intent(intent)
+        if donation is None:
+            return None
+        if (intent.amount_minor, intent.currency) != (donation.charged_minor, donation.currency):
+            raise ValueError(
+                f"{intent.id} is for {intent.amount_minor} {intent.currency}, but donation "
+                f"{donation.public_id} charged {donation.charged_minor} {donation.currency}"
+            )
+        remember_ids(donation, payment_intent_id=intent.id, charge_id=intent.charge_id)
+        target = INTENT_TO_DONATION_STATUS.get(intent.status)
+        if target is not None:
+            move(donation, target, failure_code=intent.failure_code, failure_message=intent.failure_message)
+        return donation
+
+
+def record_decline(*, donation_id: int, decline: PaymentDeclined) -> Donation:
+    with transaction.atomic():
+        donation = lock(donation_id)
+        remember_ids(donation, payment_intent_id=decline.payment_intent_id)
+        donation.charge_attempt_started_at = None
+        donation.save(update_fields=["charge_attempt_started_at"])
+        move(donation, Status.FAILED, failure_code=decline.code, failure_message=decline.message)
+        return donation
+
+
+def _lock_for_intent(intent: PaymentIntentState) -> Donation | None:
+    by_intent = Donation.objects.select_for_update().filter(payment_intent_id=intent.id).first()
+    if by_intent or not intent.donation_public_id:
+        return by_intent
+    # The event can arrive before the API call that created the intent has
+    # saved its id; the intent's metadata names the gift.
+    return Donation.objects.select_for_update().filter(public_id=uuid_or_none(intent.donation_public_id)).first()
+
+
+def uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def find_donation_id(
+    *, charge_id: str | None = None, payment_intent_id: str | None = None, invoice_id: str | None = None
+) -> int | None:
+    """Which gift a charge, intent or invoice paid for; None if none of
+    ours. Runs before any lock is taken, since it may have to ask Stripe."""
+    for field, value in (("charge_id", charge_id), ("payment_intent_id", payment_intent_id), ("invoice_id", invoice_id)):
+        if value:
+            found = Donation.objects.filter(**{field: value}).values_list("pk", flat=True).first()
+            if found:
+                return found
+    # The event can arrive before the API call that charged the gift has
+    # saved these ids; Stripe's intent carries the gift's id in its metadata.
+    try:
+        if not payment_intent_id and charge_id:
+            payment_intent_id = stripe_gateway.retrieve_charge(charge_id).payment_intent_id
+            found = Donation.objects.filter(payment_intent_id=payment_intent_id).values_list("pk", flat=True).first()
+            if found or not payment_intent_id:
+                return found
+        if not payment_intent_id:
+            return None
+        public_id = uuid_or_none(stripe_gateway.retrieve_payment_intent(payment_intent_id).donation_public_id)
+    except stripe_gateway.NotFound:
+        return None
+    return Donation.objects.filter(public_id=public_id).values_list("pk", flat=True).first() if public_id else None

@@ -1,0 +1,256 @@
+"""Monthly gifts: a Stripe subscription per plan. The first invoice is
+charged when the donor gives; every paid invoice becomes one Donation,
+attributed like the first, exactly once (the invoice id is unique)."""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import replace
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from donations import emails, stripe_gateway, tasks
+from donations.models import Donation, Donor, RecurringPlan
+from donations.services import ledger
+from donations.services.gifts import GiftOutcome, GiftRequest, covered_fee, outcome_so_far, upsert_donor
+from donations.stripe_gateway import InvoiceState, PaymentDeclined, SubscriptionState
+
+logger = logging.getLogger(__name__)
+
+Status = Donation.Status
+PlanStatus = RecurringPlan.Status
+
+SUBSCRIPTION_TO_PLAN_STATUS = {
+    "incomplete": PlanStatus.INCOMPLETE,
+    "active": PlanStatus.ACTIVE,
+    "trialing": PlanStatus.ACTIVE,
+    "past_due": PlanStatus.PAST_DUE,
+    "unpaid": PlanStatus.PAST_DUE,
+    "canceled": PlanStatus.CANCELED,
+    "incomplete_expired": PlanStatus.CANCELED,
+}
+
+
+class PlanChangeRefused(Exception):
+    """The donor's change cannot be made; the message says why."""
+
+
+def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
+    """Create the plan and its first gift, then the Stripe subscription,
+    whose first invoice is charged at once."""
+    if gift.idempotency_key:
+        earlier = Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
+        if earlier:
+            return outcome_so_far(earlier)
+    try:
+        with transaction.atomic():
+            donor = upsert_donor(details=gift.donor)
+            attribution = {"donor": donor, "campaign": gift.campaign, "team": gift.team,
+                           "fundraiser": gift.fundraiser, "fund": gift.fund}
+            plan = RecurringPlan.objects.create(
+                **attribution, amount_minor=gift.amount_minor, fee_covered_minor=gift.fee_covered_minor,
+                currency=gift.currency, anonymous=gift.anonymous,
+            )
+            first = Donation.objects.create(
+                **attribution, recurring_plan=plan, frequency=Donation.Frequency.MONTHLY,
+                amount_minor=gift.amount_minor, fee_covered_minor=gift.fee_covered_minor, currency=gift.currency,
+                anonymous=gift.anonymous, message=gift.message, dedication=gift.dedication,
+                idempotency_key=gift.idempotency_key, charge_attempt_started_at=timezone.now(),
+            )
+    except IntegrityError:
+        earlier = gift.idempotency_key and Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
+        if not earlier:
+            raise
+        return outcome_so_far(earlier)
+
+    try:
+        customer_id = stripe_gateway.customer_with_card(
+            customer_id=donor.stripe_customer_id, email=donor.email, name=gift.donor.full_name,
+            payment_method=gift.payment_method,
+        )
+        Donor.objects.filter(pk=donor.pk, stripe_customer_id__isnull=True).update(stripe_customer_id=customer_id)
+        subscription = stripe_gateway.subscribe(
+            customer_id=customer_id, currency=plan.currency, quantity=plan.charged_minor,
+            plan_public_id=str(plan.public_id),
+        )
+    except PaymentDeclined as decline:
+        RecurringPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.CANCELED, canceled_at=timezone.now())
+        return GiftOutcome(ledger.record_decline(donation_id=first.pk, decline=decline))
+    except stripe_gateway.StripeUnavailable:
+        RecurringPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.CANCELED, canceled_at=timezone.now())
+        Donation.objects.filter(pk=first.pk).update(charge_attempt_started_at=None)
+        raise
+
+    invoice = subscription.latest_invoice
+    with transaction.atomic():
+        plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        plan.stripe_subscription_id = subscription.id
+        plan.status = SUBSCRIPTION_TO_PLAN_STATUS.get(subscription.status, plan.status)
+        plan.save(update_fields=["stripe_subscription_id", "status"])
+        if invoice is not None:
+            _record_invoice_on(ledger.lock(first.pk), invoice)
+    if invoice is not None and invoice.status != "paid" and invoice.payment_intent_id:
+        # 3-D Secure or a decline on the first payment: the invoice's intent says which.
+        intent = stripe_gateway.retrieve_payment_intent(invoice.payment_intent_id)
+        first = ledger.apply_payment_intent(intent=intent) or first
+        if first.status == Status.REQUIRES_ACTION:
+            return GiftOutcome(first, intent.client_secret)
+        if first.status == Status.FAILED:
+            # The donor will try another card as a new gift: this
+            # subscription must never charge later.
+            cancel(plan=plan)
+    first.refresh_from_db()
+    return GiftOutcome(first)
+
+
+def _record_invoice_on(donation: Donation, invoice: InvoiceState) -> None:
+    """Tie a locked gift to its invoice, and mark it paid if it was."""
+    if donation.invoice_id is None:
+        donation.invoice_id = invoice.id
+        donation.save(update_fields=["invoice_id", "updated_at"])
+    ledger.remember_ids(donation, payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id)
+    if invoice.status == "paid":
+        ledger.mark_paid(donation)
+
+
+@contextmanager
+def _locked_plan_and_gift(invoice: InvoiceState):
+    """(plan, gift) for one of our plans' invoices, locked in that order
+    for the duration of a transaction; (None, None) for anyone else's."""
+    plan_id = _plan_for_subscription(invoice.subscription_id)
+    if plan_id is None:
+        yield None, None
+        return
+    with transaction.atomic():
+        plan = RecurringPlan.objects.select_for_update().get(pk=plan_id)
+        yield plan, _gift_for_invoice(plan, invoice)
+
+
+def record_paid_invoice(*, invoice: InvoiceState) -> bool:
+    """A paid invoice of one of our plans: its gift, exactly once. False
+    for an invoice that is not for one of our plans."""
+    with _locked_plan_and_gift(invoice) as (plan, donation):
+        if plan is None:
+            return False
+        _record_invoice_on(donation, replace(invoice, status="paid"))
+        if plan.status != PlanStatus.CANCELED:
+            plan.status = PlanStatus.ACTIVE
+            plan.save(update_fields=["status"])
+    return True
+
+
+def record_failed_invoice(*, invoice: InvoiceState) -> bool:
+    """A renewal the bank refused: recorded as a failed gift, the plan past
+    due, and the donor told once. Stripe retries the invoice on its own
+    schedule; a later success turns the same gift into a paid one."""
+    with _locked_plan_and_gift(invoice) as (plan, donation):
+        if plan is None:
+            return False
+        ledger.remember_ids(donation, payment_intent_id=invoice.payment_intent_id)
+        if ledger.move(donation, Status.FAILED, failure_code="renewal_failed",
+                       failure_message="The bank declined this month's gift."):
+            pk = donation.pk
+            transaction.on_commit(lambda: tasks.send_renewal_failed_notice.delay(pk), robust=True)
+
+        if plan.status == PlanStatus.ACTIVE:
+            plan.status = PlanStatus.PAST_DUE
+            plan.save(update_fields=["status"])
+    return True
+
+
+def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
+    """The locked gift for this invoice: the plan's first gift if the event
+    overtook the API call that records it, else a new one like the first."""
+    existing = Donation.objects.select_for_update().filter(invoice_id=invoice.id).first()
+    if existing:
+        return existing
+    first = plan.donations.select_for_update().order_by("created_at").first()
+    if first is not None and first.invoice_id is None:
+        first.invoice_id = invoice.id
+        first.save(update_fields=["invoice_id", "updated_at"])
+        return first
+    charged = invoice.amount_paid_minor or invoice.amount_due_minor
+    fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
+    return Donation.objects.create(
+        donor_id=plan.donor_id, campaign_id=plan.campaign_id, team_id=plan.team_id,
+        fundraiser_id=plan.fundraiser_id, fund_id=plan.fund_id, recurring_plan=plan,
+        frequency=Donation.Frequency.MONTHLY, amount_minor=charged - fee, fee_covered_minor=fee,
+        currency=invoice.currency, anonymous=plan.anonymous, invoice_id=invoice.id,
+    )
+
+
+def apply_subscription(*, subscription: SubscriptionState) -> bool:
+    """Follow the subscription's status; a canceled plan stays canceled."""
+    plan_id = _plan_for_subscription(subscription.id, plan_public_id=subscription.plan_public_id)
+    if plan_id is None:
+        return False
+    with transaction.atomic():
+        plan = RecurringPlan.objects.select_for_update().get(pk=plan_id)
+        status = SUBSCRIPTION_TO_PLAN_STATUS.get(subscription.status, plan.status)
+        if plan.status != PlanStatus.CANCELED and status != plan.status:
+            plan.status = status
+            plan.canceled_at = timezone.now() if status == PlanStatus.CANCELED else None
+            plan.save(update_fields=["status", "canceled_at"])
+    return True
+
+
+def _plan_for_subscription(subscription_id: str | None, *, plan_public_id: str | None = None) -> int | None:
+    if not subscription_id:
+        return None
+    found = RecurringPlan.objects.filter(stripe_subscription_id=subscription_id).values_list("pk", flat=True).first()
+    if found:
+        return found
+    # The event overtook the API call that saves the subscription's id (or
+    # that call died): the subscription's metadata names our plan.
+    if plan_public_id is None:
+        try:
+            plan_public_id = stripe_gateway.subscription_plan_id(subscription_id)
+        except stripe_gateway.NotFound:
+            return None
+    public_id = ledger.uuid_or_none(plan_public_id)
+    return RecurringPlan.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+
+
+# --- The donor's own changes (from the signed link in their emails) -------
+
+
+def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
+    """Future months charge the new amount (fee cover, if chosen, is kept
+    proportionate to Stripe's pricing)."""
+    if plan.status == PlanStatus.CANCELED:
+        raise PlanChangeRefused("This monthly gift has been stopped.")
+    fee = covered_fee(amount_minor) if plan.fee_covered_minor else 0
+    stripe_gateway.change_subscription_quantity(plan.stripe_subscription_id, amount_minor + fee)
+    with transaction.atomic():
+        plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        plan.amount_minor, plan.fee_covered_minor = amount_minor, fee
+        plan.save(update_fields=["amount_minor", "fee_covered_minor"])
+    logger.info("monthly plan %s changed to %s %s", plan.public_id, amount_minor, plan.currency)
+    return plan
+
+
+def cancel(*, plan: RecurringPlan) -> RecurringPlan:
+    """Stop the monthly gift: no further invoices. Safe to repeat."""
+    if plan.stripe_subscription_id:
+        stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
+    with transaction.atomic():
+        plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.CANCELED:
+            plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
+            plan.save(update_fields=["status", "canceled_at"])
+    logger.info("monthly plan %s canceled", plan.public_id)
+    return plan
+
+
+def send_renewal_failed_notice(*, donation_id: int) -> bool:
+    """Tell the donor a renewal failed, at most once per invoice: the plan
+    remembers the invoice it sent a notice for before sending."""
+    with transaction.atomic():
+        donation = Donation.objects.select_related("recurring_plan").get(pk=donation_id)
+        plan = RecurringPlan.objects.select_for_update().get(pk=donation.recurring_plan_id)
+        if donation.status != Status.FAILED or plan.failure_notice_invoice_id == donation.invoice_id:
+            return False
+        plan.failure_notice_invoice_id = donation.invoice_id
+        plan.save(update_fields=["failure_notice_invoice_id"])
+    emails.renewal_failed_message(donation).send()
+    return True

@@ -1,0 +1,106 @@
+"""Refunds: asked for by staff (through Stripe), or made elsewhere and
+learnt from charge events. Either way the gift's refunded amount becomes
+Stripe's cumulative figure for the charge, so nothing is counted twice."""
+
+from dataclasses import replace
+
+from django.db import transaction
+from django.db.models import Sum
+
+from donations import stripe_gateway
+from donations.models import Donation, Refund
+from donations.money import format_money
+from donations.services import ledger
+from donations.stripe_gateway import ChargeState, RefundState
+
+Status = Donation.Status
+
+REFUNDABLE_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
+
+
+class RefundRefused(Exception):
+    """The refund cannot be made; the message says why, for staff."""
+
+
+def request_refund(*, donation_id: int, amount_minor: int, reason: str, note: str = "", requested_by=None) -> Refund:
+    """Refund part or all of a gift through Stripe.
+
+    The amount is reserved (a pending Refund row) under the gift's lock
+    before Stripe is called, so two refunds asked for at once can never
+    add up to more than was charged."""
+    with transaction.atomic():
+        donation = ledger.lock(donation_id)
+        if donation.status not in REFUNDABLE_STATUSES:
+            raise RefundRefused(f"A gift that is {donation.get_status_display().lower()} cannot be refunded.")
+        if not donation.payment_intent_id:
+            raise RefundRefused("This gift was not paid through Stripe.")
+        remaining = refundable_minor(donation)
+        if not 0 < amount_minor <= remaining:
+            raise RefundRefused(
+                f"The refund must be more than zero and at most {format_money(remaining, donation.currency)}, "
+                "what is left of the gift."
+            )
+        refund = Refund.objects.create(
+            donation=donation, amount_minor=amount_minor, reason=reason, note=note, requested_by=requested_by
+        )
+    try:
+        made = stripe_gateway.refund(
+            payment_intent_id=donation.payment_intent_id,
+            amount_minor=amount_minor,
+            hopefund_refund_id=refund.pk,
+            reason=reason,
+        )
+    except stripe_gateway.RefundFailed as exc:
+        Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, failure_message=str(exc)[:500])
+        raise RefundRefused(f"Stripe refused the refund: {exc}") from exc
+    # StripeUnavailable: the refund stays pending (its amount reserved);
+    # the charge.refunded event, or asking again, settles it.
+    charge = stripe_gateway.retrieve_charge(made.charge_id or donation.charge_id)
+    # Newer API versions leave the charge's list of refunds out: record ours
+    # from Stripe's answer to the refund itself.
+    apply_charge(charge=replace(charge, refunds=(*charge.refunds, made)), donation_id=donation.pk)
+    refund.refresh_from_db()
+    return refund
+
+
+def refundable_minor(donation: Donation) -> int:
+    """What is left to refund: charged, less refunded, less refunds asked
+    for that Stripe has not confirmed yet."""
+    pending = donation.refunds.filter(status=Refund.Status.PENDING).aggregate(total=Sum("amount_minor"))["total"]
+    return donation.charged_minor - donation.refunded_minor - (pending or 0)
+
+
+def apply_charge(*, charge: ChargeState, donation_id: int | None = None) -> bool:
+    """What a charge says about its gift: that it was paid, and how much of
+    it has been refunded. False when the charge is not one of our gifts."""
+    donation_id = donation_id or ledger.find_donation_id(
+        charge_id=charge.id, payment_intent_id=charge.payment_intent_id, invoice_id=charge.invoice_id
+    )
+    if donation_id is None:
+        return False
+    with transaction.atomic():
+        donation = ledger.lock(donation_id)
+        if charge.paid:
+            ledger.mark_paid(donation, payment_intent_id=charge.payment_intent_id, charge_id=charge.id)
+        for refund in charge.refunds:
+            _record_refund(donation, refund)
+        ledger.settle(donation, refunded_minor=charge.amount_refunded_minor)
+    return True
+
+
+def _record_refund(donation: Donation, made: RefundState) -> None:
+    """Our Refund row for a refund Stripe reports: ours if we asked for it,
+    a new one for a refund made in Stripe's dashboard."""
+    status = Refund.Status.SUCCEEDED if made.status in ("succeeded", "pending") else Refund.Status.FAILED
+    ours = None
+    if made.hopefund_refund_id and made.hopefund_refund_id.isdigit():
+        ours = Refund.objects.filter(pk=int(made.hopefund_refund_id), donation=donation).first()
+    ours = ours or Refund.objects.filter(stripe_refund_id=made.id).first()
+    if ours is None:
+        Refund.objects.create(
+            donation=donation, amount_minor=made.amount_minor, stripe_refund_id=made.id, status=status,
+            note="Made in Stripe",
+        )
+    elif (ours.stripe_refund_id, ours.status) != (made.id, status):
+        ours.stripe_refund_id, ours.status = made.id, status
+        ours.save(update_fields=["stripe_refund_id", "status"])

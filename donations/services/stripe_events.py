@@ -1,0 +1,117 @@
+"""The webhook inbox: every verified event is stored first, then applied
+exactly once by a Celery task, through the handler for its type."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from donations import tasks
+from donations.models import StripeEvent
+from donations.services import disputes, ledger, recurring, refunds
+from donations.stripe_gateway import (
+    ChargeState,
+    DisputeState,
+    InvoiceState,
+    PaymentIntentState,
+    SubscriptionState,
+)
+
+
+def store_stripe_event(*, event: dict) -> StripeEvent | None:
+    """Store a verified event and queue it for processing once committed.
+    Returns None for an event id already stored (Stripe sent it again)."""
+    with transaction.atomic():
+        stored, created = StripeEvent.objects.get_or_create(
+            event_id=event["id"],
+            defaults={"type": event["type"], "livemode": bool(event.get("livemode")), "payload": event},
+        )
+        if created:
+            # If the broker is down the event is still stored; the beat
+            # sweep (redrive_stripe_events) picks it up later.
+            transaction.on_commit(lambda: tasks.process_stripe_event.delay(stored.pk), robust=True)
+    return stored if created else None
+
+
+def _payment_intent(obj: dict) -> bool:
+    return ledger.apply_payment_intent(intent=PaymentIntentState.from_stripe(obj)) is not None
+
+
+def _charge(obj: dict) -> bool:
+    return refunds.apply_charge(charge=ChargeState.from_stripe(obj))
+
+
+def _dispute(obj: dict) -> bool:
+    return disputes.apply_dispute(dispute=DisputeState.from_stripe(obj))
+
+
+def _invoice_paid(obj: dict) -> bool:
+    return recurring.record_paid_invoice(invoice=InvoiceState.from_stripe(obj))
+
+
+def _invoice_failed(obj: dict) -> bool:
+    return recurring.record_failed_invoice(invoice=InvoiceState.from_stripe(obj))
+
+
+def _subscription(obj: dict) -> bool:
+    return recurring.apply_subscription(subscription=SubscriptionState.from_stripe(obj))
+
+
+# Event type -> handler of the event's object; a handler answers whether the
+# object was one of ours. Types not listed are stored and marked ignored.
+EVENT_HANDLERS = {
+    "payment_intent.succeeded": _payment_intent,
+    "payment_intent.payment_failed": _payment_intent,
+    "payment_intent.requires_action": _payment_intent,
+    "payment_intent.canceled": _payment_intent,
+    "charge.succeeded": _charge,
+    "charge.refunded": _charge,
+    "charge.dispute.created": _dispute,
+    "charge.dispute.updated": _dispute,
+    "charge.dispute.closed": _dispute,
+    "charge.dispute.funds_withdrawn": _dispute,
+    "charge.dispute.funds_reinstated": _dispute,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_succeeded": _invoice_paid,
+    "invoice.payment_failed": _invoice_failed,
+    "customer.subscription.created": _subscription,
+    "customer.subscription.updated": _subscription,
+    "customer.subscription.deleted": _subscription,
+}
+
+
+def process_stripe_event(*, event_pk: int) -> StripeEvent:
+    """Apply a stored event exactly once. Concurrent calls for one event
+    wait on its row lock; the later ones find it done."""
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+            if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+                return event
+            handler = EVENT_HANDLERS.get(event.type)
+            handled = handler is not None and handler(event.payload["data"]["object"])
+            event.status = StripeEvent.Status.PROCESSED if handled else StripeEvent.Status.IGNORED
+            event.attempts += 1
+            event.last_error = ""
+            event.processed_at = timezone.now()
+            event.save()
+            return event
+    except Exception as exc:
+        _record_event_failure(event_pk, exc)
+        raise
+
+
+def reprocess_stripe_event(*, event_pk: int) -> StripeEvent:
+    """Apply a stored event again, whatever its status: every handler is
+    safe to repeat, so this only ever completes what is missing."""
+    StripeEvent.objects.filter(pk=event_pk).update(status=StripeEvent.Status.RECEIVED)
+    return process_stripe_event(event_pk=event_pk)
+
+
+def _record_event_failure(event_pk: int, exc: Exception) -> None:
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().filter(pk=event_pk).first()
+        if event is None or event.status == StripeEvent.Status.PROCESSED:
+            return
+        event.status = StripeEvent.Status.FAILED
+        event.attempts += 1
+        event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        event.save(update_fields=["status", "attempts", "last_error"])

@@ -1,0 +1,88 @@
+"""The raised/gift/donor counters of a gift's campaign, team and
+fundraiser, kept equal to the ledger inside the gift's own transaction."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from donations import selectors
+from donations.models import Donation, GivingTotal
+from donations.selectors import COUNTED_STATUSES
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one gift adds to its counters."""
+
+    counted: bool
+    amount_minor: int
+
+    @classmethod
+    def of(cls, donation: Donation) -> "Contribution":
+        counted = donation.status in COUNTED_STATUSES
+        return cls(counted, donation.charged_minor - donation.refunded_minor if counted else 0)
+
+
+def record_change(donation: Donation, *, before: Contribution) -> None:
+    """Move the counters by the difference between what the gift
+    contributed `before` and what it contributes now. The donation must be
+    locked and saved."""
+    after = Contribution.of(donation)
+    if after == before:
+        return
+    gift_delta = int(after.counted) - int(before.counted)
+    for scope, ledger_filter in _scopes(donation):
+        GivingTotal.objects.get_or_create(**scope)
+        total = GivingTotal.objects.select_for_update().get(**scope)
+        total.raised_minor += after.amount_minor - before.amount_minor
+        total.gift_count += gift_delta
+        # Under the counter's lock no other gift to this scope can change,
+        # so whether the donor has another counted gift here is stable.
+        if gift_delta and not (
+            Donation.objects.filter(**ledger_filter, donor_id=donation.donor_id, status__in=COUNTED_STATUSES)
+            .exclude(pk=donation.pk)
+            .exists()
+        ):
+            total.donor_count += gift_delta
+        total.save(update_fields=["raised_minor", "gift_count", "donor_count"])
+
+
+def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
+    """(counter row key, matching ledger filter) per scope, in lock order."""
+    campaign = donation.campaign_id
+    scopes = [({"campaign_id": campaign, "team": None, "fundraiser": None}, {"campaign_id": campaign})]
+    if donation.team_id:
+        scopes.append(
+            ({"campaign_id": campaign, "team_id": donation.team_id, "fundraiser": None}, {"team_id": donation.team_id})
+        )
+    if donation.fundraiser_id:
+        scopes.append(
+            ({"campaign_id": campaign, "team": None, "fundraiser_id": donation.fundraiser_id},
+             {"fundraiser_id": donation.fundraiser_id})
+        )
+    return scopes
+
+
+def repair_totals(*, campaign_id: int | None = None) -> int:
+    """Set every counter that disagrees with the ledger to the ledger's
+    figures. Returns how many counters were changed."""
+    with transaction.atomic():
+        # Lock the counters first, in the usual order, so no gift can land
+        # between reading the ledger and writing the fix.
+        counters = GivingTotal.objects.select_for_update().order_by("campaign_id", "team_id", "fundraiser_id")
+        if campaign_id is not None:
+            counters = counters.filter(campaign_id=campaign_id)
+        list(counters)
+        wrong = selectors.counters_out_of_step(campaign_id=campaign_id)
+        for (campaign, team, fundraiser), (_, ledger) in wrong.items():
+            GivingTotal.objects.update_or_create(
+                campaign_id=campaign,
+                team_id=team,
+                fundraiser_id=fundraiser,
+                defaults={
+                    "raised_minor": ledger.raised_minor,
+                    "gift_count": ledger.gift_count,
+                    "donor_count": ledger.donor_count,
+                },
+            )
+    return len(wrong)

@@ -1,0 +1,52 @@
+"""Thin Celery wrappers: they take ids and call services. Every task is
+safe to run twice, concurrently, or late."""
+
+from datetime import timedelta
+
+from celery import shared_task
+
+from donations import selectors
+from donations.services import fees, gifts, recurring, stripe_events
+
+# A failed event is retried by the task a few times with backoff, then by
+# the beat sweep until it has had this many attempts in all.
+MAX_EVENT_ATTEMPTS = 10
+RETRYING = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 300, "max_retries": 5}
+
+
+@shared_task(**RETRYING)
+def process_stripe_event(event_pk: int) -> None:
+    stripe_events.process_stripe_event(event_pk=event_pk)
+
+
+@shared_task
+def redrive_stripe_events() -> int:
+    stale = selectors.stripe_events_to_redrive(older_than=timedelta(minutes=1), max_attempts=MAX_EVENT_ATTEMPTS)
+    for event_pk in stale:
+        process_stripe_event.delay(event_pk)
+    return len(stale)
+
+
+@shared_task(**RETRYING)
+def record_processing_fee(donation_id: int) -> None:
+    fees.record_processing_fee(donation_id=donation_id)
+
+
+@shared_task(**RETRYING)
+def send_renewal_failed_notice(donation_id: int) -> None:
+    recurring.send_renewal_failed_notice(donation_id=donation_id)
+
+
+@shared_task(**RETRYING)
+def settle_stale_gift(donation_id: int) -> None:
+    gifts.settle_stale_gift(donation_id=donation_id)
+
+
+@shared_task
+def settle_stale_gifts() -> int:
+    """Gifts whose outcome never arrived: ask Stripe, or give up on gifts
+    that never reached it."""
+    stale = selectors.stale_in_flight_gifts(older_than=timedelta(minutes=10))
+    for donation_id in stale:
+        settle_stale_gift.delay(donation_id)
+    return len(stale)

@@ -1,0 +1,185 @@
+"""HTTP for gifts and Stripe webhooks: parse, call a service, answer."""
+
+import json
+import logging
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from donations import selectors, stripe_gateway
+from donations.forms import PlanAmountForm, parse_gift_request
+from donations.models import Donation
+from donations.services import gifts, recurring, stripe_events
+from donations.stripe_gateway import InvalidWebhook, StripeUnavailable
+from hopefund import rate_limit
+from receipts import selectors as receipt_selectors
+
+logger = logging.getLogger(__name__)
+
+PAYMENTS_UNAVAILABLE = {
+    "error": {
+        "code": "payments_unavailable",
+        "message": "We could not reach our payment processor. Please try again in a minute.",
+    }
+}
+
+
+def too_many_attempts(wait: int) -> JsonResponse:
+    response = JsonResponse(
+        {"error": {"code": "rate_limited", "message": f"Too many attempts. Try again in {wait} seconds."}},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def limit_attempts(scope: str):
+    """429 with Retry-After once a client address has made more attempts
+    than DONATION_RATE_LIMIT allows: the defence against card testing."""
+
+    def decorator(view):
+        @wraps(view)
+        def limited(request, *args, **kwargs):
+            wait = rate_limit.seconds_until_allowed(
+                scope=scope, identity=rate_limit.client_address(request), rate=settings.DONATION_RATE_LIMIT
+            )
+            if wait:
+                return too_many_attempts(wait)
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator
+
+
+# The JSON API is not cookie-authenticated, so CSRF does not apply to it.
+@csrf_exempt
+@require_POST
+@limit_attempts("donation")
+def create_donation(request):
+    try:
+        body = json.loads(request.body)
+    except RequestDataTooBig:
+        return JsonResponse({"errors": {"__all__": ["The request is too large."]}}, status=413)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"errors": {"__all__": ["The request body must be JSON."]}}, status=400)
+    gift, errors = parse_gift_request(body, idempotency_key=request.headers.get("Idempotency-Key"))
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    # Card testers rotate addresses; the same email is a second signal.
+    wait = rate_limit.seconds_until_allowed(
+        scope="donation-email", identity=gift.donor.email.lower(), rate=settings.DONATION_EMAIL_RATE_LIMIT
+    )
+    if wait:
+        return too_many_attempts(wait)
+    give = recurring.start_monthly_gift if gift.frequency == Donation.Frequency.MONTHLY else gifts.give
+    try:
+        outcome = give(gift=gift)
+    except StripeUnavailable:
+        logger.exception("Stripe unavailable while charging a gift")
+        return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
+
+    donation = outcome.donation
+    if donation.status == Donation.Status.FAILED:
+        return JsonResponse(
+            {
+                "id": str(donation.public_id),
+                "error": {"code": donation.failure_code, "message": donation.failure_message},
+            },
+            status=402,
+        )
+    return JsonResponse(
+        {
+            "id": str(donation.public_id),
+            "status": donation.status,
+            "client_secret": outcome.client_secret,
+            "amount_minor": donation.charged_minor,
+            "currency": donation.currency,
+        },
+        status=201,
+    )
+
+
+@require_GET
+def donation_detail(request, public_id: str):
+    donation = selectors.donation_by_public_id(public_id)
+    if donation is None:
+        return JsonResponse({"error": {"code": "not_found", "message": "No such gift."}}, status=404)
+    try:
+        # The donate page polls here after 3-D Secure: answer with Stripe's
+        # view rather than wait for the webhook.
+        donation = gifts.refresh_from_stripe(donation=donation)
+    except StripeUnavailable:
+        logger.warning("Stripe unavailable; answering gift %s from the ledger", donation.public_id)
+    return JsonResponse(
+        {
+            "id": str(donation.public_id),
+            "status": donation.status,
+            "amount_minor": donation.charged_minor,
+            "currency": donation.currency,
+            "fund": donation.fund.slug,
+            "receipt_number": receipt_selectors.receipt_number_for(donation),
+        }
+    )
+
+
+@csrf_exempt
+@require_POST
+@limit_attempts("setup-intent")
+def create_setup_intent(request):
+    """The first step of the donate form: Stripe.js confirms this SetupIntent
+    with the card element and hands the page a payment method id."""
+    try:
+        client_secret = stripe_gateway.create_setup_intent()
+    except StripeUnavailable:
+        logger.exception("Stripe unavailable while creating a SetupIntent")
+        return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
+    return JsonResponse({"client_secret": client_secret}, status=201)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    try:
+        event = stripe_gateway.verify_webhook(request.body, request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as exc:
+        logger.warning("refused a Stripe webhook: %s", exc)
+        return JsonResponse({"error": {"code": "invalid_webhook", "message": str(exc)}}, status=400)
+    stored = stripe_events.store_stripe_event(event=event)
+    return JsonResponse({"received": True, "duplicate": stored is None})
+
+
+@require_http_methods(["GET", "POST"])
+def manage_plan(request, token: str):
+    """The donor's page for a monthly gift, reached from the signed link in
+    their emails: change the amount, or stop the gift."""
+    plan = selectors.plan_for_link(token)
+    if plan is None:
+        raise Http404("This link is not valid.")
+    form = PlanAmountForm(plan=plan)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                recurring.cancel(plan=plan)
+                return redirect(request.path + "?done=canceled")
+            form = PlanAmountForm(request.POST, plan=plan)
+            if form.is_valid():
+                recurring.change_amount(plan=plan, amount_minor=form.cleaned_data["amount_minor"])
+                return redirect(request.path + "?done=changed")
+        except recurring.PlanChangeRefused as exc:
+            form.add_error(None, str(exc))
+        except StripeUnavailable:
+            form.add_error(None, "We could not reach our payment processor. Please try again in a minute.")
+        plan.refresh_from_db()
+    return render(
+        request,
+        "donations/manage_plan.html",
+        {"plan": plan, "form": form, "done": request.GET.get("done")},
+        status=400 if form.errors else 200,
+    )
