@@ -1,0 +1,166 @@
+"""The messages: receipts (with their PDF), void notices, year-end
+statements and impact updates, each rendered from templates in
+templates/receipts/email/ as plain text and HTML.
+
+Every message carries a Message-ID derived from what it is, so a message
+sent twice (see receipts.services.send_email) is one message to mail
+clients."""
+
+import base64
+from urllib.parse import urlsplit
+
+from anymail.message import attach_inline_image
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from donations import selectors as donation_selectors
+from receipts import documents, selectors
+from receipts.documents import long_date
+
+
+def receipt_message(receipt) -> EmailMultiAlternatives:
+    facts = documents.receipt_facts(receipt)
+    plan = receipt.donation.recurring_plan
+    message = _message(
+        "receipt",
+        {
+            "facts": facts,
+            "first_name": receipt.donation.donor.first_name,
+            # Every monthly receipt lets the donor change or stop the gift.
+            "manage_url": donation_selectors.plan_management_url(plan) if plan else None,
+        },
+        to=facts.donor_email,
+        message_id=message_id(receipt),
+    )
+    message.attach(f"receipt-{facts.number}.pdf", documents.receipt_pdf(facts), "application/pdf")
+    return message
+
+
+def message_id(receipt) -> str:
+    """Stable per receipt: if a receipt is ever sent twice, mail clients see
+    one message."""
+    return _message_id(f"receipt-{receipt.number}")
+
+
+def void_notice_message(notice) -> EmailMultiAlternatives:
+    facts = documents.receipt_facts(notice.receipt)
+    return _message(
+        "void_notice",
+        {"facts": facts, "first_name": notice.receipt.donation.donor.first_name},
+        to=facts.donor_email,
+        message_id=_message_id(f"void-{facts.number}"),
+    )
+
+
+def statement_message(statement) -> EmailMultiAlternatives:
+    lines, totals = selectors.statement_lines(statement)
+    donor = statement.donor
+    return _message(
+        "statement",
+        {
+            "year": statement.year,
+            "donor": donor,
+            "lines": [(long_date(line.date), line) for line in lines],
+            "totals": totals,
+        },
+        to=donor.email,
+        message_id=_message_id(f"statement-{statement.year}-{donor.pk}"),
+    )
+
+
+def update_message(delivery) -> EmailMultiAlternatives:
+    """An impact update for one donor, with RFC 8058 one-click unsubscribe."""
+    unsubscribe_url = settings.SITE_URL + reverse(
+        "receipts:unsubscribe", kwargs={"token": delivery.unsubscribe_token}
+    )
+    return _update_message(
+        delivery.update,
+        to=delivery.donor.email,
+        unsubscribe_url=unsubscribe_url,
+        message_id=_message_id(f"update-{delivery.update_id}-{delivery.donor_id}"),
+    )
+
+
+def update_test_message(update, *, to: str) -> EmailMultiAlternatives:
+    """What donors will get, sent to a member of staff. Its unsubscribe link
+    leads nowhere: it belongs to no donor."""
+    return _update_message(
+        update,
+        to=to,
+        unsubscribe_url=settings.SITE_URL + reverse("receipts:unsubscribe", kwargs={"token": "test"}),
+        message_id=None,
+    )
+
+
+def update_preview(update) -> dict:
+    """Subject, text and HTML of an update as donors will see it, with its
+    image inline, for the admin's preview."""
+    context = _update_context(update, unsubscribe_url="#", image_src=_image_data_uri(update))
+    return {
+        "subject": update.title,
+        "text": render_to_string("receipts/email/update.txt", context),
+        "html": render_to_string("receipts/email/update.html", context),
+    }
+
+
+def _update_message(update, *, to: str, unsubscribe_url: str, message_id: str | None) -> EmailMultiAlternatives:
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    if message_id:
+        headers["Message-ID"] = message_id
+    message = EmailMultiAlternatives(
+        subject=update.title, from_email=settings.DEFAULT_FROM_EMAIL, to=[to], headers=headers
+    )
+    image_src = None
+    if update.image:
+        with update.image.open("rb") as image:
+            content_id = attach_inline_image(message, image.read(), filename=update.image.name.rsplit("/", 1)[-1])
+        image_src = f"cid:{content_id}"
+    context = _update_context(update, unsubscribe_url=unsubscribe_url, image_src=image_src)
+    message.body = render_to_string("receipts/email/update.txt", context)
+    message.attach_alternative(render_to_string("receipts/email/update.html", context), "text/html")
+    return message
+
+
+def _update_context(update, *, unsubscribe_url: str, image_src: str | None) -> dict:
+    return {**_organisation(), "update": update, "unsubscribe_url": unsubscribe_url, "image_src": image_src}
+
+
+def _image_data_uri(update) -> str | None:
+    if not update.image:
+        return None
+    with update.image.open("rb") as image:
+        content = image.read()
+    kind = update.image.name.rsplit(".", 1)[-1].lower().replace("jpg", "jpeg")
+    return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
+
+
+def _message(template: str, context: dict, *, to: str, message_id: str) -> EmailMultiAlternatives:
+    context = {**_organisation(), **context}
+    message = EmailMultiAlternatives(
+        subject=render_to_string(f"receipts/email/{template}_subject.txt", context).strip(),
+        body=render_to_string(f"receipts/email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Message-ID": message_id},
+    )
+    message.attach_alternative(render_to_string(f"receipts/email/{template}.html", context), "text/html")
+    return message
+
+
+def _organisation() -> dict:
+    return {
+        "org_name": settings.ORG_NAME,
+        "org_address": settings.ORG_ADDRESS,
+        "org_tax_id": settings.ORG_TAX_ID,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def _message_id(local_part: str) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "hopefund.invalid"
+    return f"<{local_part}@{domain}>"

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from receipts import services
+
+FIRST_YEAR = 2000
+
+
+class Command(BaseCommand):
+    help = (
+        "Send every donor with gifts in YEAR one statement listing them, refunds reflected. "
+        "Exactly once: running it again sends only statements not sent yet."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("year", help="a finished calendar year, e.g. 2025")
+        parser.add_argument("--dry-run", action="store_true", help="count the statements; create and send nothing")
+
+    def handle(self, *args, year: str, dry_run: bool, **options):
+        this_year = timezone.localdate().year
+        if not year.isdigit() or not FIRST_YEAR <= int(year) < this_year + 1:
+            raise CommandError(f"YEAR must be a year from {FIRST_YEAR} to {this_year - 1}, not {year!r}")
+        if int(year) == this_year:
+            raise CommandError(f"{year} has not ended yet: statements are for a finished year")
+        run = services.issue_year_end_statements(year=int(year), dry_run=dry_run)
+        already = run.donors - run.new_statements
+        verb = "would send" if dry_run else "queued"
+        self.stdout.write(
+            f"{year}: {run.donors} donors with gifts; {verb} {run.new_statements} new statements; "
+            f"{already} had one already."
+        )

@@ -1,0 +1,279 @@
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+
+def new_token() -> str:
+    """An unguessable token for a link in an email (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+class ReceiptSequence(models.Model):
+    """The last receipt number used in a year. Numbers are taken under a
+    row lock in the transaction that creates the receipt, so a rolled-back
+    gift never leaves a gap."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class OutboundEmail(models.Model):
+    """One email that must go out once: the delivery status machine shared
+    by receipts, void notices, year-end statements and impact updates.
+
+    pending -> sending (claimed under a row lock) -> sent, or back to
+    pending after a temporary provider error, or failed after a permanent
+    one or the last retry. A row left in `sending` longer than
+    receipts.services.SENDING_LEASE belongs to a worker that died; the
+    sweep hands it to a new one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        # Impact updates only: the address is suppressed or unsubscribed.
+        SKIPPED = "skipped", "Skipped"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the current send began.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Receipt(OutboundEmail):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        VOID = "void", "Void"
+
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=20, unique=True)
+    donation = models.ForeignKey("donations.Donation", on_delete=models.PROTECT, related_name="receipts")
+    # A corrected receipt points at the one it replaces.
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # What the receipt acknowledges, fixed when it is issued: the amount
+    # charged, or after a partial refund what the donor kept given.
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    # Goods or services the donor received in return (IRS quid pro quo).
+    benefit_description = models.CharField(max_length=200, blank=True)
+    benefit_value_minor = models.PositiveBigIntegerField(default=0)
+    # The donor's link to download the PDF again.
+    public_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["status", "issued_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_sequence_unique_in_year"),
+            models.UniqueConstraint(
+                fields=["donation"],
+                condition=models.Q(replaces__isnull=True),
+                name="one_original_receipt_per_donation",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="void") | models.Q(voided_at__isnull=False),
+                name="void_receipt_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt {self.number} ({self.status})"
+
+    @staticmethod
+    def format_number(year: int, sequence: int) -> str:
+        return f"{year}-{sequence:06d}"
+
+    @property
+    def deductible_minor(self) -> int:
+        return max(self.amount_minor - self.benefit_value_minor, 0)
+
+
+class VoidNotice(OutboundEmail):
+    """Tells the donor that a receipt they were sent no longer stands
+    (the gift was refunded in full)."""
+
+    receipt = models.OneToOneField(Receipt, on_delete=models.PROTECT, related_name="void_notice")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Void notice for {self.receipt.number} ({self.status})"
+
+
+class CampaignBenefit(models.Model):
+    """Goods or services each donor to a campaign receives (a gala dinner,
+    a T-shirt): receipts then state their value instead of "no goods or
+    services were provided"."""
+
+    campaign = models.OneToOneField("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    description = models.CharField(max_length=200)
+    value_minor = models.PositiveBigIntegerField(help_text="Fair market value per gift, in minor units.")
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.description}"
+
+
+class YearEndStatement(OutboundEmail):
+    """One per donor and year: every gift of that year, refunds reflected,
+    worked out when it is sent."""
+
+    donor = models.ForeignKey("donations.Donor", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "donor_id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["donor", "year"], name="one_statement_per_donor_and_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} statement for donor {self.donor_id} ({self.status})"
+
+
+class ImpactUpdate(models.Model):
+    """News for donors, written by staff and sent to an audience."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", "Everyone who has given"
+        FUND = "fund", "Everyone who gave to a fund"
+        CAMPAIGN = "campaign", "Everyone who gave to a campaign"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    title = models.CharField(max_length=150)
+    body = models.TextField(help_text="Plain text; a blank line starts a new paragraph.")
+    image = models.ImageField(upload_to="impact-updates/", blank=True)
+    image_alt = models.CharField(
+        max_length=200, blank=True, help_text="What the image shows, for donors who cannot see it."
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ALL)
+    fund = models.ForeignKey("donations.Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set once every donor in the audience has a delivery queued.
+    all_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(audience="all", fund__isnull=True, campaign__isnull=True)
+                | models.Q(audience="fund", fund__isnull=False, campaign__isnull=True)
+                | models.Q(audience="campaign", fund__isnull=True, campaign__isnull=False),
+                name="impact_update_audience_matches_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        """Form errors for the staff who write updates, before the check
+        constraint would refuse the row."""
+        errors = {}
+        wants = {self.Audience.FUND: "fund", self.Audience.CAMPAIGN: "campaign"}.get(self.audience)
+        for target in ("fund", "campaign"):
+            chosen = getattr(self, f"{target}_id") is not None
+            if target == wants and not chosen:
+                errors[target] = f"Choose the {target} whose donors should get this update."
+            elif target != wants and chosen:
+                errors[target] = f"Leave this empty unless the audience is everyone who gave to a {target}."
+        if errors:
+            raise ValidationError(errors)
+
+
+class UpdateDelivery(OutboundEmail):
+    """One impact update to one donor: at most one per pair."""
+
+    update = models.ForeignKey(ImpactUpdate, on_delete=models.PROTECT, related_name="deliveries")
+    donor = models.ForeignKey("donations.Donor", on_delete=models.PROTECT, related_name="+")
+    # The one-click unsubscribe link's token.
+    unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "update deliveries"
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["update", "donor"], name="one_delivery_per_update_and_donor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.update} to donor {self.donor_id} ({self.status})"
+
+
+class EmailSuppression(models.Model):
+    """An address that gets no more impact updates. Receipts and
+    statements are transactional and are still sent."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+        REJECTED = "rejected", "Rejected by the provider"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    email = models.EmailField(max_length=254, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="suppressed_email_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+    def clean(self):
+        self.email = self.email.lower()
+
+
+class ProviderEvent(models.Model):
+    """A tracking event from the email provider, stored once by its id so a
+    repeated webhook changes nothing."""
+
+    esp_name = models.CharField(max_length=50)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=30)
+    recipient = models.EmailField(max_length=254, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["esp_name", "event_id"], name="provider_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.esp_name} {self.event_type} {self.recipient}"

@@ -1,0 +1,198 @@
+"""Every read of receipts, statements, impact updates and suppressions."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from donations import selectors as donation_selectors
+from receipts.models import (
+    CampaignBenefit,
+    EmailSuppression,
+    ImpactUpdate,
+    OutboundEmail,
+    Receipt,
+    UpdateDelivery,
+    VoidNotice,
+    YearEndStatement,
+)
+
+# How many stalled emails one sweep hands back to the workers.
+SWEEP_LIMIT = 500
+
+
+def receipt_number_for(donation) -> str | None:
+    receipt = (
+        Receipt.objects.filter(donation=donation)
+        .exclude(status=Receipt.Status.VOID)
+        .order_by("-issued_at")
+        .only("number")
+        .first()
+    )
+    return receipt.number if receipt else None
+
+
+def receipt_with_gift(receipt_id: int) -> Receipt:
+    """A receipt with everything printed on it (one query)."""
+    return Receipt.objects.select_related(
+        "donation__donor", "donation__fund", "donation__campaign", "replaces"
+    ).get(pk=receipt_id)
+
+
+def receipt_by_token(token: str) -> Receipt | None:
+    """The receipt behind a donor's download link (one query)."""
+    return (
+        Receipt.objects.select_related("donation__donor", "donation__fund", "donation__campaign", "replaces")
+        .filter(public_token=token)
+        .first()
+    )
+
+
+def receipts_of_donation(donation_id: int) -> list[Receipt]:
+    """Oldest first: the last one is the head of the correction chain."""
+    return list(Receipt.objects.filter(donation_id=donation_id).order_by("issued_at", "pk"))
+
+
+def campaign_benefit(campaign_id: int) -> CampaignBenefit | None:
+    return CampaignBenefit.objects.filter(campaign_id=campaign_id).first()
+
+
+def void_notice_with_receipt(notice_id: int) -> VoidNotice:
+    return VoidNotice.objects.select_related(
+        "receipt__donation__donor", "receipt__donation__fund", "receipt__donation__campaign"
+    ).get(pk=notice_id)
+
+
+# --- Year-end statements ---------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """1 January of `year` to 1 January of the next, in the organisation's
+    time zone (TIME_ZONE)."""
+    zone = timezone.get_current_timezone()
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def donors_due_a_statement(year: int) -> list[int]:
+    start, end = year_bounds(year)
+    return donation_selectors.donor_ids_with_gifts_between(start=start, end=end)
+
+
+def statement_with_donor(statement_id: int) -> YearEndStatement:
+    return YearEndStatement.objects.select_related("donor").get(pk=statement_id)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    date: datetime
+    campaign: str
+    fund: str
+    currency: str
+    charged_minor: int
+    refunded_minor: int
+    receipt_number: str | None
+
+    @property
+    def net_minor(self) -> int:
+        return self.charged_minor - self.refunded_minor
+
+
+@dataclass(frozen=True)
+class StatementTotal:
+    currency: str
+    net_minor: int
+
+
+def statement_lines(statement: YearEndStatement) -> tuple[list[StatementLine], list[StatementTotal]]:
+    """Each gift of the donor's year as it stands now, and the total per
+    currency (two queries)."""
+    start, end = year_bounds(statement.year)
+    gifts = donation_selectors.gifts_of_donor_between(donor_id=statement.donor_id, start=start, end=end)
+    numbers = dict(
+        Receipt.objects.filter(donation__in=gifts)
+        .exclude(status=Receipt.Status.VOID)
+        .order_by("issued_at")
+        .values_list("donation_id", "number")
+    )
+    lines = [
+        StatementLine(
+            date=timezone.localtime(gift.succeeded_at).date(),
+            campaign=gift.campaign.title,
+            fund=gift.fund.name,
+            currency=gift.currency,
+            charged_minor=gift.charged_minor,
+            refunded_minor=gift.refunded_minor,
+            receipt_number=numbers.get(gift.pk),
+        )
+        for gift in gifts
+    ]
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.currency] = totals.get(line.currency, 0) + line.net_minor
+    return lines, [StatementTotal(currency, net) for currency, net in sorted(totals.items())]
+
+
+# --- Impact updates and suppression ---------------------------------------
+
+
+def is_suppressed(email: str) -> bool:
+    return EmailSuppression.objects.filter(email=email.lower()).exists()
+
+
+def suppressed_among(emails: list[str]) -> set[str]:
+    return set(
+        EmailSuppression.objects.filter(email__in=[e.lower() for e in emails]).values_list("email", flat=True)
+    )
+
+
+def update_delivery_with_update(delivery_id: int) -> UpdateDelivery:
+    return UpdateDelivery.objects.select_related("update", "donor").get(pk=delivery_id)
+
+
+def delivery_by_unsubscribe_token(token: str) -> UpdateDelivery | None:
+    return UpdateDelivery.objects.select_related("donor").filter(unsubscribe_token=token).first()
+
+
+def update_audience_page(update: ImpactUpdate, *, after_donor_id: int, limit: int) -> list[tuple[int, str]]:
+    return donation_selectors.donors_who_gave(
+        fund_id=update.fund_id if update.audience == ImpactUpdate.Audience.FUND else None,
+        campaign_id=update.campaign_id if update.audience == ImpactUpdate.Audience.CAMPAIGN else None,
+        after_donor_id=after_donor_id,
+        limit=limit,
+    )
+
+
+def delivery_counts(update_id: int) -> dict[str, int]:
+    """How many of an update's deliveries are in each status (one query)."""
+    return dict(
+        UpdateDelivery.objects.filter(update_id=update_id)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+# --- The sweep --------------------------------------------------------------
+
+
+def stalled_emails(
+    model: type[OutboundEmail], *, created_field: str, never_tried_for: timedelta, idle_for: timedelta,
+    lease: timedelta,
+) -> list[int]:
+    """Emails whose task was lost: pending and never tried for a while (the
+    enqueue failed), pending and not tried again for longer than any retry
+    waits (the retry was lost), or stuck in `sending` past the lease (the
+    worker died mid-send)."""
+    now = timezone.now()
+    pending = OutboundEmail.Status.PENDING
+    return list(
+        model.objects.filter(
+            Q(status=pending, claimed_at__isnull=True, **{f"{created_field}__lt": now - never_tried_for})
+            | Q(status=pending, claimed_at__lt=now - idle_for)
+            | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=now - lease)
+            | Q(status=OutboundEmail.Status.SENDING, claimed_at__isnull=True)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )

@@ -1,0 +1,35 @@
+"""The donor's pages: download a receipt again, unsubscribe from updates."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from receipts import documents, selectors, services
+
+
+@require_GET
+def receipt_pdf(request, token: str):
+    receipt = selectors.receipt_by_token(token)
+    if receipt is None:
+        raise Http404("No such receipt.")
+    response = HttpResponse(documents.receipt_pdf(documents.receipt_facts(receipt)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.number}.pdf"'
+    # The link is the only key: keep it out of shared caches and search engines.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# RFC 8058: mail providers POST `List-Unsubscribe=One-Click` here without a
+# CSRF token; the unguessable token in the URL is what authorises it.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    delivery = selectors.delivery_by_unsubscribe_token(token)
+    if delivery is None:
+        return render(request, "receipts/unsubscribe_unknown.html", status=404)
+    if request.method == "POST":
+        services.unsubscribe(token=token)
+        return render(request, "receipts/unsubscribed.html", {"email": delivery.donor.email})
+    return render(request, "receipts/unsubscribe.html", {"email": delivery.donor.email})
