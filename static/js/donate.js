@@ -1,0 +1,189 @@
+// The donate form. Card details go from Stripe's card element straight to
+// Stripe: the page confirms a SetupIntent with it, sends us only the
+// resulting payment method id, and finishes 3-D Secure in the browser when
+// the gift needs it. Works with real Stripe.js and localstripe's fake one.
+(function () {
+  "use strict";
+
+  const form = document.getElementById("donate-form");
+  if (!form || typeof Stripe === "undefined") {
+    return;
+  }
+  const errorBox = document.getElementById("donate-error");
+  const statusBox = document.getElementById("donate-status");
+  const button = document.getElementById("donate-button");
+  const exponent = parseInt(form.dataset.exponent, 10);
+
+  const stripe = Stripe(form.dataset.stripeKey);
+  const card = stripe.elements().create("card");
+  card.mount("#card-element");
+
+  // One key per gift the donor means to make: a resubmission after a
+  // network error can never charge twice.
+  let idempotencyKey = null;
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // "40", "40.5", "1,000.00" -> minor units, with string arithmetic only.
+  function toMinorUnits(text) {
+    const cleaned = text.replace(/[\s,$€£]/g, "");
+    const pattern = new RegExp("^(\\d{1,9})(?:\\.(\\d{1," + exponent + "}))?$");
+    const match = pattern.exec(cleaned);
+    if (!match) {
+      return null;
+    }
+    const fraction = (match[2] || "").padEnd(exponent, "0");
+    return parseInt(match[1] + fraction, 10);
+  }
+
+  function chosenAmount() {
+    const custom = form.elements.custom_amount.value.trim();
+    if (custom) {
+      return toMinorUnits(custom);
+    }
+    const preset = form.querySelector("input[name=preset]:checked");
+    return preset ? parseInt(preset.value, 10) : null;
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    statusBox.textContent = "";
+    button.disabled = false;
+  }
+
+  function firstErrorMessage(errors) {
+    const field = Object.keys(errors)[0];
+    const label = field === "__all__" ? "" : field.replace("donor.", "").replace(/_/g, " ") + ": ";
+    return label + errors[field][0];
+  }
+
+  async function postJson(url, body, headers) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
+      body: JSON.stringify(body || {}),
+    });
+    const data = await response.json().catch(function () { return {}; });
+    return { status: response.status, data: data };
+  }
+
+  async function waitForOutcome(id) {
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      const response = await fetch("/api/donations/" + id + "/");
+      const data = await response.json();
+      if (data.status !== "pending" && data.status !== "requires_action") {
+        return data.status;
+      }
+      await new Promise(function (resolve) { setTimeout(resolve, 1000); });
+    }
+    return "pending";
+  }
+
+  function showThanks(amountMinor) {
+    // Display only: the amount was computed and charged by the server.
+    const amount = new Intl.NumberFormat("en-US", { style: "currency", currency: form.dataset.currency.toUpperCase() })
+      .format(amountMinor / Math.pow(10, exponent));
+    const monthly = form.querySelector("input[name=frequency]:checked").value === "monthly";
+    document.getElementById("thanks-amount").textContent = monthly ? amount + " a month" : amount;
+    document.getElementById("thanks-email").textContent = form.elements.email.value;
+    form.hidden = true;
+    const thanks = document.getElementById("donate-thanks");
+    thanks.hidden = false;
+    thanks.focus();
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    errorBox.hidden = true;
+    const amount = chosenAmount();
+    if (!amount) {
+      showError("Please choose an amount or enter one such as 40.00.");
+      return;
+    }
+    const fund = form.querySelector("input[name=fund]:checked");
+    button.disabled = true;
+    statusBox.textContent = "Processing your gift…";
+    idempotencyKey = idempotencyKey || newKey();
+
+    try {
+      const setup = await postJson(form.dataset.setupUrl);
+      if (setup.status !== 201) {
+        showError((setup.data.error && setup.data.error.message) || "Please try again in a minute.");
+        return;
+      }
+      const fullName = (form.elements.first_name.value + " " + form.elements.last_name.value).trim();
+      const confirmed = await stripe.confirmCardSetup(setup.data.client_secret, {
+        payment_method: { card: card, billing_details: { name: fullName, email: form.elements.email.value } },
+      });
+      if (confirmed.error) {
+        showError(confirmed.error.message || "Your card could not be used.");
+        return;
+      }
+      const paymentMethod = confirmed.setupIntent.payment_method;
+
+      const gift = await postJson(form.dataset.donateUrl, {
+        campaign: form.dataset.campaign,
+        team: form.dataset.team || null,
+        fundraiser: form.dataset.fundraiser || null,
+        fund: fund ? fund.value : "",
+        amount_minor: amount,
+        currency: form.dataset.currency,
+        frequency: form.querySelector("input[name=frequency]:checked").value,
+        website: form.elements.website.value,
+        anonymous: form.elements.anonymous.checked,
+        message: form.elements.message.value,
+        donor: {
+          email: form.elements.email.value,
+          first_name: form.elements.first_name.value,
+          last_name: form.elements.last_name.value,
+        },
+        payment_method: typeof paymentMethod === "string" ? paymentMethod : paymentMethod.id,
+      }, { "Idempotency-Key": idempotencyKey });
+
+      if (gift.status === 400) {
+        idempotencyKey = null;
+        showError(firstErrorMessage(gift.data.errors));
+        return;
+      }
+      if (gift.status !== 201) {
+        idempotencyKey = null;
+        showError((gift.data.error && gift.data.error.message) || "Your gift could not be completed.");
+        return;
+      }
+      let status = gift.data.status;
+      if (status === "requires_action") {
+        const authenticated = await stripe.confirmCardPayment(gift.data.client_secret);
+        // A failed authentication can also come back as an intent that
+        // needs a new card rather than as an error (localstripe does this).
+        const intent = authenticated.paymentIntent;
+        const refused = intent && (intent.status === "requires_payment_method" || intent.status === "canceled");
+        if (authenticated.error || refused) {
+          idempotencyKey = null;
+          showError((authenticated.error && authenticated.error.message) ||
+            "Your bank did not authorise the payment. No money was taken.");
+          return;
+        }
+      }
+      if (status !== "succeeded") {
+        statusBox.textContent = "Confirming with your bank…";
+        status = await waitForOutcome(gift.data.id);
+      }
+      if (status === "succeeded") {
+        showThanks(gift.data.amount_minor);
+      } else if (status === "failed") {
+        idempotencyKey = null;
+        showError("Your gift could not be completed. No money was taken.");
+      } else {
+        statusBox.textContent = "Your bank is still confirming the payment. We will email your receipt as soon as it is done.";
+      }
+    } catch (err) {
+      showError("Something went wrong on the network. Please try again: you will not be charged twice.");
+    }
+  });
+})();
