@@ -1,0 +1,84 @@
+"""DONATION_RATE_LIMIT: attempts per client address, against card testing."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from donations.models import Donation
+from hopefund.rate_limit import parse_rate
+from tests.gifts import gift_body, give
+
+pytestmark = pytest.mark.django_db
+
+
+def test_attempts_over_the_limit_get_429_with_retry_after_and_charge_nothing(client, campaign, settings):
+    settings.DONATION_RATE_LIMIT = "2/m"
+
+    answers = [give(client, gift_body(donor__email=f"d{n}@example.org")) for n in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(answers[2]["Retry-After"]) <= 60
+    assert Donation.objects.count() == 2
+
+
+def test_invalid_attempts_count_too(client, campaign, settings):
+    settings.DONATION_RATE_LIMIT = "2/m"
+
+    for _ in range(2):
+        give(client, gift_body(amount_minor=-1))
+
+    assert give(client).status_code == 429
+
+
+def test_each_client_address_has_its_own_allowance(client, campaign, settings):
+    settings.DONATION_RATE_LIMIT = "1/m"
+
+    assert give(client, REMOTE_ADDR="203.0.113.1").status_code == 201
+    assert give(client, REMOTE_ADDR="203.0.113.1").status_code == 429
+    assert give(client, gift_body(donor__email="b@example.org"), REMOTE_ADDR="203.0.113.2").status_code == 201
+
+
+def test_card_setup_is_limited_as_well(client, db, settings):
+    settings.DONATION_RATE_LIMIT = "1/m"
+
+    assert client.post("/api/setup-intents/").status_code == 201
+    assert client.post("/api/setup-intents/").status_code == 429
+
+
+@pytest.mark.parametrize("rate, expected", [("10/m", (10, 60)), ("3/s", (3, 1)), (" 100 / h ", (100, 3600))])
+def test_rates_parse(rate, expected):
+    assert parse_rate(rate) == expected
+
+
+@pytest.mark.parametrize("rate", ["", "10", "ten/m", "10/week", "0/m", "-1/m"])
+def test_malformed_rate_is_refused_at_start_up(rate):
+    with pytest.raises(ImproperlyConfigured, match="10/m"):
+        parse_rate(rate)
+
+
+def test_one_email_address_is_limited_across_client_addresses(client, campaign, settings):
+    settings.DONATION_EMAIL_RATE_LIMIT = "2/h"
+
+    answers = [give(client, REMOTE_ADDR=f"198.51.100.{n}").status_code for n in range(3)]
+
+    assert answers == [201, 201, 429]
+    assert give(client, gift_body(donor__email="other@example.org"), REMOTE_ADDR="198.51.100.9").status_code == 201
+
+
+def test_filled_honeypot_is_refused_and_charges_nothing(client, campaign):
+    response = give(client, gift_body(website="http://spam.example"))
+
+    assert response.status_code == 400
+    assert "automated" in response.json()["errors"]["__all__"][0]
+    assert not Donation.objects.exists()
+
+
+def test_declines_are_logged_without_card_data(client, campaign, caplog):
+    from tests.gifts import card_payment_method
+
+    method = card_payment_method("4000000000000341")
+    give(client, gift_body(payment_method=method))
+
+    logged = caplog.text
+    assert "card declined" in logged
+    assert "4000000000000341" not in logged and "0341" not in logged

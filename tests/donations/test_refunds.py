@@ -1,0 +1,169 @@
+"""Refunds from the admin (through Stripe) and from Stripe's events:
+totals drop by exactly what was refunded, never more than was charged."""
+
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from donations.models import Donation, Refund
+from donations.selectors import counter_tallies, counters_out_of_step
+from donations.services import refunds
+from receipts.models import Receipt
+from tests.gifts import gift_body, give
+from tests.stripe_events import charge_event, post_event, refund_object
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paid_gift(client, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        give(client, gift_body(amount_minor=5000, team=team.slug))
+    return Donation.objects.get()
+
+
+def campaign_raised(donation) -> int:
+    return counter_tallies(campaign_id=donation.campaign_id)[(donation.campaign_id, None, None)].raised_minor
+
+
+def test_partial_then_full_refund_moves_status_and_totals_by_exactly_the_refunds(paid_gift):
+    refunds.request_refund(donation_id=paid_gift.pk, amount_minor=1500, reason="requested_by_customer")
+    paid_gift.refresh_from_db()
+    assert (paid_gift.status, paid_gift.refunded_minor) == ("partially_refunded", 1500)
+    original, corrected = Receipt.objects.order_by("sequence")
+    assert (original.status, corrected.replaces, corrected.amount_minor) == (Receipt.Status.VOID, original, 3500)
+    assert campaign_raised(paid_gift) == 3500
+    team_tally = counter_tallies(campaign_id=paid_gift.campaign_id)[(paid_gift.campaign_id, paid_gift.team_id, None)]
+    assert (team_tally.raised_minor, team_tally.gift_count, team_tally.donor_count) == (3500, 1, 1)
+
+    refunds.request_refund(donation_id=paid_gift.pk, amount_minor=3500, reason="requested_by_customer")
+    paid_gift.refresh_from_db()
+    assert (paid_gift.status, paid_gift.refunded_minor) == ("refunded", 5000)
+    tally = counter_tallies(campaign_id=paid_gift.campaign_id)[(paid_gift.campaign_id, None, None)]
+    assert (tally.raised_minor, tally.gift_count, tally.donor_count) == (0, 0, 0)
+    assert counters_out_of_step() == {}
+    assert list(Refund.objects.values_list("status", flat=True)) == ["succeeded", "succeeded"]
+    assert set(Receipt.objects.values_list("status", flat=True)) == {Receipt.Status.VOID}
+
+
+def test_refund_above_what_remains_is_refused_and_changes_nothing(paid_gift):
+    refunds.request_refund(donation_id=paid_gift.pk, amount_minor=4000, reason="other")
+
+    with pytest.raises(refunds.RefundRefused, match=r"at most \$10.00"):
+        refunds.request_refund(donation_id=paid_gift.pk, amount_minor=1001, reason="other")
+
+    paid_gift.refresh_from_db()
+    assert paid_gift.refunded_minor == 4000
+    assert Refund.objects.count() == 1
+    assert campaign_raised(paid_gift) == 1000
+
+
+@pytest.mark.parametrize("amount", [0, -100])
+def test_refund_of_nothing_is_refused(paid_gift, amount):
+    with pytest.raises(refunds.RefundRefused):
+        refunds.request_refund(donation_id=paid_gift.pk, amount_minor=amount, reason="other")
+
+
+def test_unrefunded_pending_refund_reserves_its_amount(paid_gift):
+    """A refund asked for but not yet confirmed by Stripe still counts
+    against what can be refunded, so two at once cannot exceed the gift."""
+    Refund.objects.create(donation=paid_gift, amount_minor=4500, status=Refund.Status.PENDING)
+
+    with pytest.raises(refunds.RefundRefused, match=r"at most \$5.00"):
+        refunds.request_refund(donation_id=paid_gift.pk, amount_minor=600, reason="other")
+
+
+def test_failed_gift_cannot_be_refunded(client, campaign):
+    give(client, gift_body(payment_method="pm_card_chargeCustomerFail"))
+
+    with pytest.raises(refunds.RefundRefused, match="failed"):
+        refunds.request_refund(donation_id=Donation.objects.get().pk, amount_minor=100, reason="other")
+
+
+def test_refund_made_in_stripe_arrives_by_event_and_is_recorded_once(
+    client, paid_gift, django_capture_on_commit_callbacks
+):
+    made_elsewhere = refund_object(2000, charge=paid_gift.charge_id)
+    refunded = charge_event("charge.refunded", paid_gift, amount_refunded=2000, refunds=[made_elsewhere])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, refunded)
+        post_event(client, charge_event("charge.refunded", paid_gift, amount_refunded=2000, refunds=[made_elsewhere]))
+
+    paid_gift.refresh_from_db()
+    assert (paid_gift.status, paid_gift.refunded_minor) == ("partially_refunded", 2000)
+    assert Refund.objects.get().stripe_refund_id == made_elsewhere["id"]
+    assert campaign_raised(paid_gift) == 3000
+
+
+def test_our_refund_and_its_event_count_once_in_either_order(client, paid_gift, django_capture_on_commit_callbacks):
+    refund = refunds.request_refund(donation_id=paid_gift.pk, amount_minor=1000, reason="duplicate")
+    echo = refund_object(1000, id=refund.stripe_refund_id, metadata={"hopefund_refund_id": str(refund.pk)})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, charge_event("charge.refunded", paid_gift, amount_refunded=1000, refunds=[echo]))
+
+    paid_gift.refresh_from_db()
+    assert paid_gift.refunded_minor == 1000
+    assert Refund.objects.count() == 1
+    assert campaign_raised(paid_gift) == 4000
+
+
+def test_an_older_refund_event_never_lowers_the_refunded_amount(client, paid_gift, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, charge_event("charge.refunded", paid_gift, amount_refunded=3000))
+        post_event(client, charge_event("charge.refunded", paid_gift, amount_refunded=1000))
+
+    paid_gift.refresh_from_db()
+    assert paid_gift.refunded_minor == 3000
+    assert campaign_raised(paid_gift) == 2000
+
+
+def test_refund_event_before_the_success_event_ends_refunded(
+    client, campaign, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The refund proves the payment: the gift is paid then refunded, and
+    the late success event changes nothing."""
+    from tests.gifts import card_payment_method
+    from tests.stripe_events import payment_intent_event
+
+    give(client, gift_body(payment_method=card_payment_method("4000002500003155")))
+    donation = Donation.objects.get()
+    assert donation.status == "requires_action"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, charge_event("charge.refunded", donation, amount_refunded=donation.charged_minor))
+        post_event(client, payment_intent_event("payment_intent.succeeded", donation, status="succeeded"))
+
+    donation.refresh_from_db()
+    assert (donation.status, donation.refunded_minor) == ("refunded", 5000)
+    assert counters_out_of_step() == {}
+    assert campaign_raised(donation) == 0
+    assert Receipt.objects.get().status == Receipt.Status.VOID
+    assert mailoutbox == []  # a void receipt is never sent
+
+
+def test_admin_refund_page_refunds_and_refuses_too_much(client, paid_gift):
+    staff = User.objects.create_user("finance@example.org", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_refund", "view_donation"]))
+    client.force_login(staff)
+    url = f"/admin/donations/donation/{paid_gift.pk}/refund/"
+
+    too_much = client.post(url, {"amount": "50.01", "reason": "other"})
+    assert too_much.status_code == 400
+    assert "at most $50.00" in too_much.content.decode()
+
+    done = client.post(url, {"amount": "12.50", "reason": "requested_by_customer", "note": "Asked by phone"})
+    assert done.status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.amount_minor, refund.requested_by, refund.note) == (1250, staff, "Asked by phone")
+
+
+def test_admin_refund_page_needs_the_refund_permission(client, paid_gift):
+    viewer = User.objects.create_user("viewer@example.org", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_donation"))
+    client.force_login(viewer)
+
+    response = client.post(f"/admin/donations/donation/{paid_gift.pk}/refund/", {"amount": "1.00", "reason": "other"})
+
+    assert response.status_code == 403
+    assert not Refund.objects.exists()

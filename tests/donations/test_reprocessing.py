@@ -1,0 +1,111 @@
+"""Re-driving what did not finish: stored events, and gifts whose outcome
+never arrived."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from donations import tasks
+from donations.models import Donation, StripeEvent
+from tests.gifts import card_payment_method, gift_body, give
+from tests.stripe_events import payment_intent_event, post_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stored_success_event(client, campaign, django_capture_on_commit_callbacks):
+    """A success event stored while the broker was down: never processed."""
+    give(client, gift_body(payment_method=card_payment_method("4000002500003155")))
+    donation = Donation.objects.get()
+    with django_capture_on_commit_callbacks(execute=False):
+        post_event(client, payment_intent_event("payment_intent.succeeded", donation, status="succeeded"))
+    return StripeEvent.objects.get()
+
+
+def test_reprocess_applies_events_that_were_never_processed(stored_success_event, capsys):
+    call_command("reprocess_stripe_events")
+
+    stored_success_event.refresh_from_db()
+    assert stored_success_event.status == StripeEvent.Status.PROCESSED
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    assert "1 of 1 event(s) applied" in capsys.readouterr().out
+
+
+def test_reprocess_failed_leaves_received_events_alone(stored_success_event):
+    call_command("reprocess_stripe_events", "--failed")
+
+    stored_success_event.refresh_from_db()
+    assert stored_success_event.status == StripeEvent.Status.RECEIVED
+
+
+def test_reprocess_one_event_again_changes_nothing_the_second_time(stored_success_event):
+    call_command("reprocess_stripe_events", "--event", stored_success_event.event_id)
+    call_command("reprocess_stripe_events", "--event", stored_success_event.event_id)
+
+    from donations.selectors import counters_out_of_step
+    from receipts.models import Receipt
+
+    assert Receipt.objects.count() == 1
+    assert counters_out_of_step() == {}
+
+
+def test_reprocess_unknown_event_is_a_one_line_error(db):
+    with pytest.raises(CommandError, match="no stored event with id 'evt_nope'"):
+        call_command("reprocess_stripe_events", "--event", "evt_nope")
+
+
+def test_reprocess_reports_an_event_that_fails_again_and_exits_non_zero(stored_success_event, capsys):
+    payload = stored_success_event.payload
+    payload["data"]["object"]["amount"] = 1  # disagrees with the gift
+    StripeEvent.objects.filter(pk=stored_success_event.pk).update(payload=payload)
+
+    with pytest.raises(CommandError, match="1 event"):
+        call_command("reprocess_stripe_events")
+
+    assert "failed" in capsys.readouterr().err
+
+
+def test_redrive_sweep_requeues_events_stuck_as_received(stored_success_event):
+    StripeEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+
+    assert tasks.redrive_stripe_events.delay().get() == 1
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+
+
+def test_stale_gift_sweep_asks_stripe_about_a_gift_whose_webhook_never_came(client, campaign, settings):
+    import json
+    import urllib.request
+
+    answer = give(client, gift_body(payment_method=card_payment_method("4000002500003155"))).json()
+    intent_id = answer["client_secret"].split("_secret_")[0]
+    urllib.request.urlopen(urllib.request.Request(
+        f"{settings.STRIPE_API_BASE}/v1/payment_intents/{intent_id}/_authenticate?success=true",
+        data=json.dumps({"client_secret": answer["client_secret"], "key": "pk_test_x"}).encode(),
+    )).close()
+    Donation.objects.update(created_at=timezone.now() - timedelta(minutes=30))
+
+    assert tasks.settle_stale_gifts.delay().get() == 1
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+
+
+def test_stale_gift_sweep_gives_up_on_a_gift_that_never_reached_stripe(client, campaign, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    give(client)
+    Donation.objects.update(created_at=timezone.now() - timedelta(hours=2))
+
+    tasks.settle_stale_gifts.delay()
+
+    donation = Donation.objects.get()
+    assert (donation.status, donation.failure_code) == (Donation.Status.FAILED, "abandoned")
+
+
+def test_stale_gift_sweep_leaves_recent_gifts_alone(client, campaign, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    give(client)
+
+    assert tasks.settle_stale_gifts.delay().get() == 0
+    assert Donation.objects.get().status == Donation.Status.PENDING

@@ -1,0 +1,183 @@
+"""Sending exactly once, as far as email allows: the pending -> sending ->
+sent / failed machine, retries on temporary provider errors, `failed` on
+permanent ones, the sweep for lost tasks and dead workers, and sending
+failed emails again from the admin."""
+
+from datetime import timedelta
+
+import pytest
+import requests
+from anymail.backends.test import EmailBackend as AnymailTestBackend
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.utils import timezone
+
+from hopefund.celery import app as celery_app
+from receipts import services, tasks
+from receipts.models import Receipt
+
+pytestmark = pytest.mark.django_db
+
+
+class ScriptedProvider(AnymailTestBackend):
+    """anymail's test backend, answering with the errors in `script` first."""
+
+    script: list[Exception] = []
+
+    def post_to_esp(self, payload, message):
+        if ScriptedProvider.script:
+            raise ScriptedProvider.script.pop(0)
+        return super().post_to_esp(payload, message)
+
+
+def api_error(status_code: int) -> AnymailAPIError:
+    """As anymail raises it for an HTTP answer from the provider."""
+    response = requests.Response()
+    response.status_code, response.reason = status_code, "scripted"
+    return AnymailAPIError("provider said no", status_code=status_code, response=response)
+
+
+@pytest.fixture
+def provider(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.ScriptedProvider"
+    ScriptedProvider.script = []
+    yield ScriptedProvider
+    ScriptedProvider.script = []
+
+
+@pytest.fixture
+def eager_retries(monkeypatch):
+    """Eager Celery runs a task's retries at once, without the countdown,
+    but only when errors do not propagate (the real backoff is in
+    tests/integration/test_receipt_delivery.py)."""
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
+
+
+def test_temporary_provider_errors_are_retried_until_the_receipt_is_sent_once(
+    provider, eager_retries, make_gift, mailoutbox
+):
+    provider.script = [api_error(500), AnymailAPIError("read timed out")]
+
+    make_gift()
+
+    receipt = Receipt.objects.get()
+    assert (receipt.status, receipt.attempts, receipt.last_error) == (Receipt.Status.SENT, 3, "")
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [api_error(422), AnymailRecipientsRefused("inactive recipient")],
+    ids=["422", "recipients-refused"],
+)
+def test_a_permanent_provider_error_fails_the_receipt_at_once(provider, make_gift, mailoutbox, error):
+    provider.script = [error]
+
+    make_gift()
+
+    receipt = Receipt.objects.get()
+    assert (receipt.status, receipt.attempts) == (Receipt.Status.FAILED, 1)
+    assert type(error).__name__ in receipt.last_error
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("error", "permanent"),
+    [
+        (api_error(500), False),
+        (api_error(503), False),
+        (api_error(429), False),
+        (api_error(408), False),
+        (AnymailAPIError("timed out"), False),
+        (ConnectionError("reset"), False),
+        (api_error(400), True),
+        (api_error(401), True),
+        (AnymailRecipientsRefused("x"), True),
+    ],
+)
+def test_which_provider_errors_are_permanent(error, permanent):
+    assert services.is_permanent_failure(error) is permanent
+
+
+def test_staff_can_send_a_failed_receipt_again_from_the_admin(provider, make_gift, mailoutbox, admin_client,
+                                                              django_capture_on_commit_callbacks):
+    provider.script = [api_error(400)]
+    make_gift()
+    failed = Receipt.objects.get()
+    assert failed.status == Receipt.Status.FAILED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/receipts/receipt/", {"action": "send_failed_again", "_selected_action": [failed.pk]}, follow=True
+        )
+
+    assert "1 failed email(s) queued to send again" in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (Receipt.Status.SENT, 2)
+    assert len(mailoutbox) == 1
+
+
+def test_sending_again_leaves_a_sent_receipt_alone(make_gift, mailoutbox, django_capture_on_commit_callbacks):
+    make_gift()
+    receipt = Receipt.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_again(kind="receipt", pks=[receipt.pk]) == 0
+
+    assert len(mailoutbox) == 1
+
+
+def stuck_in_sending(receipt: Receipt, *, since: timedelta) -> None:
+    """As a worker leaves it when it dies after claiming the receipt."""
+    Receipt.objects.filter(pk=receipt.pk).update(
+        status=Receipt.Status.SENDING, attempts=1, claimed_at=timezone.now() - since, sent_at=None
+    )
+
+
+def test_a_receipt_whose_worker_died_mid_send_is_sent_by_the_sweep_after_the_lease(make_gift, mailoutbox):
+    make_gift()
+    receipt = Receipt.objects.get()
+    stuck_in_sending(receipt, since=services.SENDING_LEASE + timedelta(seconds=5))
+    mailoutbox.clear()
+
+    assert tasks.resend_stalled_emails.delay().get() == 1
+
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.attempts) == (Receipt.Status.SENT, 2)
+    [resent] = mailoutbox
+    # The same message as far as mail clients are concerned.
+    assert resent.extra_headers["Message-ID"] == f"<receipt-{receipt.number}@127.0.0.1>"
+
+
+def test_a_receipt_left_in_sending_before_claims_were_timed_is_sent_by_the_sweep(make_gift, mailoutbox):
+    make_gift()
+    Receipt.objects.update(status=Receipt.Status.SENDING, claimed_at=None, sent_at=None)
+    mailoutbox.clear()
+
+    assert tasks.resend_stalled_emails.delay().get() == 1
+    assert Receipt.objects.get().status == Receipt.Status.SENT
+    assert len(mailoutbox) == 1
+
+
+def test_a_receipt_being_sent_by_a_live_worker_is_left_to_it(make_gift, mailoutbox):
+    make_gift()
+    receipt = Receipt.objects.get()
+    stuck_in_sending(receipt, since=services.SENDING_LEASE - timedelta(minutes=1))
+    mailoutbox.clear()
+
+    assert tasks.resend_stalled_emails.delay().get() == 0
+    services.send_receipt(receipt_id=receipt.pk)
+
+    assert Receipt.objects.get().status == Receipt.Status.SENDING
+    assert mailoutbox == []
+
+
+def test_a_pending_receipt_whose_retry_was_lost_is_sent_by_the_sweep(make_gift, mailoutbox):
+    make_gift()
+    Receipt.objects.update(
+        status=Receipt.Status.PENDING, attempts=1, claimed_at=timezone.now() - tasks.IDLE_FOR - timedelta(seconds=1)
+    )
+    mailoutbox.clear()
+
+    assert tasks.resend_stalled_emails.delay().get() == 1
+    assert Receipt.objects.get().status == Receipt.Status.SENT
+    assert len(mailoutbox) == 1

@@ -1,0 +1,167 @@
+"""One receipt per gift, numbered without gaps, with what a US donor needs
+for a tax deduction, sent exactly once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from donations.models import Donation
+from receipts import services, tasks
+from receipts.models import Receipt
+from tests.gifts import gift_body, give
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receipted_gift(client, campaign, settings, django_capture_on_commit_callbacks):
+    settings.ORG_NAME = "Freedom Now"
+    settings.ORG_TAX_ID = "12-3456789"
+    settings.ORG_ADDRESS = "1 Hope Way, Portland, OR 97201"
+    with django_capture_on_commit_callbacks(execute=True):
+        give(client, gift_body(amount_minor=5000, fund="aftercare"))
+    return Donation.objects.get()
+
+
+def test_receipt_has_every_fact_a_us_tax_deduction_needs(receipted_gift, mailoutbox):
+    receipt = Receipt.objects.get()
+    message = mailoutbox[0]
+    html = message.alternatives[0][0]
+    today = timezone.localdate().strftime("%B %-d, %Y")
+
+    for text in (message.body, html):
+        assert "Freedom Now" in text
+        assert "12-3456789" in text
+        assert "1 Hope Way, Portland, OR 97201" in text
+        assert receipt.number in text
+        assert "$50.00" in text
+        assert today in text
+        assert "Aftercare" in text
+        assert "Ada Lee" in text
+        assert "1 Main St" in text
+        assert "No goods or services were provided in exchange for this contribution." in text
+    assert message.to == ["ada@example.org"]
+
+
+def test_receipt_numbers_are_sequential_within_the_year(client, campaign, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for email in ("a@example.org", "b@example.org", "c@example.org"):
+            give(client, gift_body(donor__email=email))
+
+    year = timezone.localdate().year
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == [
+        f"{year}-000001",
+        f"{year}-000002",
+        f"{year}-000003",
+    ]
+
+
+def test_receipt_email_has_a_message_id_derived_from_the_receipt(receipted_gift, mailoutbox, settings):
+    receipt = Receipt.objects.get()
+
+    assert mailoutbox[0].extra_headers["Message-ID"] == f"<receipt-{receipt.number}@127.0.0.1>"
+
+
+def test_sending_a_receipt_again_sends_nothing(receipted_gift, mailoutbox):
+    receipt = Receipt.objects.get()
+
+    services.send_receipt(receipt_id=receipt.pk)
+    tasks.send_receipt.delay(receipt.pk)
+
+    assert len(mailoutbox) == 1
+    assert Receipt.objects.get().status == Receipt.Status.SENT
+
+
+class FailsOnceBackend:
+    """An email provider that is down for the first attempt."""
+
+    calls = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        FailsOnceBackend.calls += 1
+        if FailsOnceBackend.calls == 1:
+            raise ConnectionError("provider unavailable")
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_provider_error_leaves_the_receipt_pending_and_the_retry_sends_it_once(
+    client, campaign, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
+    FailsOnceBackend.calls = 0
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        give(client)
+    receipt = Receipt.objects.get()
+
+    with pytest.raises(ConnectionError):
+        services.send_receipt(receipt_id=receipt.pk)
+    receipt.refresh_from_db()
+    assert receipt.status == Receipt.Status.PENDING
+    assert "provider unavailable" in receipt.last_error
+
+    services.send_receipt(receipt_id=receipt.pk)
+    receipt.refresh_from_db()
+    assert receipt.status == Receipt.Status.SENT
+    assert receipt.attempts == 2
+    assert len(mailoutbox) == 1
+    assert callbacks  # the send had been queued on commit
+
+
+def test_sweep_sends_receipts_whose_task_was_lost(client, campaign, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        give(client)  # the on-commit enqueue never runs: as if the broker was down
+    Receipt.objects.update(issued_at=timezone.now() - timedelta(minutes=5))
+
+    assert tasks.resend_stalled_emails.delay().get() == 1
+    assert Receipt.objects.get().status == Receipt.Status.SENT
+    assert len(mailoutbox) == 1
+
+
+def test_sweep_leaves_fresh_receipts_to_their_own_task(client, campaign, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        give(client)
+
+    assert tasks.resend_stalled_emails.delay().get() == 0
+
+
+def test_last_failed_retry_marks_the_receipt_failed(client, campaign, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = f"{__name__}.AlwaysFailsBackend"
+    with django_capture_on_commit_callbacks(execute=False):
+        give(client)
+    receipt = Receipt.objects.get()
+
+    tasks.send_receipt.apply(args=[receipt.pk], retries=tasks.MAX_SEND_RETRIES)
+
+    receipt.refresh_from_db()
+    assert receipt.status == Receipt.Status.FAILED
+    assert "provider down for good" in receipt.last_error
+
+
+class AlwaysFailsBackend(FailsOnceBackend):
+    def send_messages(self, messages):
+        raise ConnectionError("provider down for good")
+
+
+def test_receipt_year_follows_the_organisations_calendar(client, campaign, settings, django_capture_on_commit_callbacks):
+    """A gift at 8 pm on 31 December in California is that year's gift,
+    though it is already 1 January in UTC."""
+    settings.TIME_ZONE = "America/Los_Angeles"
+    with django_capture_on_commit_callbacks(execute=True):
+        give(client)
+    donation = Donation.objects.get()
+    new_years_eve = datetime(2027, 1, 1, 4, 0, tzinfo=UTC)
+    Donation.objects.filter(pk=donation.pk).update(succeeded_at=new_years_eve)
+    Receipt.objects.all().delete()
+    donation.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = services.issue_receipt(donation=donation)
+
+    assert receipt.number.startswith("2026-")
+    assert "December 31, 2026" in mail.outbox[-1].body
