@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -18,6 +17,7 @@ from django.utils import timezone
 from campaigns import selectors
 from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
 from donations.models import Fund
+from finance.services.permissions import ensure_finance_group
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +85,7 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
 
     captain = _demo_user("captain@hopefund.example", "Casey", "Captain", is_staff=False)
     finance = _demo_user("finance@hopefund.example", "Frances", "Finance", is_staff=True)
-    finance_group, _ = Group.objects.get_or_create(name="Finance")
-    finance_group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["donations", "receipts"], codename__startswith="view_"
-        )
-    )
-    finance.groups.add(finance_group)
+    finance.groups.add(ensure_finance_group())
 
     for team_slug, team_name, team_goal, fundraisers in DEMO_TEAMS:
         team, _ = Team.objects.update_or_create(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("accounts.urls")),
     path("", include("receipts.urls")),
+    path("finance/", include("finance.urls")),
     path("anymail/", include("anymail.urls")),
 ]
 # Fundraiser photos, served by Django only when DEBUG is on (static() is

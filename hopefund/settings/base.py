@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "campaigns",
     "donations",
     "receipts",
+    "finance",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class FinanceConfig(AppConfig):
+    name = "finance"
+
+    def ready(self):
+        from finance.services.permissions import ensure_finance_group
+
+        # Permissions exist only after every app has migrated, so the group
+        # is kept in step here rather than in a data migration.
+        post_migrate.connect(lambda **kwargs: ensure_finance_group(), sender=self, weak=False)

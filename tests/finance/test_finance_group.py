@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from finance.services.permissions import FINANCE_GROUP, ensure_finance_group
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrating_creates_the_finance_group_with_export_import_and_ledger_views():
+    group = Group.objects.get(name=FINANCE_GROUP)
+    codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
+    assert {("finance", "export_gifts"), ("finance", "import_gifts"), ("donations", "view_donation"),
+            ("donations", "view_refund"), ("finance", "view_payout")} <= codenames
+    assert not {codename for _, codename in codenames if codename.startswith(("add_", "change_", "delete_"))}
+
+
+def test_ensuring_the_group_again_restores_a_removed_permission_and_adds_no_second_group():
+    group = Group.objects.get(name=FINANCE_GROUP)
+    group.permissions.remove(group.permissions.get(codename="export_gifts"))
+
+    ensure_finance_group()
+
+    assert Group.objects.filter(name=FINANCE_GROUP).count() == 1
+    assert group.permissions.filter(codename="export_gifts").exists()
+
+
+def test_the_demo_finance_login_can_export_and_the_demo_captain_cannot():
+    from campaigns.services import seed_demo
+
+    seed_demo()
+    users = get_user_model().objects
+    assert users.get(email="finance@hopefund.example").has_perm("finance.export_gifts")
+    assert not users.get(email="captain@hopefund.example").has_perm("finance.export_gifts")
