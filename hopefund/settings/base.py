@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "campaigns",
     "donations",
     "receipts",
+    "accounts",
     "finance",
 ]
 
@@ -195,7 +196,6 @@ LOGGING = {
 }
 
 # --- Accounts and peer fundraising ---
-INSTALLED_APPS += ["accounts"]  # noqa: F405
 # People log in with their email address, whatever its case (the User's
 # username is the lower-cased email).
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
