@@ -31,3 +31,27 @@ def totals_text(totals_minor: dict[str, int]) -> str:
     decimals with a dot, as finance tools read them."""
     return ", ".join(f"{as_decimal(amount, currency)} {currency.upper()}"
                      for currency, amount in sorted(totals_minor.items()))
+
+
+def import_progress(gift_import: GiftImport) -> dict:
+    """Where a run stands, for the page and its poll. The write is one
+    transaction, so while it runs there is no count to show: the phase
+    says "writing" instead."""
+    status = gift_import.status
+    if gift_import.is_finished:
+        phase, text = "finished", gift_import.get_status_display()
+    elif status == GiftImport.Status.QUEUED:
+        phase, text = "queued", "Waiting for a worker to start"
+    elif gift_import.processed_rows < gift_import.total_rows:
+        phase, text = "checking", "Checking every row"
+    else:
+        phase, text = "writing", "All rows are valid; writing the gifts (all or nothing)"
+    return {
+        "status": status,
+        "phase": phase,
+        "phase_text": text,
+        "finished": gift_import.is_finished,
+        "processed_rows": gift_import.processed_rows,
+        "total_rows": gift_import.total_rows,
+        "count_text": f"{gift_import.processed_rows} of {gift_import.total_rows} rows checked",
+    }

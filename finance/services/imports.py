@@ -114,9 +114,7 @@ ProgressCallback = Callable[[str, int, int], None]
 def read_import_file(raw: bytes) -> ImportFile:
     """The file's text once its size, encoding, header and row count are
     acceptable; ImportFileError otherwise. Rows are checked later."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into "
-                              f"smaller files.")
+    check_file_size(len(raw))
     try:
         # utf-8-sig drops the byte-order mark some spreadsheets write.
         text = raw.decode("utf-8-sig")
@@ -127,6 +125,13 @@ def read_import_file(raw: bytes) -> ImportFile:
             f"\"CSV UTF-8\" and try again.", line=line,
         ) from None
     return ImportFile(text=text, row_count=sum(1 for _ in _records(text)))
+
+
+def check_file_size(size: int) -> None:
+    """Also called before an upload is read into memory."""
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into "
+                              f"smaller files.")
 
 
 def _records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
