@@ -4,12 +4,6 @@ and a CSV writer for rows of it."""
 import csv
 import io
 
-import pytest
-from django.contrib.auth.models import Group
-
-from finance.services.permissions import FINANCE_GROUP
-from tests.factories import UserFactory
-
 HEADER = ("date", "amount", "currency", "campaign", "fund", "team", "fundraiser", "email", "first_name",
           "last_name", "address_line1", "city", "postal_code", "country", "method", "reference", "receipt",
           "anonymous", "message")
@@ -37,9 +31,3 @@ def csv_bytes(rows: list[dict], header=HEADER, *, bom: bool = False) -> bytes:
         writer.writerow([row.get(column, "") for column in header])
     return ("\ufeff" if bom else "").encode() + out.getvalue().encode()
 
-
-@pytest.fixture
-def finance_user(db):
-    user = UserFactory(email="fiona@example.org", first_name="Fiona", last_name="Finance", is_staff=True)
-    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    return user

@@ -2,6 +2,7 @@
 it once, a page following it, and who may do what."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -9,8 +10,9 @@ from donations.models import Donation
 from finance import tasks
 from finance.models import AuditLogEntry, GiftImport
 from finance.services import imports
+from finance.services.permissions import FINANCE_GROUP
 from tests.factories import UserFactory
-from tests.finance.import_fixtures import csv_bytes, finance_user, gift_row  # noqa: F401  (fixture)
+from tests.finance.import_fixtures import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +28,14 @@ def upload(client, raw: bytes, *, name: str = "november.csv", dry_run: bool = Fa
 
 
 @pytest.fixture
-def finance_client(client, finance_user):  # noqa: F811
+def finance_user(db):
+    user = UserFactory(email="fiona@example.org", first_name="Fiona", last_name="Finance", is_staff=True)
+    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
+    return user
+
+
+@pytest.fixture
+def finance_client(client, finance_user):
     client.force_login(finance_user)
     return client
 
@@ -36,7 +45,7 @@ def capture(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
 
 
-def test_an_upload_runs_in_the_task_and_the_page_shows_the_outcome(finance_client, finance_user, fundraiser,  # noqa: F811
+def test_an_upload_runs_in_the_task_and_the_page_shows_the_outcome(finance_client, finance_user, fundraiser,
                                                                    capture):
     response = upload(finance_client, csv_bytes([gift_row(1), gift_row(2, amount="12.50")]), capture=capture)
 
