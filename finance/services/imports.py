@@ -184,7 +184,8 @@ def _check_header(header: list[str] | None) -> list[str]:
 
 
 def _quoted(names: list[str]) -> str:
-    return ", ".join(f"'{name}'" for name in names)
+    # A spreadsheet's stray trailing comma makes a column with no name.
+    return ", ".join(f"'{name}'" if name else "(a column with no name)" for name in names)
 
 
 # --- Checking the rows --------------------------------------------------------------

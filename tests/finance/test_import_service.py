@@ -256,6 +256,12 @@ def test_an_unknown_or_missing_column_is_one_file_error_naming_them(db):
     assert message.startswith("The header (line 1) has unknown column 'amount_usd'; missing column 'reference'.")
 
 
+def test_a_column_with_no_name_is_called_so(db):
+    raw = csv_bytes([gift_row()], header=(*HEADER, ""))
+
+    assert file_error(raw).startswith("The header (line 1) has unknown column (a column with no name).")
+
+
 def test_header_names_are_read_without_case_or_spaces_and_optional_columns_may_be_left_out(fundraiser):
     required = imports.REQUIRED_COLUMNS
     raw = csv_bytes([gift_row()], header=required).replace(b"first_name", b" First_Name ", 1)
