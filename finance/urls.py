@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401  (the finance pages add theirs here)
+from django.urls import path
+
+from finance.views import imports
 
 app_name = "finance"
 
-urlpatterns = []
+urlpatterns = [
+    path("imports/", imports.imports_page, name="imports"),
+    path("imports/example.csv", imports.import_example, name="import-example"),
+    path("imports/<uuid:public_id>/", imports.import_detail, name="import-detail"),
+    path("imports/<uuid:public_id>/status/", imports.import_status, name="import-status"),
+]

@@ -339,10 +339,13 @@ class StatementRun:
     new_statements: int
 
 
-def issue_year_end_statements(*, year: int, dry_run: bool = False) -> StatementRun:
+def issue_year_end_statements(
+    *, year: int, dry_run: bool = False, on_progress: Callable[[int, int], None] | None = None
+) -> StatementRun:
     """One statement per donor with a counted gift in `year`, queued for
     sending. Running it again creates and sends nothing new; statements
-    whose send was lost are queued again."""
+    whose send was lost are queued again. `on_progress(done, total)` follows
+    the queueing, the long part with many donors."""
     donor_ids = selectors.donors_due_a_statement(year)
     already = set(YearEndStatement.objects.filter(year=year).values_list("donor_id", flat=True))
     run = StatementRun(donors=len(donor_ids), new_statements=len(set(donor_ids) - already))
@@ -354,8 +357,13 @@ def issue_year_end_statements(*, year: int, dry_run: bool = False) -> StatementR
             ignore_conflicts=True,
             batch_size=1000,
         )
-        for pk in YearEndStatement.objects.filter(year=year, status=Status.PENDING).values_list("pk", flat=True):
-            _queue("statement", pk)
+        pending = list(YearEndStatement.objects.filter(year=year, status=Status.PENDING).values_list("pk", flat=True))
+    # Queued once the statements are committed, one at a time, so progress
+    # can be told; if this stops half-way the sweep sends the rest.
+    for done, pk in enumerate(pending, start=1):
+        _queue("statement", pk)
+        if on_progress is not None:
+            on_progress(done, len(pending))
     return run
 
 

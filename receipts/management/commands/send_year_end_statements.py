@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from hopefund.progress import ProgressBar
 from receipts import services
 
 FIRST_YEAR = 2000
@@ -22,10 +23,21 @@ class Command(BaseCommand):
             raise CommandError(f"YEAR must be a year from {FIRST_YEAR} to {this_year - 1}, not {year!r}")
         if int(year) == this_year:
             raise CommandError(f"{year} has not ended yet: statements are for a finished year")
-        run = services.issue_year_end_statements(year=int(year), dry_run=dry_run)
+        if dry_run:
+            run = services.issue_year_end_statements(year=int(year), dry_run=True)
+        else:
+            with ProgressBar(label="Queueing statements") as bar:
+                run = services.issue_year_end_statements(
+                    year=int(year), on_progress=lambda done, total: _follow(bar, done, total)
+                )
         already = run.donors - run.new_statements
         verb = "would send" if dry_run else "queued"
         self.stdout.write(
             f"{year}: {run.donors} donors with gifts; {verb} {run.new_statements} new statements; "
             f"{already} had one already."
         )
+
+
+def _follow(bar: ProgressBar, done: int, total: int) -> None:
+    bar.total = total
+    bar.advance(done - bar.done)

@@ -1,0 +1,111 @@
+"""Gifts received offline (cheques, cash, bank transfers), recorded in the
+ledger as paid gifts: the same counters and receipts as online gifts, and
+no Stripe ids, since Stripe never saw them."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from donations.models import Donation, Donor, Fund
+from donations.services import totals
+from donations.services.gifts import DonorDetails, upsert_donor
+from receipts import services as receipt_services
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign, Fundraiser, Team
+
+# A received date has no time of day. Noon keeps the gift on that date, and
+# its receipt in that year, in any time zone within twelve hours of ours.
+RECEIVED_AT = time(12, 0)
+
+# What a gift not yet in the ledger adds to the counters.
+NOTHING_YET = totals.Contribution(counted=False, amount_minor=0)
+
+
+@dataclass(frozen=True)
+class OfflineGiftRequest:
+    """A validated offline gift (see finance.services.imports)."""
+
+    campaign: "Campaign"
+    team: "Team | None"
+    fundraiser: "Fundraiser | None"
+    fund: Fund
+    amount_minor: int
+    currency: str
+    received_on: date
+    donor: DonorDetails
+    wants_receipt: bool
+    anonymous: bool = False
+    message: str = ""
+
+
+def record_offline_gift(*, gift: OfflineGiftRequest) -> Donation:
+    return record_offline_gifts(gifts=[gift])[0]
+
+
+def record_offline_gifts(
+    *, gifts: Sequence[OfflineGiftRequest], on_progress: Callable[[int], None] | None = None
+) -> list[Donation]:
+    """Record every gift in one transaction, all or none; returns the
+    donations in the order of `gifts`. `on_progress(n)` is told how many
+    are recorded so far (visible only to this process until commit)."""
+    # Oldest first, so receipt numbers follow the dates received and every
+    # import takes the receipt sequences' locks in the same (year) order.
+    order = sorted(range(len(gifts)), key=lambda index: gifts[index].received_on)
+    recorded: list[Donation | None] = [None] * len(gifts)
+    with transaction.atomic():
+        _create_new_donors([gifts[index] for index in order])
+        totals.lock_counters(_unsaved_donation(gift) for gift in gifts)
+        for done, index in enumerate(order, start=1):
+            recorded[index] = _record(gifts[index])
+            if on_progress is not None:
+                on_progress(done)
+    return recorded
+
+
+def _create_new_donors(oldest_first: list[OfflineGiftRequest]) -> None:
+    """Insert the donors this batch introduces in one statement, with the
+    details of their first gift. Left to upsert_donor, each new donor would
+    be a savepoint, and thousands of subtransactions in one long transaction
+    slow every other session's snapshots on PostgreSQL. Existing donors are
+    left alone here; upsert_donor then applies each gift's details to them
+    exactly as for an online gift."""
+    first_seen: dict[str, DonorDetails] = {}
+    for gift in oldest_first:
+        first_seen.setdefault(gift.donor.email.lower(), gift.donor)
+    Donor.objects.bulk_create(
+        [Donor(**{**asdict(details), "email": email}) for email, details in first_seen.items()],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+def _unsaved_donation(gift: OfflineGiftRequest) -> Donation:
+    return Donation(campaign=gift.campaign, team=gift.team, fundraiser=gift.fundraiser)
+
+
+def _record(gift: OfflineGiftRequest) -> Donation:
+    # Lock order: the new Donation, then its counters (already held), then
+    # the receipt sequence.
+    donation = Donation.objects.create(
+        donor=upsert_donor(details=gift.donor),
+        campaign=gift.campaign,
+        team=gift.team,
+        fundraiser=gift.fundraiser,
+        fund=gift.fund,
+        amount_minor=gift.amount_minor,
+        currency=gift.currency,
+        status=Donation.Status.SUCCEEDED,
+        succeeded_at=timezone.make_aware(datetime.combine(gift.received_on, RECEIVED_AT)),
+        source=Donation.Source.OFFLINE_IMPORT,
+        anonymous=gift.anonymous,
+        message=gift.message,
+    )
+    totals.record_change(donation, before=NOTHING_YET)
+    if gift.wants_receipt:
+        receipt_services.issue_receipt(donation=donation)
+    return donation
