@@ -11,6 +11,8 @@ from donations import stripe_gateway
 from donations.models import Dispute, Donation, Donor, Fund, GivingTotal, RecurringPlan, Refund, StripeEvent
 from donations.money import CURRENCIES, format_money
 from donations.services import refunds
+from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
+from finance.resources import DonationResource, DonorResource, RefundResource
 from hopefund.admin import ReadOnlyModelAdmin
 
 
@@ -21,7 +23,9 @@ class FundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
+class DonorAdmin(FinanceImportExportMixin, admin.ModelAdmin):
+    resource_classes = [DonorResource]
+    audit_subject = "donors"
     list_display = ("email", "first_name", "last_name", "country", "created_at")
     search_fields = ("email", "first_name", "last_name")
 
@@ -45,7 +49,10 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Donation)
-class DonationAdmin(ReadOnlyModelAdmin):
+class DonationAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
+    # Export only: gifts written through the admin would bypass the ledger.
+    resource_classes = [DonationResource]
+    audit_subject = "donations"
     list_display = ("public_id", "created_at", "donor", "campaign", "fund", "amount_minor", "currency", "status")
     list_filter = ("status", "source", "frequency", "fund", "campaign")
     search_fields = ("public_id", "donor__email", "payment_intent_id", "charge_id")
@@ -103,7 +110,9 @@ class DonationAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyModelAdmin):
+class RefundAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
+    resource_classes = [RefundResource]  # export only, as for gifts
+    audit_subject = "refunds"
     list_display = ("donation", "amount_minor", "reason", "status", "requested_by", "created_at")
     list_filter = ("status", "reason")
     search_fields = ("donation__public_id", "stripe_refund_id")

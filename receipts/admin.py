@@ -7,6 +7,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from donations.money import format_money
+from finance.admin_import_export import FinanceExportMixin
+from finance.resources import ReceiptResource
 from hopefund.admin import ReadOnlyModelAdmin
 from receipts import emails, selectors, services
 from receipts.models import (
@@ -34,7 +36,9 @@ class OutboundEmailAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(OutboundEmailAdmin):
+class ReceiptAdmin(FinanceExportMixin, OutboundEmailAdmin):
+    resource_classes = [ReceiptResource]  # export only: receipts are issued by the ledger
+    audit_subject = "receipts"
     email_kind = "receipt"
     list_display = ("number", "donation", "amount", "status", "attempts", "issued_at", "sent_at", "replaces")
     list_filter = ("status", "year")
