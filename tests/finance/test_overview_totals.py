@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from donations.models import Donation
 from donations.selectors import ledger_tallies
-from finance import selectors
-from finance.selectors import Figures
+from finance.selectors import overview as selectors
+from finance.selectors.overview import Figures
 from tests import factories
 from tests.finance.overview_fixtures import at, gift
 
