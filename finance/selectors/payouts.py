@@ -49,10 +49,10 @@ UNMATCHED = Q(donation__isnull=True, refund__isnull=True)
 
 
 def payouts_page(page_number) -> Page:
-    """Newest first, each with its line and unmatched-line counts."""
+    """Newest first, each with its matched and unmatched line counts."""
     payouts = Payout.objects.annotate(
-        line_count=Count("lines"),
-        unmatched_count=Count("lines", filter=Q(lines__donation__isnull=True) & Q(lines__refund__isnull=True)),
+        matched_count=Count("lines", filter=Q(lines__donation__isnull=False) | Q(lines__refund__isnull=False)),
+        unmatched_count=Count("lines", filter=Q(lines__donation__isnull=True, lines__refund__isnull=True)),
     )
     return Paginator(payouts, PAYOUTS_PAGE_SIZE).get_page(page_number)
 
