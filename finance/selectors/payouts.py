@@ -53,7 +53,7 @@ def payouts_page(page_number) -> Page:
     payouts = Payout.objects.annotate(
         matched_count=Count("lines", filter=Q(lines__donation__isnull=False) | Q(lines__refund__isnull=False)),
         unmatched_count=Count("lines", filter=Q(lines__donation__isnull=True, lines__refund__isnull=True)),
-    )
+    ).order_by("-arrival_date", "-created_at", "-pk")  # a grouped query ignores Meta.ordering
     return Paginator(payouts, PAYOUTS_PAGE_SIZE).get_page(page_number)
 
 

@@ -10,12 +10,13 @@ from finance import tasks
 from finance.models import Payout, PayoutLine
 from finance.selectors.payouts import payout_report
 from hopefund.celery import app as celery_app
-from tests.finance.payouts_fixtures import (  # noqa: F401  (fake_stripe is a fixture)
+from tests.finance import payouts_fixtures
+from tests.finance.payouts_fixtures import (
     charge_line,
     dispute_line,
-    fake_stripe,
     paid_gifts,
     payout_object,
+    record_from_payloads,
     refund_line,
     stripe_fee_line,
 )
@@ -23,6 +24,7 @@ from tests.gifts import gift_body, give
 from tests.stripe_events import event, post_event
 
 pytestmark = pytest.mark.django_db
+fake_stripe = payouts_fixtures.fake_stripe
 
 
 @pytest.fixture
@@ -140,8 +142,6 @@ def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_i
 
 
 def test_lines_that_do_not_add_up_to_the_payout_are_reported(campaign):
-    from tests.finance.payouts_fixtures import record_from_payloads
-
     [gift] = paid_gifts(campaign, 1)
     record_from_payloads(payout_object("po_test_short", amount=9999),
                          [charge_line("txn_1", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=150)])
