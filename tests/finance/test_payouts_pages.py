@@ -159,3 +159,15 @@ def test_fetch_now_needs_a_post_with_the_csrf_token(finance_user, settings, fake
     assert client.get(reverse("finance:payouts-fetch")).status_code == 405
     assert client.post(reverse("finance:payouts-fetch")).status_code == 403
     assert fake_stripe.requests == []
+
+
+def test_the_admin_shows_a_payout_with_its_lines_and_cannot_add_or_change_them(client, payout):
+    client.force_login(UserFactory(email="root@example.org", is_staff=True, is_superuser=True))
+
+    change_page = client.get(reverse("admin:finance_payout_change", args=[payout.pk]))
+
+    assert change_page.status_code == 200
+    assert "txn_po_test_page_radar" in change_page.content.decode()
+    assert client.get(reverse("admin:finance_payout_add")).status_code == 403
+    client.post(reverse("admin:finance_payout_change", args=[payout.pk]), {"status": "paid", "amount_minor": 1})
+    assert Payout.objects.values_list("status", "amount_minor").get() == ("in_transit", payout.amount_minor)
