@@ -5,6 +5,7 @@ SDK version stays inside this module."""
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import stripe
 from django.conf import settings
@@ -188,6 +189,77 @@ class SubscriptionState:
         )
 
 
+def _utc(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+@dataclass(frozen=True)
+class PayoutState:
+    id: str
+    amount_minor: int
+    currency: str
+    # pending, in_transit, paid, failed or canceled.
+    status: str
+    arrival_date: date
+    created_at: datetime
+    # Only automatic payouts can list the balance transactions they settled.
+    automatic: bool
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> "PayoutState":
+        return cls(
+            id=data["id"],
+            amount_minor=data["amount"],
+            currency=data["currency"],
+            status=data["status"],
+            # A timestamp of midnight UTC on the day the bank is expected to
+            # receive the money.
+            arrival_date=_utc(data["arrival_date"]).date(),
+            created_at=_utc(data["created"]),
+            automatic=bool(data.get("automatic")),
+        )
+
+
+@dataclass(frozen=True)
+class BalanceTransactionState:
+    """One movement of money in a payout. Amounts are signed as Stripe signs
+    them: a refund or a fee is negative. `source_id` is what caused it
+    (ch_/py_ charge, re_/pyr_ refund, du_ dispute, po_ payout, ...)."""
+
+    id: str
+    type: str
+    source_id: str
+    description: str
+    amount_minor: int
+    fee_minor: int
+    net_minor: int
+    currency: str
+    created_at: datetime
+    # From the expanded source: the intent a charge paid, the charge a refund
+    # or dispute is about. They match a line to a gift when its own id is
+    # not one we stored.
+    payment_intent_id: str | None
+    charge_id: str | None
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> "BalanceTransactionState":
+        source = data.get("source")
+        expanded = source if isinstance(source, dict) else {}
+        return cls(
+            id=data["id"],
+            type=data["type"],
+            source_id=_id(source) or "",
+            description=data.get("description") or "",
+            amount_minor=data["amount"],
+            fee_minor=data.get("fee") or 0,
+            net_minor=data["net"],
+            currency=data["currency"],
+            created_at=_utc(data["created"]),
+            payment_intent_id=_id(expanded.get("payment_intent")),
+            charge_id=_id(expanded.get("charge")),
+        )
+
+
 # Three tries of at most 20 s each stay well inside the two minutes after
 # which a gift's charge claim is considered abandoned (services/gifts.py).
 REQUEST_TIMEOUT_SECONDS = 20
@@ -314,6 +386,42 @@ def processing_fee(charge_id: str) -> int:
 
 def fee_of_balance_transaction(transaction: dict) -> int:
     return int(transaction.get("fee") or 0)
+
+
+# --- Payouts ---------------------------------------------------------------
+
+PAGE_SIZE = 100
+
+
+def list_payouts(*, created_since: datetime) -> list[PayoutState]:
+    """Every payout created since then, newest first, across all pages."""
+    try:
+        pages = _client().v1.payouts.list(
+            params={"created": {"gte": int(created_since.timestamp())}, "limit": PAGE_SIZE}
+        )
+        return [PayoutState.from_stripe(payout.to_dict()) for payout in pages.auto_paging_iter()]
+    except stripe.StripeError as exc:
+        raise StripeUnavailable(str(exc)) from exc
+
+
+def retrieve_payout(payout_id: str) -> PayoutState:
+    try:
+        return PayoutState.from_stripe(_client().v1.payouts.retrieve(payout_id).to_dict())
+    except stripe.StripeError as exc:
+        raise (NotFound if _missing(exc) else StripeUnavailable)(str(exc)) from exc
+
+
+def payout_balance_transactions(payout_id: str) -> list[BalanceTransactionState]:
+    """The balance transactions an automatic payout settled, across all
+    pages, with their sources expanded so that lines can be matched to gifts
+    whose charge id we never stored."""
+    try:
+        pages = _client().v1.balance_transactions.list(
+            params={"payout": payout_id, "limit": PAGE_SIZE, "expand": ["data.source"]}
+        )
+        return [BalanceTransactionState.from_stripe(item.to_dict()) for item in pages.auto_paging_iter()]
+    except stripe.StripeError as exc:
+        raise (NotFound if _missing(exc) else StripeUnavailable)(str(exc)) from exc
 
 
 # --- Monthly gifts --------------------------------------------------------

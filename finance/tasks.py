@@ -1,15 +1,25 @@
-"""Thin Celery wrappers over finance.services; they take ids and are safe
+"""Thin Celery wrappers over finance.services: they take ids and are safe
 to run twice."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 
+from donations.stripe_gateway import NotFound, StripeUnavailable
 from finance.models import AuditLogEntry
 from finance.services import imports as gift_imports
+from finance.services import payouts
+
+logger = logging.getLogger(__name__)
 
 # A file of 50,000 gifts takes minutes, far beyond the default task limit.
 IMPORT_TIME_LIMIT = timedelta(minutes=45)
+# How far back the hourly sweep looks: long enough to see a paid payout
+# turn failed, which Stripe reports within a few business days.
+RECENT_PAYOUT_DAYS = 14
+STRIPE_RETRYING = {"autoretry_for": (StripeUnavailable,), "retry_backoff": 2, "retry_backoff_max": 300,
+                   "max_retries": 5}
 
 
 @shared_task(
@@ -20,3 +30,20 @@ def run_gift_import(gift_import_id: int) -> str:
     """No automatic retry: a failed run is recorded as failed with nothing
     written, and a second delivery of this task finds the import claimed."""
     return gift_imports.run_import(gift_import_id=gift_import_id, channel=AuditLogEntry.Channel.WEB).status
+
+
+@shared_task(**STRIPE_RETRYING)
+def fetch_payout(stripe_payout_id: str) -> None:
+    try:
+        payouts.fetch_payout(stripe_payout_id=stripe_payout_id)
+    except NotFound:
+        # Asking again would get the same answer: not a payout of this account.
+        logger.warning("Stripe has no payout %s; nothing recorded", stripe_payout_id)
+
+
+@shared_task(**STRIPE_RETRYING)
+def fetch_recent_payouts() -> int:
+    to_fetch = payouts.payouts_to_fetch(days=RECENT_PAYOUT_DAYS)
+    for stripe_payout_id in to_fetch:
+        fetch_payout.delay(stripe_payout_id)
+    return len(to_fetch)

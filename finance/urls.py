@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import imports, overview
+from finance.views import imports, overview, payouts
 
 app_name = "finance"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("imports/example.csv", imports.import_example, name="import-example"),
     path("imports/<uuid:public_id>/", imports.import_detail, name="import-detail"),
     path("imports/<uuid:public_id>/status/", imports.import_status, name="import-status"),
+    path("payouts/", payouts.payout_list, name="payouts"),
+    path("payouts/fetch/", payouts.fetch_payouts, name="payouts-fetch"),
+    path("payouts/<str:stripe_payout_id>/", payouts.payout_detail, name="payout-detail"),
 ]

@@ -55,6 +55,20 @@ def _subscription(obj: dict) -> bool:
     return recurring.apply_subscription(subscription=SubscriptionState.from_stripe(obj))
 
 
+def _payout(obj: dict) -> bool:
+    """Payout reconciliation belongs to finance, which builds on donations;
+    donations must not depend on it. So finance's task is imported here, at
+    call time (never when donations loads), and enqueued after the event's
+    transaction commits: fetching talks to Stripe, which must not happen
+    under the event's row lock. A lost enqueue is caught up by finance's
+    hourly fetch_recent_payouts."""
+    from finance.tasks import fetch_payout
+
+    payout_id = obj["id"]
+    transaction.on_commit(lambda: fetch_payout.delay(payout_id), robust=True)
+    return True
+
+
 # Event type -> handler of the event's object; a handler answers whether the
 # object was one of ours. Types not listed are stored and marked ignored.
 EVENT_HANDLERS = {
@@ -75,6 +89,9 @@ EVENT_HANDLERS = {
     "customer.subscription.created": _subscription,
     "customer.subscription.updated": _subscription,
     "customer.subscription.deleted": _subscription,
+    "payout.paid": _payout,
+    "payout.updated": _payout,
+    "payout.failed": _payout,
 }
 
 

@@ -142,6 +142,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "receipts.tasks.send_last_years_statements",
         "schedule": crontab(minute=0, hour=15, day_of_month=15, month_of_year=1),
     },
+    # Payout reconciliation; webhooks fetch each payout sooner, this is the
+    # backstop for lost events and for payouts whose status moved on.
+    "fetch-recent-payouts": {
+        "task": "finance.tasks.fetch_recent_payouts",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Stripe ---
