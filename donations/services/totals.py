@@ -4,6 +4,7 @@ fundraiser, kept equal to the ledger inside the gift's own transaction."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, When
 
 from donations import selectors
 from donations.models import Donation, GivingTotal
@@ -63,13 +64,20 @@ def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
     return scopes
 
 
+# A counter's place in the lock order: a campaign's, a team's, a fundraiser's.
+_COUNTER_LEVEL = Case(When(fundraiser__isnull=False, then=2), When(team__isnull=False, then=1), default=0)
+
+
 def repair_totals(*, campaign_id: int | None = None) -> int:
     """Set every counter that disagrees with the ledger to the ledger's
     figures. Returns how many counters were changed."""
     with transaction.atomic():
-        # Lock the counters first, in the usual order, so no gift can land
-        # between reading the ledger and writing the fix.
-        counters = GivingTotal.objects.select_for_update().order_by("campaign_id", "team_id", "fundraiser_id")
+        # Lock the counters first, in the usual order (campaigns, then
+        # teams, then fundraisers, as lock_counters does), so no gift can
+        # land between reading the ledger and writing the fix.
+        counters = GivingTotal.objects.select_for_update().order_by(
+            _COUNTER_LEVEL, "campaign_id", "team_id", "fundraiser_id"
+        )
         if campaign_id is not None:
             counters = counters.filter(campaign_id=campaign_id)
         list(counters)
