@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 
+from finance.models import GiftImport, Payout
 from finance.services.permissions import FINANCE_GROUP
 from tests import factories
 
@@ -29,6 +30,8 @@ NO_SUCH_PAGE = "no such admin page"
 
 # Outcome rows, in PEOPLE's order.
 FINANCE_PAGE = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
+FINANCE_PAGE_FILE = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FILE, FILE)
+FINANCE_FORM_REFUSED = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 400, 400)
 FINANCE_ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, FORBIDDEN, OK, OK)
 FINANCE_ADMIN_FILE = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, FORBIDDEN, FILE, FILE)
 NO_ADMIN_IMPORT = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NO_SUCH_PAGE, NO_SUCH_PAGE, NO_SUCH_PAGE)
@@ -41,6 +44,10 @@ class Case:
     expected: tuple
     method: str = "get"
     data: dict | None = None
+
+
+IMPORT_ID = "0b7d7c3e-5f1a-4c2e-9a61-3d0c2f1e7a10"
+PAYOUT_ID = "po_matrix"
 
 
 def _csv_export(resource: str, column: str) -> dict:
@@ -70,7 +77,23 @@ CASES = [
     Case("audit log", "/admin/finance/auditlogentry/", FINANCE_ADMIN),
     Case("gift imports", "/admin/finance/giftimport/", FINANCE_ADMIN),
     Case("offline gifts", "/admin/finance/offlinegift/", FINANCE_ADMIN),
+    Case("offline gift imports", "/finance/imports/", FINANCE_PAGE),
+    Case("offline gift upload without a file", "/finance/imports/", FINANCE_FORM_REFUSED, "post", {}),
+    Case("offline gift example file", "/finance/imports/example.csv", FINANCE_PAGE_FILE),
+    Case("offline gift import", f"/finance/imports/{IMPORT_ID}/", FINANCE_PAGE),
+    Case("offline gift import progress", f"/finance/imports/{IMPORT_ID}/status/", FINANCE_PAGE),
+    Case("payouts", "/finance/payouts/", FINANCE_PAGE),
+    Case("payout report", f"/finance/payouts/{PAYOUT_ID}/", FINANCE_PAGE),
+    Case("payouts in the admin", "/admin/finance/payout/", FINANCE_ADMIN),
 ]
+
+
+@pytest.fixture(autouse=True)
+def finance_records():
+    """The import and the payout whose pages the cases open."""
+    GiftImport.objects.create(public_id=IMPORT_ID, file_name="gifts.csv", content="", status="rejected")
+    Payout.objects.create(stripe_payout_id=PAYOUT_ID, amount_minor=0, currency="usd", status="paid",
+                          arrival_date="2026-11-02", created_at="2026-11-01T00:00:00Z")
 
 
 @pytest.fixture
