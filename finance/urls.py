@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (the finance pages add theirs here)
+from django.urls import path
+
+from finance.views import export
 
 app_name = "finance"
 
-urlpatterns = []
+urlpatterns = [
+    path("export/", export.export_gifts, name="export"),
+]
