@@ -302,5 +302,8 @@ def copy_statement(filters: GiftFilters) -> tuple[str, tuple]:
     cells = ",\n  ".join(
         _SQL_CELLS[column.kind].format(c=f'g."{column.source}"', starts=_SQL_FORMULA_STARTS) for column in COLUMNS
     )
-    query = f'SELECT\n  {cells}\nFROM ({inner_sql}) AS g\nORDER BY g."gift_at", g."id"'
+    # OFFSET 0 keeps PostgreSQL from merging the inner query into the outer
+    # one, which would copy the receipt subquery into each of the several
+    # places a text cell's expression names its column and run it as often.
+    query = f'SELECT\n  {cells}\nFROM ({inner_sql} OFFSET 0) AS g\nORDER BY g."gift_at", g."id"'
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params
