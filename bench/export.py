@@ -58,7 +58,8 @@ FROM generate_series(1, 1000) AS f;
 INSERT INTO donations_donor (email, first_name, last_name, address_line1, address_line2, city, region,
                              postal_code, country, created_at, updated_at)
 SELECT 'donor' || d || '@example.org',
-       CASE WHEN d %% 1000 = 0 THEN '=HYPERLINK("http://x","y")' ELSE (ARRAY['Ada', 'Grace', 'Zoë', 'Jean-Luc'])[d %% 4 + 1] END,
+       CASE WHEN d %% 1000 = 0 THEN '=HYPERLINK("http://x","y")'
+            ELSE (ARRAY['Ada', 'Grace', 'Zoë', 'Jean-Luc'])[d %% 4 + 1] END,
        (ARRAY['Lee', 'Hopper', 'O''Brien', 'Ångström'])[d %% 4 + 1],
        d || ' Main St', CASE WHEN d %% 5 = 0 THEN 'Apt ' || d %% 100 ELSE '' END,
        'Springfield', 'IL', lpad((d %% 99999)::text, 5, '0'), 'US', now(), now()

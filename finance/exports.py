@@ -90,7 +90,8 @@ COLUMNS = (
     Column("source", "source", TEXT, "online or offline_import."),
     Column("frequency", "frequency", TEXT, "one_time or monthly."),
     Column("payment_intent_id", "payment_intent_id", TEXT, "Stripe's PaymentIntent, for online gifts."),
-    Column("receipt_number", "receipt_number", TEXT, "The receipt that stands now (a correction's after a partial refund)."),
+    Column("receipt_number", "receipt_number", TEXT,
+           "The receipt that stands now (the correction's after a partial refund)."),
 )
 HEADERS = [column.header for column in COLUMNS]
 
@@ -139,8 +140,7 @@ def gift_values(filters: GiftFilters) -> QuerySet:
     sources in order, then the currency's exponent and the gift's id (which
     the SQL writer sorts by). Unordered."""
     amount_kept = F("amount_minor") + F("fee_covered_minor") - F("refunded_minor")
-    gifts = Donation.objects.annotate(
-        gift_at=Coalesce("succeeded_at", "created_at"),
+    gifts = _dated_gifts().annotate(
         net_minor=Case(
             When(stripe_fee_minor__isnull=True, source=Donation.Source.ONLINE, then=Value(None)),
             default=amount_kept - Coalesce("stripe_fee_minor", Value(0)),
@@ -157,7 +157,12 @@ def gift_values(filters: GiftFilters) -> QuerySet:
 
 
 def count_gifts(filters: GiftFilters) -> int:
-    return filters.apply(Donation.objects.annotate(gift_at=Coalesce("succeeded_at", "created_at"))).count()
+    return filters.apply(_dated_gifts()).count()
+
+
+def _dated_gifts() -> QuerySet:
+    """Gifts with the date the export shows and filters on."""
+    return Donation.objects.annotate(gift_at=Coalesce("succeeded_at", "created_at"))
 
 
 # --- One run of the export ----------------------------------------------------
