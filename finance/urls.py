@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import imports, overview, payouts
+from finance.views import export, imports, overview, payouts
 
 app_name = "finance"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("payouts/", payouts.payout_list, name="payouts"),
     path("payouts/fetch/", payouts.fetch_payouts, name="payouts-fetch"),
     path("payouts/<str:stripe_payout_id>/", payouts.payout_detail, name="payout-detail"),
+    path("export/", export.export_gifts, name="export"),
 ]

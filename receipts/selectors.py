@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from donations import selectors as donation_selectors
@@ -31,6 +31,18 @@ def receipt_number_for(donation) -> str | None:
         .first()
     )
     return receipt.number if receipt else None
+
+
+def current_receipt_number() -> Subquery:
+    """For annotating a query over gifts: the number of the receipt that
+    stands now (not void, and not replaced by a correction), or NULL. A
+    correlated subquery, so a report of any size reads it in its own query."""
+    return Subquery(
+        Receipt.objects.filter(donation=OuterRef("pk"), replaced_by__isnull=True)
+        .exclude(status=Receipt.Status.VOID)
+        .order_by("-issued_at", "-pk")
+        .values("number")[:1]
+    )
 
 
 def receipt_with_gift(receipt_id: int) -> Receipt:

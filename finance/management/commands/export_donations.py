@@ -1,0 +1,144 @@
+"""manage.py export_donations [--output PATH or -] [--format csv or xlsx]
+[--since DATE] [--until DATE] [--campaign SLUG]
+
+Every gift (see finance.exports for the columns), CSV to standard output
+by default. A file is written under a temporary name and renamed when
+complete, so a failed export leaves no half file behind."""
+
+import os
+import shutil
+import stat
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from finance.export_forms import GiftExportForm
+from finance.exports import GiftExport, count_gifts
+from finance.models import AuditLogEntry
+from finance.services import audit
+from hopefund.progress import ProgressBar
+
+FORMATS = ("csv", "xlsx")
+# The form's field names as the options that fill them.
+OPTION_NAMES = {"since": "--since", "until": "--until", "campaign": "--campaign"}
+
+
+class Command(BaseCommand):
+    help = "Export every gift (donor, attribution, fund, amounts, fees, net, refunds, status, receipt) as CSV or XLSX."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", "-o", default="-", help="File to write, or - for standard output (default).")
+        # Checked in handle(), not by argparse, so a bad value is one line.
+        parser.add_argument("--format", default="csv", help="csv (default) or xlsx.")
+        parser.add_argument("--since", default="", help="First day included, YYYY-MM-DD (UTC).")
+        parser.add_argument("--until", default="", help="Last day included, YYYY-MM-DD (UTC).")
+        parser.add_argument("--campaign", default="", help="Only this campaign's gifts (its slug).")
+
+    def handle(self, *args, output, format, since, until, campaign, **options):
+        if format not in FORMATS:
+            raise CommandError(f"--format must be csv or xlsx, not “{format}”.")
+        form = GiftExportForm(data={"since": since, "until": until, "campaign": campaign})
+        if not form.is_valid():
+            raise CommandError(_one_line(form))
+        filters = form.filters()
+        to_stdout = output == "-"
+        # The real standard output takes bytes; call_command's StringIO does not.
+        binary_stdout = getattr(self.stdout._out, "buffer", None)
+        if to_stdout and format == "xlsx" and (self.stdout.isatty() or binary_stdout is None):
+            raise CommandError("XLSX is binary: give --output PATH, or redirect standard output to a file.")
+
+        export = GiftExport(filters)
+        # Django's wrapper appends a newline to every write; the bar redraws
+        # one line in place, so it gets the stream underneath.
+        progress_stream = self.stderr._out
+        total = count_gifts(filters) if progress_stream.isatty() else None
+        with ProgressBar(label="Exporting gifts", total=total, stream=progress_stream) as bar:
+            if to_stdout:
+                self._to_stdout(export, format, bar, binary_stdout)
+            else:
+                with _replaced_when_complete(Path(output)) as file:
+                    _write(export, format, file, bar)
+
+        audit.record(
+            action=AuditLogEntry.Action.EXPORT, channel=AuditLogEntry.Channel.COMMAND, subject="donations",
+            row_count=export.row_count, filters={**filters.for_audit(), "format": format},
+        )
+
+    def _to_stdout(self, export: GiftExport, format: str, bar: ProgressBar, binary) -> None:
+        if format == "xlsx":
+            # A zip file is finished at its end: build it aside, then copy.
+            with tempfile.TemporaryFile() as file:
+                _write(export, format, file, bar)
+                file.seek(0)
+                shutil.copyfileobj(file, binary)
+            binary.flush()
+            return
+        for chunk in _counted_chunks(export, bar):
+            if binary is not None:
+                binary.write(chunk)
+            else:  # a text stream (call_command with stdout=StringIO)
+                self.stdout.write(chunk.decode(), ending="")
+        if binary is not None:
+            binary.flush()
+
+
+def _write(export: GiftExport, format: str, file, bar: ProgressBar) -> None:
+    if format == "xlsx":
+        export.write_xlsx(file, progress=lambda: bar.advance(export.row_count - bar.done))
+    else:
+        for chunk in _counted_chunks(export, bar):
+            file.write(chunk)
+
+
+def _counted_chunks(export: GiftExport, bar: ProgressBar):
+    for chunk in export.csv_chunks():
+        yield chunk
+        bar.advance(export.row_count - bar.done)
+    bar.advance(export.row_count - bar.done)
+
+
+@contextmanager
+def _replaced_when_complete(path: Path):
+    """A binary file that becomes `path` only once the block succeeds. A
+    device or pipe (/dev/null, a FIFO) is written to directly: there is no
+    file to replace."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
+    if mode is not None and stat.S_ISDIR(mode):
+        raise CommandError(f"Cannot write {path}: it is a directory.")
+    if mode is not None and not stat.S_ISREG(mode):
+        try:
+            with path.open("wb") as device:
+                yield device
+        except OSError as exc:
+            raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
+        return
+    try:
+        # Beside the target, so the rename stays on one filesystem. Its
+        # 0600 mode is kept: the export holds donors' personal data.
+        part = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+    except OSError as exc:
+        raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
+    try:
+        with part:
+            yield part
+        os.replace(part.name, path)
+    except BaseException as exc:
+        os.unlink(part.name)
+        if isinstance(exc, OSError):  # the disk filled up, say
+            raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
+        raise
+
+
+def _one_line(form: GiftExportForm) -> str:
+    problems = []
+    for field, errors in form.errors.items():
+        prefix = f"{OPTION_NAMES[field]}: " if field in OPTION_NAMES else ""
+        problems.extend(f"{prefix}{error}" for error in errors)
+    return " ".join(problems)
