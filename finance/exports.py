@@ -44,6 +44,7 @@ from django.db.models.functions import Coalesce
 
 from donations.models import Donation
 from donations.money import CURRENCIES, as_decimal
+from finance.spreadsheets import FORMULA_STARTS, escape_formula
 from receipts.selectors import current_receipt_number
 
 # The kinds of cell, each formatted the same way by SQL and by Python.
@@ -95,8 +96,6 @@ COLUMNS = (
 )
 HEADERS = [column.header for column in COLUMNS]
 
-# What a spreadsheet may take for the start of a formula (OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Enough rows per chunk that a chunk costs little, few enough to start fast.
 PYTHON_CHUNK_ROWS = 2_000
 COPY_CHUNK_BYTES = 256 * 1024
@@ -262,12 +261,6 @@ def _python_cell(kind: str, value, *, currency: str):
     if kind == MONEY:
         return None if value is None or currency not in CURRENCIES else as_decimal(value, currency)
     return escape_formula(value) or None
-
-
-def escape_formula(text: str | None) -> str | None:
-    if text and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')

@@ -15,20 +15,8 @@ from import_export.fields import Field
 
 from donations.models import Donation, Donor, Refund
 from donations.money import as_decimal
+from finance.spreadsheets import escape_formula
 from receipts.models import Receipt
-
-# What a spreadsheet reads as the start of a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading
-    apostrophe, so a donor named =HYPERLINK(...) stays text. Numbers and
-    dates are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 class SpreadsheetSafeResource(resources.ModelResource):
     """Escapes every exported text cell. import-export's own
@@ -36,7 +24,7 @@ class SpreadsheetSafeResource(resources.ModelResource):
     and turns every cell into text, so it is not used."""
 
     def export_field(self, field, instance, **kwargs):
-        return spreadsheet_safe(super().export_field(field, instance, **kwargs))
+        return escape_formula(super().export_field(field, instance, **kwargs))
 
 
 def _amount(field_name: str, column_name: str) -> Field:
