@@ -8,11 +8,6 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from donations.money import format_money
 
@@ -103,6 +98,15 @@ def benefit_statement(receipt) -> str:
 
 def receipt_pdf(facts: ReceiptFacts) -> bytes:
     """A one-page PDF holding the same facts as the email."""
+    # reportlab costs every process that loads it about 15 MB, and only the
+    # workers that send receipts draw PDFs: import it here, not on start-up
+    # (export_donations has a 100 MB budget; see bench/export.py).
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     styles = getSampleStyleSheet()
     buffer = BytesIO()
     document = SimpleDocTemplate(
