@@ -43,10 +43,6 @@ class OfflineGiftRequest:
     message: str = ""
 
 
-def record_offline_gift(*, gift: OfflineGiftRequest) -> Donation:
-    return record_offline_gifts(gifts=[gift])[0]
-
-
 def record_offline_gifts(
     *, gifts: Sequence[OfflineGiftRequest], on_progress: Callable[[int], None] | None = None
 ) -> list[Donation]:
