@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import EmailLoginForm, SignupForm
 from campaigns import selectors as campaign_selectors
-from hopefund import rate_limit
+from core import rate_limit
 
 
 def limit_posts(scope: str, *, template: str, blank_form):

@@ -38,7 +38,7 @@ RUNS = 2
 # (f - 1) % 100 + 1). One gift in 20 each failed, refunded, partly refunded
 # and pending; one in 50 offline; names now and then start like a formula.
 LOAD_SQL = """
-INSERT INTO donations_fund (slug, name, description, is_active, sort_order)
+INSERT INTO campaigns_fund (slug, name, description, is_active, sort_order)
 VALUES ('rescue', 'Rescue', '', true, 0), ('aftercare', 'Aftercare', '', true, 1),
        ('general', 'Where most needed', '', true, 2);
 

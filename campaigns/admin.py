@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from campaigns import services
-from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team
+from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team
 
 
 def _moderation_actions(noun: str):
@@ -70,3 +70,9 @@ class CampaignUpdateAdmin(admin.ModelAdmin):
     search_fields = ("title", "body")
     raw_id_fields = ("team", "fundraiser", "author")
     actions = _moderation_actions("updates")
+
+
+@admin.register(Fund)
+class FundAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active", "sort_order")
+    prepopulated_fields = {"slug": ("name",)}

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from campaigns.models import MAX_GOAL_MINOR, Campaign
 from campaigns.services import PageDetails, Refused
-from donations.money import CURRENCIES
+from core.money import CURRENCIES
 
 STORY_MAX_LENGTH = 5000
 PHOTO_MAX_BYTES = 5 * 1024 * 1024

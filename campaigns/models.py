@@ -9,6 +9,22 @@ MAX_GOAL_MINOR = 100_000_000_000
 GOAL_TOO_BIG = "A goal above one billion is surely a typo."
 
 
+class Fund(models.Model):
+    """A designation donors can give to: rescue, aftercare, general..."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -24,9 +40,9 @@ class Campaign(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     # Which funds donors may choose; none chosen means every active fund.
-    funds = models.ManyToManyField("donations.Fund", blank=True, related_name="campaigns")
+    funds = models.ManyToManyField("Fund", blank=True, related_name="campaigns")
     default_fund = models.ForeignKey(
-        "donations.Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

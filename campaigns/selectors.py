@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
 from donations import selectors as donation_selectors
-from donations.models import Fund
+from campaigns.models import Fund
 from donations.selectors import GiftLine, Tally
 
 # How many rows a leaderboard or a captain's list shows per page.

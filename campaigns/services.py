@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from campaigns import selectors
 from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
-from donations.models import Fund
+from campaigns.models import Fund
 from finance.services.permissions import ensure_finance_group
 
 logger = logging.getLogger(__name__)

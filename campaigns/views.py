@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaigns import selectors, services
 from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
-from donations.money import CURRENCIES, format_money
+from core.money import CURRENCIES, format_money
 
 AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
 

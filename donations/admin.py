@@ -7,19 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from donations import stripe_gateway
-from donations.models import Dispute, Donation, Donor, Fund, GivingTotal, RecurringPlan, Refund, StripeEvent
-from donations.money import CURRENCIES, format_money
+from payments import stripe as stripe_gateway
+from donations.models import Dispute, Donation, Donor, GivingTotal, RecurringPlan, Refund, StripeEvent
+from core.money import CURRENCIES, format_money
 from donations.services import refunds
 from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
 from finance.resources import DonationResource, DonorResource, RefundResource
-from hopefund.admin import ReadOnlyModelAdmin
-
-
-@admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_active", "sort_order")
-    prepopulated_fields = {"slug": ("name",)}
+from core.admin import ReadOnlyModelAdmin
 
 
 @admin.register(Donor)

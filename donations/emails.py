@@ -5,7 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from donations import selectors
-from donations.money import format_money
+from core.money import format_money
 
 
 def renewal_failed_message(donation) -> EmailMultiAlternatives:

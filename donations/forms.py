@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
 from donations.models import Donation
-from donations.money import CURRENCIES, format_money
+from core.money import CURRENCIES, format_money
 from donations.services.gifts import DonorDetails, GiftRequest
 
 

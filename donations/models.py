@@ -6,22 +6,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
-class Fund(models.Model):
-    """A designation donors can give to: rescue, aftercare, general..."""
-
-    slug = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Donor(models.Model):
     # Stored lower-cased by the services; the constraint makes sure of it.
     email = models.EmailField(max_length=254, unique=True)
@@ -91,7 +75,7 @@ class Donation(models.Model):
         on_delete=models.PROTECT,
         related_name="donations",
     )
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="donations")
+    fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="donations")
     amount_minor = models.PositiveBigIntegerField(help_text="The gift, before any fee cover.")
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)
@@ -163,7 +147,7 @@ class RecurringPlan(models.Model):
     fundraiser = models.ForeignKey(
         "campaigns.Fundraiser", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="recurring_plans")
+    fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="recurring_plans")
     amount_minor = models.PositiveBigIntegerField(help_text="The monthly gift, before any fee cover.")
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)

@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from donations import selectors, stripe_gateway
+from donations import selectors
+from payments import stripe as stripe_gateway
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import gifts, recurring, stripe_events
-from donations.stripe_gateway import InvalidWebhook, StripeUnavailable
-from hopefund import rate_limit
+from payments.stripe import InvalidWebhook, StripeUnavailable
+from core import rate_limit
 from receipts import selectors as receipt_selectors
 
 logger = logging.getLogger(__name__)

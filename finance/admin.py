@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout, PayoutLine
-from hopefund.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 
 @admin.register(AuditLogEntry)

@@ -4,7 +4,8 @@ for `manage.py export_donations`."""
 from django import forms
 
 from campaigns.models import Campaign
-from donations.models import Donation, Fund
+from campaigns.models import Fund
+from donations.models import Donation
 from finance.exports import GiftFilters
 
 ISO_DATE = "%Y-%m-%d"

@@ -20,7 +20,7 @@ Decisions finance can rely on:
   the second (`2026-12-01T10:15:00Z`), and the since/until filters are
   inclusive days of that date in UTC. Rows come oldest first.
 - Amounts are decimals with a dot and the currency's exponent
-  (donations.money), never locale-formatted; empty when unknown.
+  (core.money), never locale-formatted; empty when unknown.
 - Net is what the charity keeps: amount + fee covered - Stripe fee -
   refunded (the charge less refunds, as donations counts it, less Stripe's
   fee). It is empty while Stripe's fee is unknown: online gifts whose fee
@@ -43,7 +43,7 @@ from django.db.models import BigIntegerField, Case, F, PositiveSmallIntegerField
 from django.db.models.functions import Coalesce
 
 from donations.models import Donation
-from donations.money import CURRENCIES, as_decimal
+from core.money import CURRENCIES, as_decimal
 from finance.spreadsheets import FORMULA_STARTS, escape_formula
 from receipts.selectors import current_receipt_number
 

@@ -14,7 +14,7 @@ from import_export import resources
 from import_export.fields import Field
 
 from donations.models import Donation, Donor, Refund
-from donations.money import as_decimal
+from core.money import as_decimal
 from finance.spreadsheets import escape_formula
 from receipts.models import Receipt
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from donations.stripe_gateway import NotFound, StripeUnavailable
+from payments.stripe import NotFound, StripeUnavailable
 from finance.models import AuditLogEntry
 from finance.services import imports as gift_imports
 from finance.services import payouts

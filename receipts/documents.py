@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.money import format_money
+from core.money import format_money
 
 NO_BENEFIT = "No goods or services were provided in exchange for this contribution."
 

@@ -168,7 +168,7 @@ class ImpactUpdate(models.Model):
         max_length=200, blank=True, help_text="What the image shows, for donors who cannot see it."
     )
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ALL)
-    fund = models.ForeignKey("donations.Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    fund = models.ForeignKey("campaigns.Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

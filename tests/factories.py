@@ -1,7 +1,7 @@
 import factory
 
 from campaigns.models import Campaign, Fundraiser, Team
-from donations.models import Fund
+from campaigns.models import Fund
 
 
 class FundFactory(factory.django.DjangoModelFactory):
@@ -49,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     accounts.services.register makes it."""
 
     class Meta:
-        model = "auth.User"
+        model = "accounts.User"
         django_get_or_create = ("username",)
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")

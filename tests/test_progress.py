@@ -1,6 +1,6 @@
 import io
 
-from hopefund.progress import ProgressBar
+from core.progress import ProgressBar
 
 
 class Terminal(io.StringIO):

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from donations.models import Dispute
 from donations.services import ledger
-from donations.stripe_gateway import DisputeState
+from payments.stripe import DisputeState
 
 
 def apply_dispute(*, dispute: DisputeState) -> bool:

@@ -3,7 +3,7 @@ transaction, recorded after the gift succeeds."""
 
 from django.db import transaction
 
-from donations import stripe_gateway
+from payments import stripe as stripe_gateway
 from donations.services import ledger
 
 

@@ -9,11 +9,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from donations import stripe_gateway
-from donations.models import Donation, Donor, Fund
-from donations.money import fee_to_cover
+from payments import stripe as stripe_gateway
+from campaigns.models import Fund
+from donations.models import Donation, Donor
+from core.money import fee_to_cover
 from donations.services import ledger
-from donations.stripe_gateway import PaymentDeclined
+from payments.stripe import PaymentDeclined
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign, Fundraiser, Team

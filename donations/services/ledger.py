@@ -14,10 +14,11 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from donations import stripe_gateway, tasks
+from donations import tasks
+from payments import stripe as stripe_gateway
 from donations.models import Donation
 from donations.services import totals
-from donations.stripe_gateway import PaymentDeclined, PaymentIntentState
+from payments.stripe import PaymentDeclined, PaymentIntentState
 from receipts import services as receipt_services
 
 logger = logging.getLogger(__name__)

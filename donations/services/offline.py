@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from donations.models import Donation, Donor, Fund
+from campaigns.models import Fund
+from donations.models import Donation, Donor
 from donations.services import totals
 from donations.services.gifts import DonorDetails, upsert_donor
 from receipts import services as receipt_services

@@ -9,11 +9,12 @@ from dataclasses import replace
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from donations import emails, stripe_gateway, tasks
+from donations import emails, tasks
+from payments import stripe as stripe_gateway
 from donations.models import Donation, Donor, RecurringPlan
 from donations.services import ledger
 from donations.services.gifts import GiftOutcome, GiftRequest, covered_fee, outcome_so_far, upsert_donor
-from donations.stripe_gateway import InvoiceState, PaymentDeclined, SubscriptionState
+from payments.stripe import InvoiceState, PaymentDeclined, SubscriptionState
 
 logger = logging.getLogger(__name__)
 

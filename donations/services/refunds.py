@@ -7,11 +7,11 @@ from dataclasses import replace
 from django.db import transaction
 from django.db.models import Sum
 
-from donations import stripe_gateway
+from payments import stripe as stripe_gateway
 from donations.models import Donation, Refund
-from donations.money import format_money
+from core.money import format_money
 from donations.services import ledger
-from donations.stripe_gateway import ChargeState, RefundState
+from payments.stripe import ChargeState, RefundState
 
 Status = Donation.Status
 

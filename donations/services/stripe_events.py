@@ -7,7 +7,7 @@ from django.utils import timezone
 from donations import tasks
 from donations.models import StripeEvent
 from donations.services import disputes, ledger, recurring, refunds
-from donations.stripe_gateway import (
+from payments.stripe import (
     ChargeState,
     DisputeState,
     InvoiceState,

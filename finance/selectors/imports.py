@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from donations.money import as_decimal
+from core.money import as_decimal
 from finance.models import GiftImport, OfflineGift
 
 RECENT_IMPORTS = 20

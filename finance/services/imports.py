@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
-from donations.money import CURRENCIES, format_money
+from core.money import CURRENCIES, format_money
 from donations.services import offline
 from donations.services.gifts import DonorDetails
 from finance import tasks

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from donations import stripe_gateway
+from payments import stripe as stripe_gateway
 from donations.models import Dispute, Donation, Refund
-from donations.stripe_gateway import BalanceTransactionState, PayoutState
+from payments.stripe import BalanceTransactionState, PayoutState
 from finance.models import Payout, PayoutLine
 from finance.selectors.payouts import LineKind, fetched_statuses, line_kind
 

@@ -1,6 +1,6 @@
 from django import template
 
-from donations.money import CURRENCIES, as_decimal
+from core.money import CURRENCIES, as_decimal
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
-from donations.money import as_decimal
+from core.money import as_decimal
 from finance.selectors import overview as selectors
 from finance.access import finance_permission_required
 from finance.charts import Bar, bar_chart

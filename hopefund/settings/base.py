@@ -7,8 +7,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from hopefund import env
-from hopefund.rate_limit import parse_rate
+from core import env
+from core.rate_limit import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -43,10 +43,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "anymail",
     "import_export",
+    "accounts",
     "campaigns",
     "donations",
     "receipts",
-    "accounts",
     "finance",
 ]
 
@@ -204,6 +204,7 @@ LOGGING = {
 # --- Accounts and peer fundraising ---
 # People log in with their email address, whatever its case (the User's
 # username is the lower-cased email).
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my-pages"

@@ -4,7 +4,7 @@ environment."""
 
 from django.core.management.utils import get_random_secret_key
 
-from hopefund import env
+from core import env
 from hopefund.settings.base import *  # noqa: F403
 from hopefund.settings.base import VAR_DIR
 

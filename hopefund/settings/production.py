@@ -1,7 +1,7 @@
 """Production: no defaults for secrets, HTTPS only, `check --deploy` clean.
 Start-up fails with the names of whatever is missing."""
 
-from hopefund import env
+from core import env
 
 env.required(
     [

@@ -2,7 +2,7 @@
 started by tests/conftest.py. Celery runs tasks eagerly in unit tests; the
 integration tests start a real worker process instead."""
 
-from hopefund import env
+from core import env
 from hopefund.settings.base import *  # noqa: F403
 from hopefund.settings.base import databases, redis_cache
 

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from campaigns.models import Campaign, Fundraiser, Team
-from donations.models import Fund
+from campaigns.models import Fund
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from donations.models import Donation
-from donations.stripe_gateway import fee_of_balance_transaction
+from payments.stripe import fee_of_balance_transaction
 from tests.gifts import gift_body, give
 from tests.stripe_events import FIXTURES
 

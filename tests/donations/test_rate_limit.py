@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from donations.models import Donation
-from hopefund.rate_limit import parse_rate
+from core.rate_limit import parse_rate
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,9 @@
 totals drop by exactly what was refunded, never more than was charged."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
+
+from accounts.models import User
 
 from donations.models import Donation, Refund
 from donations.selectors import counter_tallies, counters_out_of_step

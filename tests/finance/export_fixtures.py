@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import Group
 
-from donations.models import Donation, Donor, Fund
+from campaigns.models import Fund
+from donations.models import Donation, Donor
 from finance.exports import HEADERS, GiftExport, GiftFilters, csv_line
 from finance.services.permissions import FINANCE_GROUP
 from tests.factories import UserFactory

@@ -164,7 +164,8 @@ def paid_gifts(campaign, count: int, *, amount: int = 5000) -> list:
     pages' tests need many, and how a gift is paid is tested elsewhere."""
     from django.utils import timezone
 
-    from donations.models import Donation, Donor, Fund
+    from campaigns.models import Fund
+    from donations.models import Donation, Donor
 
     donor, _ = Donor.objects.get_or_create(email="grace@example.org", defaults={"first_name": "Grace", "last_name": "Hopper"})
     fund = Fund.objects.get(slug="general")
@@ -178,7 +179,7 @@ def paid_gifts(campaign, count: int, *, amount: int = 5000) -> list:
 
 def record_from_payloads(payout: dict, transactions: list[dict]):
     """Record a payout from recorded payloads without any HTTP."""
-    from donations.stripe_gateway import BalanceTransactionState, PayoutState
+    from payments.stripe import BalanceTransactionState, PayoutState
     from finance.services.payouts import record_payout
 
     return record_payout(payout=PayoutState.from_stripe(payout),

@@ -45,7 +45,7 @@ def awkward_ledger(campaign, team, fundraiser, funds):
                 fee_covered_minor=14_500_01, refunded_minor=5_014_500_00, stripe_fee_minor=14_500_00)
     ledger_gift(campaign, source=Donation.Source.OFFLINE_IMPORT, stripe_fee_minor=None, payment_intent_id=None,
                 frequency=Donation.Frequency.MONTHLY, amount_minor=7)
-    # A currency donations.money does not know: its amounts are left empty.
+    # A currency core.money does not know: its amounts are left empty.
     ledger_gift(campaign, currency="xts")
     # Same second, to prove the tie-break on id is the same in both writers.
     for _ in range(3):

@@ -18,7 +18,7 @@ from finance.export_forms import GiftExportForm
 from finance.exports import GiftExport, count_gifts
 from finance.models import AuditLogEntry
 from finance.services import audit
-from hopefund.progress import ProgressBar
+from core.progress import ProgressBar
 
 FORMATS = ("csv", "xlsx")
 # The form's field names as the options that fill them.

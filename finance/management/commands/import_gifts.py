@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from finance.models import AuditLogEntry, GiftImport
 from finance.selectors.imports import totals_text
 from finance.services import imports
-from hopefund.progress import ProgressBar
+from core.progress import ProgressBar
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from hopefund.progress import ProgressBar
+from core.progress import ProgressBar
 from receipts import services
 
 FIRST_YEAR = 2000

@@ -1,0 +1,1 @@
+"""Payment providers. Hopefund has one, Stripe (`payments.stripe`)."""

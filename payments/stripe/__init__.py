@@ -1,0 +1,74 @@
+"""The only door to Stripe. Everything else in Hopefund calls the functions
+named here and deals in the plain values they return (`states`) and the
+errors they raise (`errors`), never in Stripe SDK objects, so a change of
+API or SDK version stays inside this package.
+
+Callers use this package's names (`stripe_gateway.charge(...)`), never the
+topic modules', so that tests can put the in-memory fake in its place."""
+
+from payments.stripe.errors import InvalidWebhook, NotFound, PaymentDeclined, RefundFailed, StripeUnavailable
+from payments.stripe.payments import (
+    charge,
+    create_setup_intent,
+    fee_of_balance_transaction,
+    processing_fee,
+    refund,
+    retrieve_charge,
+    retrieve_payment_intent,
+)
+from payments.stripe.payouts import list_payouts, payout_balance_transactions, retrieve_payout
+from payments.stripe.states import (
+    BalanceTransactionState,
+    ChargeState,
+    DisputeState,
+    InvoiceState,
+    PaymentIntentState,
+    PayoutState,
+    RefundState,
+    SubscriptionState,
+)
+from payments.stripe.subscriptions import (
+    cancel_subscription,
+    change_subscription_quantity,
+    customer_with_card,
+    subscribe,
+    subscription_plan_id,
+)
+from payments.stripe.webhooks import verify_webhook
+
+# The calls a fake must offer (tests/fakes/stripe.py keeps to this list).
+CALLS = (
+    "create_setup_intent",
+    "charge",
+    "refund",
+    "retrieve_charge",
+    "retrieve_payment_intent",
+    "processing_fee",
+    "customer_with_card",
+    "subscribe",
+    "subscription_plan_id",
+    "change_subscription_quantity",
+    "cancel_subscription",
+    "list_payouts",
+    "retrieve_payout",
+    "payout_balance_transactions",
+)
+
+__all__ = [
+    *CALLS,
+    "fee_of_balance_transaction",
+    "verify_webhook",
+    "BalanceTransactionState",
+    "ChargeState",
+    "DisputeState",
+    "InvoiceState",
+    "PaymentIntentState",
+    "PayoutState",
+    "RefundState",
+    "SubscriptionState",
+    "InvalidWebhook",
+    "NotFound",
+    "PaymentDeclined",
+    "RefundFailed",
+    "StripeUnavailable",
+]

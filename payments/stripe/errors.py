@@ -1,0 +1,29 @@
+"""The errors the rest of Hopefund sees from Stripe. Only `client.py`
+translates the SDK's exceptions into these."""
+
+
+class PaymentDeclined(Exception):
+    """The card was refused; `message` is safe to show to the donor."""
+
+    def __init__(self, *, code: str, message: str, payment_intent_id: str | None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.payment_intent_id = payment_intent_id
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached or answered with an error of its own."""
+
+
+class NotFound(StripeUnavailable):
+    """Stripe has no such object, so it is not one of ours. Callers that
+    only need Stripe's answer treat it like any other unavailability."""
+
+
+class RefundFailed(Exception):
+    """Stripe refused the refund; `message` says why."""
+
+
+class InvalidWebhook(Exception):
+    """The request is not a genuine, well-formed Stripe event."""

@@ -1,0 +1,91 @@
+"""One-time payments: the card form's SetupIntent, charges, refunds, and
+what Stripe knows about a charge or an intent."""
+
+import logging
+
+import stripe
+
+from payments.stripe.client import client, translate_stripe_errors, unusable_card
+from payments.stripe.errors import RefundFailed
+from payments.stripe.states import ChargeState, PaymentIntentState, RefundState
+
+logger = logging.getLogger(__name__)
+
+
+@translate_stripe_errors()
+def create_setup_intent() -> str:
+    """A SetupIntent for the donate form: Stripe.js confirms it with the card
+    element and gives us back a payment method id. Returns its client secret."""
+    intent = client().v1.setup_intents.create(params={"payment_method_types": ["card"], "usage": "on_session"})
+    return intent.client_secret
+
+
+def _unusable_payment_method(exc: stripe.InvalidRequestError) -> Exception | None:
+    # A payment method id that does not exist or was used already: the
+    # donor's input, not our fault.
+    if exc.param == "payment_method" or (exc.code or "").startswith("resource_missing"):
+        return unusable_card()
+    return None
+
+
+@translate_stripe_errors(invalid_request=_unusable_payment_method)
+def charge(*, amount_minor: int, currency: str, payment_method: str, donation_public_id: str) -> PaymentIntentState:
+    """Create and confirm a PaymentIntent in one call. The idempotency key is
+    the donation's id, so a retry after a lost answer never charges twice."""
+    try:
+        intent = client().v1.payment_intents.create(
+            params={
+                "amount": amount_minor,
+                "currency": currency,
+                "payment_method": payment_method,
+                "payment_method_types": ["card"],
+                "confirm": True,
+                "metadata": {"donation_id": donation_public_id},
+            },
+            options={"idempotency_key": f"donation-{donation_public_id}"},
+        )
+    except stripe.CardError as exc:
+        logger.info("card declined for donation %s: %s", donation_public_id, exc.code)
+        raise
+    return PaymentIntentState.from_stripe(intent.to_dict())
+
+
+def _refund_refused(exc: stripe.InvalidRequestError) -> Exception:
+    return RefundFailed(exc.user_message or str(exc))
+
+
+@translate_stripe_errors(invalid_request=_refund_refused)
+def refund(*, payment_intent_id: str, amount_minor: int, hopefund_refund_id: int, reason: str) -> RefundState:
+    # The reason travels as metadata: localstripe refuses Stripe's own
+    # `reason` parameter, and our Refund row is the record of it anyway.
+    params = {
+        "payment_intent": payment_intent_id,
+        "amount": amount_minor,
+        "metadata": {"hopefund_refund_id": str(hopefund_refund_id), "hopefund_reason": reason},
+    }
+    created = client().v1.refunds.create(params=params, options={"idempotency_key": f"refund-{hopefund_refund_id}"})
+    return RefundState.from_stripe(created.to_dict())
+
+
+@translate_stripe_errors()
+def retrieve_charge(charge_id: str) -> ChargeState:
+    return ChargeState.from_stripe(client().v1.charges.retrieve(charge_id).to_dict())
+
+
+@translate_stripe_errors()
+def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntentState:
+    return PaymentIntentState.from_stripe(client().v1.payment_intents.retrieve(payment_intent_id).to_dict())
+
+
+@translate_stripe_errors()
+def processing_fee(charge_id: str) -> int:
+    """Stripe's fee on a charge, from its balance transaction."""
+    charge = client().v1.charges.retrieve(charge_id, params={"expand": ["balance_transaction"]}).to_dict()
+    transaction = charge.get("balance_transaction")
+    if not isinstance(transaction, dict):  # not expanded (localstripe): fetch it
+        transaction = client().v1.balance_transactions.retrieve(transaction).to_dict()
+    return fee_of_balance_transaction(transaction)
+
+
+def fee_of_balance_transaction(transaction: dict) -> int:
+    return int(transaction.get("fee") or 0)

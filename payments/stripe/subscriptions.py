@@ -1,0 +1,83 @@
+"""Monthly gifts: a customer with a card, and a subscription priced so that
+its quantity is the gift in minor units."""
+
+import stripe
+
+from payments.stripe.client import client, translate_stripe_errors, unusable_card
+from payments.stripe.states import InvoiceState, SubscriptionState
+
+MONTHLY_PRODUCT_ID = "hopefund-monthly-gift"
+
+
+@translate_stripe_errors()
+def monthly_plan_id(currency: str) -> str:
+    """One Plan per currency, priced at one minor unit: a gift of N minor
+    units a month is a subscription of quantity N. Created on first use."""
+    plan_id = f"hopefund-monthly-{currency}"
+    try:
+        client().v1.plans.retrieve(plan_id)
+        return plan_id
+    except stripe.InvalidRequestError:
+        pass
+    try:
+        client().v1.products.retrieve(MONTHLY_PRODUCT_ID)
+    except stripe.InvalidRequestError:
+        client().v1.products.create(params={"id": MONTHLY_PRODUCT_ID, "name": "Monthly gift"})
+    client().v1.plans.create(
+        params={"id": plan_id, "amount": 1, "currency": currency, "interval": "month", "product": MONTHLY_PRODUCT_ID}
+    )
+    return plan_id
+
+
+@translate_stripe_errors(invalid_request=lambda exc: unusable_card())
+def customer_with_card(*, customer_id: str | None, email: str, name: str, payment_method: str) -> str:
+    """The donor's Stripe customer (created if they have none) with this
+    card attached and set as the card their subscriptions charge."""
+    if customer_id is None:
+        customer_id = client().v1.customers.create(params={"email": email, "name": name}).id
+    client().v1.payment_methods.attach(payment_method, params={"customer": customer_id})
+    client().v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": payment_method}})
+    return customer_id
+
+
+@translate_stripe_errors()
+def subscribe(*, customer_id: str, currency: str, quantity: int, plan_public_id: str) -> SubscriptionState:
+    """Start a monthly subscription; its first invoice is charged at once."""
+    subscription = client().v1.subscriptions.create(
+        params={
+            "customer": customer_id,
+            "items": [{"plan": monthly_plan_id(currency), "quantity": quantity}],
+            "metadata": {"plan_id": plan_public_id},
+        },
+        options={"idempotency_key": f"plan-{plan_public_id}"},
+    ).to_dict()
+    invoice = subscription.get("latest_invoice")
+    if invoice and not isinstance(invoice, dict):
+        invoice = client().v1.invoices.retrieve(invoice).to_dict()
+    return SubscriptionState.from_stripe(
+        subscription, latest_invoice=InvoiceState.from_stripe(invoice) if invoice else None
+    )
+
+
+@translate_stripe_errors()
+def subscription_plan_id(subscription_id: str) -> str | None:
+    """Our plan's public id, from the subscription's metadata."""
+    subscription = client().v1.subscriptions.retrieve(subscription_id).to_dict()
+    return (subscription.get("metadata") or {}).get("plan_id")
+
+
+@translate_stripe_errors()
+def change_subscription_quantity(subscription_id: str, quantity: int) -> None:
+    subscription = client().v1.subscriptions.retrieve(subscription_id).to_dict()
+    item_id = subscription["items"]["data"][0]["id"]
+    client().v1.subscriptions.update(subscription_id, params={"items": [{"id": item_id, "quantity": quantity}]})
+
+
+@translate_stripe_errors()
+def cancel_subscription(subscription_id: str) -> None:
+    """Safe to repeat: a subscription already canceled stays so."""
+    try:
+        client().v1.subscriptions.cancel(subscription_id)
+    except stripe.InvalidRequestError as exc:
+        if "canceled" not in str(exc).lower():
+            raise
