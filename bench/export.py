@@ -124,8 +124,10 @@ def main() -> int:
     name = urlsplit(DATABASE_URL).path.lstrip("/")
     recreate_database(name)
     try:
-        step("migrating", lambda: subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT,
-                                                 env=env, check=True))
+        step(
+            "migrating",
+            lambda: subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True),
+        )
         step(f"loading {args.gifts:,} gifts", lambda: load(args.gifts))
         copy_sql = export_copy_sql(env)
 
@@ -140,10 +142,14 @@ def main() -> int:
 
     ratio = export_seconds / copy_seconds
     print(f"PostgreSQL COPY of the same rows : {copy_seconds:6.2f} s")
-    print(f"export_donations --output /dev/null: {export_seconds:6.2f} s  "
-          f"({ratio:.2f}x COPY; target <= {MAX_RATIO:.0f}x)  {verdict(ratio <= MAX_RATIO)}")
-    print(f"export_donations peak memory     : {peak_mb:6.1f} MB (target < {MAX_PEAK_MB} MB)  "
-          f"{verdict(peak_mb < MAX_PEAK_MB)}")
+    print(
+        f"export_donations --output /dev/null: {export_seconds:6.2f} s  "
+        f"({ratio:.2f}x COPY; target <= {MAX_RATIO:.0f}x)  {verdict(ratio <= MAX_RATIO)}"
+    )
+    print(
+        f"export_donations peak memory     : {peak_mb:6.1f} MB (target < {MAX_PEAK_MB} MB)  "
+        f"{verdict(peak_mb < MAX_PEAK_MB)}"
+    )
     return 0 if ratio <= MAX_RATIO and peak_mb < MAX_PEAK_MB else 1
 
 
@@ -175,10 +181,9 @@ def drop_database(name: str) -> None:
 
 
 def load(gifts: int) -> None:
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        # Client-side binding: the numbers are merged into the script text.
-        with psycopg.ClientCursor(conn) as cursor:
-            cursor.execute(LOAD_SQL, {"gifts": gifts, "donors": max(gifts // 4, 1)})
+    # Client-side binding: the numbers are merged into the script text.
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn, psycopg.ClientCursor(conn) as cursor:
+        cursor.execute(LOAD_SQL, {"gifts": gifts, "donors": max(gifts // 4, 1)})
 
 
 def export_copy_sql(env: dict) -> str:
@@ -192,23 +197,28 @@ def export_copy_sql(env: dict) -> str:
         "connection.ensure_connection()\n"
         "print(psycopg.ClientCursor(connection.connection).mogrify(*copy_statement(GiftFilters())))\n"
     )
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def run_copy(copy_sql: str) -> float:
     started = time.monotonic()
     with open(os.devnull, "wb") as devnull:
-        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DATABASE_URL, "-c", copy_sql],
-                       stdout=devnull, check=True)
+        subprocess.run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DATABASE_URL, "-c", copy_sql],
+            stdout=devnull,
+            check=True,
+        )
     return time.monotonic() - started
 
 
 def run_export(env: dict) -> tuple[float, float]:
     """Seconds and peak resident memory (MB) of one export process."""
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "manage.py", "export_donations", "--output", os.devnull],
-                               cwd=ROOT, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "export_donations", "--output", os.devnull], cwd=ROOT, env=env
+    )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -5,7 +5,7 @@ from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team
 
 
 def _moderation_actions(noun: str):
-    """"Hide" and "Show again" actions, through campaigns.services."""
+    """ "Hide" and "Show again" actions, through campaigns.services."""
 
     @admin.action(description=f"Hide the selected {noun} from the public site")
     def hide(modeladmin, request, queryset):

@@ -72,9 +72,7 @@ class PageForm(forms.Form):
 class FundraiserForm(PageForm):
     """A personal page: a PageForm with an optional photo and team."""
 
-    photo = forms.ImageField(
-        required=False, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB."
-    )
+    photo = forms.ImageField(required=False, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB.")
     remove_photo = forms.BooleanField(label="Remove the photo", required=False)
     team = forms.ChoiceField(label="Team (optional)", required=False)
 
@@ -112,9 +110,7 @@ class CoCaptainForm(forms.Form):
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.members = {str(user.pk): user for user in members}
-        self.fields["user"].choices = [
-            (pk, user.get_full_name() or user.username) for pk, user in self.members.items()
-        ]
+        self.fields["user"].choices = [(pk, user.get_full_name() or user.username) for pk, user in self.members.items()]
 
     def chosen(self):
         return self.members[self.cleaned_data["user"]]

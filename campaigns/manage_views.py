@@ -72,9 +72,7 @@ def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_
         "captain_form": captain_form or CoCaptainForm(members=dashboard.possible_captains),
         "update_form": update_form or UpdateForm(),
     }
-    return _render_dashboard(
-        request, "campaigns/manage_team.html", team, {"dashboard": dashboard, "team": team}, forms
-    )
+    return _render_dashboard(request, "campaigns/manage_team.html", team, {"dashboard": dashboard, "team": team}, forms)
 
 
 @team_managers_only
@@ -103,7 +101,9 @@ def invite_member(request, team):
         add_refusal(form, refusal)
         return _team_dashboard(request, team, invite_form=form)
     if sent.emailed:
-        messages.success(request, f"Invite emailed to {sent.invite.email}. You can also send them this link: {sent.link}")
+        messages.success(
+            request, f"Invite emailed to {sent.invite.email}. You can also send them this link: {sent.link}"
+        )
     else:
         messages.warning(request, f"We could not email {sent.invite.email}; send them this link yourself: {sent.link}")
     return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
@@ -191,8 +191,6 @@ def post_fundraiser_update(request, fundraiser):
     form = UpdateForm(request.POST)
     if not form.is_valid():
         return _fundraiser_dashboard(request, fundraiser, update_form=form)
-    services.post_update(
-        author=request.user, campaign=fundraiser.campaign, fundraiser=fundraiser, **form.cleaned_data
-    )
+    services.post_update(author=request.user, campaign=fundraiser.campaign, fundraiser=fundraiser, **form.cleaned_data)
     messages.success(request, "Update posted on your page.")
     return redirect("campaigns:manage-fundraiser", fundraiser.campaign.slug, fundraiser.slug)

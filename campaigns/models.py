@@ -41,9 +41,7 @@ class Campaign(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     # Which funds donors may choose; none chosen means every active fund.
     funds = models.ManyToManyField("Fund", blank=True, related_name="campaigns")
-    default_fund = models.ForeignKey(
-        "Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    default_fund = models.ForeignKey("Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,9 +53,7 @@ class Campaign(models.Model):
                 name="campaign_goal_not_absurd",
                 violation_error_message=GOAL_TOO_BIG,
             ),
-            models.CheckConstraint(
-                condition=models.Q(currency=Lower("currency")), name="campaign_currency_lowercase"
-            ),
+            models.CheckConstraint(condition=models.Q(currency=Lower("currency")), name="campaign_currency_lowercase"),
             models.CheckConstraint(
                 condition=models.Q(ends_at__isnull=True)
                 | models.Q(starts_at__isnull=True)
@@ -93,9 +89,7 @@ class Team(models.Model):
     name = models.CharField(max_length=120)
     story = models.TextField(blank=True)
     goal_minor = models.PositiveBigIntegerField(default=0)
-    captains = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams"
-    )
+    captains = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams")
     # Chosen by campaign staff to be shown first on the campaign page.
     is_featured = models.BooleanField(default=False)
     # Moderation: a hidden team's page, and its fundraisers' pages, are gone
@@ -118,18 +112,14 @@ class Team(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "campaigns:team", kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug}
-        )
+        return reverse("campaigns:team", kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug})
 
 
 class Fundraiser(models.Model):
     """A supporter's personal page; gifts on it also count for its team."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="fundraisers")
-    team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="fundraisers"
-    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="fundraisers")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -149,9 +139,7 @@ class Fundraiser(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "slug"], name="fundraiser_slug_unique_in_campaign"
-            ),
+            models.UniqueConstraint(fields=["campaign", "slug"], name="fundraiser_slug_unique_in_campaign"),
             # One personal page per supporter per campaign: joining a team
             # moves that page, it never makes a second one.
             models.UniqueConstraint(
@@ -183,9 +171,7 @@ class TeamInvite(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField(max_length=254)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -209,9 +195,7 @@ class CampaignUpdate(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="updates")
-    fundraiser = models.ForeignKey(
-        Fundraiser, null=True, blank=True, on_delete=models.CASCADE, related_name="updates"
-    )
+    fundraiser = models.ForeignKey(Fundraiser, null=True, blank=True, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

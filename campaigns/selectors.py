@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 
-from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
+from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team, TeamInvite
 from donations import selectors as donation_selectors
-from campaigns.models import Fund
 from donations.selectors import GiftLine, Tally
 
 # How many rows a leaderboard or a captain's list shows per page.
@@ -196,9 +195,7 @@ def campaign_page(slug: str, *, search: str = "", teams_page=1, fundraisers_page
         updates=_updates(campaign=campaign, team=None, fundraiser=None),
         search=search,
         featured_teams=list(
-            _ranked(_visible_teams(campaign).filter(is_featured=True), scope="team", search="")[
-                :FEATURED_TEAMS_SHOWN
-            ]
+            _ranked(_visible_teams(campaign).filter(is_featured=True), scope="team", search="")[:FEATURED_TEAMS_SHOWN]
         ),
         team_board=_board(_visible_teams(campaign), scope="team", search=search, page_number=teams_page),
         fundraiser_board=_board(
@@ -292,11 +289,7 @@ def team_to_manage(campaign_slug: str, slug: str) -> Team | None:
 
 
 def fundraiser_to_manage(campaign_slug: str, slug: str) -> Fundraiser | None:
-    return (
-        Fundraiser.objects.select_related("campaign", "team")
-        .filter(campaign__slug=campaign_slug, slug=slug)
-        .first()
-    )
+    return Fundraiser.objects.select_related("campaign", "team").filter(campaign__slug=campaign_slug, slug=slug).first()
 
 
 def can_manage_team(user, team: Team) -> bool:
@@ -364,11 +357,7 @@ def hash_invite_token(token: str) -> str:
 
 
 def invite_by_token(token: str) -> TeamInvite | None:
-    return (
-        TeamInvite.objects.select_related("team__campaign")
-        .filter(token_hash=hash_invite_token(token))
-        .first()
-    )
+    return TeamInvite.objects.select_related("team__campaign").filter(token_hash=hash_invite_token(token)).first()
 
 
 def team_member(team: Team, fundraiser_slug: str) -> Fundraiser | None:

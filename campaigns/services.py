@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import selectors
-from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
-from campaigns.models import Fund
+from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team, TeamInvite
 from finance.services.permissions import ensure_finance_group
 
 logger = logging.getLogger(__name__)
@@ -38,17 +37,32 @@ DEMO_STORY = (
 
 # (team slug, name, goal in dollars, [(fundraiser slug, name, goal in dollars)])
 DEMO_TEAMS = [
-    ("freedom-threads", "Freedom Threads", 25_000, [
-        ("ada-lee", "Ada's Dressember", 2_000),
-        ("grace-kim", "Grace dresses up for freedom", 1_500),
-    ]),
-    ("chicago-chapter", "Chicago Chapter", 40_000, [
-        ("maya-johnson", "Maya's 31 days", 1_000),
-        ("sam-ortiz", "Sam wears a tie", 750),
-    ]),
-    ("church-of-the-good-shepherd", "Good Shepherd Youth", 10_000, [
-        ("youth-group", "Youth group challenge", 3_000),
-    ]),
+    (
+        "freedom-threads",
+        "Freedom Threads",
+        25_000,
+        [
+            ("ada-lee", "Ada's Dressember", 2_000),
+            ("grace-kim", "Grace dresses up for freedom", 1_500),
+        ],
+    ),
+    (
+        "chicago-chapter",
+        "Chicago Chapter",
+        40_000,
+        [
+            ("maya-johnson", "Maya's 31 days", 1_000),
+            ("sam-ortiz", "Sam wears a tie", 750),
+        ],
+    ),
+    (
+        "church-of-the-good-shepherd",
+        "Good Shepherd Youth",
+        10_000,
+        [
+            ("youth-group", "Youth group challenge", 3_000),
+        ],
+    ),
 ]
 
 
@@ -91,8 +105,11 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
         team, _ = Team.objects.update_or_create(
             campaign=campaign,
             slug=team_slug,
-            defaults={"name": team_name, "goal_minor": team_goal * 100,
-                      "story": f"{team_name} is raising money to end trafficking this Dressember."},
+            defaults={
+                "name": team_name,
+                "goal_minor": team_goal * 100,
+                "story": f"{team_name} is raising money to end trafficking this Dressember.",
+            },
         )
         if team_slug == DEMO_TEAMS[0][0]:
             team.captains.add(captain)
@@ -100,8 +117,12 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
             Fundraiser.objects.update_or_create(
                 campaign=campaign,
                 slug=slug,
-                defaults={"team": team, "name": name, "goal_minor": goal * 100,
-                          "story": "I'm wearing a dress every day in December. Will you back me?"},
+                defaults={
+                    "team": team,
+                    "name": name,
+                    "goal_minor": goal * 100,
+                    "story": "I'm wearing a dress every day in December. Will you back me?",
+                },
             )
     logins = [
         DemoLogin("team captain", captain.email, DEMO_PASSWORD),

@@ -108,9 +108,7 @@ def start_fundraiser(request, campaign_slug: str):
             messages.success(request, "Your fundraiser page is live. Share it with your friends!")
             return redirect("campaigns:manage-fundraiser", campaign.slug, fundraiser.slug)
     status = 400 if form.errors else 200
-    return render(
-        request, "campaigns/start_fundraiser.html", {"campaign": campaign, "form": form}, status=status
-    )
+    return render(request, "campaigns/start_fundraiser.html", {"campaign": campaign, "form": form}, status=status)
 
 
 @login_required
@@ -169,9 +167,7 @@ def invite(request, token: str):
             return redirect_to_login(request.get_full_path())
         if form is None or form.is_valid():
             try:
-                page = services.accept_invite(
-                    token=token, user=request.user, new_page=form.details() if form else None
-                )
+                page = services.accept_invite(token=token, user=request.user, new_page=form.details() if form else None)
             except services.Refused as refusal:
                 context["refusal"] = str(refusal)
                 return render(request, "campaigns/invite.html", context, status=400)
@@ -211,8 +207,7 @@ def campaign_api(request, slug: str):
             "url": request.build_absolute_uri(campaign.get_absolute_url()),
             "funds": [{"slug": fund.slug, "name": fund.name} for fund in overview.funds],
             "teams": [
-                {**page_json(team), "fundraisers": [page_json(f) for f in team.fundraisers]}
-                for team in overview.teams
+                {**page_json(team), "fundraisers": [page_json(f) for f in team.fundraisers]} for team in overview.teams
             ],
             "fundraisers": [page_json(f) for f in overview.fundraisers],
         }

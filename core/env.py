@@ -28,7 +28,7 @@ def comma_list(name: str, default: str) -> list[str]:
 def prefixed(prefix: str) -> dict[str, str]:
     """Every variable named PREFIX<KEY>, keyed by <KEY>."""
     return {
-        name[len(prefix):]: value
+        name[len(prefix) :]: value
         for name, value in os.environ.items()
         if name.startswith(prefix) and len(name) > len(prefix)
     }
@@ -38,6 +38,4 @@ def required(names: list[str]) -> None:
     """Refuse to start when any of `names` is unset or empty."""
     missing = [name for name in names if string(name) is None]
     if missing:
-        raise ImproperlyConfigured(
-            "Missing required environment variables: " + ", ".join(missing)
-        )
+        raise ImproperlyConfigured("Missing required environment variables: " + ", ".join(missing))

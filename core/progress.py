@@ -12,8 +12,7 @@ BAR_WIDTH = 30
 
 
 class ProgressBar:
-    def __init__(self, *, label: str, total: int | None = None, stream: TextIO | None = None,
-                 clock=time.monotonic):
+    def __init__(self, *, label: str, total: int | None = None, stream: TextIO | None = None, clock=time.monotonic):
         self.label = label
         self.total = total
         self.stream = stream if stream is not None else sys.stderr
@@ -49,8 +48,10 @@ class ProgressBar:
             filled = min(BAR_WIDTH, BAR_WIDTH * self.done // self.total)
             left = (self.total - self.done) / rate if rate else None
             eta = f"{_duration(left)} left" if left is not None else "--"
-            return (f"{self.label} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
-                    f"{self.done:,}/{self.total:,} {rate:,.0f}/s {eta}")
+            return (
+                f"{self.label} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
+                f"{self.done:,}/{self.total:,} {rate:,.0f}/s {eta}"
+            )
         return f"{self.label} {self.done:,} {rate:,.0f}/s {_duration(elapsed)} elapsed"
 
     def _draw(self) -> None:
@@ -60,7 +61,7 @@ class ProgressBar:
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(round(max(seconds, 0)))
+    seconds = round(max(seconds, 0))
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     if hours:

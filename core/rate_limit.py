@@ -11,7 +11,7 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"10/m" -> (10, 60): at most 10 attempts a minute."""
+    """ "10/m" -> (10, 60): at most 10 attempts a minute."""
     match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", rate or "")
     if not match or int(match.group(1)) < 1:
         raise ImproperlyConfigured(f"A rate limit looks like 10/m (per s, m, h or d), not {rate!r}")

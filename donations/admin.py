@@ -7,13 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from payments import stripe as stripe_gateway
-from donations.models import Dispute, Donation, Donor, GivingTotal, RecurringPlan, Refund, StripeEvent
+from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
+from donations.models import Dispute, Donation, Donor, GivingTotal, RecurringPlan, Refund, StripeEvent
 from donations.services import refunds
 from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
 from finance.resources import DonationResource, DonorResource, RefundResource
-from core.admin import ReadOnlyModelAdmin
+from payments import stripe as stripe_gateway
 
 
 @admin.register(Donor)
@@ -25,8 +25,9 @@ class DonorAdmin(FinanceImportExportMixin, admin.ModelAdmin):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(min_value=Decimal("0.01"), decimal_places=2, max_digits=12,
-                                help_text="In the gift's currency, e.g. 25.00")
+    amount = forms.DecimalField(
+        min_value=Decimal("0.01"), decimal_places=2, max_digits=12, help_text="In the gift's currency, e.g. 25.00"
+    )
     reason = forms.ChoiceField(choices=Refund.Reason.choices)
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -61,8 +62,10 @@ class DonationAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
     def refund_link(self, obj):
         if obj.status not in refunds.REFUNDABLE_STATUSES:
             return "-"
-        return format_html('<a class="button" href="{}">Refund this gift</a>',
-                           reverse("admin:donations_donation_refund", args=[obj.pk]))
+        return format_html(
+            '<a class="button" href="{}">Refund this gift</a>',
+            reverse("admin:donations_donation_refund", args=[obj.pk]),
+        )
 
     def get_urls(self):
         return [
@@ -80,14 +83,20 @@ class DonationAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
             amount_minor = int(form.cleaned_data["amount"].scaleb(currency.exponent))
             try:
                 refund = refunds.request_refund(
-                    donation_id=donation.pk, amount_minor=amount_minor, reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"], requested_by=request.user,
+                    donation_id=donation.pk,
+                    amount_minor=amount_minor,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    requested_by=request.user,
                 )
             except refunds.RefundRefused as exc:
                 form.add_error("amount", str(exc))
             except stripe_gateway.StripeUnavailable:
-                form.add_error(None, "Stripe could not be reached. The refund is recorded as pending; "
-                                     "check again in a few minutes before retrying.")
+                form.add_error(
+                    None,
+                    "Stripe could not be reached. The refund is recorded as pending; "
+                    "check again in a few minutes before retrying.",
+                )
             else:
                 messages.success(request, f"Refunded {format_money(refund.amount_minor, donation.currency)}.")
                 return redirect("admin:donations_donation_change", donation.pk)

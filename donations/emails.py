@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from donations import selectors
 from core.money import format_money
+from donations import selectors
 
 
 def renewal_failed_message(donation) -> EmailMultiAlternatives:

@@ -6,10 +6,9 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
-from donations.models import Donation
 from core.money import CURRENCIES, format_money
+from donations.models import Donation
 from donations.services.gifts import DonorDetails, GiftRequest
-
 
 # A field the donate form hides from people; bots that fill every field fill it.
 HONEYPOT_FIELD = "website"
@@ -22,9 +21,7 @@ class JsonIntegerField(forms.IntegerField):
         if value in self.empty_values:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise forms.ValidationError(
-                "Enter a whole number of minor units (5000 for 50.00).", code="invalid"
-            )
+            raise forms.ValidationError("Enter a whole number of minor units (5000 for 50.00).", code="invalid")
         return value
 
 

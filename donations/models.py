@@ -113,9 +113,7 @@ class Donation(models.Model):
                 condition=models.Q(refunded_minor__lte=models.F("amount_minor") + models.F("fee_covered_minor")),
                 name="donation_refund_not_above_charge",
             ),
-            models.CheckConstraint(
-                condition=models.Q(currency=Lower("currency")), name="donation_currency_lowercase"
-            ),
+            models.CheckConstraint(condition=models.Q(currency=Lower("currency")), name="donation_currency_lowercase"),
             models.CheckConstraint(
                 condition=~models.Q(status="succeeded") | models.Q(succeeded_at__isnull=False),
                 name="donation_succeeded_has_time",
@@ -240,9 +238,7 @@ class GivingTotal(models.Model):
 
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey("campaigns.Team", null=True, on_delete=models.CASCADE, related_name="+")
-    fundraiser = models.ForeignKey(
-        "campaigns.Fundraiser", null=True, on_delete=models.CASCADE, related_name="+"
-    )
+    fundraiser = models.ForeignKey("campaigns.Fundraiser", null=True, on_delete=models.CASCADE, related_name="+")
     raised_minor = models.BigIntegerField(default=0)
     gift_count = models.IntegerField(default=0)
     donor_count = models.IntegerField(default=0)
@@ -254,9 +250,7 @@ class GivingTotal(models.Model):
                 condition=models.Q(team__isnull=True, fundraiser__isnull=True),
                 name="one_total_per_campaign",
             ),
-            models.UniqueConstraint(
-                fields=["team"], condition=models.Q(team__isnull=False), name="one_total_per_team"
-            ),
+            models.UniqueConstraint(fields=["team"], condition=models.Q(team__isnull=False), name="one_total_per_team"),
             models.UniqueConstraint(
                 fields=["fundraiser"],
                 condition=models.Q(fundraiser__isnull=False),
@@ -271,6 +265,12 @@ class GivingTotal(models.Model):
                 name="total_not_negative",
             ),
         ]
+
+    def __str__(self) -> str:
+        scope = f"team {self.team_id}" if self.team_id else "campaign"
+        if self.fundraiser_id:
+            scope = f"fundraiser {self.fundraiser_id}"
+        return f"{scope} of campaign {self.campaign_id}: {self.raised_minor}"
 
 
 class StripeEvent(models.Model):

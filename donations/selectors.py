@@ -45,9 +45,7 @@ def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
     if campaign_id is not None:
         rows = rows.filter(campaign_id=campaign_id)
     return {
-        (row.campaign_id, row.team_id, row.fundraiser_id): Tally(
-            row.raised_minor, row.gift_count, row.donor_count
-        )
+        (row.campaign_id, row.team_id, row.fundraiser_id): Tally(row.raised_minor, row.gift_count, row.donor_count)
         for row in rows
     }
 
@@ -280,7 +278,5 @@ def donors_who_gave(
     if campaign_id is not None:
         gifts = gifts.filter(campaign_id=campaign_id)
     return list(
-        Donor.objects.filter(Exists(gifts), pk__gt=after_donor_id)
-        .order_by("pk")
-        .values_list("pk", "email")[:limit]
+        Donor.objects.filter(Exists(gifts), pk__gt=after_donor_id).order_by("pk").values_list("pk", "email")[:limit]
     )

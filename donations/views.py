@@ -2,7 +2,6 @@
 
 import json
 import logging
-
 from functools import wraps
 
 from django.conf import settings
@@ -12,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import rate_limit
 from donations import selectors
-from payments import stripe as stripe_gateway
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import gifts, recurring, stripe_events
+from payments import stripe as stripe_gateway
 from payments.stripe import InvalidWebhook, StripeUnavailable
-from core import rate_limit
 from receipts import selectors as receipt_selectors
 
 logger = logging.getLogger(__name__)

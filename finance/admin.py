@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout, PayoutLine
 from core.admin import ReadOnlyModelAdmin
+from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout, PayoutLine
 
 
 @admin.register(AuditLogEntry)
@@ -30,8 +30,19 @@ class OfflineGiftAdmin(ReadOnlyModelAdmin):
 
 class PayoutLineInline(admin.TabularInline):
     model = PayoutLine
-    fields = ("created_at", "balance_transaction_id", "type", "source_id", "description", "amount_minor",
-              "fee_minor", "net_minor", "currency", "donation", "refund")
+    fields = (
+        "created_at",
+        "balance_transaction_id",
+        "type",
+        "source_id",
+        "description",
+        "amount_minor",
+        "fee_minor",
+        "net_minor",
+        "currency",
+        "donation",
+        "refund",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -27,8 +27,11 @@ class FinanceExportMixin(ExportMixin):
     def get_data_for_export(self, request, queryset, **kwargs):
         dataset = super().get_data_for_export(request, queryset, **kwargs)
         audit.record(
-            action=AuditLogEntry.Action.EXPORT, channel=AuditLogEntry.Channel.ADMIN, subject=self.audit_subject,
-            row_count=len(dataset), filters=self._export_filters(request, kwargs.get("export_form")),
+            action=AuditLogEntry.Action.EXPORT,
+            channel=AuditLogEntry.Channel.ADMIN,
+            subject=self.audit_subject,
+            row_count=len(dataset),
+            filters=self._export_filters(request, kwargs.get("export_form")),
             user=request.user,
         )
         return dataset
@@ -61,8 +64,7 @@ class FinanceImportExportMixin(ImportMixin, FinanceExportMixin):
         if result is not None:
             # A preview shows matched donors' current details, so it is
             # recorded too, as a check that wrote nothing.
-            self._audit_import(request, AuditLogEntry.Action.IMPORT_CHECK, result,
-                               request.FILES["import_file"].name)
+            self._audit_import(request, AuditLogEntry.Action.IMPORT_CHECK, result, request.FILES["import_file"].name)
         return response
 
     def process_dataset(self, dataset, form, request, **kwargs):
@@ -75,8 +77,16 @@ class FinanceImportExportMixin(ImportMixin, FinanceExportMixin):
         # A row that failed rolls the whole import back: nothing changed.
         changed = 0 if result.has_errors() else totals[RowResult.IMPORT_TYPE_NEW] + totals[RowResult.IMPORT_TYPE_UPDATE]
         audit.record(
-            action=action, channel=AuditLogEntry.Channel.ADMIN, subject=self.audit_subject, row_count=changed,
-            filters={"file": file_name, "rows": result.total_rows, "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
-                     "invalid": totals[RowResult.IMPORT_TYPE_INVALID], "failed": totals[RowResult.IMPORT_TYPE_ERROR]},
+            action=action,
+            channel=AuditLogEntry.Channel.ADMIN,
+            subject=self.audit_subject,
+            row_count=changed,
+            filters={
+                "file": file_name,
+                "rows": result.total_rows,
+                "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
+                "invalid": totals[RowResult.IMPORT_TYPE_INVALID],
+                "failed": totals[RowResult.IMPORT_TYPE_ERROR],
+            },
             user=request.user,
         )

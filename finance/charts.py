@@ -41,8 +41,9 @@ def bar_heights(values: Sequence[int]) -> list[float]:
     return [PLOT_HEIGHT * max(value, 0) / highest for value in values]
 
 
-def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar], y_label: str,
-              x_label: str) -> SafeString:
+def bar_chart(
+    *, chart_id: str, title: str, description: str, bars: Sequence[Bar], y_label: str, x_label: str
+) -> SafeString:
     """One bar per item, left to right; the y axis runs from 0 to the
     largest value, the x axis is labelled with the first and last items."""
     ids = f"{escape(chart_id)}-title {escape(chart_id)}-desc"
@@ -56,16 +57,15 @@ def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar
     slot = PLOT_WIDTH / len(bars) if bars else PLOT_WIDTH
     # A gap between bars while they are wide enough to spare one.
     gap = slot * 0.2 if slot >= 4 else 0
-    for index, (bar, height) in enumerate(zip(bars, bar_heights([bar.value for bar in bars]))):
+    for index, (bar, height) in enumerate(zip(bars, bar_heights([bar.value for bar in bars]), strict=False)):
         x = LEFT + index * slot + gap / 2
         parts.append(
             f'<rect class="chart-bar" x="{_number(x)}" y="{_number(baseline - height)}" '
             f'width="{_number(slot - gap)}" height="{_number(height)}">'
             f"<title>{escape(bar.label)}: {escape(bar.value_text)}</title></rect>"
         )
-    parts.append(
-        f'<path class="chart-axis" d="M{LEFT} {TOP} V{baseline} H{LEFT + PLOT_WIDTH}" fill="none" stroke="currentColor"/>'
-    )
+    axis = f"M{LEFT} {TOP} V{baseline} H{LEFT + PLOT_WIDTH}"
+    parts.append(f'<path class="chart-axis" d="{axis}" fill="none" stroke="currentColor"/>')
     top_bar = max(bars, key=lambda bar: bar.value, default=None)
     if top_bar is not None and top_bar.value > 0:
         parts.append(_text(LEFT - 6, TOP + FONT_SIZE / 2, top_bar.value_text, anchor="end"))

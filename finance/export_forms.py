@@ -3,8 +3,7 @@ for `manage.py export_donations`."""
 
 from django import forms
 
-from campaigns.models import Campaign
-from campaigns.models import Fund
+from campaigns.models import Campaign, Fund
 from donations.models import Donation
 from finance.exports import GiftFilters
 
@@ -16,27 +15,36 @@ class SlugChoiceField(forms.ModelChoiceField):
 
     def __init__(self, queryset, *, noun: str, **kwargs):
         super().__init__(
-            queryset, to_field_name="slug", required=False, empty_label=f"All {noun}s",
-            error_messages={"invalid_choice": f"There is no {noun} with the slug “%(value)s”."}, **kwargs,
+            queryset,
+            to_field_name="slug",
+            required=False,
+            empty_label=f"All {noun}s",
+            error_messages={"invalid_choice": f"There is no {noun} with the slug “%(value)s”."},
+            **kwargs,
         )
 
 
 class GiftExportForm(forms.Form):
     since = forms.DateField(
-        required=False, input_formats=[ISO_DATE], label="From",
+        required=False,
+        input_formats=[ISO_DATE],
+        label="From",
         help_text="First day included (UTC), YYYY-MM-DD.",
         error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
         widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     until = forms.DateField(
-        required=False, input_formats=[ISO_DATE], label="Until",
+        required=False,
+        input_formats=[ISO_DATE],
+        label="Until",
         help_text="Last day included (UTC), YYYY-MM-DD.",
         error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
         widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     campaign = SlugChoiceField(Campaign.objects.order_by("title"), noun="campaign")
     status = forms.ChoiceField(
-        required=False, choices=[("", "Every status"), *Donation.Status.choices],
+        required=False,
+        choices=[("", "Every status"), *Donation.Status.choices],
         error_messages={"invalid_choice": "“%(value)s” is not a gift status."},
     )
     fund = SlugChoiceField(Fund.objects.order_by("sort_order", "name"), noun="fund")

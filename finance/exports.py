@@ -42,8 +42,8 @@ from django.db import connection
 from django.db.models import BigIntegerField, Case, F, PositiveSmallIntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from donations.models import Donation
 from core.money import CURRENCIES, as_decimal
+from donations.models import Donation
 from finance.spreadsheets import FORMULA_STARTS, escape_formula
 from receipts.selectors import current_receipt_number
 
@@ -91,8 +91,12 @@ COLUMNS = (
     Column("source", "source", TEXT, "online or offline_import."),
     Column("frequency", "frequency", TEXT, "one_time or monthly."),
     Column("payment_intent_id", "payment_intent_id", TEXT, "Stripe's PaymentIntent, for online gifts."),
-    Column("receipt_number", "receipt_number", TEXT,
-           "The receipt that stands now (the correction's after a partial refund)."),
+    Column(
+        "receipt_number",
+        "receipt_number",
+        TEXT,
+        "The receipt that stands now (the correction's after a partial refund).",
+    ),
 )
 HEADERS = [column.header for column in COLUMNS]
 
@@ -125,8 +129,13 @@ class GiftFilters:
 
     def for_audit(self) -> dict:
         """The filters that were set, as JSON-ready values."""
-        values = {"since": self.since, "until": self.until, "campaign": self.campaign_slug,
-                  "status": self.status, "fund": self.fund_slug}
+        values = {
+            "since": self.since,
+            "until": self.until,
+            "campaign": self.campaign_slug,
+            "status": self.status,
+            "fund": self.fund_slug,
+        }
         return {name: str(value) for name, value in values.items() if value}
 
 
@@ -225,8 +234,10 @@ class GiftExport:
         """Typed cells: text, Decimal amounts, or None for an empty cell."""
         rows = gift_values(self.filters).order_by("gift_at", "id")
         for *values, _exponent, _pk in rows.iterator(chunk_size=PYTHON_CHUNK_ROWS):
-            yield [_python_cell(column.kind, value, currency=values[CURRENCY_INDEX])
-                   for column, value in zip(COLUMNS, values)]
+            yield [
+                _python_cell(column.kind, value, currency=values[CURRENCY_INDEX])
+                for column, value in zip(COLUMNS, values, strict=False)
+            ]
 
     def _copy_chunks(self) -> Iterator[bytes]:
         sql, params = copy_statement(self.filters)

@@ -24,8 +24,9 @@ class AuditLogEntry(models.Model):
 
     action = models.CharField(max_length=20, choices=Action.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Who, in words, kept when the user is deleted; the OS user for commands.
     actor = models.CharField(max_length=254)
     subject = models.CharField(max_length=100, help_text="What was exported or imported, e.g. donations.")
@@ -74,8 +75,9 @@ class GiftImport(models.Model):
     errors = models.JSONField(default=list, blank=True)
     # {"usd": 12345}: what the file adds, per currency, in minor units.
     totals_minor = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -146,10 +148,12 @@ class PayoutLine(models.Model):
     net_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField()
-    donation = models.ForeignKey("donations.Donation", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="payout_lines")
-    refund = models.ForeignKey("donations.Refund", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="payout_lines")
+    donation = models.ForeignKey(
+        "donations.Donation", null=True, blank=True, on_delete=models.PROTECT, related_name="payout_lines"
+    )
+    refund = models.ForeignKey(
+        "donations.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="payout_lines"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from import_export import resources
 from import_export.fields import Field
 
-from donations.models import Donation, Donor, Refund
 from core.money import as_decimal
+from donations.models import Donation, Donor, Refund
 from finance.spreadsheets import escape_formula
 from receipts.models import Receipt
+
 
 class SpreadsheetSafeResource(resources.ModelResource):
     """Escapes every exported text cell. import-export's own
@@ -30,8 +31,9 @@ class SpreadsheetSafeResource(resources.ModelResource):
 def _amount(field_name: str, column_name: str) -> Field:
     """An amount in minor units, exported as a plain decimal (50.00) in the
     row's currency, never locale-formatted."""
-    return Field(column_name=column_name, dehydrate_method=lambda row: as_decimal(getattr(row, field_name),
-                                                                                     row.currency))
+    return Field(
+        column_name=column_name, dehydrate_method=lambda row: as_decimal(getattr(row, field_name), row.currency)
+    )
 
 
 class DonationResource(SpreadsheetSafeResource):
@@ -54,9 +56,29 @@ class DonationResource(SpreadsheetSafeResource):
     class Meta:
         model = Donation
         fields = (
-            "public_id", "created_at", "succeeded_at", "status", "source", "frequency", "donor_email",
-            "donor_first_name", "donor_last_name", "campaign", "team", "fundraiser", "fund", "currency", "amount",
-            "fee_covered", "charged", "refunded", "stripe_fee", "net", "anonymous", "message", "dedication",
+            "public_id",
+            "created_at",
+            "succeeded_at",
+            "status",
+            "source",
+            "frequency",
+            "donor_email",
+            "donor_first_name",
+            "donor_last_name",
+            "campaign",
+            "team",
+            "fundraiser",
+            "fund",
+            "currency",
+            "amount",
+            "fee_covered",
+            "charged",
+            "refunded",
+            "stripe_fee",
+            "net",
+            "anonymous",
+            "message",
+            "dedication",
         )
         export_order = fields
 
@@ -85,8 +107,19 @@ class RefundResource(SpreadsheetSafeResource):
 
     class Meta:
         model = Refund
-        fields = ("id", "created_at", "donation", "currency", "amount", "reason", "status", "stripe_refund_id",
-                  "requested_by", "note", "failure_message")
+        fields = (
+            "id",
+            "created_at",
+            "donation",
+            "currency",
+            "amount",
+            "reason",
+            "status",
+            "stripe_refund_id",
+            "requested_by",
+            "note",
+            "failure_message",
+        )
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):
@@ -107,8 +140,21 @@ class ReceiptResource(SpreadsheetSafeResource):
 
     class Meta:
         model = Receipt
-        fields = ("number", "year", "issued_at", "status", "donation", "donor_email", "currency", "amount",
-                  "benefit_description", "benefit_value", "replaces", "sent_at", "voided_at")
+        fields = (
+            "number",
+            "year",
+            "issued_at",
+            "status",
+            "donation",
+            "donor_email",
+            "currency",
+            "amount",
+            "benefit_description",
+            "benefit_value",
+            "replaces",
+            "sent_at",
+            "voided_at",
+        )
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):
@@ -122,8 +168,17 @@ class DonorResource(SpreadsheetSafeResource):
 
     class Meta:
         model = Donor
-        fields = ("email", "first_name", "last_name", "address_line1", "address_line2", "city", "region",
-                  "postal_code", "country")
+        fields = (
+            "email",
+            "first_name",
+            "last_name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+        )
         export_order = fields
         import_id_fields = ("email",)
         skip_unchanged = True

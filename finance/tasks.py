@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from payments.stripe import NotFound, StripeUnavailable
 from finance.models import AuditLogEntry
 from finance.services import imports as gift_imports
 from finance.services import payouts
+from payments.stripe import NotFound, StripeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +18,12 @@ IMPORT_TIME_LIMIT = timedelta(minutes=45)
 # How far back the hourly sweep looks: long enough to see a paid payout
 # turn failed, which Stripe reports within a few business days.
 RECENT_PAYOUT_DAYS = 14
-STRIPE_RETRYING = {"autoretry_for": (StripeUnavailable,), "retry_backoff": 2, "retry_backoff_max": 300,
-                   "max_retries": 5}
+STRIPE_RETRYING = {
+    "autoretry_for": (StripeUnavailable,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
 
 
 @shared_task(

@@ -6,10 +6,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from core.admin import ReadOnlyModelAdmin
 from core.money import format_money
 from finance.admin_import_export import FinanceExportMixin
 from finance.resources import ReceiptResource
-from core.admin import ReadOnlyModelAdmin
 from receipts import emails, selectors, services
 from receipts.models import (
     CampaignBenefit,

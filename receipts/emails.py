@@ -72,9 +72,7 @@ def statement_message(statement) -> EmailMultiAlternatives:
 
 def update_message(delivery) -> EmailMultiAlternatives:
     """An impact update for one donor, with RFC 8058 one-click unsubscribe."""
-    unsubscribe_url = settings.SITE_URL + reverse(
-        "receipts:unsubscribe", kwargs={"token": delivery.unsubscribe_token}
-    )
+    unsubscribe_url = settings.SITE_URL + reverse("receipts:unsubscribe", kwargs={"token": delivery.unsubscribe_token})
     return _update_message(
         delivery.update,
         to=delivery.donor.email,

@@ -19,6 +19,9 @@ class ReceiptSequence(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
 
 class OutboundEmail(models.Model):
     """One email that must go out once: the delivery status machine shared
@@ -61,9 +64,7 @@ class Receipt(OutboundEmail):
     number = models.CharField(max_length=20, unique=True)
     donation = models.ForeignKey("donations.Donation", on_delete=models.PROTECT, related_name="receipts")
     # A corrected receipt points at the one it replaces.
-    replaces = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
-    )
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # What the receipt acknowledges, fixed when it is issued: the amount
     # charged, or after a partial refund what the donor kept given.
@@ -247,9 +248,7 @@ class EmailSuppression(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(email=Lower("email")), name="suppressed_email_lowercase"
-            ),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="suppressed_email_lowercase"),
         ]
 
     def __str__(self) -> str:

@@ -47,9 +47,9 @@ def current_receipt_number() -> Subquery:
 
 def receipt_with_gift(receipt_id: int) -> Receipt:
     """A receipt with everything printed on it (one query)."""
-    return Receipt.objects.select_related(
-        "donation__donor", "donation__fund", "donation__campaign", "replaces"
-    ).get(pk=receipt_id)
+    return Receipt.objects.select_related("donation__donor", "donation__fund", "donation__campaign", "replaces").get(
+        pk=receipt_id
+    )
 
 
 def receipt_by_token(token: str) -> Receipt | None:
@@ -153,9 +153,7 @@ def is_suppressed(email: str) -> bool:
 
 
 def suppressed_among(emails: list[str]) -> set[str]:
-    return set(
-        EmailSuppression.objects.filter(email__in=[e.lower() for e in emails]).values_list("email", flat=True)
-    )
+    return set(EmailSuppression.objects.filter(email__in=[e.lower() for e in emails]).values_list("email", flat=True))
 
 
 def update_delivery_with_update(delivery_id: int) -> UpdateDelivery:
@@ -178,10 +176,7 @@ def update_audience_page(update: ImpactUpdate, *, after_donor_id: int, limit: in
 def delivery_counts(update_id: int) -> dict[str, int]:
     """How many of an update's deliveries are in each status (one query)."""
     return dict(
-        UpdateDelivery.objects.filter(update_id=update_id)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
+        UpdateDelivery.objects.filter(update_id=update_id).values_list("status").annotate(n=Count("pk")).order_by()
     )
 
 
@@ -189,7 +184,11 @@ def delivery_counts(update_id: int) -> dict[str, int]:
 
 
 def stalled_emails(
-    model: type[OutboundEmail], *, created_field: str, never_tried_for: timedelta, idle_for: timedelta,
+    model: type[OutboundEmail],
+    *,
+    created_field: str,
+    never_tried_for: timedelta,
+    idle_for: timedelta,
     lease: timedelta,
 ) -> list[int]:
     """Emails whose task was lost: pending and never tried for a while (the

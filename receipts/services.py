@@ -26,9 +26,9 @@ VoidNotice; an OutboundEmail row's lock is only ever taken alone.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from anymail.exceptions import (
     AnymailAPIError,
@@ -84,7 +84,10 @@ EMAIL_KINDS = {
     "void_notice": EmailKind(VoidNotice, selectors.void_notice_with_receipt, emails.void_notice_message, "created_at"),
     "statement": EmailKind(YearEndStatement, selectors.statement_with_donor, emails.statement_message, "created_at"),
     "update": EmailKind(
-        UpdateDelivery, selectors.update_delivery_with_update, emails.update_message, "created_at",
+        UpdateDelivery,
+        selectors.update_delivery_with_update,
+        emails.update_message,
+        "created_at",
         respects_suppression=True,
     ),
 }
@@ -122,8 +125,9 @@ def is_permanent_failure(exc: Exception) -> bool:
     """Will sending the same message again fail the same way? A refused
     address or message: yes. A provider 5xx, 408 or 429, a timeout or a
     network error (no status): no, try again later."""
-    if isinstance(exc, (AnymailRecipientsRefused, AnymailInvalidAddress, AnymailUnsupportedFeature,
-                        AnymailSerializationError)):
+    if isinstance(
+        exc, (AnymailRecipientsRefused, AnymailInvalidAddress, AnymailUnsupportedFeature, AnymailSerializationError)
+    ):
         return True
     if isinstance(exc, AnymailAPIError) and exc.status_code is not None:
         return 400 <= exc.status_code < 500 and exc.status_code not in (408, 429)
@@ -162,8 +166,11 @@ def resend_stalled(*, never_tried_for: timedelta, idle_for: timedelta) -> int:
     queued = 0
     for kind, spec in EMAIL_KINDS.items():
         stalled = selectors.stalled_emails(
-            spec.model, created_field=spec.created_field, never_tried_for=never_tried_for,
-            idle_for=idle_for, lease=SENDING_LEASE,
+            spec.model,
+            created_field=spec.created_field,
+            never_tried_for=never_tried_for,
+            idle_for=idle_for,
+            lease=SENDING_LEASE,
         )
         for pk in stalled:
             tasks.send_email.delay(kind, pk)
@@ -283,8 +290,9 @@ def reissue_after_refund(*, donation) -> Receipt | None:
         return corrected
 
 
-def _issue(*, donation, amount_minor: int, replaces: Receipt | None, benefit_description: str,
-           benefit_value_minor: int) -> Receipt:
+def _issue(
+    *, donation, amount_minor: int, replaces: Receipt | None, benefit_description: str, benefit_value_minor: int
+) -> Receipt:
     # Numbered in the year the gift was received: a correction made in
     # January for a December gift belongs with that year's receipts.
     year = timezone.localtime(donation.succeeded_at).year

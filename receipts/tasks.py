@@ -23,7 +23,7 @@ def _send_or_retry(task, kind: str, pk: int) -> None:
             services.give_up(kind=kind, pk=pk)
             return
         # 2, 4, 8 ... seconds, at most ten minutes.
-        raise task.retry(exc=exc, countdown=min(2 ** (task.request.retries + 1), 600))
+        raise task.retry(exc=exc, countdown=min(2 ** (task.request.retries + 1), 600)) from exc
 
 
 @shared_task(bind=True, max_retries=MAX_SEND_RETRIES)

@@ -1,7 +1,6 @@
 import factory
 
-from campaigns.models import Campaign, Fundraiser, Team
-from campaigns.models import Fund
+from campaigns.models import Campaign, Fund, Fundraiser, Team
 
 
 class FundFactory(factory.django.DjangoModelFactory):

@@ -85,42 +85,69 @@ def charge_event(event_type: str, donation, *, amount_refunded: int = 0, refunds
 
 def refund_object(amount: int, **fields) -> dict:
     return stripe_object(
-        "refund", **{"id": f"re_test_{uuid.uuid4().hex[:16]}", "amount": amount, "status": "succeeded",
-                     "metadata": {}, **fields}
+        "refund",
+        **{"id": f"re_test_{uuid.uuid4().hex[:16]}", "amount": amount, "status": "succeeded", "metadata": {}, **fields},
     )
 
 
 def dispute_event(event_type: str, donation, *, status: str, dispute_id: str = "dp_test_1", **fields) -> dict:
     dispute = stripe_object(
         "dispute",
-        **{"id": dispute_id, "charge": donation.charge_id, "payment_intent": donation.payment_intent_id,
-           "amount": donation.charged_minor, "currency": donation.currency, "status": status,
-           "reason": "fraudulent", **fields},
+        **{
+            "id": dispute_id,
+            "charge": donation.charge_id,
+            "payment_intent": donation.payment_intent_id,
+            "amount": donation.charged_minor,
+            "currency": donation.currency,
+            "status": status,
+            "reason": "fraudulent",
+            **fields,
+        },
     )
     return event(event_type, dispute)
 
 
-def invoice_event(event_type: str, *, subscription_id: str, amount: int, invoice_id: str | None = None,
-                  status: str = "paid", new_api_shape: bool = False, **fields) -> dict:
+def invoice_event(
+    event_type: str,
+    *,
+    subscription_id: str,
+    amount: int,
+    invoice_id: str | None = None,
+    status: str = "paid",
+    new_api_shape: bool = False,
+    **fields,
+) -> dict:
     """An invoice event for a subscription. Stripe's newer API versions name
     the subscription under `parent`; older ones (and localstripe) on the
     invoice itself."""
     invoice = stripe_object(
         "invoice",
-        **{"id": invoice_id or f"in_test_{uuid.uuid4().hex[:16]}", "status": status, "amount_paid": amount if status == "paid" else 0,
-           "amount_due": amount, "currency": "usd", **fields},
+        **{
+            "id": invoice_id or f"in_test_{uuid.uuid4().hex[:16]}",
+            "status": status,
+            "amount_paid": amount if status == "paid" else 0,
+            "amount_due": amount,
+            "currency": "usd",
+            **fields,
+        },
     )
     if new_api_shape:
-        invoice["parent"] = {"type": "subscription_details",
-                             "subscription_details": {"subscription": subscription_id, "metadata": {}}}
+        invoice["parent"] = {
+            "type": "subscription_details",
+            "subscription_details": {"subscription": subscription_id, "metadata": {}},
+        }
     else:
         invoice["subscription"] = subscription_id
     return event(event_type, invoice)
 
 
-def subscription_event(event_type: str, *, subscription_id: str, status: str, plan_public_id: str | None = None) -> dict:
+def subscription_event(
+    event_type: str, *, subscription_id: str, status: str, plan_public_id: str | None = None
+) -> dict:
     subscription = stripe_object(
         "subscription",
-        id=subscription_id, status=status, metadata={"plan_id": plan_public_id} if plan_public_id else {},
+        id=subscription_id,
+        status=status,
+        metadata={"plan_id": plan_public_id} if plan_public_id else {},
     )
     return event(event_type, subscription)

@@ -21,8 +21,12 @@ def apply_dispute(*, dispute: DisputeState) -> bool:
         ledger.mark_paid(donation, payment_intent_id=dispute.payment_intent_id, charge_id=dispute.charge_id)
         row, created = Dispute.objects.select_for_update().get_or_create(
             stripe_dispute_id=dispute.id,
-            defaults={"donation": donation, "amount_minor": dispute.amount_minor, "reason": dispute.reason,
-                      "status": dispute.status},
+            defaults={
+                "donation": donation,
+                "amount_minor": dispute.amount_minor,
+                "reason": dispute.reason,
+                "status": dispute.status,
+            },
         )
         if not created and row.is_open:
             row.status, row.amount_minor, row.reason = dispute.status, dispute.amount_minor, dispute.reason

@@ -3,8 +3,8 @@ transaction, recorded after the gift succeeds."""
 
 from django.db import transaction
 
-from payments import stripe as stripe_gateway
 from donations.services import ledger
+from payments import stripe as stripe_gateway
 
 
 def record_processing_fee(*, donation_id: int) -> None:

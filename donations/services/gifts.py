@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payments import stripe as stripe_gateway
 from campaigns.models import Fund
-from donations.models import Donation, Donor
 from core.money import fee_to_cover
+from donations.models import Donation, Donor
 from donations.services import ledger
+from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined
 
 if TYPE_CHECKING:
@@ -213,7 +213,9 @@ def abandon_uncharged_gift(*, donation_id: int) -> Donation:
             and (claim is None or claim < timezone.now() - CHARGE_CLAIM_TIMEOUT)
         ):
             ledger.move(
-                donation, Status.FAILED, failure_code="abandoned",
+                donation,
+                Status.FAILED,
+                failure_code="abandoned",
                 failure_message="The payment was never completed.",
             )
         return donation

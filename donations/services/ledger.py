@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations import tasks
-from payments import stripe as stripe_gateway
 from donations.models import Donation
 from donations.services import totals
+from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined, PaymentIntentState
 from receipts import services as receipt_services
 
@@ -182,7 +182,11 @@ def find_donation_id(
 ) -> int | None:
     """Which gift a charge, intent or invoice paid for; None if none of
     ours. Runs before any lock is taken, since it may have to ask Stripe."""
-    for field, value in (("charge_id", charge_id), ("payment_intent_id", payment_intent_id), ("invoice_id", invoice_id)):
+    for field, value in (
+        ("charge_id", charge_id),
+        ("payment_intent_id", payment_intent_id),
+        ("invoice_id", invoice_id),
+    ):
         if value:
             found = Donation.objects.filter(**{field: value}).values_list("pk", flat=True).first()
             if found:

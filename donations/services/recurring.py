@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from donations import emails, tasks
-from payments import stripe as stripe_gateway
 from donations.models import Donation, Donor, RecurringPlan
 from donations.services import ledger
 from donations.services.gifts import GiftOutcome, GiftRequest, covered_fee, outcome_so_far, upsert_donor
+from payments import stripe as stripe_gateway
 from payments.stripe import InvoiceState, PaymentDeclined, SubscriptionState
 
 logger = logging.getLogger(__name__)
@@ -46,17 +46,32 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
     try:
         with transaction.atomic():
             donor = upsert_donor(details=gift.donor)
-            attribution = {"donor": donor, "campaign": gift.campaign, "team": gift.team,
-                           "fundraiser": gift.fundraiser, "fund": gift.fund}
+            attribution = {
+                "donor": donor,
+                "campaign": gift.campaign,
+                "team": gift.team,
+                "fundraiser": gift.fundraiser,
+                "fund": gift.fund,
+            }
             plan = RecurringPlan.objects.create(
-                **attribution, amount_minor=gift.amount_minor, fee_covered_minor=gift.fee_covered_minor,
-                currency=gift.currency, anonymous=gift.anonymous,
+                **attribution,
+                amount_minor=gift.amount_minor,
+                fee_covered_minor=gift.fee_covered_minor,
+                currency=gift.currency,
+                anonymous=gift.anonymous,
             )
             first = Donation.objects.create(
-                **attribution, recurring_plan=plan, frequency=Donation.Frequency.MONTHLY,
-                amount_minor=gift.amount_minor, fee_covered_minor=gift.fee_covered_minor, currency=gift.currency,
-                anonymous=gift.anonymous, message=gift.message, dedication=gift.dedication,
-                idempotency_key=gift.idempotency_key, charge_attempt_started_at=timezone.now(),
+                **attribution,
+                recurring_plan=plan,
+                frequency=Donation.Frequency.MONTHLY,
+                amount_minor=gift.amount_minor,
+                fee_covered_minor=gift.fee_covered_minor,
+                currency=gift.currency,
+                anonymous=gift.anonymous,
+                message=gift.message,
+                dedication=gift.dedication,
+                idempotency_key=gift.idempotency_key,
+                charge_attempt_started_at=timezone.now(),
             )
     except IntegrityError:
         earlier = gift.idempotency_key and Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
@@ -66,12 +81,16 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
 
     try:
         customer_id = stripe_gateway.customer_with_card(
-            customer_id=donor.stripe_customer_id, email=donor.email, name=gift.donor.full_name,
+            customer_id=donor.stripe_customer_id,
+            email=donor.email,
+            name=gift.donor.full_name,
             payment_method=gift.payment_method,
         )
         Donor.objects.filter(pk=donor.pk, stripe_customer_id__isnull=True).update(stripe_customer_id=customer_id)
         subscription = stripe_gateway.subscribe(
-            customer_id=customer_id, currency=plan.currency, quantity=plan.charged_minor,
+            customer_id=customer_id,
+            currency=plan.currency,
+            quantity=plan.charged_minor,
             plan_public_id=str(plan.public_id),
         )
     except PaymentDeclined as decline:
@@ -148,8 +167,12 @@ def record_failed_invoice(*, invoice: InvoiceState) -> bool:
         if plan is None:
             return False
         ledger.remember_ids(donation, payment_intent_id=invoice.payment_intent_id)
-        if ledger.move(donation, Status.FAILED, failure_code="renewal_failed",
-                       failure_message="The bank declined this month's gift."):
+        if ledger.move(
+            donation,
+            Status.FAILED,
+            failure_code="renewal_failed",
+            failure_message="The bank declined this month's gift.",
+        ):
             pk = donation.pk
             transaction.on_commit(lambda: tasks.send_renewal_failed_notice.delay(pk), robust=True)
 
@@ -173,10 +196,18 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     charged = invoice.amount_paid_minor or invoice.amount_due_minor
     fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
     return Donation.objects.create(
-        donor_id=plan.donor_id, campaign_id=plan.campaign_id, team_id=plan.team_id,
-        fundraiser_id=plan.fundraiser_id, fund_id=plan.fund_id, recurring_plan=plan,
-        frequency=Donation.Frequency.MONTHLY, amount_minor=charged - fee, fee_covered_minor=fee,
-        currency=invoice.currency, anonymous=plan.anonymous, invoice_id=invoice.id,
+        donor_id=plan.donor_id,
+        campaign_id=plan.campaign_id,
+        team_id=plan.team_id,
+        fundraiser_id=plan.fundraiser_id,
+        fund_id=plan.fund_id,
+        recurring_plan=plan,
+        frequency=Donation.Frequency.MONTHLY,
+        amount_minor=charged - fee,
+        fee_covered_minor=fee,
+        currency=invoice.currency,
+        anonymous=plan.anonymous,
+        invoice_id=invoice.id,
     )
 
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 from django.db import transaction
 from django.db.models import Sum
 
-from payments import stripe as stripe_gateway
-from donations.models import Donation, Refund
 from core.money import format_money
+from donations.models import Donation, Refund
 from donations.services import ledger
+from payments import stripe as stripe_gateway
 from payments.stripe import ChargeState, RefundState
 
 Status = Donation.Status
@@ -98,7 +98,10 @@ def _record_refund(donation: Donation, made: RefundState) -> None:
     ours = ours or Refund.objects.filter(stripe_refund_id=made.id).first()
     if ours is None:
         Refund.objects.create(
-            donation=donation, amount_minor=made.amount_minor, stripe_refund_id=made.id, status=status,
+            donation=donation,
+            amount_minor=made.amount_minor,
+            stripe_refund_id=made.id,
+            status=status,
             note="Made in Stripe",
         )
     elif (ours.stripe_refund_id, ours.status) != (made.id, status):

@@ -58,8 +58,10 @@ def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
         )
     if donation.fundraiser_id:
         scopes.append(
-            ({"campaign_id": campaign, "team": None, "fundraiser_id": donation.fundraiser_id},
-             {"fundraiser_id": donation.fundraiser_id})
+            (
+                {"campaign_id": campaign, "team": None, "fundraiser_id": donation.fundraiser_id},
+                {"fundraiser_id": donation.fundraiser_id},
+            )
         )
     return scopes
 

@@ -29,8 +29,9 @@ def gift_import_by_public_id(public_id) -> GiftImport | None:
 def totals_text(totals_minor: dict[str, int]) -> str:
     """{"usd": 500000, "cad": 2000} -> "20.00 CAD, 5000.00 USD": plain
     decimals with a dot, as finance tools read them."""
-    return ", ".join(f"{as_decimal(amount, currency)} {currency.upper()}"
-                     for currency, amount in sorted(totals_minor.items()))
+    return ", ".join(
+        f"{as_decimal(amount, currency)} {currency.upper()}" for currency, amount in sorted(totals_minor.items())
+    )
 
 
 def import_progress(gift_import: GiftImport) -> dict:

@@ -5,13 +5,21 @@ import getpass
 from finance.models import AuditLogEntry
 
 
-def record(*, action: str, channel: str, subject: str, row_count: int, filters: dict | None = None,
-           user=None) -> AuditLogEntry:
+def record(
+    *, action: str, channel: str, subject: str, row_count: int, filters: dict | None = None, user=None
+) -> AuditLogEntry:
     """Record one export or import. Without a user (a management command)
     the operating-system account that ran it is the actor."""
     actor = user.get_username() if user is not None else _os_user()
-    return AuditLogEntry.objects.create(action=action, channel=channel, subject=subject, row_count=row_count,
-                                        filters=filters or {}, user=user, actor=actor)
+    return AuditLogEntry.objects.create(
+        action=action,
+        channel=channel,
+        subject=subject,
+        row_count=row_count,
+        filters=filters or {},
+        user=user,
+        actor=actor,
+    )
 
 
 def _os_user() -> str:

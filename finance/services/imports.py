@@ -49,17 +49,43 @@ PROGRESS_EVERY = 500
 CLAIM_MARGIN = timedelta(minutes=15)
 
 REQUIRED_COLUMNS = (
-    "date", "amount", "currency", "campaign", "fund", "email", "first_name", "last_name", "method", "reference",
+    "date",
+    "amount",
+    "currency",
+    "campaign",
+    "fund",
+    "email",
+    "first_name",
+    "last_name",
+    "method",
+    "reference",
 )
 OPTIONAL_COLUMNS = (
-    "team", "fundraiser", "address_line1", "address_line2", "city", "region", "postal_code", "country",
-    "receipt", "anonymous", "message",
+    "team",
+    "fundraiser",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "receipt",
+    "anonymous",
+    "message",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # The longest value each free-text column may hold (the ledger's limits).
 MAX_LENGTHS = {
-    "email": 254, "first_name": 100, "last_name": 100, "address_line1": 200, "address_line2": 200,
-    "city": 100, "region": 100, "postal_code": 20, "message": 500, "reference": 100,
+    "email": 254,
+    "first_name": 100,
+    "last_name": 100,
+    "address_line1": 200,
+    "address_line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "message": 500,
+    "reference": 100,
 }
 METHODS = tuple(OfflineGift.Method.values)
 YES, NO = "yes", "no"
@@ -122,7 +148,8 @@ def read_import_file(raw: bytes) -> ImportFile:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ImportFileError(
             f"The file is not UTF-8 text (line {line} has bytes UTF-8 does not allow); save it as "
-            f"\"CSV UTF-8\" and try again.", line=line,
+            f'"CSV UTF-8" and try again.',
+            line=line,
         ) from None
     return ImportFile(text=text, row_count=sum(1 for _ in _records(text)))
 
@@ -130,8 +157,9 @@ def read_import_file(raw: bytes) -> ImportFile:
 def check_file_size(size: int) -> None:
     """Also called before an upload is read into memory."""
     if size > MAX_FILE_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into "
-                              f"smaller files.")
+        raise ImportFileError(
+            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        )
 
 
 def _records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -152,20 +180,22 @@ def _records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
                 continue
             rows += 1
             if rows > MAX_ROWS:
-                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.",
-                                      line=line)
+                raise ImportFileError(
+                    f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.", line=line
+                )
             if len(cells) != len(columns):
                 yield line, {"": f"this row has {len(cells)} values but the header names {len(columns)} columns"}
                 continue
-            yield line, {column: cell.strip() for column, cell in zip(columns, cells)}
+            yield line, {column: cell.strip() for column, cell in zip(columns, cells, strict=False)}
     except csv.Error as exc:
         raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.", line=reader.line_num) from None
 
 
 def _check_header(header: list[str] | None) -> list[str]:
     if not header or not any(name.strip() for name in header):
-        raise ImportFileError(f"The file is empty: its first line must name the columns, for example "
-                              f"{','.join(REQUIRED_COLUMNS)}.")
+        raise ImportFileError(
+            f"The file is empty: its first line must name the columns, for example {','.join(REQUIRED_COLUMNS)}."
+        )
     columns = [name.strip().lower() for name in header]
     problems = []
     unknown = [name for name in columns if name not in COLUMNS]
@@ -178,8 +208,10 @@ def _check_header(header: list[str] | None) -> list[str]:
     if repeated:
         problems.append(f"repeated column{'s' if len(repeated) > 1 else ''} {_quoted(repeated)}")
     if problems:
-        raise ImportFileError(f"The header (line 1) has {'; '.join(problems)}. The columns are "
-                              f"{', '.join(REQUIRED_COLUMNS)} and optionally {', '.join(OPTIONAL_COLUMNS)}.")
+        raise ImportFileError(
+            f"The header (line 1) has {'; '.join(problems)}. The columns are "
+            f"{', '.join(REQUIRED_COLUMNS)} and optionally {', '.join(OPTIONAL_COLUMNS)}."
+        )
     return columns
 
 
@@ -286,9 +318,17 @@ class _RowChecker:
             country=country,
         )
         gift = offline.OfflineGiftRequest(
-            campaign=campaign, team=team, fundraiser=fundraiser, fund=fund, amount_minor=amount_minor,
-            currency=currency, received_on=received_on, donor=donor, wants_receipt=wants_receipt,
-            anonymous=anonymous, message=cells.get("message", ""),
+            campaign=campaign,
+            team=team,
+            fundraiser=fundraiser,
+            fund=fund,
+            amount_minor=amount_minor,
+            currency=currency,
+            received_on=received_on,
+            donor=donor,
+            wants_receipt=wants_receipt,
+            anonymous=anonymous,
+            message=cells.get("message", ""),
         )
         return [], CheckedRow(line=line, gift=gift, method=method, reference=cells["reference"])
 
@@ -318,8 +358,9 @@ class _RowChecker:
         if not value:
             return None
         if "," in value:
-            problems.append(f"amount '{value}': write it with a dot for decimals and no thousands separators, "
-                            f"like 1000.00")
+            problems.append(
+                f"amount '{value}': write it with a dot for decimals and no thousands separators, like 1000.00"
+            )
             return None
         negative = value.startswith("-") and AMOUNT.match(value[1:])
         if negative or (AMOUNT.match(value) and Decimal(value) == 0):
@@ -333,14 +374,17 @@ class _RowChecker:
         limits = CURRENCIES[currency]
         decimals = len(value.partition(".")[2])
         if decimals > limits.exponent:
-            problems.append(f"amount {value} has {decimals} decimals; {currency.upper()} amounts have at most "
-                            f"{limits.exponent}")
+            problems.append(
+                f"amount {value} has {decimals} decimals; {currency.upper()} amounts have at most {limits.exponent}"
+            )
             return None
         amount_minor = int(Decimal(value).scaleb(limits.exponent))
         if not limits.min_gift_minor <= amount_minor <= limits.max_gift_minor:
-            problems.append(f"amount {value} is outside the limits: gifts must be between "
-                            f"{format_money(limits.min_gift_minor, currency)} and "
-                            f"{format_money(limits.max_gift_minor, currency)}")
+            problems.append(
+                f"amount {value} is outside the limits: gifts must be between "
+                f"{format_money(limits.min_gift_minor, currency)} and "
+                f"{format_money(limits.max_gift_minor, currency)}"
+            )
             return None
         return amount_minor
 
@@ -355,8 +399,9 @@ class _RowChecker:
             problems.append(f"there is no campaign '{slug}'")
             return None, None, None, None
         if currency and currency != campaign.currency:
-            problems.append(f"currency {currency.upper()} does not match campaign '{slug}', which takes "
-                            f"{campaign.currency.upper()}")
+            problems.append(
+                f"currency {currency.upper()} does not match campaign '{slug}', which takes {campaign.currency.upper()}"
+            )
         fund = self._fund(campaign, cells["fund"], problems)
         team = self._team(campaign, cells.get("team", ""), problems)
         fundraiser = self._fundraiser(campaign, cells.get("fundraiser", ""), problems)
@@ -412,7 +457,10 @@ class _RowChecker:
 
 def create_gift_import(*, file_name: str, import_file: ImportFile, dry_run: bool, user=None) -> GiftImport:
     return GiftImport.objects.create(
-        file_name=file_name[:255], content=import_file.text, dry_run=dry_run, total_rows=import_file.row_count,
+        file_name=file_name[:255],
+        content=import_file.text,
+        dry_run=dry_run,
+        total_rows=import_file.row_count,
         created_by=user,
     )
 
@@ -440,9 +488,18 @@ def run_import(*, gift_import_id: int, channel: str, on_progress: ProgressCallba
     except Exception:
         # Nothing was written (the write is one transaction); say so, and
         # let the caller log the fault.
-        _finish(gift_import, Status.FAILED, channel=channel,
-                errors=[{"line": 0, "message": "The import stopped on an unexpected error; nothing was written. "
-                                               "Try again, or tell the developers if it happens again."}])
+        _finish(
+            gift_import,
+            Status.FAILED,
+            channel=channel,
+            errors=[
+                {
+                    "line": 0,
+                    "message": "The import stopped on an unexpected error; nothing was written. "
+                    "Try again, or tell the developers if it happens again.",
+                }
+            ],
+        )
         raise
 
 
@@ -485,8 +542,11 @@ def _run(gift_import: GiftImport, *, channel: str, on_progress: ProgressCallback
         taken = selectors.references_already_imported([row.reference for row in result.rows])
         if not taken:
             raise
-        errors = [{"line": row.line, "message": f"reference '{row.reference}' was imported meanwhile"}
-                  for row in result.rows if row.reference in taken]
+        errors = [
+            {"line": row.line, "message": f"reference '{row.reference}' was imported meanwhile"}
+            for row in result.rows
+            if row.reference in taken
+        ]
         return _finish(gift_import, Status.REJECTED, channel=channel, errors=errors)
 
 
@@ -499,22 +559,37 @@ def _write(gift_import: GiftImport, result: CheckResult, *, channel: str, on_pro
         if (locked.status, locked.started_at) != (Status.RUNNING, gift_import.started_at):
             return locked
         donations = offline.record_offline_gifts(
-            gifts=[row.gift for row in result.rows], on_progress=lambda done: on_progress("writing", done, total),
+            gifts=[row.gift for row in result.rows],
+            on_progress=lambda done: on_progress("writing", done, total),
         )
         OfflineGift.objects.bulk_create(
             [
-                OfflineGift(donation=donation, gift_import=gift_import, method=row.method,
-                            external_reference=row.reference, received_on=row.gift.received_on, line_number=row.line)
-                for row, donation in zip(result.rows, donations)
+                OfflineGift(
+                    donation=donation,
+                    gift_import=gift_import,
+                    method=row.method,
+                    external_reference=row.reference,
+                    received_on=row.gift.received_on,
+                    line_number=row.line,
+                )
+                for row, donation in zip(result.rows, donations, strict=False)
             ],
             batch_size=1000,
         )
-        return _finish(gift_import, Status.IMPORTED, channel=channel, imported_rows=total,
-                       totals_minor=result.totals_minor)
+        return _finish(
+            gift_import, Status.IMPORTED, channel=channel, imported_rows=total, totals_minor=result.totals_minor
+        )
 
 
-def _finish(gift_import: GiftImport, status: str, *, channel: str, errors: list[dict] | None = None,
-            imported_rows: int = 0, totals_minor: dict | None = None) -> GiftImport:
+def _finish(
+    gift_import: GiftImport,
+    status: str,
+    *,
+    channel: str,
+    errors: list[dict] | None = None,
+    imported_rows: int = 0,
+    totals_minor: dict | None = None,
+) -> GiftImport:
     errors = errors or []
     gift_import.status = status
     gift_import.errors = errors
@@ -532,8 +607,13 @@ def _finish(gift_import: GiftImport, status: str, *, channel: str, errors: list[
             channel=channel,
             subject="offline gifts",
             row_count=gift_import.total_rows if gift_import.dry_run else imported_rows,
-            filters={"file_name": gift_import.file_name, "gift_import": str(gift_import.public_id),
-                     "status": status, "rows_in_file": gift_import.total_rows, "invalid_rows": len(errors) if status == Status.REJECTED else 0},
+            filters={
+                "file_name": gift_import.file_name,
+                "gift_import": str(gift_import.public_id),
+                "status": status,
+                "rows_in_file": gift_import.total_rows,
+                "invalid_rows": len(errors) if status == Status.REJECTED else 0,
+            },
             user=gift_import.created_by,
         )
     # What the check saved as it went, for a run that stopped early.

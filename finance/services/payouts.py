@@ -7,11 +7,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payments import stripe as stripe_gateway
 from donations.models import Dispute, Donation, Refund
-from payments.stripe import BalanceTransactionState, PayoutState
 from finance.models import Payout, PayoutLine
 from finance.selectors.payouts import LineKind, fetched_statuses, line_kind
+from payments import stripe as stripe_gateway
+from payments.stripe import BalanceTransactionState, PayoutState
 
 # A payout keeps changing until it is in one of these; even a paid one can
 # still turn failed a few days later, which a later listing shows.
@@ -24,7 +24,8 @@ def payouts_to_fetch(*, days: int) -> list[str]:
     listed = stripe_gateway.list_payouts(created_since=timezone.now() - timedelta(days=days))
     recorded = fetched_statuses([payout.id for payout in listed])
     return [
-        payout.id for payout in listed
+        payout.id
+        for payout in listed
         if payout.status not in FINAL_STATUSES or recorded.get(payout.id) != payout.status
     ]
 
@@ -50,16 +51,33 @@ def record_payout(*, payout: PayoutState, transactions: list[BalanceTransactionS
     with transaction.atomic():
         row, _ = Payout.objects.update_or_create(
             stripe_payout_id=payout.id,
-            defaults={"amount_minor": payout.amount_minor, "currency": payout.currency, "status": payout.status,
-                      "arrival_date": payout.arrival_date, "created_at": payout.created_at,
-                      "fetched_at": timezone.now()},
+            defaults={
+                "amount_minor": payout.amount_minor,
+                "currency": payout.currency,
+                "status": payout.status,
+                "arrival_date": payout.arrival_date,
+                "created_at": payout.created_at,
+                "fetched_at": timezone.now(),
+            },
         )
         PayoutLine.objects.bulk_create(
-            [PayoutLine(payout=row, balance_transaction_id=t.id, type=t.type, source_id=t.source_id,
-                        description=t.description[:500], amount_minor=t.amount_minor, fee_minor=t.fee_minor,
-                        net_minor=t.net_minor, currency=t.currency, created_at=t.created_at,
-                        donation_id=matches[t.id][0], refund_id=matches[t.id][1])
-             for t in lines],
+            [
+                PayoutLine(
+                    payout=row,
+                    balance_transaction_id=t.id,
+                    type=t.type,
+                    source_id=t.source_id,
+                    description=t.description[:500],
+                    amount_minor=t.amount_minor,
+                    fee_minor=t.fee_minor,
+                    net_minor=t.net_minor,
+                    currency=t.currency,
+                    created_at=t.created_at,
+                    donation_id=matches[t.id][0],
+                    refund_id=matches[t.id][1],
+                )
+                for t in lines
+            ],
             update_conflicts=True,
             unique_fields=["payout", "balance_transaction_id"],
             update_fields=["donation", "refund"],

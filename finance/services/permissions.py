@@ -7,11 +7,18 @@ from django.db.models import Q
 FINANCE_GROUP = "Finance"
 
 FINANCE_PERMISSIONS = {
-    "donations": ["view_donation", "view_donor", "view_refund", "view_dispute", "view_fund",
-                  "view_recurringplan"],
+    "donations": ["view_donation", "view_donor", "view_refund", "view_dispute", "view_fund", "view_recurringplan"],
     "receipts": ["view_receipt", "view_voidnotice", "view_yearendstatement"],
-    "finance": ["view_auditlogentry", "view_giftimport", "view_offlinegift", "view_payout", "view_payoutline",
-                "export_gifts", "import_gifts", "view_finance_reports"],
+    "finance": [
+        "view_auditlogentry",
+        "view_giftimport",
+        "view_offlinegift",
+        "view_payout",
+        "view_payoutline",
+        "export_gifts",
+        "import_gifts",
+        "view_finance_reports",
+    ],
 }
 
 

@@ -38,7 +38,7 @@ def export_gifts(request):
     filename = f"gifts-{datetime.now(UTC):%Y%m%d-%H%M%S}.{file_format}"
     if file_format == "xlsx":
         # A zip file is finished at its end: built aside, then sent.
-        file = tempfile.TemporaryFile()
+        file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response once sent)
         export.write_xlsx(file)
         _record(request, export, filters, file_format)
         file.seek(0)
@@ -68,6 +68,10 @@ def _recorded_at_the_end(request, export: GiftExport, filters: GiftFilters) -> I
 
 def _record(request, export: GiftExport, filters: GiftFilters, file_format: str) -> None:
     audit.record(
-        action=AuditLogEntry.Action.EXPORT, channel=AuditLogEntry.Channel.WEB, subject="donations",
-        row_count=export.row_count, filters={**filters.for_audit(), "format": file_format}, user=request.user,
+        action=AuditLogEntry.Action.EXPORT,
+        channel=AuditLogEntry.Channel.WEB,
+        subject="donations",
+        row_count=export.row_count,
+        filters={**filters.for_audit(), "format": file_format},
+        user=request.user,
     )

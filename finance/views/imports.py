@@ -30,7 +30,8 @@ class GiftImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     dry_run = forms.BooleanField(
-        required=False, label="Dry run: check every row and report, import nothing",
+        required=False,
+        label="Dry run: check every row and report, import nothing",
     )
 
     def clean_file(self):
@@ -98,5 +99,6 @@ def import_status(request, public_id):
 @importers_only
 @require_GET
 def import_example(request):
-    return FileResponse(EXAMPLE_FILE.open("rb"), as_attachment=True, filename=EXAMPLE_FILE.name,
-                        content_type="text/csv; charset=utf-8")
+    return FileResponse(
+        EXAMPLE_FILE.open("rb"), as_attachment=True, filename=EXAMPLE_FILE.name, content_type="text/csv; charset=utf-8"
+    )

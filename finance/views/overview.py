@@ -8,10 +8,10 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from core.money import as_decimal
-from finance.selectors import overview as selectors
 from finance.access import finance_permission_required
 from finance.charts import Bar, bar_chart
 from finance.periods import PeriodForm
+from finance.selectors import overview as selectors
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,10 @@ def _day_charts(overview: selectors.Overview) -> list[DayChart]:
     charts = [
         DayChart(
             bar_chart(
-                chart_id="gifts-per-day", title=f"Gifts per day {span}", y_label="Gifts", x_label="Day",
+                chart_id="gifts-per-day",
+                title=f"Gifts per day {span}",
+                y_label="Gifts",
+                x_label="Day",
                 description=f"{total} gifts in {len(counts)} days; at most {_busiest(counts)}.",
                 bars=counts,
             ),
@@ -65,8 +68,12 @@ def _day_charts(overview: selectors.Overview) -> list[DayChart]:
         charts.append(
             DayChart(
                 bar_chart(
-                    chart_id=f"gross-per-day-{currency}", title=f"Gross {code} per day {span}", y_label=code,
-                    x_label="Day", description=f"Gross {code} per day; at most {_busiest(amounts)}.", bars=amounts,
+                    chart_id=f"gross-per-day-{currency}",
+                    title=f"Gross {code} per day {span}",
+                    y_label=code,
+                    x_label="Day",
+                    description=f"Gross {code} per day; at most {_busiest(amounts)}.",
+                    bars=amounts,
                 ),
                 f"Gross per day, {code}",
             )

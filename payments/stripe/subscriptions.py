@@ -43,14 +43,18 @@ def customer_with_card(*, customer_id: str | None, email: str, name: str, paymen
 @translate_stripe_errors()
 def subscribe(*, customer_id: str, currency: str, quantity: int, plan_public_id: str) -> SubscriptionState:
     """Start a monthly subscription; its first invoice is charged at once."""
-    subscription = client().v1.subscriptions.create(
-        params={
-            "customer": customer_id,
-            "items": [{"plan": monthly_plan_id(currency), "quantity": quantity}],
-            "metadata": {"plan_id": plan_public_id},
-        },
-        options={"idempotency_key": f"plan-{plan_public_id}"},
-    ).to_dict()
+    subscription = (
+        client()
+        .v1.subscriptions.create(
+            params={
+                "customer": customer_id,
+                "items": [{"plan": monthly_plan_id(currency), "quantity": quantity}],
+                "metadata": {"plan_id": plan_public_id},
+            },
+            options={"idempotency_key": f"plan-{plan_public_id}"},
+        )
+        .to_dict()
+    )
     invoice = subscription.get("latest_invoice")
     if invoice and not isinstance(invoice, dict):
         invoice = client().v1.invoices.retrieve(invoice).to_dict()

@@ -11,8 +11,13 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-test-passphrase"
-SIGNUP = {"email": "Nia.Jones@Example.org", "first_name": "Nia", "last_name": "Jones",
-          "password1": "dress-for-freedom-42", "password2": "dress-for-freedom-42"}
+SIGNUP = {
+    "email": "Nia.Jones@Example.org",
+    "first_name": "Nia",
+    "last_name": "Jones",
+    "password1": "dress-for-freedom-42",
+    "password2": "dress-for-freedom-42",
+}
 
 
 def test_signing_up_makes_an_account_named_by_the_lower_cased_email_and_logs_in(client):
@@ -90,9 +95,13 @@ def test_the_login_limit_also_counts_per_account_across_addresses(client, settin
     settings.LOGIN_RATE_LIMIT = "3/m"
     UserFactory(email="casey@example.org")
     for n in range(3):
-        client.post("/accounts/login/", {"username": "casey@example.org", "password": "guess"}, REMOTE_ADDR=f"10.0.0.{n}")
+        client.post(
+            "/accounts/login/", {"username": "casey@example.org", "password": "guess"}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
 
-    response = client.post("/accounts/login/", {"username": "CASEY@example.org", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
+    response = client.post(
+        "/accounts/login/", {"username": "CASEY@example.org", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
 
     assert response.status_code == 429
 

@@ -46,10 +46,18 @@ def test_a_campaign_ending_before_it_starts_is_a_form_error_not_a_crash(admin_cl
     response = admin_client.post(
         "/admin/campaigns/campaign/add/",
         {
-            "slug": "spring", "title": "Spring", "story": "", "goal_minor": "100000", "currency": "usd",
-            "status": "active", "starts_at_0": "2026-05-01", "starts_at_1": "00:00:00",
-            "ends_at_0": "2026-04-01", "ends_at_1": "00:00:00",
-            "teams-TOTAL_FORMS": "0", "teams-INITIAL_FORMS": "0",
+            "slug": "spring",
+            "title": "Spring",
+            "story": "",
+            "goal_minor": "100000",
+            "currency": "usd",
+            "status": "active",
+            "starts_at_0": "2026-05-01",
+            "starts_at_1": "00:00:00",
+            "ends_at_0": "2026-04-01",
+            "ends_at_1": "00:00:00",
+            "teams-TOTAL_FORMS": "0",
+            "teams-INITIAL_FORMS": "0",
         },
     )
 
@@ -61,8 +69,13 @@ def test_a_campaign_ending_before_it_starts_is_a_form_error_not_a_crash(admin_cl
 def test_staff_feature_a_team_from_the_list(admin_client, team):
     admin_client.post(
         "/admin/campaigns/team/",
-        {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-0-id": str(team.pk), "form-0-is_featured": "on",
-         "_save": "Save"},
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(team.pk),
+            "form-0-is_featured": "on",
+            "_save": "Save",
+        },
     )
 
     team.refresh_from_db()

@@ -39,10 +39,22 @@ def fundraiser_urls():
     ]
 
 
-TEAM_EXPECTED = {"visitor": LOGIN, "donor": FORBIDDEN, "other captain": FORBIDDEN, "member": FORBIDDEN,
-                 "captain": OK, "staff": OK}
-FUNDRAISER_EXPECTED = {"visitor": LOGIN, "donor": FORBIDDEN, "other captain": FORBIDDEN, "captain": FORBIDDEN,
-                       "member": OK, "staff": OK}
+TEAM_EXPECTED = {
+    "visitor": LOGIN,
+    "donor": FORBIDDEN,
+    "other captain": FORBIDDEN,
+    "member": FORBIDDEN,
+    "captain": OK,
+    "staff": OK,
+}
+FUNDRAISER_EXPECTED = {
+    "visitor": LOGIN,
+    "donor": FORBIDDEN,
+    "other captain": FORBIDDEN,
+    "captain": FORBIDDEN,
+    "member": OK,
+    "staff": OK,
+}
 
 CASES = [
     pytest.param(role, name, method, url, data, expected, id=f"{name}-{role}")
@@ -54,8 +66,14 @@ CASES = [
 
 @pytest.fixture
 def people(captain, member, donor_account, other_captain, staff):
-    return {"visitor": None, "donor": donor_account, "other captain": other_captain, "captain": captain,
-            "member": member, "staff": staff}
+    return {
+        "visitor": None,
+        "donor": donor_account,
+        "other captain": other_captain,
+        "captain": captain,
+        "member": member,
+        "staff": staff,
+    }
 
 
 def snapshot(team):

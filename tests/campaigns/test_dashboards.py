@@ -21,10 +21,29 @@ def test_captain_sees_the_teams_gifts_with_amounts_dates_and_messages_but_no_ano
     client, captain, fundraiser, other_fundraiser
 ):
     give(client, gift_body(fundraiser="ada-lee", amount_minor=2500, message="For Ada", cover_fees=True))
-    give(client, gift_body(team="freedom-threads", amount_minor=4000, anonymous=True, message="Keep going",
-                           donor__email="zelda@example.org", donor__first_name="Zelda", donor__last_name="Hidden"))
-    give(client, gift_body(fundraiser="sam-ortiz", amount_minor=7000, donor__email="otto.donor@example.org",
-                           donor__first_name="Oscar", donor__last_name="Elsewhere", message="For Sam"))
+    give(
+        client,
+        gift_body(
+            team="freedom-threads",
+            amount_minor=4000,
+            anonymous=True,
+            message="Keep going",
+            donor__email="zelda@example.org",
+            donor__first_name="Zelda",
+            donor__last_name="Hidden",
+        ),
+    )
+    give(
+        client,
+        gift_body(
+            fundraiser="sam-ortiz",
+            amount_minor=7000,
+            donor__email="otto.donor@example.org",
+            donor__first_name="Oscar",
+            donor__last_name="Elsewhere",
+            message="For Sam",
+        ),
+    )
     client.force_login(captain)
 
     page = client.get(TEAM_DASHBOARD).content.decode()
@@ -198,7 +217,9 @@ def test_an_invalid_invite_email_is_refused(client, captain, team, mailoutbox):
 # --- Members, co-captains and updates -------------------------------------------
 
 
-def test_captain_removes_a_member_whose_earlier_gifts_still_count_for_the_team(client, captain, member, fundraiser, team):
+def test_captain_removes_a_member_whose_earlier_gifts_still_count_for_the_team(
+    client, captain, member, fundraiser, team
+):
     give(client, gift_body(fundraiser="ada-lee", amount_minor=2500))
     client.force_login(captain)
 

@@ -32,11 +32,12 @@ def raised_and_donors(client, url: str) -> tuple[str, str]:
     return raised, donors
 
 
-def test_gifts_count_for_the_fundraiser_its_team_and_the_campaign_and_agree_with_the_ledger(
-    client, fundraiser, team
-):
+def test_gifts_count_for_the_fundraiser_its_team_and_the_campaign_and_agree_with_the_ledger(client, fundraiser, team):
     assert give(client, gift_body(fundraiser="ada-lee", amount_minor=2500)).status_code == 201
-    assert give(client, gift_body(team="freedom-threads", amount_minor=4000, donor__email="bo@example.org")).status_code == 201
+    assert (
+        give(client, gift_body(team="freedom-threads", amount_minor=4000, donor__email="bo@example.org")).status_code
+        == 201
+    )
     assert give(client, gift_body(amount_minor=1000, donor__email="cy@example.org")).status_code == 201
 
     assert raised_and_donors(client, fundraiser.get_absolute_url()) == ("$25.00", "1")
@@ -52,8 +53,18 @@ def test_gifts_count_for_the_fundraiser_its_team_and_the_campaign_and_agree_with
 
 def test_gift_wall_shows_messages_and_never_an_anonymous_donors_name_or_any_email(client, fundraiser):
     give(client, gift_body(fundraiser="ada-lee", amount_minor=3000, message="Go Ada!"))
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=2000, anonymous=True, message="Quietly proud",
-                           donor__email="secret@example.org", donor__first_name="Zelda", donor__last_name="Hidden"))
+    give(
+        client,
+        gift_body(
+            fundraiser="ada-lee",
+            amount_minor=2000,
+            anonymous=True,
+            message="Quietly proud",
+            donor__email="secret@example.org",
+            donor__first_name="Zelda",
+            donor__last_name="Hidden",
+        ),
+    )
 
     for url in (fundraiser.get_absolute_url(), fundraiser.team.get_absolute_url(), CAMPAIGN):
         page = page_text(client, url)
@@ -227,8 +238,12 @@ def test_every_page_runs_the_same_queries_with_5_or_200_fundraisers(client, camp
         start = Fundraiser.objects.count()
         teams = [TeamFactory(campaign=campaign, is_featured=True) for _ in range(count // 20)]
         Fundraiser.objects.bulk_create(
-            Fundraiser(campaign=campaign, team=(teams[n % len(teams)] if teams and n % 2 else team),
-                       slug=f"runner-{start + n}", name=f"Runner {start + n}")
+            Fundraiser(
+                campaign=campaign,
+                team=(teams[n % len(teams)] if teams and n % 2 else team),
+                slug=f"runner-{start + n}",
+                name=f"Runner {start + n}",
+            )
             for n in range(count)
         )
 

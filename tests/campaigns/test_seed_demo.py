@@ -2,8 +2,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from campaigns.models import Campaign, Fundraiser, Team
-from campaigns.models import Fund
+from campaigns.models import Campaign, Fund, Fundraiser, Team
 
 pytestmark = pytest.mark.django_db
 

@@ -36,8 +36,14 @@ def test_a_supporter_starts_a_fundraiser_page_on_a_team_with_a_photo(client, don
 
     response = client.post(
         START,
-        {"name": "Dana's Dressember", "slug": "", "story": "Why I dress", "goal": "1500", "team": str(team.pk),
-         "photo": png()},
+        {
+            "name": "Dana's Dressember",
+            "slug": "",
+            "story": "Why I dress",
+            "goal": "1500",
+            "team": str(team.pk),
+            "photo": png(),
+        },
     )
 
     assert response.status_code == 302

@@ -66,8 +66,9 @@ def test_late_created_event_after_the_close_changes_nothing(paid_gift, deliver_e
 
 
 def test_dispute_for_a_charge_stripe_does_not_know_is_ignored(paid_gift, deliver_events):
-    foreign = stripe_object("dispute", id="dp_foreign", charge="ch_not_ours", payment_intent=None,
-                            amount=100, status="needs_response")
+    foreign = stripe_object(
+        "dispute", id="dp_foreign", charge="ch_not_ours", payment_intent=None, amount=100, status="needs_response"
+    )
 
     deliver_events(event("charge.dispute.created", foreign))
 

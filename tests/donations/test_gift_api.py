@@ -47,9 +47,7 @@ def test_gift_on_a_fundraiser_page_counts_for_fundraiser_team_and_campaign(clien
         assert tallies[key].donor_count == 1
 
 
-def test_successful_gift_gets_one_receipt_by_email(
-    client, campaign, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_successful_gift_gets_one_receipt_by_email(client, campaign, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         give(client)
 
@@ -60,9 +58,7 @@ def test_successful_gift_gets_one_receipt_by_email(
     assert receipt.number in mailoutbox[0].subject
 
 
-def test_declined_card_answers_402_and_records_a_failed_gift_that_counts_for_nothing(
-    client, campaign, mailoutbox
-):
+def test_declined_card_answers_402_and_records_a_failed_gift_that_counts_for_nothing(client, campaign, mailoutbox):
     response = give(client, gift_body(payment_method=DECLINING_PAYMENT_METHOD))
 
     assert response.status_code == 402
@@ -225,5 +221,7 @@ def test_gift_to_a_campaign_not_yet_open_says_when_it_opens(client, campaign):
     response = give(client)
 
     assert response.status_code == 400
-    assert response.json()["errors"]["campaign"] == ["This campaign opens on December 1, 2099 and takes gifts from then."]
+    assert response.json()["errors"]["campaign"] == [
+        "This campaign opens on December 1, 2099 and takes gifts from then."
+    ]
     assert not Donation.objects.exists()

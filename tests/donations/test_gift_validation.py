@@ -24,8 +24,14 @@ def without(key: str) -> dict:
         *[
             pytest.param(without(key), key, "required", id=f"missing-{key}")
             for key in [
-                "campaign", "fund", "amount_minor", "currency", "payment_method",
-                "donor.email", "donor.first_name", "donor.last_name",
+                "campaign",
+                "fund",
+                "amount_minor",
+                "currency",
+                "payment_method",
+                "donor.email",
+                "donor.first_name",
+                "donor.last_name",
             ]
         ],
         pytest.param(gift_body(amount_minor=0), "amount_minor", "greater than or equal to 1", id="zero"),

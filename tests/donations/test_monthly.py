@@ -41,7 +41,9 @@ def test_monthly_gift_starts_a_subscription_and_its_first_gift(client, monthly_p
     assert len(mailoutbox) == 1
 
 
-def test_two_renewals_make_two_more_gifts_and_receipts_attributed_like_the_first(monthly_plan, deliver_events, mailoutbox):
+def test_two_renewals_make_two_more_gifts_and_receipts_attributed_like_the_first(
+    monthly_plan, deliver_events, mailoutbox
+):
     subscription = monthly_plan.stripe_subscription_id
     second = invoice_event("invoice.paid", subscription_id=subscription, amount=2500)
     third = invoice_event("invoice.payment_succeeded", subscription_id=subscription, amount=2500, new_api_shape=True)
@@ -56,15 +58,24 @@ def test_two_renewals_make_two_more_gifts_and_receipts_attributed_like_the_first
     assert {g.invoice_id for g in gifts[1:]} == {second["data"]["object"]["id"], third["data"]["object"]["id"]}
     assert Receipt.objects.count() == 3
     assert len(mailoutbox) == 3
-    tally = counter_tallies(campaign_id=monthly_plan.campaign_id)[(monthly_plan.campaign_id, monthly_plan.team_id, None)]
+    tally = counter_tallies(campaign_id=monthly_plan.campaign_id)[
+        (monthly_plan.campaign_id, monthly_plan.team_id, None)
+    ]
     assert (tally.raised_minor, tally.gift_count, tally.donor_count) == (7500, 3, 1)
     assert counters_out_of_step() == {}
 
 
-def test_failed_renewal_is_recorded_and_the_donor_told_once_then_a_retry_pays_it(monthly_plan, deliver_events, mailoutbox):
+def test_failed_renewal_is_recorded_and_the_donor_told_once_then_a_retry_pays_it(
+    monthly_plan, deliver_events, mailoutbox
+):
     mailoutbox.clear()
-    failed = invoice_event("invoice.payment_failed", subscription_id=monthly_plan.stripe_subscription_id,
-                           amount=2500, status="open", invoice_id="in_renewal_2")
+    failed = invoice_event(
+        "invoice.payment_failed",
+        subscription_id=monthly_plan.stripe_subscription_id,
+        amount=2500,
+        status="open",
+        invoice_id="in_renewal_2",
+    )
 
     deliver_events(failed, failed)
 
@@ -76,8 +87,11 @@ def test_failed_renewal_is_recorded_and_the_donor_told_once_then_a_retry_pays_it
     assert "could not be charged" in notice.subject
     assert plan_management_url(monthly_plan) in notice.body
 
-    deliver_events(invoice_event("invoice.paid", subscription_id=monthly_plan.stripe_subscription_id, amount=2500,
-                          invoice_id="in_renewal_2"))
+    deliver_events(
+        invoice_event(
+            "invoice.paid", subscription_id=monthly_plan.stripe_subscription_id, amount=2500, invoice_id="in_renewal_2"
+        )
+    )
 
     renewal.refresh_from_db()
     monthly_plan.refresh_from_db()
@@ -108,8 +122,11 @@ def test_donor_stops_the_gift_from_the_signed_link_and_no_later_event_restarts_i
     assert monthly_plan.status == RecurringPlan.Status.CANCELED
     assert stripe_client().v1.subscriptions.retrieve(monthly_plan.stripe_subscription_id).status == "canceled"
 
-    deliver_events(subscription_event("customer.subscription.updated", subscription_id=monthly_plan.stripe_subscription_id,
-                               status="active"))
+    deliver_events(
+        subscription_event(
+            "customer.subscription.updated", subscription_id=monthly_plan.stripe_subscription_id, status="active"
+        )
+    )
     monthly_plan.refresh_from_db()
     assert monthly_plan.status == RecurringPlan.Status.CANCELED
 
@@ -174,8 +191,9 @@ def test_renewal_for_a_plan_whose_subscription_id_was_never_saved_is_found_throu
     assert Donation.objects.filter(recurring_plan=monthly_plan).count() == 2
 
 
-def test_every_monthly_receipt_carries_the_signed_link_to_change_or_stop_the_gift(monthly_plan, deliver_events,
-                                                                                  mailoutbox):
+def test_every_monthly_receipt_carries_the_signed_link_to_change_or_stop_the_gift(
+    monthly_plan, deliver_events, mailoutbox
+):
     deliver_events(invoice_event("invoice.paid", subscription_id=monthly_plan.stripe_subscription_id, amount=2500))
 
     # The token carries the time it was signed, so compare what it opens.

@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from donations.models import Donation
 from core.rate_limit import parse_rate
+from donations.models import Donation
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.models import User
-
 from donations.models import Donation, Refund
 from donations.selectors import counter_tallies, counters_out_of_step
 from donations.services import refunds

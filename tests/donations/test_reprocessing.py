@@ -82,10 +82,12 @@ def test_stale_gift_sweep_asks_stripe_about_a_gift_whose_webhook_never_came(clie
 
     answer = give(client, gift_body(payment_method=card_payment_method("4000002500003155"))).json()
     intent_id = answer["client_secret"].split("_secret_")[0]
-    urllib.request.urlopen(urllib.request.Request(
-        f"{settings.STRIPE_API_BASE}/v1/payment_intents/{intent_id}/_authenticate?success=true",
-        data=json.dumps({"client_secret": answer["client_secret"], "key": "pk_test_x"}).encode(),
-    )).close()
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{settings.STRIPE_API_BASE}/v1/payment_intents/{intent_id}/_authenticate?success=true",
+            data=json.dumps({"client_secret": answer["client_secret"], "key": "pk_test_x"}).encode(),
+        )
+    ).close()
     Donation.objects.update(created_at=timezone.now() - timedelta(minutes=30))
 
     assert tasks.settle_stale_gifts.delay().get() == 1

@@ -35,7 +35,12 @@ def test_signed_success_event_completes_the_gift_counts_it_and_sends_one_receipt
     assert stored.payload == succeeded
     gift_awaiting_3ds.refresh_from_db()
     assert gift_awaiting_3ds.status == Donation.Status.SUCCEEDED
-    assert counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[(gift_awaiting_3ds.campaign_id, None, None)].raised_minor == 5000
+    assert (
+        counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[
+            (gift_awaiting_3ds.campaign_id, None, None)
+        ].raised_minor
+        == 5000
+    )
     assert Receipt.objects.filter(donation=gift_awaiting_3ds).count() == 1
     assert len(mailoutbox) == 1
 
@@ -68,7 +73,12 @@ def test_two_different_events_for_one_success_count_the_gift_once(
             post_event(client, payment_intent_event("payment_intent.succeeded", gift_awaiting_3ds, status="succeeded"))
 
     assert StripeEvent.objects.filter(status=StripeEvent.Status.PROCESSED).count() == 2
-    assert counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[(gift_awaiting_3ds.campaign_id, None, None)].gift_count == 1
+    assert (
+        counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[
+            (gift_awaiting_3ds.campaign_id, None, None)
+        ].gift_count
+        == 1
+    )
     assert Receipt.objects.count() == 1
 
 
@@ -79,14 +89,17 @@ def test_late_failure_event_after_success_changes_nothing(
         post_event(client, payment_intent_event("payment_intent.succeeded", gift_awaiting_3ds, status="succeeded"))
         post_event(
             client,
-            payment_intent_event(
-                "payment_intent.payment_failed", gift_awaiting_3ds, status="requires_payment_method"
-            ),
+            payment_intent_event("payment_intent.payment_failed", gift_awaiting_3ds, status="requires_payment_method"),
         )
 
     gift_awaiting_3ds.refresh_from_db()
     assert gift_awaiting_3ds.status == Donation.Status.SUCCEEDED
-    assert counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[(gift_awaiting_3ds.campaign_id, None, None)].raised_minor == 5000
+    assert (
+        counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[
+            (gift_awaiting_3ds.campaign_id, None, None)
+        ].raised_minor
+        == 5000
+    )
 
 
 def test_failure_event_fails_a_gift_awaiting_authentication(

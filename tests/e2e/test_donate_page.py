@@ -16,8 +16,9 @@ CAMPAIGN_URL = "/campaigns/dressember-2026/"
 DONOR_EMAIL = "ada@example.org"
 
 
-def give_by_card(page, card_number: str, *, preset: str | None = "$50.00", other_amount: str = "",
-                 fund: str = "Aftercare") -> None:
+def give_by_card(
+    page, card_number: str, *, preset: str | None = "$50.00", other_amount: str = "", fund: str = "Aftercare"
+) -> None:
     """Fill in the donate form as a donor would, and press Give."""
     if preset:
         page.get_by_role("radio", name=preset, exact=True).check()

@@ -21,14 +21,27 @@ def donor(**fields) -> Donor:
     return Donor.objects.create(**values)
 
 
-def gift(*, campaign, fund, amount_minor: int, paid_at: datetime | None, currency: str = "usd",
-         status: str = Donation.Status.SUCCEEDED, **fields) -> Donation:
+def gift(
+    *,
+    campaign,
+    fund,
+    amount_minor: int,
+    paid_at: datetime | None,
+    currency: str = "usd",
+    status: str = Donation.Status.SUCCEEDED,
+    **fields,
+) -> Donation:
     """A gift as the ledger holds it once settled; `paid_at` is its
     succeeded_at (None for gifts never paid)."""
     fields.setdefault("donor", donor())
     return Donation.objects.create(
-        campaign=campaign, fund=fund, amount_minor=amount_minor, currency=currency, status=status,
-        succeeded_at=paid_at, **fields,
+        campaign=campaign,
+        fund=fund,
+        amount_minor=amount_minor,
+        currency=currency,
+        status=status,
+        succeeded_at=paid_at,
+        **fields,
     )
 
 

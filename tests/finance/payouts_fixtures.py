@@ -41,7 +41,9 @@ class FakeStripe(ThreadingHTTPServer):
         """A payout and what it settled; its own `payout` transaction is
         added as Stripe adds it."""
         self.payouts[payout["id"]] = payout
-        own = balance_transaction("payout", f"txn_{payout['id']}", payout["id"], -payout["amount"], created=payout["created"])
+        own = balance_transaction(
+            "payout", f"txn_{payout['id']}", payout["id"], -payout["amount"], created=payout["created"]
+        )
         self.transactions[payout["id"]] = [*transactions, own]
 
     def requests_for(self, path: str) -> list[str]:
@@ -61,8 +63,9 @@ class _StripeHandler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query))
         if url.path == "/v1/payouts":
             since = int(query.get("created[gte]", 0))
-            payouts = sorted((p for p in self.server.payouts.values() if p["created"] >= since),
-                             key=lambda p: -p["created"])
+            payouts = sorted(
+                (p for p in self.server.payouts.values() if p["created"] >= since), key=lambda p: -p["created"]
+            )
             return self._list(url.path, payouts, query)
         if url.path.startswith("/v1/payouts/"):
             payout = self.server.payouts.get(url.path.removeprefix("/v1/payouts/"))
@@ -79,14 +82,17 @@ class _StripeHandler(BaseHTTPRequestHandler):
         if "starting_after" in query:
             start = next(i for i, obj in enumerate(objects) if obj["id"] == query["starting_after"]) + 1
         size = min(int(query.get("limit", 10)), self.server.page_size)
-        page = objects[start:start + size]
+        page = objects[start : start + size]
         self._answer(200, {"object": "list", "url": path, "has_more": start + size < len(objects), "data": page})
 
     def _error(self, status: int, kind: str, code: str | None, message: str) -> None:
         # Stripe-Should-Retry: false keeps the SDK's own retries out of the
         # way: these tests are about Celery's.
-        self._answer(status, {"error": {"type": kind, "code": code, "message": message}},
-                     headers={"Stripe-Should-Retry": "false"})
+        self._answer(
+            status,
+            {"error": {"type": kind, "code": code, "message": message}},
+            headers={"Stripe-Should-Retry": "false"},
+        )
 
     def _answer(self, status: int, body: dict, headers: dict | None = None) -> None:
         content = json.dumps(body).encode()
@@ -116,22 +122,48 @@ def fake_stripe():
 # --- Recorded payloads ----------------------------------------------------
 
 
-def payout_object(payout_id: str, *, amount: int, status: str = "in_transit", days_ago: int = 1,
-                  automatic: bool = True) -> dict:
+def payout_object(
+    payout_id: str, *, amount: int, status: str = "in_transit", days_ago: int = 1, automatic: bool = True
+) -> dict:
     created = int(time.time()) - days_ago * DAY
     return stripe_object(
-        "payout", id=payout_id, amount=amount, currency="usd", status=status, automatic=automatic,
-        created=created, arrival_date=(created // DAY + 2) * DAY, balance_transaction=f"txn_{payout_id}",
+        "payout",
+        id=payout_id,
+        amount=amount,
+        currency="usd",
+        status=status,
+        automatic=automatic,
+        created=created,
+        arrival_date=(created // DAY + 2) * DAY,
+        balance_transaction=f"txn_{payout_id}",
         reconciliation_status="completed" if status == "paid" else "in_progress",
     )
 
 
-def balance_transaction(type_: str, txn_id: str, source, amount: int, *, fee: int = 0, created: int | None = None,
-                        description: str = "", reporting_category: str | None = None) -> dict:
+def balance_transaction(
+    type_: str,
+    txn_id: str,
+    source,
+    amount: int,
+    *,
+    fee: int = 0,
+    created: int | None = None,
+    description: str = "",
+    reporting_category: str | None = None,
+) -> dict:
     return stripe_object(
-        "balance_transaction", id=txn_id, type=type_, source=source, amount=amount, fee=fee, net=amount - fee,
-        currency="usd", created=created or int(time.time()) - 3 * DAY, description=description,
-        reporting_category=reporting_category or type_, fee_details=[],
+        "balance_transaction",
+        id=txn_id,
+        type=type_,
+        source=source,
+        amount=amount,
+        fee=fee,
+        net=amount - fee,
+        currency="usd",
+        created=created or int(time.time()) - 3 * DAY,
+        description=description,
+        reporting_category=reporting_category or type_,
+        fee_details=[],
     )
 
 
@@ -147,13 +179,26 @@ def refund_line(txn_id: str, *, refund_id: str, charge_id: str, amount: int) -> 
 
 def dispute_line(txn_id: str, *, dispute_id: str, charge_id: str, amount: int, fee: int = 1500) -> dict:
     dispute = stripe_object("dispute", id=dispute_id, charge=charge_id, amount=amount, currency="usd")
-    return balance_transaction("adjustment", txn_id, dispute, -amount, fee=fee,
-                               description=f"Chargeback withdrawal for {charge_id}", reporting_category="dispute")
+    return balance_transaction(
+        "adjustment",
+        txn_id,
+        dispute,
+        -amount,
+        fee=fee,
+        description=f"Chargeback withdrawal for {charge_id}",
+        reporting_category="dispute",
+    )
 
 
 def stripe_fee_line(txn_id: str, *, amount: int) -> dict:
-    return balance_transaction("stripe_fee", txn_id, None, -amount, description="Radar (2026-11-30): Radar for Fraud Teams",
-                               reporting_category="fee")
+    return balance_transaction(
+        "stripe_fee",
+        txn_id,
+        None,
+        -amount,
+        description="Radar (2026-11-30): Radar for Fraud Teams",
+        reporting_category="fee",
+    )
 
 
 # --- The ledger's side ----------------------------------------------------
@@ -167,20 +212,33 @@ def paid_gifts(campaign, count: int, *, amount: int = 5000) -> list:
     from campaigns.models import Fund
     from donations.models import Donation, Donor
 
-    donor, _ = Donor.objects.get_or_create(email="grace@example.org", defaults={"first_name": "Grace", "last_name": "Hopper"})
+    donor, _ = Donor.objects.get_or_create(
+        email="grace@example.org", defaults={"first_name": "Grace", "last_name": "Hopper"}
+    )
     fund = Fund.objects.get(slug="general")
     start = Donation.objects.count()
     return Donation.objects.bulk_create(
-        Donation(donor=donor, campaign=campaign, fund=fund, amount_minor=amount, currency="usd", status="succeeded",
-                 succeeded_at=timezone.now(), charge_id=f"ch_test_{start + n}", payment_intent_id=f"pi_test_{start + n}")
+        Donation(
+            donor=donor,
+            campaign=campaign,
+            fund=fund,
+            amount_minor=amount,
+            currency="usd",
+            status="succeeded",
+            succeeded_at=timezone.now(),
+            charge_id=f"ch_test_{start + n}",
+            payment_intent_id=f"pi_test_{start + n}",
+        )
         for n in range(count)
     )
 
 
 def record_from_payloads(payout: dict, transactions: list[dict]):
     """Record a payout from recorded payloads without any HTTP."""
-    from payments.stripe import BalanceTransactionState, PayoutState
     from finance.services.payouts import record_payout
+    from payments.stripe import BalanceTransactionState, PayoutState
 
-    return record_payout(payout=PayoutState.from_stripe(payout),
-                         transactions=[BalanceTransactionState.from_stripe(t) for t in transactions])
+    return record_payout(
+        payout=PayoutState.from_stripe(payout),
+        transactions=[BalanceTransactionState.from_stripe(t) for t in transactions],
+    )

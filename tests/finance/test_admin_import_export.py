@@ -44,24 +44,37 @@ def csv_rows(response) -> list[dict]:
 
 
 def test_a_formula_in_a_donor_name_is_exported_as_text_in_csv_and_xlsx(staff_client, campaign, funds):
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=5_000, paid_at=at(2026, 3, 1),
-         donor=donor(first_name='=HYPERLINK("http://evil.example","click")', last_name="@SUM(A1)"),
-         message="+1 from the office")
+    gift(
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=5_000,
+        paid_at=at(2026, 3, 1),
+        donor=donor(first_name='=HYPERLINK("http://evil.example","click")', last_name="@SUM(A1)"),
+        message="+1 from the office",
+    )
 
     [row] = csv_rows(export(staff_client, "donations/donation"))
     assert row["donor_first_name"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["donor_last_name"] == "'@SUM(A1)"
     assert row["message"] == "'+1 from the office"
 
-    sheet = openpyxl.load_workbook(io.BytesIO(export(staff_client, "donations/donation", file_format="xlsx").content)).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(export(staff_client, "donations/donation", file_format="xlsx").content)
+    ).active
     header = [cell.value for cell in sheet[1]]
     name = sheet.cell(row=2, column=header.index("donor_first_name") + 1)
     assert name.data_type != "f" and name.value.startswith("'=HYPERLINK")
 
 
 def test_the_export_keeps_the_changelist_filter(staff_client, campaign, funds):
-    kept = gift(campaign=campaign, fund=funds["rescue"], amount_minor=5_000, paid_at=at(2026, 3, 1),
-                status=S.REFUNDED, refunded_minor=5_000)
+    kept = gift(
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=5_000,
+        paid_at=at(2026, 3, 1),
+        status=S.REFUNDED,
+        refunded_minor=5_000,
+    )
     gift(campaign=campaign, fund=funds["rescue"], amount_minor=7_000, paid_at=at(2026, 3, 2))
 
     rows = csv_rows(export(staff_client, "donations/donation", "?status__exact=refunded"))
@@ -70,13 +83,27 @@ def test_the_export_keeps_the_changelist_filter(staff_client, campaign, funds):
 
 
 def test_exported_amounts_are_plain_decimals_in_the_gifts_currency(staff_client, campaign, funds):
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=123_456, fee_covered_minor=3_700,
-         paid_at=at(2026, 3, 1), stripe_fee_minor=3_700, status=S.PARTIALLY_REFUNDED, refunded_minor=10_000)
+    gift(
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=123_456,
+        fee_covered_minor=3_700,
+        paid_at=at(2026, 3, 1),
+        stripe_fee_minor=3_700,
+        status=S.PARTIALLY_REFUNDED,
+        refunded_minor=10_000,
+    )
 
     [row] = csv_rows(export(staff_client, "donations/donation"))
 
     assert (row["amount"], row["fee_covered"], row["charged"], row["refunded"], row["stripe_fee"], row["net"]) == (
-        "1234.56", "37.00", "1271.56", "100.00", "37.00", "1134.56")
+        "1234.56",
+        "37.00",
+        "1271.56",
+        "100.00",
+        "37.00",
+        "1134.56",
+    )
 
 
 def test_every_export_is_audited_with_who_the_filters_and_the_row_count(staff_client, campaign, funds):
@@ -91,15 +118,27 @@ def test_every_export_is_audited_with_who_the_filters_and_the_row_count(staff_cl
     assert entry.user.groups.filter(name="Finance").exists()
 
 
-@pytest.mark.parametrize("changelist, header", [
-    ("donations/refund", "amount"), ("receipts/receipt", "number"), ("donations/donor", "email"),
-])
+@pytest.mark.parametrize(
+    "changelist, header",
+    [
+        ("donations/refund", "amount"),
+        ("receipts/receipt", "number"),
+        ("donations/donor", "email"),
+    ],
+)
 def test_refunds_receipts_and_donors_export_too(staff_client, campaign, funds, changelist, header):
-    paid = gift(campaign=campaign, fund=funds["rescue"], amount_minor=5_000, paid_at=at(2026, 3, 1),
-                status=S.PARTIALLY_REFUNDED, refunded_minor=1_250)
+    paid = gift(
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=5_000,
+        paid_at=at(2026, 3, 1),
+        status=S.PARTIALLY_REFUNDED,
+        refunded_minor=1_250,
+    )
     Refund.objects.create(donation=paid, amount_minor=1_250, status=Refund.Status.SUCCEEDED)
-    Receipt.objects.create(donation=paid, year=2026, sequence=1, number="2026-000001", amount_minor=3_750,
-                           currency="usd")
+    Receipt.objects.create(
+        donation=paid, year=2026, sequence=1, number="2026-000001", amount_minor=3_750, currency="usd"
+    )
 
     [row] = csv_rows(export(staff_client, changelist))
 
@@ -127,10 +166,14 @@ def test_the_donation_export_runs_as_many_queries_for_20_gifts_as_for_2(staff_cl
 
 
 def _upload(client, content: str):
-    return client.post("/admin/donations/donor/import/", {
-        "import_file": SimpleUploadedFile("donors.csv", content.encode(), content_type="text/csv"),
-        "format": "0", "resource": "0",
-    })
+    return client.post(
+        "/admin/donations/donor/import/",
+        {
+            "import_file": SimpleUploadedFile("donors.csv", content.encode(), content_type="text/csv"),
+            "format": "0",
+            "resource": "0",
+        },
+    )
 
 
 def _confirm(client, preview):
@@ -139,8 +182,10 @@ def _confirm(client, preview):
 
 def test_a_donor_import_previews_the_change_then_updates_the_address_on_confirm(staff_client):
     ada = donor(email="ada@example.org", first_name="Ada", last_name="Lee", city="Springfield")
-    file = ("email,first_name,last_name,address_line1,city,postal_code,country\n"
-            "ADA@Example.org,Ada,Lee,12 New Road,Shelbyville,62565,US\n")
+    file = (
+        "email,first_name,last_name,address_line1,city,postal_code,country\n"
+        "ADA@Example.org,Ada,Lee,12 New Road,Shelbyville,62565,US\n"
+    )
 
     preview = _upload(staff_client, file)
 
@@ -149,7 +194,11 @@ def test_a_donor_import_previews_the_change_then_updates_the_address_on_confirm(
     assert ada.city == "Springfield"  # the preview writes nothing
     check = AuditLogEntry.objects.get()
     assert (check.action, check.subject, check.row_count, check.filters["file"]) == (
-        "import_check", "donors", 1, "donors.csv")
+        "import_check",
+        "donors",
+        1,
+        "donors.csv",
+    )
 
     assert _confirm(staff_client, preview).status_code == 302
     ada.refresh_from_db()

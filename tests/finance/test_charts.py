@@ -10,8 +10,14 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _draw(bars, **overrides):
-    options = {"chart_id": "c", "title": "Gifts per day", "description": "Three days.", "y_label": "Gifts",
-               "x_label": "Day", **overrides}
+    options = {
+        "chart_id": "c",
+        "title": "Gifts per day",
+        "description": "Three days.",
+        "y_label": "Gifts",
+        "x_label": "Day",
+        **overrides,
+    }
     return ET.fromstring(str(bar_chart(bars=bars, **options)))
 
 
@@ -77,8 +83,16 @@ def test_axes_are_labelled_with_the_first_and_last_day_zero_and_the_largest_valu
 
 def test_labels_titles_and_ids_are_escaped():
     nasty = '<script>alert("x")</script> & "quotes"'
-    markup = str(bar_chart(chart_id='c" onload="x', title=nasty, description=nasty, bars=[Bar(nasty, 1, nasty)],
-                           y_label=nasty, x_label=nasty))
+    markup = str(
+        bar_chart(
+            chart_id='c" onload="x',
+            title=nasty,
+            description=nasty,
+            bars=[Bar(nasty, 1, nasty)],
+            y_label=nasty,
+            x_label=nasty,
+        )
+    )
 
     assert "<script>" not in markup and 'onload="x"' not in markup
     svg = ET.fromstring(markup)  # still well-formed

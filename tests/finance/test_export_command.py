@@ -50,14 +50,20 @@ def test_csv_goes_to_standard_output_by_default_and_is_audited(two_gifts):
 def test_output_to_a_file_with_filters_records_them(two_gifts, tmp_path):
     path = tmp_path / "december.csv"
 
-    assert export("--output", str(path), "--since", "2026-12-02", "--until", "2026-12-31",
-                  "--campaign", "dressember-2026") == ""
+    assert (
+        export("--output", str(path), "--since", "2026-12-02", "--until", "2026-12-31", "--campaign", "dressember-2026")
+        == ""
+    )
 
     [row] = read_csv(path.read_bytes())
     assert row["gift_id"] == str(two_gifts[1].public_id)
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left beside it
-    assert AuditLogEntry.objects.get().filters == {"since": "2026-12-02", "until": "2026-12-31",
-                                                   "campaign": "dressember-2026", "format": "csv"}
+    assert AuditLogEntry.objects.get().filters == {
+        "since": "2026-12-02",
+        "until": "2026-12-31",
+        "campaign": "dressember-2026",
+        "format": "csv",
+    }
     assert AuditLogEntry.objects.get().row_count == 1
 
 
@@ -84,13 +90,16 @@ def test_an_existing_file_is_replaced_only_by_a_complete_export(two_gifts, tmp_p
     assert len(read_csv(path.read_bytes())) == 2
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--since", "2026-13-01"], "--since: Enter a date as YYYY-MM-DD."),
-    (["--until", "01/12/2026"], "--until: Enter a date as YYYY-MM-DD."),
-    (["--since", "2026-12-31", "--until", "2026-12-01"], "The first day (2026-12-31) is after the last day"),
-    (["--campaign", "no-such-campaign"], "--campaign: There is no campaign with the slug “no-such-campaign”."),
-    (["--format", "pdf"], "--format must be csv or xlsx, not “pdf”."),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--since", "2026-13-01"], "--since: Enter a date as YYYY-MM-DD."),
+        (["--until", "01/12/2026"], "--until: Enter a date as YYYY-MM-DD."),
+        (["--since", "2026-12-31", "--until", "2026-12-01"], "The first day (2026-12-31) is after the last day"),
+        (["--campaign", "no-such-campaign"], "--campaign: There is no campaign with the slug “no-such-campaign”."),
+        (["--format", "pdf"], "--format must be csv or xlsx, not “pdf”."),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_and_records_nothing(two_gifts, tmp_path, args, message):
     path = tmp_path / "gifts.csv"
 
@@ -150,10 +159,14 @@ def run_command(*args) -> subprocess.CompletedProcess:
     """The command in its own process, against the test database (which
     must hold committed data: see the transactional test below)."""
     database = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hopefund.settings.test",
-           "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"}
-    return subprocess.run([sys.executable, "manage.py", "export_donations", *args], cwd=ROOT, env=env,
-                          capture_output=True, timeout=60)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hopefund.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "export_donations", *args], cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
 
 
 @pytest.mark.django_db(transaction=True)

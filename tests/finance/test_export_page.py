@@ -83,19 +83,30 @@ def test_finance_downloads_every_gift_as_csv_and_it_is_audited(client, finance, 
     assert [row["gift_id"] for row in rows] == [str(gift.public_id) for gift in gifts]
     entry = AuditLogEntry.objects.get()
     assert (entry.action, entry.channel, entry.user, entry.actor, entry.row_count) == (
-        "export", "web", finance, "fin@example.org", 3)
+        "export",
+        "web",
+        finance,
+        "fin@example.org",
+        3,
+    )
     assert entry.filters == {"format": "csv"}
 
 
 def test_the_filters_narrow_the_download_and_are_audited(client, finance, gifts, funds):
-    response = download(client, since="2026-12-02", until="2026-12-02", campaign="dressember-2026",
-                        status="succeeded", fund="general")
+    response = download(
+        client, since="2026-12-02", until="2026-12-02", campaign="dressember-2026", status="succeeded", fund="general"
+    )
 
     [row] = read_csv(b"".join(response.streaming_content))
     assert row["gift_id"] == str(gifts[1].public_id)
     assert AuditLogEntry.objects.get().filters == {
-        "since": "2026-12-02", "until": "2026-12-02", "campaign": "dressember-2026", "status": "succeeded",
-        "fund": "general", "format": "csv"}
+        "since": "2026-12-02",
+        "until": "2026-12-02",
+        "campaign": "dressember-2026",
+        "status": "succeeded",
+        "fund": "general",
+        "format": "csv",
+    }
 
 
 def test_xlsx_download(client, finance, gifts):
@@ -110,14 +121,17 @@ def test_xlsx_download(client, finance, gifts):
     assert AuditLogEntry.objects.get().row_count == 3
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"since": "yesterday"}, "Enter a date as YYYY-MM-DD."),
-    ({"since": "2026-12-05", "until": "2026-12-01"}, "The first day (2026-12-05) is after the last day"),
-    ({"campaign": "nope"}, "There is no campaign with the slug “nope”."),
-    ({"fund": "nope"}, "There is no fund with the slug “nope”."),
-    ({"status": "lost"}, "“lost” is not a gift status."),
-    ({"download": "pdf"}, "Choose CSV or XLSX."),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"since": "yesterday"}, "Enter a date as YYYY-MM-DD."),
+        ({"since": "2026-12-05", "until": "2026-12-01"}, "The first day (2026-12-05) is after the last day"),
+        ({"campaign": "nope"}, "There is no campaign with the slug “nope”."),
+        ({"fund": "nope"}, "There is no fund with the slug “nope”."),
+        ({"status": "lost"}, "“lost” is not a gift status."),
+        ({"download": "pdf"}, "Choose CSV or XLSX."),
+    ],
+)
 def test_bad_filters_answer_400_with_the_message_and_record_nothing(client, finance, gifts, params, message):
     response = download(client, **params)
 

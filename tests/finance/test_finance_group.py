@@ -10,8 +10,13 @@ pytestmark = pytest.mark.django_db
 def test_migrating_creates_the_finance_group_with_export_import_and_ledger_views():
     group = Group.objects.get(name=FINANCE_GROUP)
     codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
-    assert {("finance", "export_gifts"), ("finance", "import_gifts"), ("donations", "view_donation"),
-            ("donations", "view_refund"), ("finance", "view_payout")} <= codenames
+    assert {
+        ("finance", "export_gifts"),
+        ("finance", "import_gifts"),
+        ("donations", "view_donation"),
+        ("donations", "view_refund"),
+        ("finance", "view_payout"),
+    } <= codenames
     assert not {codename for _, codename in codenames if codename.startswith(("add_", "change_", "delete_"))}
 
 

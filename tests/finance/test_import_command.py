@@ -107,9 +107,13 @@ def test_the_command_line_exits_non_zero_with_the_reason_on_stderr(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes("date,amount\n2026-01-05,Jos\xe9\n".encode("latin-1"))
 
-    result = subprocess.run([sys.executable, "manage.py", "import_gifts", str(path)], capture_output=True,
-                            text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "hopefund.settings.test"},
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_gifts", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "hopefund.settings.test"},
+        timeout=60,
+    )
 
     assert result.returncode == 1
     assert result.stdout == ""

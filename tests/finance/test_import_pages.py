@@ -45,8 +45,7 @@ def capture(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
 
 
-def test_an_upload_runs_in_the_task_and_the_page_shows_the_outcome(finance_client, finance_user, fundraiser,
-                                                                   capture):
+def test_an_upload_runs_in_the_task_and_the_page_shows_the_outcome(finance_client, finance_user, fundraiser, capture):
     response = upload(finance_client, csv_bytes([gift_row(1), gift_row(2, amount="12.50")]), capture=capture)
 
     gift_import = GiftImport.objects.get()
@@ -64,12 +63,15 @@ def test_an_upload_runs_in_the_task_and_the_page_shows_the_outcome(finance_clien
 
 
 def test_a_file_with_bad_rows_shows_each_with_its_line_and_imports_nothing(finance_client, fundraiser, capture):
-    response = upload(finance_client, csv_bytes([gift_row(1), gift_row(2, amount="abc"), gift_row(3, date="")]),
-                      capture=capture)
+    response = upload(
+        finance_client, csv_bytes([gift_row(1), gift_row(2, amount="abc"), gift_row(3, date="")]), capture=capture
+    )
 
     page = finance_client.get(response["Location"]).content.decode()
     assert "2 of 3 rows are invalid; nothing was imported." in page
-    assert '<tr><th scope="row">3</th><td>amount &#x27;abc&#x27; is not an amount; write it like 50.00</td></tr>' in page
+    assert (
+        '<tr><th scope="row">3</th><td>amount &#x27;abc&#x27; is not an amount; write it like 50.00</td></tr>' in page
+    )
     assert '<tr><th scope="row">4</th><td>date is required</td></tr>' in page
     assert not Donation.objects.exists()
 
@@ -85,8 +87,9 @@ def test_a_dry_run_from_the_page_writes_nothing_and_says_so(finance_client, fund
 
 def test_the_task_run_twice_imports_once(fundraiser):
     raw = csv_bytes([gift_row(1), gift_row(2)])
-    gift_import = imports.create_gift_import(file_name="twice.csv", import_file=imports.read_import_file(raw),
-                                             dry_run=False)
+    gift_import = imports.create_gift_import(
+        file_name="twice.csv", import_file=imports.read_import_file(raw), dry_run=False
+    )
 
     assert tasks.run_gift_import.delay(gift_import.pk).get() == "imported"
     assert tasks.run_gift_import.delay(gift_import.pk).get() == "imported"
@@ -97,8 +100,9 @@ def test_the_task_run_twice_imports_once(fundraiser):
 
 def test_a_running_import_page_follows_its_progress(finance_client, fundraiser):
     raw = csv_bytes([gift_row(n) for n in range(1, 5)])
-    gift_import = imports.create_gift_import(file_name="big.csv", import_file=imports.read_import_file(raw),
-                                             dry_run=False)
+    gift_import = imports.create_gift_import(
+        file_name="big.csv", import_file=imports.read_import_file(raw), dry_run=False
+    )
     GiftImport.objects.filter(pk=gift_import.pk).update(status=GiftImport.Status.RUNNING, processed_rows=1)
     detail = reverse("finance:import-detail", args=[gift_import.public_id])
     status = reverse("finance:import-status", args=[gift_import.public_id])
@@ -107,8 +111,13 @@ def test_a_running_import_page_follows_its_progress(finance_client, fundraiser):
     assert '<progress id="import-progress" max="4" value="1">' in page
     assert f'data-import-status-url="{status}"' in page and "gift_import.js" in page
     assert finance_client.get(status).json() == {
-        "status": "running", "phase": "checking", "phase_text": "Checking every row", "finished": False,
-        "processed_rows": 1, "total_rows": 4, "count_text": "1 of 4 rows checked",
+        "status": "running",
+        "phase": "checking",
+        "phase_text": "Checking every row",
+        "finished": False,
+        "processed_rows": 1,
+        "total_rows": 4,
+        "count_text": "1 of 4 rows checked",
     }
 
     GiftImport.objects.filter(pk=gift_import.pk).update(processed_rows=4)
@@ -136,8 +145,9 @@ def test_the_example_file_downloads_and_is_valid_for_the_demo_campaign(finance_c
     raw = b"".join(response.streaming_content)
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    gift_import = imports.create_gift_import(file_name="example.csv", import_file=imports.read_import_file(raw),
-                                             dry_run=True)
+    gift_import = imports.create_gift_import(
+        file_name="example.csv", import_file=imports.read_import_file(raw), dry_run=True
+    )
     checked = imports.run_import(gift_import_id=gift_import.pk, channel="web")
     assert checked.status == GiftImport.Status.CHECKED, checked.errors
 
@@ -149,13 +159,19 @@ def test_the_example_file_downloads_and_is_valid_for_the_demo_campaign(finance_c
     ("data", "message"),
     [
         ({}, "This field is required."),
-        ({"file": SimpleUploadedFile("gifts.xlsx", b"PK\x03\x04", content_type="application/vnd.ms-excel")},
-         "Choose a .csv file"),
+        (
+            {"file": SimpleUploadedFile("gifts.xlsx", b"PK\x03\x04", content_type="application/vnd.ms-excel")},
+            "Choose a .csv file",
+        ),
         ({"file": SimpleUploadedFile("gifts.csv", b"", content_type="text/csv")}, "The submitted file is empty."),
-        ({"file": SimpleUploadedFile("gifts.csv", "date,amount\n".encode("utf-16"), content_type="text/csv")},
-         "The file is not UTF-8 text"),
-        ({"file": SimpleUploadedFile("gifts.csv", b"date,amount,colour\n", content_type="text/csv")},
-         "unknown column &#x27;colour&#x27;"),
+        (
+            {"file": SimpleUploadedFile("gifts.csv", "date,amount\n".encode("utf-16"), content_type="text/csv")},
+            "The file is not UTF-8 text",
+        ),
+        (
+            {"file": SimpleUploadedFile("gifts.csv", b"date,amount,colour\n", content_type="text/csv")},
+            "unknown column &#x27;colour&#x27;",
+        ),
     ],
 )
 def test_a_bad_upload_is_a_form_error_and_creates_nothing(finance_client, data, message):

@@ -88,8 +88,20 @@ def test_a_clean_file_of_a_hundred_moves_every_total_by_its_sum_and_reconciles(f
 
 
 def test_an_imported_gift_keeps_its_date_method_reference_line_and_attribution(fundraiser, funds):
-    run(csv_bytes([gift_row(7, date="2025-12-31", method="bank_transfer", fund="aftercare", anonymous="yes",
-                            message="In memory of Mae")]))
+    run(
+        csv_bytes(
+            [
+                gift_row(
+                    7,
+                    date="2025-12-31",
+                    method="bank_transfer",
+                    fund="aftercare",
+                    anonymous="yes",
+                    message="In memory of Mae",
+                )
+            ]
+        )
+    )
 
     link = OfflineGift.objects.select_related("donation").get()
     gift = link.donation
@@ -304,8 +316,9 @@ def test_a_file_too_large_or_with_too_many_rows_is_refused(db, monkeypatch):
 # --- Donors and receipts -------------------------------------------------------------------
 
 
-def test_receipt_yes_rows_get_exactly_one_receipt_and_no_rows_none(fundraiser, django_capture_on_commit_callbacks,
-                                                                   mailoutbox):
+def test_receipt_yes_rows_get_exactly_one_receipt_and_no_rows_none(
+    fundraiser, django_capture_on_commit_callbacks, mailoutbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         run(csv_bytes([gift_row(1, receipt="yes"), gift_row(2, receipt="no"), gift_row(3, receipt="")]))
 
@@ -323,14 +336,19 @@ def test_a_receipt_is_numbered_in_the_year_the_gift_was_received(fundraiser):
 
 
 def test_donors_are_matched_by_email_in_any_case_and_an_existing_donor_is_kept(fundraiser):
-    donor = Donor.objects.create(email="mae@example.org", first_name="Mae", last_name="Jemison",
-                                 address_line1="5 Orbit Way", city="Houston")
+    donor = Donor.objects.create(
+        email="mae@example.org", first_name="Mae", last_name="Jemison", address_line1="5 Orbit Way", city="Houston"
+    )
 
-    run(csv_bytes([
-        gift_row(1, email="MAE@Example.org", first_name="Mae", last_name="Jemison", address_line1="", city=""),
-        gift_row(2, email="mae@example.org", first_name="Mae", last_name="Jemison", address_line1="", city=""),
-        gift_row(3, email="New.Donor@Example.org"),
-    ]))
+    run(
+        csv_bytes(
+            [
+                gift_row(1, email="MAE@Example.org", first_name="Mae", last_name="Jemison", address_line1="", city=""),
+                gift_row(2, email="mae@example.org", first_name="Mae", last_name="Jemison", address_line1="", city=""),
+                gift_row(3, email="New.Donor@Example.org"),
+            ]
+        )
+    )
 
     donor.refresh_from_db()
     assert Donor.objects.count() == 2
@@ -355,10 +373,10 @@ def test_running_an_import_again_imports_nothing_more(fundraiser):
 
 def test_a_run_claimed_by_a_live_worker_is_left_to_it_and_an_abandoned_one_is_taken_over(fundraiser):
     raw = csv_bytes([gift_row(1)])
-    gift_import = imports.create_gift_import(file_name="g.csv", import_file=imports.read_import_file(raw),
-                                             dry_run=False)
-    GiftImport.objects.filter(pk=gift_import.pk).update(status=GiftImport.Status.RUNNING,
-                                                        started_at=timezone.now())
+    gift_import = imports.create_gift_import(
+        file_name="g.csv", import_file=imports.read_import_file(raw), dry_run=False
+    )
+    GiftImport.objects.filter(pk=gift_import.pk).update(status=GiftImport.Status.RUNNING, started_at=timezone.now())
 
     assert imports.run_import(gift_import_id=gift_import.pk, channel="web").status == GiftImport.Status.RUNNING
     assert not Donation.objects.exists()
@@ -409,7 +427,11 @@ def test_every_import_is_audited_with_its_row_count_and_outcome(fundraiser):
 
     rejected, imported = AuditLogEntry.objects.order_by("-pk")
     assert (imported.action, imported.channel, imported.subject, imported.row_count) == (
-        "import", "command", "offline gifts", 3)
+        "import",
+        "command",
+        "offline gifts",
+        3,
+    )
     assert imported.filters["status"] == "imported" and imported.filters["file_name"] == "gifts.csv"
     assert (rejected.row_count, rejected.filters["status"], rejected.filters["invalid_rows"]) == (0, "rejected", 1)
     assert rejected.filters["rows_in_file"] == 2

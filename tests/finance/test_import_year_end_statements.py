@@ -22,8 +22,9 @@ LAST_YEAR = timezone.localdate().year - 1
 @pytest.fixture
 def last_years_offline_gifts(fundraiser):
     raw = csv_bytes([gift_row(n, date=f"{LAST_YEAR}-0{n}-15", receipt="no") for n in range(1, 4)])
-    gift_import = imports.create_gift_import(file_name="cheques.csv", import_file=imports.read_import_file(raw),
-                                             dry_run=False)
+    gift_import = imports.create_gift_import(
+        file_name="cheques.csv", import_file=imports.read_import_file(raw), dry_run=False
+    )
     assert imports.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND).imported_rows == 3
 
 

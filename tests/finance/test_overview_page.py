@@ -45,15 +45,21 @@ def test_by_default_the_page_reports_this_calendar_year(staff_client, campaign, 
 
 def test_amounts_are_plain_decimals_with_a_dot_and_currencies_stay_apart(staff_client, campaign, funds):
     gift(campaign=campaign, fund=funds["rescue"], amount_minor=123_450, paid_at=at(2026, 5, 1), stripe_fee_minor=3_610)
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=700, paid_at=at(2026, 5, 2), currency="eur",
-         source=Donation.Source.OFFLINE_IMPORT)
+    gift(
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=700,
+        paid_at=at(2026, 5, 2),
+        currency="eur",
+        source=Donation.Source.OFFLINE_IMPORT,
+    )
 
     page = staff_client.get(URL, {"from": "2026-05-01", "to": "2026-05-31"}).content.decode()
 
     assert "1234.50" in page and "1,234.50" not in page
     assert "1198.40" in page  # net: 1234.50 - 36.10
     assert "7.00" in page and "1241.50" not in page  # never usd + eur
-    assert "<strong>net</strong> = gross − refunds − Stripe fees" in page
+    assert "<strong>net</strong> = gross − refunds − Stripe fees" in page  # noqa: RUF001 (the page prints minus signs)
 
 
 def test_the_page_draws_a_chart_per_measure_with_its_figures_in_a_table(staff_client, campaign, funds):
@@ -107,8 +113,13 @@ def _page_queries(client) -> int:
 def test_the_page_runs_as_many_queries_for_200_gifts_as_for_5(staff_client, campaign, funds):
     def add_gifts(count):
         for n in range(count):
-            gift(campaign=campaign, fund=funds["aftercare"], amount_minor=500 + n,
-                 paid_at=at(2026, 1 + n % 12, 1 + n % 28), currency=("usd", "cad")[n % 2])
+            gift(
+                campaign=campaign,
+                fund=funds["aftercare"],
+                amount_minor=500 + n,
+                paid_at=at(2026, 1 + n % 12, 1 + n % 28),
+                currency=("usd", "cad")[n % 2],
+            )
 
     add_gifts(5)
     few = _page_queries(staff_client)

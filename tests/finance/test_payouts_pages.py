@@ -36,19 +36,26 @@ def finance_user(db):
 def people(team, finance_user):
     captain = UserFactory(email="casey@example.org")
     team.captains.add(captain)
-    return {"visitor": None, "captain": captain, "finance": finance_user,
-            "staff": UserFactory(email="stella@example.org", is_staff=True)}
+    return {
+        "visitor": None,
+        "captain": captain,
+        "finance": finance_user,
+        "staff": UserFactory(email="stella@example.org", is_staff=True),
+    }
 
 
 def payout_with_lines(campaign, payout_id: str, gift_count: int) -> Payout:
     """A payout of `gift_count` matched gifts, a Stripe fee and a charge
     that is not ours."""
     gifts = paid_gifts(campaign, gift_count)
-    lines = [charge_line(f"txn_{payout_id}_{n}", charge_id=gift.charge_id, payment_intent_id=None,
-                         amount=5000, fee=175) for n, gift in enumerate(gifts)]
-    lines += [stripe_fee_line(f"txn_{payout_id}_radar", amount=200),
-              charge_line(f"txn_{payout_id}_stranger", charge_id="ch_not_ours", payment_intent_id=None,
-                          amount=2000, fee=88)]
+    lines = [
+        charge_line(f"txn_{payout_id}_{n}", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=175)
+        for n, gift in enumerate(gifts)
+    ]
+    lines += [
+        stripe_fee_line(f"txn_{payout_id}_radar", amount=200),
+        charge_line(f"txn_{payout_id}_stranger", charge_id="ch_not_ours", payment_intent_id=None, amount=2000, fee=88),
+    ]
     return record_from_payloads(payout_object(payout_id, amount=gift_count * 4825 - 200 + 1912), lines)
 
 
@@ -92,7 +99,7 @@ def test_the_report_highlights_the_unmatched_lines_and_links_each_gift_to_the_ad
     response = client.get(reverse("finance:payout-detail", args=["po_test_page"]))
 
     page = response.content.decode()
-    unmatched = page[page.index('id="unmatched"'):page.index('id="lines"')]
+    unmatched = page[page.index('id="unmatched"') : page.index('id="lines"')]
     assert "Unmatched lines (2)" in unmatched
     assert "txn_po_test_page_radar" in unmatched and "txn_po_test_page_stranger" in unmatched
     assert "txn_po_test_page_0" not in unmatched

@@ -47,14 +47,24 @@ def two_gifts_one_partly_refunded(client, campaign, django_capture_on_commit_cal
 
 def mixed_payout(fake_stripe, kept, refunded, refund, *, status="in_transit") -> dict:
     payout = payout_object("po_test_mixed", amount=4825 + 2883 - 1500 - 200 + 1912, status=status)
-    fake_stripe.add_payout(payout, [
-        charge_line("txn_kept", charge_id=kept.charge_id, payment_intent_id=kept.payment_intent_id, amount=5000, fee=175),
-        charge_line("txn_refunded", charge_id=refunded.charge_id, payment_intent_id=refunded.payment_intent_id,
-                    amount=3000, fee=117),
-        refund_line("txn_refund", refund_id=refund.stripe_refund_id, charge_id=refunded.charge_id, amount=1500),
-        stripe_fee_line("txn_radar", amount=200),
-        charge_line("txn_stranger", charge_id="ch_not_ours", payment_intent_id="pi_not_ours", amount=2000, fee=88),
-    ])
+    fake_stripe.add_payout(
+        payout,
+        [
+            charge_line(
+                "txn_kept", charge_id=kept.charge_id, payment_intent_id=kept.payment_intent_id, amount=5000, fee=175
+            ),
+            charge_line(
+                "txn_refunded",
+                charge_id=refunded.charge_id,
+                payment_intent_id=refunded.payment_intent_id,
+                amount=3000,
+                fee=117,
+            ),
+            refund_line("txn_refund", refund_id=refund.stripe_refund_id, charge_id=refunded.charge_id, amount=1500),
+            stripe_fee_line("txn_radar", amount=200),
+            charge_line("txn_stranger", charge_id="ch_not_ours", payment_intent_id="pi_not_ours", amount=2000, fee=88),
+        ],
+    )
     return payout
 
 
@@ -82,8 +92,13 @@ def test_a_payout_is_matched_to_its_gifts_and_refund_with_the_fee_and_a_stranger
 
     report = payout_report("po_test_mixed")
     sums = {total.kind: (total.count, total.amount_minor, total.fee_minor, total.net_minor) for total in report.totals}
-    assert sums == {"gift": (3, 10000, 380, 9620), "refund": (1, -1500, 0, -1500), "fee": (1, -200, 0, -200),
-                    "dispute": (0, 0, 0, 0), "other": (0, 0, 0, 0)}
+    assert sums == {
+        "gift": (3, 10000, 380, 9620),
+        "refund": (1, -1500, 0, -1500),
+        "fee": (1, -200, 0, -200),
+        "dispute": (0, 0, 0, 0),
+        "other": (0, 0, 0, 0),
+    }
     assert {line.balance_transaction_id for line in report.unmatched} == {"txn_radar", "txn_stranger"}
     assert report.adds_up and report.net_minor == 7920
 
@@ -106,8 +121,9 @@ def test_fetching_again_adds_no_line_twice_and_records_the_new_status(
 
 def test_a_line_unmatched_at_first_is_matched_once_its_gift_is_recorded(settings, fake_stripe, campaign):
     payout = payout_object("po_test_late", amount=4850)
-    fake_stripe.add_payout(payout, [charge_line("txn_late", charge_id="ch_test_0", payment_intent_id="pi_test_0",
-                                                amount=5000, fee=150)])
+    fake_stripe.add_payout(
+        payout, [charge_line("txn_late", charge_id="ch_test_0", payment_intent_id="pi_test_0", amount=5000, fee=150)]
+    )
     settings.STRIPE_API_BASE = fake_stripe.url
     tasks.fetch_payout.delay("po_test_late")
     assert not PayoutLine.objects.get().is_matched
@@ -124,11 +140,19 @@ def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_i
     # A gift whose charge id the ledger never stored, only its intent.
     Donation.objects.filter(pk=unknown_charge.pk).update(charge_id=None)
     payout = payout_object("po_test_dispute", amount=4850 - 5000 - 1500)
-    fake_stripe.add_payout(payout, [
-        charge_line("txn_by_intent", charge_id="ch_never_stored", payment_intent_id=unknown_charge.payment_intent_id,
-                    amount=5000, fee=150),
-        dispute_line("txn_chargeback", dispute_id="du_test_1", charge_id=disputed.charge_id, amount=5000),
-    ])
+    fake_stripe.add_payout(
+        payout,
+        [
+            charge_line(
+                "txn_by_intent",
+                charge_id="ch_never_stored",
+                payment_intent_id=unknown_charge.payment_intent_id,
+                amount=5000,
+                fee=150,
+            ),
+            dispute_line("txn_chargeback", dispute_id="du_test_1", charge_id=disputed.charge_id, amount=5000),
+        ],
+    )
     settings.STRIPE_API_BASE = fake_stripe.url
 
     tasks.fetch_payout.delay("po_test_dispute")
@@ -143,8 +167,10 @@ def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_i
 
 def test_lines_that_do_not_add_up_to_the_payout_are_reported(campaign):
     [gift] = paid_gifts(campaign, 1)
-    record_from_payloads(payout_object("po_test_short", amount=9999),
-                         [charge_line("txn_1", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=150)])
+    record_from_payloads(
+        payout_object("po_test_short", amount=9999),
+        [charge_line("txn_1", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=150)],
+    )
 
     report = payout_report("po_test_short")
     assert not report.adds_up and report.difference_minor == 9999 - 4850
@@ -184,7 +210,9 @@ def test_a_manual_payout_is_recorded_without_asking_for_its_transactions(setting
 
 def test_a_signed_payout_paid_event_fetches_the_payout(settings, fake_stripe, deliver_events):
     payout = payout_object("po_test_event", amount=4850, status="paid")
-    fake_stripe.add_payout(payout, [charge_line("txn_1", charge_id="ch_x", payment_intent_id=None, amount=5000, fee=150)])
+    fake_stripe.add_payout(
+        payout, [charge_line("txn_1", charge_id="ch_x", payment_intent_id=None, amount=5000, fee=150)]
+    )
     settings.STRIPE_API_BASE = fake_stripe.url
 
     deliver_events(event("payout.paid", payout))
@@ -205,16 +233,27 @@ def test_a_badly_signed_payout_event_fetches_nothing(client, settings, fake_stri
 
 
 def test_the_hourly_sweep_fetches_new_and_moving_payouts_but_not_settled_ones(settings, fake_stripe):
-    for payout_id, status in (("po_new", "paid"), ("po_moving", "in_transit"), ("po_settled", "paid"),
-                              ("po_turned_failed", "failed")):
+    for payout_id, status in (
+        ("po_new", "paid"),
+        ("po_moving", "in_transit"),
+        ("po_settled", "paid"),
+        ("po_turned_failed", "failed"),
+    ):
         fake_stripe.add_payout(payout_object(payout_id, amount=0, status=status), [])
     fake_stripe.add_payout(payout_object("po_too_old", amount=0, days_ago=tasks.RECENT_PAYOUT_DAYS + 1), [])
     settings.STRIPE_API_BASE = fake_stripe.url
     for payout_id in ("po_moving", "po_settled"):
         tasks.fetch_payout.delay(payout_id)
     # Paid when we fetched it; Stripe has since reported it failed.
-    Payout.objects.create(stripe_payout_id="po_turned_failed", amount_minor=0, currency="usd", status="paid",
-                          arrival_date="2026-11-01", created_at="2026-11-01T00:00Z", fetched_at="2026-11-02T00:00Z")
+    Payout.objects.create(
+        stripe_payout_id="po_turned_failed",
+        amount_minor=0,
+        currency="usd",
+        status="paid",
+        arrival_date="2026-11-01",
+        created_at="2026-11-01T00:00Z",
+        fetched_at="2026-11-02T00:00Z",
+    )
     fake_stripe.requests.clear()
 
     assert tasks.fetch_recent_payouts.delay().get() == 3

@@ -58,21 +58,41 @@ CASES = [
     Case("finance overview", "/finance/", FINANCE_PAGE),
     Case("finance overview, a period", "/finance/?from=2026-01-01&to=2026-03-31", FINANCE_PAGE),
     Case("donation export form", "/admin/donations/donation/export/", FINANCE_ADMIN),
-    Case("donation export", "/admin/donations/donation/export/?status__exact=succeeded", FINANCE_ADMIN_FILE,
-         "post", _csv_export("donationresource", "public_id")),
+    Case(
+        "donation export",
+        "/admin/donations/donation/export/?status__exact=succeeded",
+        FINANCE_ADMIN_FILE,
+        "post",
+        _csv_export("donationresource", "public_id"),
+    ),
     Case("donation import (none)", "/admin/donations/donation/import/", NO_ADMIN_IMPORT),
     Case("donor export form", "/admin/donations/donor/export/", FINANCE_ADMIN),
-    Case("donor export", "/admin/donations/donor/export/", FINANCE_ADMIN_FILE, "post",
-         _csv_export("donorresource", "email")),
+    Case(
+        "donor export",
+        "/admin/donations/donor/export/",
+        FINANCE_ADMIN_FILE,
+        "post",
+        _csv_export("donorresource", "email"),
+    ),
     Case("donor import form", "/admin/donations/donor/import/", FINANCE_ADMIN),
     Case("donor import confirm", "/admin/donations/donor/process_import/", FINANCE_ADMIN, "post", {}),
     Case("receipt export form", "/admin/receipts/receipt/export/", FINANCE_ADMIN),
-    Case("receipt export", "/admin/receipts/receipt/export/", FINANCE_ADMIN_FILE, "post",
-         _csv_export("receiptresource", "number")),
+    Case(
+        "receipt export",
+        "/admin/receipts/receipt/export/",
+        FINANCE_ADMIN_FILE,
+        "post",
+        _csv_export("receiptresource", "number"),
+    ),
     Case("receipt import (none)", "/admin/receipts/receipt/import/", NO_ADMIN_IMPORT),
     Case("refund export form", "/admin/donations/refund/export/", FINANCE_ADMIN),
-    Case("refund export", "/admin/donations/refund/export/", FINANCE_ADMIN_FILE, "post",
-         _csv_export("refundresource", "amount")),
+    Case(
+        "refund export",
+        "/admin/donations/refund/export/",
+        FINANCE_ADMIN_FILE,
+        "post",
+        _csv_export("refundresource", "amount"),
+    ),
     Case("refund import (none)", "/admin/donations/refund/import/", NO_ADMIN_IMPORT),
     Case("audit log", "/admin/finance/auditlogentry/", FINANCE_ADMIN),
     Case("gift imports", "/admin/finance/giftimport/", FINANCE_ADMIN),
@@ -96,8 +116,14 @@ CASES = [
 def finance_records():
     """The import and the payout whose pages the cases open."""
     GiftImport.objects.create(public_id=IMPORT_ID, file_name="gifts.csv", content="", status="rejected")
-    Payout.objects.create(stripe_payout_id=PAYOUT_ID, amount_minor=0, currency="usd", status="paid",
-                          arrival_date="2026-11-02", created_at="2026-11-01T00:00:00Z")
+    Payout.objects.create(
+        stripe_payout_id=PAYOUT_ID,
+        amount_minor=0,
+        currency="usd",
+        status="paid",
+        arrival_date="2026-11-02",
+        created_at="2026-11-01T00:00:00Z",
+    )
 
 
 @pytest.fixture
@@ -107,8 +133,9 @@ def person(request, team):
     def login(kind: str, client):
         if kind == "visitor":
             return client
-        user = factories.UserFactory(is_staff=kind in ("staff", "finance", "superuser"),
-                                     is_superuser=kind == "superuser")
+        user = factories.UserFactory(
+            is_staff=kind in ("staff", "finance", "superuser"), is_superuser=kind == "superuser"
+        )
         if kind == "finance":
             user.groups.add(Group.objects.get(name=FINANCE_GROUP))
         if kind == "captain":

@@ -25,9 +25,12 @@ def celery_worker_process(live_server, localstripe_url, mail_dir, tmp_path):
     """Start a worker writing mail to `mail_dir` and switch this process
     from eager mode to sending tasks through the broker."""
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    worker = CeleryWorker(log_path=tmp_path / "worker.log", localstripe_url=localstripe_url,
-                          EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-                          EMAIL_FILE_PATH=str(mail_dir))
+    worker = CeleryWorker(
+        log_path=tmp_path / "worker.log",
+        localstripe_url=localstripe_url,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+    )
     celery_app.conf.task_always_eager = False
     try:
         worker.start()

@@ -76,10 +76,12 @@ def test_racing_requests_with_one_idempotency_key_make_one_payment_intent(live_s
 
 
 def test_one_renewal_event_delivered_three_times_at_once_makes_one_gift(live_server, campaign):
-    status, answer = post(f"{live_server.url}/api/donations/", json.dumps(gift_body(frequency="monthly")).encode())
+    status, _answer = post(f"{live_server.url}/api/donations/", json.dumps(gift_body(frequency="monthly")).encode())
     assert status == 201
     plan = RecurringPlan.objects.get()
-    renewal = json.dumps(invoice_event("invoice.paid", subscription_id=plan.stripe_subscription_id, amount=5000)).encode()
+    renewal = json.dumps(
+        invoice_event("invoice.paid", subscription_id=plan.stripe_subscription_id, amount=5000)
+    ).encode()
     signature = sign(renewal)
 
     answers = at_once(

@@ -57,7 +57,7 @@ def test_3d_secure_gift_is_completed_by_localstripes_webhook_through_the_worker(
     live_server, campaign, celery_worker_process, localstripe_webhooks_to, localstripe_url, mail_dir
 ):
     localstripe_webhooks_to(f"{live_server.url}/stripe/webhook/")
-    status, answer = post_json(
+    _status, answer = post_json(
         f"{live_server.url}/api/donations/", gift_body(payment_method=card_payment_method("4000002500003155"))
     )
     assert answer["status"] == "requires_action"
@@ -86,7 +86,7 @@ def test_3d_secure_gift_is_completed_by_localstripes_webhook_through_the_worker(
 def test_one_event_delivered_three_times_at_once_gives_one_gift_and_one_receipt(
     live_server, client, campaign, celery_worker_process, mail_dir
 ):
-    status, answer = post_json(
+    _status, answer = post_json(
         f"{live_server.url}/api/donations/", gift_body(payment_method=card_payment_method("4000002500003155"))
     )
     donation = Donation.objects.get(public_id=answer["id"])
@@ -108,9 +108,7 @@ def test_one_event_delivered_three_times_at_once_gives_one_gift_and_one_receipt(
 
     assert statuses == [200, 200, 200]
     wait_for(lambda: sent_mail(mail_dir), message="the receipt email")
-    wait_for(
-        lambda: StripeEvent.objects.filter(status=StripeEvent.Status.PROCESSED).exists(), message="processing"
-    )
+    wait_for(lambda: StripeEvent.objects.filter(status=StripeEvent.Status.PROCESSED).exists(), message="processing")
     assert StripeEvent.objects.count() == 1
     assert Receipt.objects.count() == 1
     assert len(sent_mail(mail_dir)) == 1

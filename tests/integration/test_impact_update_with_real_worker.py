@@ -18,14 +18,10 @@ MESSAGE_SEPARATOR = "\n" + "-" * 79 + "\n"
 
 
 def written_messages(mail_dir) -> list[str]:
-    return [
-        text for path in mail_dir.iterdir() for text in path.read_text().split(MESSAGE_SEPARATOR) if text.strip()
-    ]
+    return [text for path in mail_dir.iterdir() for text in path.read_text().split(MESSAGE_SEPARATOR) if text.strip()]
 
 
-def test_an_update_started_twice_reaches_990_of_1000_donors_once_each(
-    campaign, funds, celery_worker_process, mail_dir
-):
+def test_an_update_started_twice_reaches_990_of_1000_donors_once_each(campaign, funds, celery_worker_process, mail_dir):
     donors = donors_who_gave(1000, campaign=campaign, fund=funds["aftercare"])
     suppressed = {donor.email for donor in donors[::100]}
     for address in suppressed:
@@ -34,15 +30,17 @@ def test_an_update_started_twice_reaches_990_of_1000_donors_once_each(
         title="A year of aftercare", body="Thank you.", audience=ImpactUpdate.Audience.FUND, fund=funds["aftercare"]
     )
 
-    starts = [threading.Thread(target=services.start_sending_update, kwargs={"update_id": update.pk})
-              for _ in range(2)]
+    starts = [threading.Thread(target=services.start_sending_update, kwargs={"update_id": update.pk}) for _ in range(2)]
     for start in starts:
         start.start()
     for start in starts:
         start.join()
 
-    wait_for(lambda: UpdateDelivery.objects.filter(status="sent").count() == 990, timeout=120,
-             message="990 deliveries to be sent")
+    wait_for(
+        lambda: UpdateDelivery.objects.filter(status="sent").count() == 990,
+        timeout=120,
+        message="990 deliveries to be sent",
+    )
     assert UpdateDelivery.objects.filter(status="skipped").count() == 10
     sent = [email.message_from_string(text) for text in written_messages(mail_dir)]
     recipients = [message["To"] for message in sent]

@@ -62,8 +62,13 @@ class _PostmarkHandler(BaseHTTPRequestHandler):
             return
         if status == 200:
             self.server.delivered.append(message)
-            body = {"To": message["To"], "SubmittedAt": timezone.now().isoformat(),
-                    "MessageID": str(uuid.uuid4()), "ErrorCode": 0, "Message": "OK"}
+            body = {
+                "To": message["To"],
+                "SubmittedAt": timezone.now().isoformat(),
+                "MessageID": str(uuid.uuid4()),
+                "ErrorCode": 0,
+                "Message": "OK",
+            }
         else:
             body = {"ErrorCode": 0, "Message": "Internal server error"}
         content = json.dumps(body).encode()
@@ -109,10 +114,13 @@ def postmark_worker(localstripe_url, tmp_path):
     workers = []
 
     def start(api_url: str) -> CeleryWorker:
-        worker = CeleryWorker(log_path=tmp_path / "worker.log", localstripe_url=localstripe_url,
-                              EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
-                              ANYMAIL_POSTMARK_SERVER_TOKEN="postmark-test-token",
-                              ANYMAIL_POSTMARK_API_URL=api_url)
+        worker = CeleryWorker(
+            log_path=tmp_path / "worker.log",
+            localstripe_url=localstripe_url,
+            EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
+            ANYMAIL_POSTMARK_SERVER_TOKEN="postmark-test-token",
+            ANYMAIL_POSTMARK_API_URL=api_url,
+        )
         worker.start()
         workers.append(worker)
         return worker
@@ -123,8 +131,7 @@ def postmark_worker(localstripe_url, tmp_path):
         worker.stop()
 
 
-def test_provider_failing_twice_then_accepting_delivers_one_receipt(client, campaign, fake_postmark,
-                                                                    postmark_worker):
+def test_provider_failing_twice_then_accepting_delivers_one_receipt(client, campaign, fake_postmark, postmark_worker):
     provider = fake_postmark(failures=[500, 500])
     postmark_worker(provider.url)
 

@@ -42,12 +42,25 @@ class CeleryWorker:
         self.process = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "celery", "-A", "hopefund", "worker", "--pool=prefork",
-                   "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-                   "--hostname", f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@%h"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hopefund",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@%h",
+        ]
         with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self._wait_until_it_answers()
 
     def kill(self) -> None:

@@ -48,7 +48,8 @@ def refund(django_capture_on_commit_callbacks):
             locked = Donation.objects.select_for_update().get(pk=donation.pk)
             locked.refunded_minor = refunded_minor
             locked.status = (
-                Donation.Status.REFUNDED if refunded_minor == locked.charged_minor
+                Donation.Status.REFUNDED
+                if refunded_minor == locked.charged_minor
                 else Donation.Status.PARTIALLY_REFUNDED
             )
             locked.save(update_fields=["refunded_minor", "status", "updated_at"])

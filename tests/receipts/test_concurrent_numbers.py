@@ -23,8 +23,14 @@ def pending_gifts(campaign, fund) -> list[Donation]:
         Donor(email=f"donor{n}@example.org", first_name="Donor", last_name=str(n)) for n in range(GIFTS)
     )
     return Donation.objects.bulk_create(
-        Donation(donor=donor, campaign=campaign, fund=fund, amount_minor=1000 + n, currency="usd",
-                 payment_intent_id=f"pi_concurrent_{n}")
+        Donation(
+            donor=donor,
+            campaign=campaign,
+            fund=fund,
+            amount_minor=1000 + n,
+            currency="usd",
+            payment_intent_id=f"pi_concurrent_{n}",
+        )
         for n, donor in enumerate(donors)
     )
 

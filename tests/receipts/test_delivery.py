@@ -98,8 +98,9 @@ def test_which_provider_errors_are_permanent(error, permanent):
     assert services.is_permanent_failure(error) is permanent
 
 
-def test_staff_can_send_a_failed_receipt_again_from_the_admin(provider, make_gift, mailoutbox, admin_client,
-                                                              django_capture_on_commit_callbacks):
+def test_staff_can_send_a_failed_receipt_again_from_the_admin(
+    provider, make_gift, mailoutbox, admin_client, django_capture_on_commit_callbacks
+):
     provider.script = [api_error(400)]
     make_gift()
     failed = Receipt.objects.get()

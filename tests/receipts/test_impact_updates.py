@@ -58,8 +58,9 @@ def test_an_update_to_1000_donors_with_10_suppressed_reaches_990_once_when_start
     assert update.status == ImpactUpdate.Status.SENT and update.all_queued_at is not None
 
 
-def test_a_second_fan_out_after_the_first_queues_nobody_again(campaign, funds, mailoutbox,
-                                                              django_capture_on_commit_callbacks):
+def test_a_second_fan_out_after_the_first_queues_nobody_again(
+    campaign, funds, mailoutbox, django_capture_on_commit_callbacks
+):
     donors_who_gave(3, campaign=campaign, fund=funds["rescue"])
     update = ImpactUpdate.objects.create(title="News", body="Hello.")
     send(update, django_capture_on_commit_callbacks)
@@ -82,8 +83,9 @@ def test_an_update_for_a_fund_reaches_only_its_donors(campaign, funds, mailoutbo
     assert recipients(mailoutbox) == ["aftercare0@example.org", "aftercare1@example.org"]
 
 
-def test_an_update_for_a_campaign_reaches_only_its_donors(campaign, funds, mailoutbox,
-                                                          django_capture_on_commit_callbacks):
+def test_an_update_for_a_campaign_reaches_only_its_donors(
+    campaign, funds, mailoutbox, django_capture_on_commit_callbacks
+):
     other = CampaignFactory()
     donors_who_gave(1, campaign=campaign, fund=funds["rescue"], prefix="here")
     donors_who_gave(1, campaign=other, fund=funds["rescue"], prefix="elsewhere")
@@ -99,7 +101,7 @@ def test_an_update_for_a_campaign_reaches_only_its_donors(campaign, funds, mailo
 def test_a_donor_unsubscribed_after_the_update_was_queued_is_skipped(
     campaign, funds, mailoutbox, django_capture_on_commit_callbacks
 ):
-    [donor] = donors_who_gave(1, campaign=campaign, fund=funds["rescue"])
+    [_donor] = donors_who_gave(1, campaign=campaign, fund=funds["rescue"])
     update = ImpactUpdate.objects.create(title="News", body="x")
     with django_capture_on_commit_callbacks(execute=False):
         services.start_sending_update(update_id=update.pk)
@@ -146,8 +148,9 @@ def test_every_update_carries_one_click_unsubscribe_headers_and_a_visible_link(
     assert client.get(link.removeprefix("https://give.freedomnow.example")).status_code == 200
 
 
-def test_the_updates_image_travels_inline_with_its_description(campaign, funds, mailoutbox,
-                                                               django_capture_on_commit_callbacks):
+def test_the_updates_image_travels_inline_with_its_description(
+    campaign, funds, mailoutbox, django_capture_on_commit_callbacks
+):
     donors_who_gave(1, campaign=campaign, fund=funds["rescue"])
     update = ImpactUpdate.objects.create(
         title="A new home", body="x", image=SimpleUploadedFile("house.png", png()), image_alt="The new safe house"

@@ -35,9 +35,19 @@ def test_email_and_pdf_each_hold_every_legal_fact(organisation, make_gift, mailo
 
     for document in (message.body, message.alternatives[0][0], pdf_text(attached_pdf(message))):
         for fact in (
-            "Freedom Now", "12-3456789", "1 Hope Way, Portland, OR 97201",  # the organisation
-            "Ada Lee", "1 Main St", "Springfield", "ada@example.org",  # the donor
-            receipt.number, "$50.00", "USD", today, "Aftercare", "Dressember 2026",  # the gift
+            "Freedom Now",
+            "12-3456789",
+            "1 Hope Way, Portland, OR 97201",  # the organisation
+            "Ada Lee",
+            "1 Main St",
+            "Springfield",
+            "ada@example.org",  # the donor
+            receipt.number,
+            "$50.00",
+            "USD",
+            today,
+            "Aftercare",
+            "Dressember 2026",  # the gift
             NO_BENEFIT,
         ):
             assert fact in document, f"{fact!r} missing"
@@ -54,9 +64,7 @@ def test_pdf_opens_as_one_page_with_the_receipt_as_its_title(organisation, make_
     assert reader.metadata.author == "Freedom Now"
 
 
-def test_receipt_states_the_value_of_goods_the_campaign_gives_in_return(
-    organisation, campaign, make_gift, mailoutbox
-):
+def test_receipt_states_the_value_of_goods_the_campaign_gives_in_return(organisation, campaign, make_gift, mailoutbox):
     CampaignBenefit.objects.create(campaign=campaign, description="a gala dinner ticket", value_minor=1500)
     make_gift(amount_minor=10000)
 

@@ -148,7 +148,9 @@ class AlwaysFailsBackend(FailsOnceBackend):
         raise ConnectionError("provider down for good")
 
 
-def test_receipt_year_follows_the_organisations_calendar(client, campaign, settings, django_capture_on_commit_callbacks):
+def test_receipt_year_follows_the_organisations_calendar(
+    client, campaign, settings, django_capture_on_commit_callbacks
+):
     """A gift at 8 pm on 31 December in California is that year's gift,
     though it is already 1 January in UTC."""
     settings.TIME_ZONE = "America/Los_Angeles"

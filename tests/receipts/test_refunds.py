@@ -121,8 +121,9 @@ def test_a_receipt_never_sent_is_voided_without_a_notice(make_gift, refund, mail
     assert mailoutbox == []
 
 
-def test_nothing_is_sent_before_the_refunds_transaction_commits(make_gift, mailoutbox,
-                                                                django_capture_on_commit_callbacks):
+def test_nothing_is_sent_before_the_refunds_transaction_commits(
+    make_gift, mailoutbox, django_capture_on_commit_callbacks
+):
     donation = make_gift(amount_minor=5000)
     mailoutbox.clear()
 

@@ -66,8 +66,7 @@ def test_each_donor_gets_one_statement_listing_that_years_gifts_with_refunds(
     )
 
 
-def test_running_it_again_sends_nothing_more(last_years_gifts, mailoutbox, django_capture_on_commit_callbacks,
-                                             capsys):
+def test_running_it_again_sends_nothing_more(last_years_gifts, mailoutbox, django_capture_on_commit_callbacks, capsys):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_year_end_statements", str(LAST_YEAR))
         call_command("send_year_end_statements", str(LAST_YEAR))
@@ -89,8 +88,9 @@ def test_a_dry_run_counts_and_sends_nothing(last_years_gifts, mailoutbox, capsys
     assert mailoutbox == []
 
 
-def test_the_year_follows_the_organisations_calendar(settings, make_gift, mailoutbox,
-                                                     django_capture_on_commit_callbacks):
+def test_the_year_follows_the_organisations_calendar(
+    settings, make_gift, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.TIME_ZONE = "America/Los_Angeles"
     new_years_eve = make_gift()
     received_on(new_years_eve, datetime(LAST_YEAR + 1, 1, 1, 4, tzinfo=UTC))  # 8 pm on 31 December there

@@ -28,9 +28,16 @@ def post_event(client, payload: dict, credentials: str = "anymail:s3cret-webhook
 def bounce(email: str = "Ada@Example.org", event_id: int = 4323372036854775807, kind: str = "HardBounce") -> dict:
     """Postmark's bounce webhook, as its documentation shows it."""
     return {
-        "RecordType": "Bounce", "ID": event_id, "Type": kind, "TypeCode": 1, "Name": "Hard bounce",
-        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483", "Description": "The server was unable to deliver",
-        "Email": email, "From": "receipts@hopefund.example", "BouncedAt": "2026-11-23T10:00:00Z",
+        "RecordType": "Bounce",
+        "ID": event_id,
+        "Type": kind,
+        "TypeCode": 1,
+        "Name": "Hard bounce",
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+        "Description": "The server was unable to deliver",
+        "Email": email,
+        "From": "receipts@hopefund.example",
+        "BouncedAt": "2026-11-23T10:00:00Z",
     }
 
 
@@ -54,8 +61,11 @@ def test_a_spam_complaint_suppresses_the_address(client, webhook_secret):
 
 def test_an_unsubscribe_without_an_event_id_is_still_recorded_once(client, webhook_secret):
     change = {
-        "RecordType": "SubscriptionChange", "MessageID": "a4909a96-73d6-4c49-b148-a54522d3f70a",
-        "ChangedAt": "2026-11-23T10:00:00Z", "Recipient": "ada@example.org", "SuppressSending": True,
+        "RecordType": "SubscriptionChange",
+        "MessageID": "a4909a96-73d6-4c49-b148-a54522d3f70a",
+        "ChangedAt": "2026-11-23T10:00:00Z",
+        "Recipient": "ada@example.org",
+        "SuppressSending": True,
         "SuppressionReason": "ManualSuppression",
     }
 
@@ -68,8 +78,11 @@ def test_an_unsubscribe_without_an_event_id_is_still_recorded_once(client, webho
 
 def test_a_delivery_or_soft_problem_suppresses_nothing(client, webhook_secret):
     delivered = {
-        "RecordType": "Delivery", "MessageID": "x", "Recipient": "ada@example.org",
-        "DeliveredAt": "2026-11-23T10:00:00Z", "Details": "",
+        "RecordType": "Delivery",
+        "MessageID": "x",
+        "Recipient": "ada@example.org",
+        "DeliveredAt": "2026-11-23T10:00:00Z",
+        "Details": "",
     }
 
     post_event(client, delivered)

@@ -12,8 +12,15 @@ ADD = "/admin/receipts/impactupdate/add/"
 
 
 def form(**fields) -> dict:
-    return {"title": "Aftercare in spring", "body": "Twelve women <moved> into safe homes.", "image_alt": "",
-            "audience": "all", "fund": "", "campaign": "", **fields}
+    return {
+        "title": "Aftercare in spring",
+        "body": "Twelve women <moved> into safe homes.",
+        "image_alt": "",
+        "audience": "all",
+        "fund": "",
+        "campaign": "",
+        **fields,
+    }
 
 
 def test_staff_write_an_update_for_a_funds_donors(admin_client, funds):
@@ -112,4 +119,6 @@ def test_a_send_that_stalled_can_be_resumed_without_sending_anyone_twice(
         admin_client.post(f"/admin/receipts/impactupdate/{update.pk}/send/")
 
     assert len(mailoutbox) == 2
-    assert "Resume sending" not in admin_client.get(f"/admin/receipts/impactupdate/{update.pk}/preview/").content.decode()
+    assert (
+        "Resume sending" not in admin_client.get(f"/admin/receipts/impactupdate/{update.pk}/preview/").content.decode()
+    )

@@ -30,9 +30,7 @@ class Command(BaseCommand):
         for (campaign_pk, team_pk, fundraiser_pk), (counter, ledger) in sorted(
             differences.items(), key=lambda item: tuple(x or 0 for x in item[0])
         ):
-            scope = (
-                f"fundraiser {fundraiser_pk}" if fundraiser_pk else f"team {team_pk}" if team_pk else "campaign"
-            )
+            scope = f"fundraiser {fundraiser_pk}" if fundraiser_pk else f"team {team_pk}" if team_pk else "campaign"
             self.stdout.write(
                 f"campaign {campaign_pk} {scope}: counter raised={counter.raised_minor} "
                 f"gifts={counter.gift_count} donors={counter.donor_count}; ledger "

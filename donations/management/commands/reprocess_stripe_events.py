@@ -23,8 +23,12 @@ class Command(BaseCommand):
                 raise CommandError(f"no stored event with id {event!r}")
             run = [found]
         else:
-            statuses = [StripeEvent.Status.FAILED] if failed else [StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED]
-            run = list(StripeEvent.objects.filter(status__in=statuses).order_by("received_at").values_list("pk", flat=True))
+            statuses = (
+                [StripeEvent.Status.FAILED] if failed else [StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED]
+            )
+            run = list(
+                StripeEvent.objects.filter(status__in=statuses).order_by("received_at").values_list("pk", flat=True)
+            )
 
         failures = 0
         for event_pk in run:

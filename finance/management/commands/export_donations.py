@@ -14,11 +14,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import ProgressBar
 from finance.export_forms import GiftExportForm
 from finance.exports import GiftExport, count_gifts
 from finance.models import AuditLogEntry
 from finance.services import audit
-from core.progress import ProgressBar
 
 FORMATS = ("csv", "xlsx")
 # The form's field names as the options that fill them.
@@ -62,8 +62,11 @@ class Command(BaseCommand):
                     _write(export, format, file, bar)
 
         audit.record(
-            action=AuditLogEntry.Action.EXPORT, channel=AuditLogEntry.Channel.COMMAND, subject="donations",
-            row_count=export.row_count, filters={**filters.for_audit(), "format": format},
+            action=AuditLogEntry.Action.EXPORT,
+            channel=AuditLogEntry.Channel.COMMAND,
+            subject="donations",
+            row_count=export.row_count,
+            filters={**filters.for_audit(), "format": format},
         )
 
     def _to_stdout(self, export: GiftExport, format: str, bar: ProgressBar, binary) -> None:
@@ -122,7 +125,7 @@ def _replaced_when_complete(path: Path):
     try:
         # Beside the target, so the rename stays on one filesystem. Its
         # 0600 mode is kept: the export holds donors' personal data.
-        part = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+        part = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)  # noqa: SIM115 (renamed into place when complete)
     except OSError as exc:
         raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
     try:

@@ -2,16 +2,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import ProgressBar
 from finance.models import AuditLogEntry, GiftImport
 from finance.selectors.imports import totals_text
 from finance.services import imports
-from core.progress import ProgressBar
 
 
 class Command(BaseCommand):
     help = (
         "Import offline gifts (cheques, cash, bank transfers) from a UTF-8 CSV file. Every row is checked "
-        "first; nothing is written unless every row is valid. See README, \"Offline gift import\"."
+        'first; nothing is written unless every row is valid. See README, "Offline gift import".'
     )
 
     def add_arguments(self, parser):
@@ -31,7 +31,9 @@ class Command(BaseCommand):
         gift_import = imports.create_gift_import(file_name=Path(path).name, import_file=import_file, dry_run=dry_run)
         with _PhaseBars() as bars:
             gift_import = imports.run_import(
-                gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND, on_progress=bars.show,
+                gift_import_id=gift_import.pk,
+                channel=AuditLogEntry.Channel.COMMAND,
+                on_progress=bars.show,
             )
         self._report(gift_import)
 
