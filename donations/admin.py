@@ -11,15 +11,11 @@ from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
 from donations.models import Dispute, Donation, Donor, GivingTotal, RecurringPlan, Refund, StripeEvent
 from donations.services import refunds
-from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
-from finance.resources import DonationResource, DonorResource, RefundResource
 from payments import stripe as stripe_gateway
 
 
 @admin.register(Donor)
-class DonorAdmin(FinanceImportExportMixin, admin.ModelAdmin):
-    resource_classes = [DonorResource]
-    audit_subject = "donors"
+class DonorAdmin(admin.ModelAdmin):
     list_display = ("email", "first_name", "last_name", "country", "created_at")
     search_fields = ("email", "first_name", "last_name")
 
@@ -44,10 +40,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Donation)
-class DonationAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
-    # Export only: gifts written through the admin would bypass the ledger.
-    resource_classes = [DonationResource]
-    audit_subject = "donations"
+class DonationAdmin(ReadOnlyModelAdmin):
     list_display = ("public_id", "created_at", "donor", "campaign", "fund", "amount_minor", "currency", "status")
     list_filter = ("status", "source", "frequency", "fund", "campaign")
     search_fields = ("public_id", "donor__email", "payment_intent_id", "charge_id")
@@ -113,9 +106,7 @@ class DonationAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(FinanceExportMixin, ReadOnlyModelAdmin):
-    resource_classes = [RefundResource]  # export only, as for gifts
-    audit_subject = "refunds"
+class RefundAdmin(ReadOnlyModelAdmin):
     list_display = ("donation", "amount_minor", "reason", "status", "requested_by", "created_at")
     list_filter = ("status", "reason")
     search_fields = ("donation__public_id", "stripe_refund_id")

@@ -6,7 +6,6 @@ app_name = "donations"
 
 urlpatterns = [
     path("api/donations/", views.create_donation, name="create"),
-    path("api/donations/<str:public_id>/", views.donation_detail, name="detail"),
     path("api/setup-intents/", views.create_setup_intent, name="setup-intent"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
     path("monthly/<str:token>/", views.manage_plan, name="manage-plan"),

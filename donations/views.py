@@ -9,7 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core import rate_limit
 from donations import selectors
@@ -18,7 +18,6 @@ from donations.models import Donation
 from donations.services import gifts, recurring, stripe_events
 from payments import stripe as stripe_gateway
 from payments.stripe import InvalidWebhook, StripeUnavailable
-from receipts import selectors as receipt_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -103,29 +102,6 @@ def create_donation(request):
             "currency": donation.currency,
         },
         status=201,
-    )
-
-
-@require_GET
-def donation_detail(request, public_id: str):
-    donation = selectors.donation_by_public_id(public_id)
-    if donation is None:
-        return JsonResponse({"error": {"code": "not_found", "message": "No such gift."}}, status=404)
-    try:
-        # The donate page polls here after 3-D Secure: answer with Stripe's
-        # view rather than wait for the webhook.
-        donation = gifts.refresh_from_stripe(donation=donation)
-    except StripeUnavailable:
-        logger.warning("Stripe unavailable; answering gift %s from the ledger", donation.public_id)
-    return JsonResponse(
-        {
-            "id": str(donation.public_id),
-            "status": donation.status,
-            "amount_minor": donation.charged_minor,
-            "currency": donation.currency,
-            "fund": donation.fund.slug,
-            "receipt_number": receipt_selectors.receipt_number_for(donation),
-        }
     )
 
 

@@ -1,7 +1,31 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin
+from donations.models import Donation, Donor, Refund
+from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
 from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout, PayoutLine
+from finance.resources import DonationResource, DonorResource, ReceiptResource, RefundResource
+from receipts.models import Receipt
+
+
+def _add_finance_actions(model, mixin, resource, audit_subject: str) -> None:
+    """Give another app's admin page finance's export (or import) buttons.
+    Finance sits above donations and receipts, so it extends their admin
+    classes here instead of being imported by them. The admin imports each
+    app's admin module in INSTALLED_APPS order, so theirs are registered
+    by the time this runs."""
+    base = type(admin.site._registry[model])
+    admin.site.unregister(model)
+    extended = type(base.__name__, (mixin, base), {"resource_classes": [resource], "audit_subject": audit_subject})
+    admin.site.register(model, extended)
+
+
+# Gifts, refunds and receipts are export only: rows written through the
+# admin would bypass the ledger. Donors may be imported (with a preview).
+_add_finance_actions(Donation, FinanceExportMixin, DonationResource, "donations")
+_add_finance_actions(Refund, FinanceExportMixin, RefundResource, "refunds")
+_add_finance_actions(Receipt, FinanceExportMixin, ReceiptResource, "receipts")
+_add_finance_actions(Donor, FinanceImportExportMixin, DonorResource, "donors")
 
 
 @admin.register(AuditLogEntry)

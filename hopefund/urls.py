@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("donations.urls")),
-    path("", include("campaigns.urls")),
+    path("", include("pages.urls")),
     path("", include("accounts.urls")),
     path("", include("receipts.urls")),
     path("finance/", include("finance.urls")),

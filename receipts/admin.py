@@ -8,8 +8,6 @@ from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyModelAdmin
 from core.money import format_money
-from finance.admin_import_export import FinanceExportMixin
-from finance.resources import ReceiptResource
 from receipts import emails, selectors, services
 from receipts.models import (
     CampaignBenefit,
@@ -36,9 +34,7 @@ class OutboundEmailAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(FinanceExportMixin, OutboundEmailAdmin):
-    resource_classes = [ReceiptResource]  # export only: receipts are issued by the ledger
-    audit_subject = "receipts"
+class ReceiptAdmin(OutboundEmailAdmin):
     email_kind = "receipt"
     list_display = ("number", "donation", "amount", "status", "attempts", "issued_at", "sent_at", "replaces")
     list_filter = ("status", "year")

@@ -1,6 +1,9 @@
 """The webhook inbox: every verified event is stored first, then applied
 exactly once by a Celery task, through the handler for its type."""
 
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,22 +58,9 @@ def _subscription(obj: dict) -> bool:
     return recurring.apply_subscription(subscription=SubscriptionState.from_stripe(obj))
 
 
-def _payout(obj: dict) -> bool:
-    """Payout reconciliation belongs to finance, which builds on donations;
-    donations must not depend on it. So finance's task is imported here, at
-    call time (never when donations loads), and enqueued after the event's
-    transaction commits: fetching talks to Stripe, which must not happen
-    under the event's row lock. A lost enqueue is caught up by finance's
-    hourly fetch_recent_payouts."""
-    from finance.tasks import fetch_payout
-
-    payout_id = obj["id"]
-    transaction.on_commit(lambda: fetch_payout.delay(payout_id), robust=True)
-    return True
-
-
 # Event type -> handler of the event's object; a handler answers whether the
 # object was one of ours. Types not listed are stored and marked ignored.
+# Apps above donations add their own types with register_handler.
 EVENT_HANDLERS = {
     "payment_intent.succeeded": _payment_intent,
     "payment_intent.payment_failed": _payment_intent,
@@ -89,10 +79,17 @@ EVENT_HANDLERS = {
     "customer.subscription.created": _subscription,
     "customer.subscription.updated": _subscription,
     "customer.subscription.deleted": _subscription,
-    "payout.paid": _payout,
-    "payout.updated": _payout,
-    "payout.failed": _payout,
 }
+
+
+def register_handler(event_types: tuple[str, ...], handler: Callable[[dict], bool]) -> None:
+    """Let an app above donations handle more event types (finance's
+    payouts), from its AppConfig.ready(), without donations importing it.
+    The handler runs under the event's row lock, inside its transaction."""
+    for event_type in event_types:
+        if EVENT_HANDLERS.get(event_type, handler) is not handler:
+            raise ImproperlyConfigured(f"{event_type} already has a handler: {EVENT_HANDLERS[event_type]}")
+        EVENT_HANDLERS[event_type] = handler
 
 
 def process_stripe_event(*, event_pk: int) -> StripeEvent:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "donations",
     "receipts",
     "finance",
+    "demo",
 ]
 
 MIDDLEWARE = [

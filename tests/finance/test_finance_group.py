@@ -31,7 +31,7 @@ def test_ensuring_the_group_again_restores_a_removed_permission_and_adds_no_seco
 
 
 def test_the_demo_finance_login_can_export_and_the_demo_captain_cannot():
-    from campaigns.services import seed_demo
+    from demo.seed import seed_demo
 
     seed_demo()
     users = get_user_model().objects

@@ -138,7 +138,7 @@ def test_the_list_shows_recent_imports_and_the_columns_with_the_example_file(fin
 
 
 def test_the_example_file_downloads_and_is_valid_for_the_demo_campaign(finance_client):
-    from campaigns.services import seed_demo
+    from demo.seed import seed_demo
 
     seed_demo()
     response = finance_client.get(reverse("finance:import-example"))

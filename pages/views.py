@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from campaigns import selectors, services
 from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
 from core.money import CURRENCIES, format_money
+from pages import selectors as page_selectors
 
 AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
 
@@ -50,7 +51,7 @@ def _render_giving_page(request, found):
 
 @require_GET
 def campaign_page(request, slug: str):
-    found = selectors.campaign_page(
+    found = page_selectors.campaign_page(
         slug,
         search=request.GET.get("q", ""),
         teams_page=request.GET.get("teams_page"),
@@ -61,7 +62,7 @@ def campaign_page(request, slug: str):
 
 @require_GET
 def team_page(request, campaign_slug: str, slug: str):
-    found = selectors.team_page(
+    found = page_selectors.team_page(
         campaign_slug, slug, search=request.GET.get("q", ""), fundraisers_page=request.GET.get("fundraisers_page")
     )
     return _render_giving_page(request, found)
@@ -69,7 +70,7 @@ def team_page(request, campaign_slug: str, slug: str):
 
 @require_GET
 def fundraiser_page(request, campaign_slug: str, slug: str):
-    return _render_giving_page(request, selectors.fundraiser_page(campaign_slug, slug))
+    return _render_giving_page(request, page_selectors.fundraiser_page(campaign_slug, slug))
 
 
 def _open_campaign(slug: str) -> Campaign:
@@ -175,40 +176,3 @@ def invite(request, token: str):
             return redirect("campaigns:manage-fundraiser", campaign.slug, page.slug)
         return render(request, "campaigns/invite.html", context, status=400)
     return render(request, "campaigns/invite.html", context)
-
-
-@require_GET
-def campaign_api(request, slug: str):
-    overview = selectors.campaign_overview(slug)
-    if overview is None:
-        return JsonResponse({"error": {"code": "not_found", "message": "No such campaign."}}, status=404)
-    campaign = overview.campaign
-
-    def page_json(summary) -> dict:
-        return {
-            "slug": summary.slug,
-            "name": summary.name,
-            "goal_minor": summary.goal_minor,
-            "raised_minor": summary.tally.raised_minor,
-            "donor_count": summary.tally.donor_count,
-            "url": request.build_absolute_uri(summary.url),
-        }
-
-    return JsonResponse(
-        {
-            "slug": campaign.slug,
-            "title": campaign.title,
-            "currency": campaign.currency,
-            "goal_minor": campaign.goal_minor,
-            "raised_minor": overview.tally.raised_minor,
-            "donor_count": overview.tally.donor_count,
-            "gift_count": overview.tally.gift_count,
-            "is_open": campaign.is_open(),
-            "url": request.build_absolute_uri(campaign.get_absolute_url()),
-            "funds": [{"slug": fund.slug, "name": fund.name} for fund in overview.funds],
-            "teams": [
-                {**page_json(team), "fundraisers": [page_json(f) for f in team.fundraisers]} for team in overview.teams
-            ],
-            "fundraisers": [page_json(f) for f in overview.fundraisers],
-        }
-    )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns import selectors, services
 from campaigns.forms import CoCaptainForm, FundraiserForm, InviteForm, PageForm, UpdateForm, add_refusal
+from pages import selectors as page_selectors
 
 
 def _managed(find, may_manage):
@@ -63,7 +64,7 @@ def _render_dashboard(request, template: str, page, context: dict, forms: dict):
 
 
 def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_form=None, update_form=None):
-    dashboard = selectors.team_dashboard(
+    dashboard = page_selectors.team_dashboard(
         team, gifts_page=request.GET.get("gifts_page"), members_page=request.GET.get("members_page")
     )
     forms = {
@@ -154,7 +155,7 @@ def post_team_update(request, team):
 
 
 def _fundraiser_dashboard(request, fundraiser, *, edit_form=None, update_form=None):
-    dashboard = selectors.fundraiser_dashboard(fundraiser, gifts_page=request.GET.get("gifts_page"))
+    dashboard = page_selectors.fundraiser_dashboard(fundraiser, gifts_page=request.GET.get("gifts_page"))
     forms = {
         "edit_form": edit_form
         or FundraiserForm(campaign=fundraiser.campaign, editing=True, initial=_page_initial(fundraiser)),

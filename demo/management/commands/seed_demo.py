@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from campaigns.services import seed_demo
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,2 @@
+"""The demo's data and its `seed_demo` command: site composition, kept out
+of the product's services."""

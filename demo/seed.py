@@ -1,0 +1,132 @@
+"""The demo's data: a Dressember-style campaign with funds, teams,
+fundraisers and the logins the README prints. Only `manage.py seed_demo`
+runs it; nothing in the product imports it."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from campaigns.models import Campaign, Fund, Fundraiser, Team
+from finance.services.permissions import ensure_finance_group
+
+DEMO_PASSWORD = "hopefund-demo"
+
+DEMO_FUNDS = [
+    ("rescue", "Rescue", "Investigations and rescue operations that free people from trafficking.", 1),
+    ("aftercare", "Aftercare", "Shelter, medical and trauma care, and schooling for survivors.", 2),
+    ("general", "Where most needed", "Lets us put your gift where it does the most good today.", 3),
+]
+
+DEMO_STORY = (
+    "Every December, thousands of supporters wear a dress (or a tie) every day "
+    "to fight human trafficking.\n\nYour gift funds rescue operations and the "
+    "long road of aftercare that follows: safe shelter, medical and trauma care, "
+    "and school for survivors."
+)
+
+# (team slug, name, goal in dollars, [(fundraiser slug, name, goal in dollars)])
+DEMO_TEAMS = [
+    (
+        "freedom-threads",
+        "Freedom Threads",
+        25_000,
+        [
+            ("ada-lee", "Ada's Dressember", 2_000),
+            ("grace-kim", "Grace dresses up for freedom", 1_500),
+        ],
+    ),
+    (
+        "chicago-chapter",
+        "Chicago Chapter",
+        40_000,
+        [
+            ("maya-johnson", "Maya's 31 days", 1_000),
+            ("sam-ortiz", "Sam wears a tie", 750),
+        ],
+    ),
+    (
+        "church-of-the-good-shepherd",
+        "Good Shepherd Youth",
+        10_000,
+        [
+            ("youth-group", "Youth group challenge", 3_000),
+        ],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+@transaction.atomic
+def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
+    """Demo data, created or brought back to its demo values; run it as
+    often as you like. Gifts are never touched."""
+    funds = {}
+    for slug, name, description, order in DEMO_FUNDS:
+        funds[slug], _ = Fund.objects.update_or_create(
+            slug=slug, defaults={"name": name, "description": description, "sort_order": order, "is_active": True}
+        )
+    campaign, _ = Campaign.objects.update_or_create(
+        slug="dressember-2026",
+        defaults={
+            "title": "Dressember 2026",
+            "story": DEMO_STORY,
+            "goal_minor": 250_000_00,
+            "currency": "usd",
+            "status": Campaign.Status.ACTIVE,
+            "default_fund": funds["general"],
+            "starts_at": None,
+            "ends_at": None,
+        },
+    )
+    campaign.funds.set(funds.values())
+
+    captain = _demo_user("captain@hopefund.example", "Casey", "Captain", is_staff=False)
+    finance = _demo_user("finance@hopefund.example", "Frances", "Finance", is_staff=True)
+    finance.groups.add(ensure_finance_group())
+
+    for team_slug, team_name, team_goal, fundraisers in DEMO_TEAMS:
+        team, _ = Team.objects.update_or_create(
+            campaign=campaign,
+            slug=team_slug,
+            defaults={
+                "name": team_name,
+                "goal_minor": team_goal * 100,
+                "story": f"{team_name} is raising money to end trafficking this Dressember.",
+            },
+        )
+        if team_slug == DEMO_TEAMS[0][0]:
+            team.captains.add(captain)
+        for slug, name, goal in fundraisers:
+            Fundraiser.objects.update_or_create(
+                campaign=campaign,
+                slug=slug,
+                defaults={
+                    "team": team,
+                    "name": name,
+                    "goal_minor": goal * 100,
+                    "story": "I'm wearing a dress every day in December. Will you back me?",
+                },
+            )
+    logins = [
+        DemoLogin("team captain", captain.email, DEMO_PASSWORD),
+        DemoLogin("finance staff", finance.email, DEMO_PASSWORD),
+    ]
+    return campaign, logins
+
+
+def _demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool):
+    user, created = get_user_model().objects.get_or_create(
+        username=email,
+        defaults={"email": email, "first_name": first_name, "last_name": last_name, "is_staff": is_staff},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user

@@ -1,0 +1,17 @@
+"""Finance's part of the Stripe webhook inbox: payout events, registered
+with donations' inbox by FinanceConfig.ready()."""
+
+from django.db import transaction
+
+from finance import tasks
+
+PAYOUT_EVENTS = ("payout.paid", "payout.updated", "payout.failed")
+
+
+def enqueue_payout_fetch(payout: dict) -> bool:
+    """Fetch the payout and its lines after the event's transaction commits:
+    fetching talks to Stripe, which must not happen under the event's row
+    lock. A lost enqueue is caught up by the hourly fetch_recent_payouts."""
+    payout_id = payout["id"]
+    transaction.on_commit(lambda: tasks.fetch_payout.delay(payout_id), robust=True)
+    return True

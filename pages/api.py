@@ -1,0 +1,75 @@
+"""The public JSON reads that combine apps: a campaign with its totals, and
+a gift with its receipt number."""
+
+import logging
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from donations import selectors as donation_selectors
+from donations.services import gifts
+from pages import selectors as page_selectors
+from payments.stripe import StripeUnavailable
+from receipts import selectors as receipt_selectors
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def campaign_api(request, slug: str):
+    overview = page_selectors.campaign_overview(slug)
+    if overview is None:
+        return JsonResponse({"error": {"code": "not_found", "message": "No such campaign."}}, status=404)
+    campaign = overview.campaign
+
+    def page_json(summary) -> dict:
+        return {
+            "slug": summary.slug,
+            "name": summary.name,
+            "goal_minor": summary.goal_minor,
+            "raised_minor": summary.tally.raised_minor,
+            "donor_count": summary.tally.donor_count,
+            "url": request.build_absolute_uri(summary.url),
+        }
+
+    return JsonResponse(
+        {
+            "slug": campaign.slug,
+            "title": campaign.title,
+            "currency": campaign.currency,
+            "goal_minor": campaign.goal_minor,
+            "raised_minor": overview.tally.raised_minor,
+            "donor_count": overview.tally.donor_count,
+            "gift_count": overview.tally.gift_count,
+            "is_open": campaign.is_open(),
+            "url": request.build_absolute_uri(campaign.get_absolute_url()),
+            "funds": [{"slug": fund.slug, "name": fund.name} for fund in overview.funds],
+            "teams": [
+                {**page_json(team), "fundraisers": [page_json(f) for f in team.fundraisers]} for team in overview.teams
+            ],
+            "fundraisers": [page_json(f) for f in overview.fundraisers],
+        }
+    )
+
+
+@require_GET
+def donation_detail(request, public_id: str):
+    donation = donation_selectors.donation_by_public_id(public_id)
+    if donation is None:
+        return JsonResponse({"error": {"code": "not_found", "message": "No such gift."}}, status=404)
+    try:
+        # The donate page polls here after 3-D Secure: answer with Stripe's
+        # view rather than wait for the webhook.
+        donation = gifts.refresh_from_stripe(donation=donation)
+    except StripeUnavailable:
+        logger.warning("Stripe unavailable; answering gift %s from the ledger", donation.public_id)
+    return JsonResponse(
+        {
+            "id": str(donation.public_id),
+            "status": donation.status,
+            "amount_minor": donation.charged_minor,
+            "currency": donation.currency,
+            "fund": donation.fund.slug,
+            "receipt_number": receipt_selectors.receipt_number_for(donation),
+        }
+    )
