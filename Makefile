@@ -3,13 +3,19 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install browser
+.PHONY: demo test check install browser
 
 demo: install
 	DJANGO_SETTINGS_MODULE=hopefund.settings.dev scripts/demo.sh
 
-test: install browser
+test: check browser
 	$(BIN)/python -m pytest
+
+# Lint, formatting and the one-way layers (pyproject.toml), before any test runs.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 

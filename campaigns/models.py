@@ -83,27 +83,25 @@ class Campaign(models.Model):
         return self.status == self.Status.ACTIVE and self.starts_at is not None and now < self.starts_at
 
 
-class Team(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="teams")
+class PeerPage(models.Model):
+    """What a team's and a fundraiser's page share: a slug unique in the
+    campaign, a name, a story, a goal, moderation and a public page."""
+
     slug = models.SlugField(max_length=80)
     name = models.CharField(max_length=120)
     story = models.TextField(blank=True)
     goal_minor = models.PositiveBigIntegerField(default=0)
-    captains = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams")
-    # Chosen by campaign staff to be shown first on the campaign page.
-    is_featured = models.BooleanField(default=False)
-    # Moderation: a hidden team's page, and its fundraisers' pages, are gone
-    # from the public site and take no gifts.
-    is_hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    url_name: str
 
     class Meta:
+        abstract = True
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "slug"], name="team_slug_unique_in_campaign"),
+            models.UniqueConstraint(fields=["campaign", "slug"], name="%(class)s_slug_unique_in_campaign"),
             models.CheckConstraint(
                 condition=models.Q(goal_minor__lte=MAX_GOAL_MINOR),
-                name="team_goal_not_absurd",
+                name="%(class)s_goal_not_absurd",
                 violation_error_message=GOAL_TOO_BIG,
             ),
         ]
@@ -112,10 +110,24 @@ class Team(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("campaigns:team", kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug})
+        return reverse(self.url_name, kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug})
 
 
-class Fundraiser(models.Model):
+class Team(PeerPage):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="teams")
+    captains = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams")
+    # Chosen by campaign staff to be shown first on the campaign page.
+    is_featured = models.BooleanField(default=False)
+    # Moderation: a hidden team's page, and its fundraisers' pages, are gone
+    # from the public site and take no gifts.
+    is_hidden = models.BooleanField(default=False)
+    url_name = "campaigns:team"
+
+    class Meta(PeerPage.Meta):
+        pass
+
+
+class Fundraiser(PeerPage):
     """A supporter's personal page; gifts on it also count for its team."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="fundraisers")
@@ -127,19 +139,14 @@ class Fundraiser(models.Model):
         on_delete=models.SET_NULL,
         related_name="fundraisers",
     )
-    slug = models.SlugField(max_length=80)
-    name = models.CharField(max_length=120)
-    story = models.TextField(blank=True)
-    goal_minor = models.PositiveBigIntegerField(default=0)
     photo = models.ImageField(upload_to="fundraisers/%Y/", blank=True)
     # Moderation: a hidden page is gone from the public site and takes no gifts.
     is_hidden = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    url_name = "campaigns:fundraiser"
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(PeerPage.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "slug"], name="fundraiser_slug_unique_in_campaign"),
+            *PeerPage.Meta.constraints,
             # One personal page per supporter per campaign: joining a team
             # moves that page, it never makes a second one.
             models.UniqueConstraint(
@@ -147,21 +154,7 @@ class Fundraiser(models.Model):
                 condition=models.Q(owner__isnull=False),
                 name="one_fundraiser_per_owner_in_campaign",
             ),
-            models.CheckConstraint(
-                condition=models.Q(goal_minor__lte=MAX_GOAL_MINOR),
-                name="fundraiser_goal_not_absurd",
-                violation_error_message=GOAL_TOO_BIG,
-            ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "campaigns:fundraiser",
-            kwargs={"campaign_slug": self.campaign.slug, "slug": self.slug},
-        )
 
 
 class TeamInvite(models.Model):

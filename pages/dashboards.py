@@ -63,6 +63,16 @@ def _render_dashboard(request, template: str, page, context: dict, forms: dict):
     return render(request, template, context, status=400 if has_errors else 200)
 
 
+def _post_update(request, page, dashboard, manage_url: str, where: str, **scope):
+    """An update posted from a team's or a fundraiser's dashboard."""
+    form = UpdateForm(request.POST)
+    if not form.is_valid():
+        return dashboard(request, page, update_form=form)
+    services.post_update(author=request.user, campaign=page.campaign, **scope, **form.cleaned_data)
+    messages.success(request, f"Update posted on {where}.")
+    return redirect(manage_url, page.campaign.slug, page.slug)
+
+
 def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_form=None, update_form=None):
     dashboard = page_selectors.team_dashboard(
         team, gifts_page=request.GET.get("gifts_page"), members_page=request.GET.get("members_page")
@@ -143,12 +153,7 @@ def add_co_captain(request, team):
 @team_managers_only
 @require_POST
 def post_team_update(request, team):
-    form = UpdateForm(request.POST)
-    if not form.is_valid():
-        return _team_dashboard(request, team, update_form=form)
-    services.post_update(author=request.user, campaign=team.campaign, team=team, **form.cleaned_data)
-    messages.success(request, "Update posted on the team page.")
-    return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
+    return _post_update(request, team, _team_dashboard, "campaigns:manage-team", "the team page", team=team)
 
 
 # --- Fundraisers ------------------------------------------------------------
@@ -189,9 +194,6 @@ def manage_fundraiser(request, fundraiser):
 @fundraiser_managers_only
 @require_POST
 def post_fundraiser_update(request, fundraiser):
-    form = UpdateForm(request.POST)
-    if not form.is_valid():
-        return _fundraiser_dashboard(request, fundraiser, update_form=form)
-    services.post_update(author=request.user, campaign=fundraiser.campaign, fundraiser=fundraiser, **form.cleaned_data)
-    messages.success(request, "Update posted on your page.")
-    return redirect("campaigns:manage-fundraiser", fundraiser.campaign.slug, fundraiser.slug)
+    return _post_update(
+        request, fundraiser, _fundraiser_dashboard, "campaigns:manage-fundraiser", "your page", fundraiser=fundraiser
+    )

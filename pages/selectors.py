@@ -133,6 +133,32 @@ def _updates(**scope) -> list[CampaignUpdate]:
     return list(CampaignUpdate.objects.filter(is_hidden=False, **scope)[:UPDATES_SHOWN])
 
 
+def _giving_page(campaign: Campaign, *, team: Team | None = None, fundraiser: Fundraiser | None = None, **boards):
+    """What every giving page shows, for the campaign itself or for one of
+    its teams or fundraisers: the page's own words, totals, gifts and
+    updates. A fundraiser's page names its team but counts only itself."""
+    page = fundraiser or team
+    if fundraiser is not None:
+        scope, updates = {"fundraiser_id": fundraiser.pk}, _updates(fundraiser=fundraiser)
+    elif team is not None:
+        scope, updates = {"team_id": team.pk}, _updates(team=team)
+    else:
+        scope, updates = {"campaign_id": campaign.pk}, _updates(campaign=campaign, team=None, fundraiser=None)
+    return GivingPage(
+        campaign=campaign,
+        team=team,
+        fundraiser=fundraiser,
+        title=page.name if page else campaign.title,
+        story=(page.story if page else "") or campaign.story,
+        goal_minor=(page or campaign).goal_minor,
+        tally=donation_selectors.counter_tally(**{"campaign_id": campaign.pk, **scope}),
+        funds=funds_offered(campaign),
+        recent_gifts=donation_selectors.recent_gifts(**scope, limit=GIFTS_ON_WALL),
+        updates=updates,
+        **boards,
+    )
+
+
 def campaign_page(slug: str, *, search: str = "", teams_page=1, fundraisers_page=1) -> GivingPage | None:
     """The campaign's page: its totals, featured teams, team and fundraiser
     leaderboards (searchable by name, paginated), gifts and updates."""
@@ -140,21 +166,11 @@ def campaign_page(slug: str, *, search: str = "", teams_page=1, fundraisers_page
     if campaign is None:
         return None
     search = search.strip()[:SEARCH_MAX_LENGTH]
-    return GivingPage(
-        campaign=campaign,
-        team=None,
-        fundraiser=None,
-        title=campaign.title,
-        story=campaign.story,
-        goal_minor=campaign.goal_minor,
-        tally=donation_selectors.counter_tally(campaign_id=campaign.pk),
-        funds=funds_offered(campaign),
-        recent_gifts=donation_selectors.recent_gifts(campaign_id=campaign.pk, limit=GIFTS_ON_WALL),
-        updates=_updates(campaign=campaign, team=None, fundraiser=None),
+    featured = _ranked(visible_teams(campaign).filter(is_featured=True), scope="team", search="")
+    return _giving_page(
+        campaign,
         search=search,
-        featured_teams=list(
-            _ranked(visible_teams(campaign).filter(is_featured=True), scope="team", search="")[:FEATURED_TEAMS_SHOWN]
-        ),
+        featured_teams=list(featured[:FEATURED_TEAMS_SHOWN]),
         team_board=_board(visible_teams(campaign), scope="team", search=search, page_number=teams_page),
         fundraiser_board=_board(
             visible_fundraisers(campaign), scope="fundraiser", search=search, page_number=fundraisers_page
@@ -169,24 +185,12 @@ def team_page(campaign_slug: str, slug: str, *, search: str = "", fundraisers_pa
     if team is None:
         return None
     search = search.strip()[:SEARCH_MAX_LENGTH]
-    return GivingPage(
-        campaign=campaign,
+    members = visible_fundraisers(campaign).filter(team=team)
+    return _giving_page(
+        campaign,
         team=team,
-        fundraiser=None,
-        title=team.name,
-        story=team.story or campaign.story,
-        goal_minor=team.goal_minor,
-        tally=donation_selectors.counter_tally(campaign_id=campaign.pk, team_id=team.pk),
-        funds=funds_offered(campaign),
-        recent_gifts=donation_selectors.recent_gifts(team_id=team.pk, limit=GIFTS_ON_WALL),
-        updates=_updates(team=team),
         search=search,
-        fundraiser_board=_board(
-            visible_fundraisers(campaign).filter(team=team),
-            scope="fundraiser",
-            search=search,
-            page_number=fundraisers_page,
-        ),
+        fundraiser_board=_board(members, scope="fundraiser", search=search, page_number=fundraisers_page),
     )
 
 
@@ -196,18 +200,7 @@ def fundraiser_page(campaign_slug: str, slug: str) -> GivingPage | None:
     fundraiser = fundraiser_in_campaign(campaign, slug) if campaign else None
     if fundraiser is None:
         return None
-    return GivingPage(
-        campaign=campaign,
-        team=fundraiser.team,
-        fundraiser=fundraiser,
-        title=fundraiser.name,
-        story=fundraiser.story or campaign.story,
-        goal_minor=fundraiser.goal_minor,
-        tally=donation_selectors.counter_tally(campaign_id=campaign.pk, fundraiser_id=fundraiser.pk),
-        funds=funds_offered(campaign),
-        recent_gifts=donation_selectors.recent_gifts(fundraiser_id=fundraiser.pk, limit=GIFTS_ON_WALL),
-        updates=_updates(fundraiser=fundraiser),
-    )
+    return _giving_page(campaign, team=fundraiser.team, fundraiser=fundraiser)
 
 
 # --- Dashboards ---------------------------------------------------------
