@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyModelAdmin
 from core.money import format_money
-from receipts import emails, selectors, services
+from receipts import emails, outbox, selectors
 from receipts.models import (
     CampaignBenefit,
     EmailSuppression,
@@ -19,6 +19,8 @@ from receipts.models import (
     VoidNotice,
     YearEndStatement,
 )
+from receipts.services import impact_updates, statements
+from receipts.services import receipts as receipt_services
 
 
 class OutboundEmailAdmin(ReadOnlyModelAdmin):
@@ -29,13 +31,13 @@ class OutboundEmailAdmin(ReadOnlyModelAdmin):
 
     @admin.action(description="Send the selected failed emails again")
     def send_failed_again(self, request, queryset):
-        queued = services.send_again(kind=self.email_kind, pks=list(queryset.values_list("pk", flat=True)))
+        queued = outbox.send_again(kind=self.email_kind, pks=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{queued} failed email(s) queued to send again; others were left as they are.")
 
 
 @admin.register(Receipt)
 class ReceiptAdmin(OutboundEmailAdmin):
-    email_kind = "receipt"
+    email_kind = receipt_services.RECEIPT_EMAIL
     list_display = ("number", "donation", "amount", "status", "attempts", "issued_at", "sent_at", "replaces")
     list_filter = ("status", "year")
     search_fields = ("number", "donation__donor__email")
@@ -55,7 +57,7 @@ class ReceiptAdmin(OutboundEmailAdmin):
 
 @admin.register(VoidNotice)
 class VoidNoticeAdmin(OutboundEmailAdmin):
-    email_kind = "void_notice"
+    email_kind = receipt_services.VOID_NOTICE_EMAIL
     list_display = ("receipt", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("receipt__number",)
@@ -63,7 +65,7 @@ class VoidNoticeAdmin(OutboundEmailAdmin):
 
 @admin.register(YearEndStatement)
 class YearEndStatementAdmin(OutboundEmailAdmin):
-    email_kind = "statement"
+    email_kind = statements.STATEMENT_EMAIL
     list_display = ("year", "donor", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "year")
     search_fields = ("donor__email",)
@@ -72,7 +74,7 @@ class YearEndStatementAdmin(OutboundEmailAdmin):
 
 @admin.register(UpdateDelivery)
 class UpdateDeliveryAdmin(OutboundEmailAdmin):
-    email_kind = "update"
+    email_kind = impact_updates.UPDATE_EMAIL
     list_display = ("update", "donor", "status", "attempts", "sent_at")
     list_filter = ("status", "update")
     search_fields = ("donor__email",)
@@ -138,7 +140,7 @@ class ImpactUpdateAdmin(admin.ModelAdmin):
             self.message_user(request, "Add an email address to your account to get test emails.", messages.ERROR)
         else:
             try:
-                services.send_update_test(update_id=update.pk, to=request.user.email)
+                impact_updates.send_update_test(update_id=update.pk, to=request.user.email)
             except Exception as exc:  # the provider's error, shown to staff as it is
                 self.message_user(request, f"The test email could not be sent: {exc}", messages.ERROR)
             else:
@@ -147,7 +149,7 @@ class ImpactUpdateAdmin(admin.ModelAdmin):
 
     def send_view(self, request, pk: int):
         update = self._update_or_403(request, pk)
-        services.start_sending_update(update_id=update.pk)
+        impact_updates.start_sending_update(update_id=update.pk)
         self.message_user(
             request, f"“{update.title}” is being sent. Suppressed and unsubscribed addresses are skipped."
         )

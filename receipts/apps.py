@@ -5,4 +5,8 @@ class ReceiptsConfig(AppConfig):
     name = "receipts"
 
     def ready(self):
-        from receipts import checks, signals  # noqa: F401  (registers the deploy check, connects the tracking webhook)
+        # The deploy check; the tracking webhook's receiver; and the modules
+        # that register their kinds of email with receipts.outbox, which
+        # must all be known before the first send or sweep.
+        from receipts import checks, signals  # noqa: F401
+        from receipts.services import impact_updates, receipts, statements  # noqa: F401

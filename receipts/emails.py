@@ -3,7 +3,7 @@ statements and impact updates, each rendered from templates in
 templates/receipts/email/ as plain text and HTML.
 
 Every message carries a Message-ID derived from what it is, so a message
-sent twice (see receipts.services.send_email) is one message to mail
+sent twice (see receipts.outbox.send_email) is one message to mail
 clients."""
 
 import base64

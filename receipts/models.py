@@ -30,7 +30,7 @@ class OutboundEmail(models.Model):
     pending -> sending (claimed under a row lock) -> sent, or back to
     pending after a temporary provider error, or failed after a permanent
     one or the last retry. A row left in `sending` longer than
-    receipts.services.SENDING_LEASE belongs to a worker that died; the
+    receipts.outbox.SENDING_LEASE belongs to a worker that died; the
     sweep hands it to a new one."""
 
     class Status(models.TextChoices):

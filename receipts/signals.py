@@ -6,12 +6,12 @@ import hashlib
 from anymail.signals import tracking
 from django.dispatch import receiver
 
-from receipts import services
+from receipts.services import suppression
 
 
 @receiver(tracking, dispatch_uid="receipts.record_tracking_event")
 def record_tracking_event(sender, event, esp_name, **kwargs):
-    services.record_provider_event(
+    suppression.record_provider_event(
         esp_name=esp_name,
         event_id=event.event_id or _fingerprint(event),
         event_type=event.event_type,

@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from receipts import documents, selectors, services
+from receipts import documents, selectors
+from receipts.services import suppression
 
 
 @require_GET
@@ -30,6 +31,6 @@ def unsubscribe(request, token: str):
     if delivery is None:
         return render(request, "receipts/unsubscribe_unknown.html", status=404)
     if request.method == "POST":
-        services.unsubscribe(token=token)
+        suppression.unsubscribe(token=token)
         return render(request, "receipts/unsubscribed.html", {"email": delivery.donor.email})
     return render(request, "receipts/unsubscribe.html", {"email": delivery.donor.email})

@@ -19,7 +19,7 @@ from donations.models import Donation
 from donations.services import totals
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined, PaymentIntentState
-from receipts import services as receipt_services
+from receipts.services import receipts as receipt_services
 
 logger = logging.getLogger(__name__)
 

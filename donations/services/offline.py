@@ -14,7 +14,7 @@ from campaigns.models import Fund
 from donations.models import Donation, Donor
 from donations.services import totals
 from donations.services.gifts import DonorDetails, upsert_donor
-from receipts import services as receipt_services
+from receipts.services import receipts as receipt_services
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign, Fundraiser, Team

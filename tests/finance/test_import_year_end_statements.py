@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from finance.models import AuditLogEntry
 from finance.services import imports
-from receipts import services as receipt_services
 from receipts.models import YearEndStatement
+from receipts.services import statements as statement_services
 from tests.finance.import_fixtures import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def last_years_offline_gifts(fundraiser):
 def test_the_service_tells_progress_as_it_queues_each_statement(last_years_offline_gifts):
     told = []
 
-    run = receipt_services.issue_year_end_statements(year=LAST_YEAR, on_progress=lambda *args: told.append(args))
+    run = statement_services.issue_year_end_statements(year=LAST_YEAR, on_progress=lambda *args: told.append(args))
 
     assert (run.donors, run.new_statements) == (3, 3)
     assert told == [(1, 3), (2, 3), (3, 3)]

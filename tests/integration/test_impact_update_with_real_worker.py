@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from receipts import services
 from receipts.models import EmailSuppression, ImpactUpdate, UpdateDelivery
+from receipts.services import impact_updates, suppression
 from tests.integration.conftest import wait_for
 from tests.receipts.audience import donors_who_gave
 
@@ -25,12 +25,14 @@ def test_an_update_started_twice_reaches_990_of_1000_donors_once_each(campaign, 
     donors = donors_who_gave(1000, campaign=campaign, fund=funds["aftercare"])
     suppressed = {donor.email for donor in donors[::100]}
     for address in suppressed:
-        services.suppress(email=address, reason=EmailSuppression.Reason.COMPLAINED)
+        suppression.suppress(email=address, reason=EmailSuppression.Reason.COMPLAINED)
     update = ImpactUpdate.objects.create(
         title="A year of aftercare", body="Thank you.", audience=ImpactUpdate.Audience.FUND, fund=funds["aftercare"]
     )
 
-    starts = [threading.Thread(target=services.start_sending_update, kwargs={"update_id": update.pk}) for _ in range(2)]
+    starts = [
+        threading.Thread(target=impact_updates.start_sending_update, kwargs={"update_id": update.pk}) for _ in range(2)
+    ]
     for start in starts:
         start.start()
     for start in starts:

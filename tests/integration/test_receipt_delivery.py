@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from hopefund.celery import app as celery_app
-from receipts import services, tasks
+from receipts import outbox, tasks
 from receipts.models import Receipt
 from tests.gifts import gift_body, give
 from tests.integration.conftest import wait_for
@@ -162,7 +162,7 @@ def test_a_worker_killed_while_the_provider_holds_the_send_delivers_one_receipt_
 
     postmark_worker(provider.url)
     # The lease passes (ten minutes in real life) and beat runs the sweep.
-    Receipt.objects.filter(pk=receipt.pk).update(claimed_at=timezone.now() - services.SENDING_LEASE)
+    Receipt.objects.filter(pk=receipt.pk).update(claimed_at=timezone.now() - outbox.SENDING_LEASE)
     tasks.resend_stalled_emails.delay()
 
     receipt = wait_for(lambda: Receipt.objects.filter(status="sent").first(), message="the receipt to be sent")

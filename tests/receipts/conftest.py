@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from donations.models import Donation
-from receipts import services
+from receipts.services import receipts as receipt_services
 from tests.gifts import gift_body, give
 
 ANYMAIL_TEST_BACKEND = "anymail.backends.test.EmailBackend"
@@ -53,7 +53,7 @@ def refund(django_capture_on_commit_callbacks):
                 else Donation.Status.PARTIALLY_REFUNDED
             )
             locked.save(update_fields=["refunded_minor", "status", "updated_at"])
-            services.reissue_after_refund(donation=locked)
+            receipt_services.reissue_after_refund(donation=locked)
         return locked
 
     return record

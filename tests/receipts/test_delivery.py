@@ -9,11 +9,12 @@ import pytest
 import requests
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from hopefund.celery import app as celery_app
-from receipts import services, tasks
-from receipts.models import Receipt
+from receipts import outbox, tasks
+from receipts.models import Receipt, UpdateDelivery, VoidNotice, YearEndStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_a_permanent_provider_error_fails_the_receipt_at_once(provider, make_gif
     ],
 )
 def test_which_provider_errors_are_permanent(error, permanent):
-    assert services.is_permanent_failure(error) is permanent
+    assert outbox.is_permanent_failure(error) is permanent
 
 
 def test_staff_can_send_a_failed_receipt_again_from_the_admin(
@@ -122,7 +123,7 @@ def test_sending_again_leaves_a_sent_receipt_alone(make_gift, mailoutbox, django
     receipt = Receipt.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_again(kind="receipt", pks=[receipt.pk]) == 0
+        assert outbox.send_again(kind="receipt", pks=[receipt.pk]) == 0
 
     assert len(mailoutbox) == 1
 
@@ -137,7 +138,7 @@ def stuck_in_sending(receipt: Receipt, *, since: timedelta) -> None:
 def test_a_receipt_whose_worker_died_mid_send_is_sent_by_the_sweep_after_the_lease(make_gift, mailoutbox):
     make_gift()
     receipt = Receipt.objects.get()
-    stuck_in_sending(receipt, since=services.SENDING_LEASE + timedelta(seconds=5))
+    stuck_in_sending(receipt, since=outbox.SENDING_LEASE + timedelta(seconds=5))
     mailoutbox.clear()
 
     assert tasks.resend_stalled_emails.delay().get() == 1
@@ -162,11 +163,11 @@ def test_a_receipt_left_in_sending_before_claims_were_timed_is_sent_by_the_sweep
 def test_a_receipt_being_sent_by_a_live_worker_is_left_to_it(make_gift, mailoutbox):
     make_gift()
     receipt = Receipt.objects.get()
-    stuck_in_sending(receipt, since=services.SENDING_LEASE - timedelta(minutes=1))
+    stuck_in_sending(receipt, since=outbox.SENDING_LEASE - timedelta(minutes=1))
     mailoutbox.clear()
 
     assert tasks.resend_stalled_emails.delay().get() == 0
-    services.send_receipt(receipt_id=receipt.pk)
+    outbox.send_email(kind="receipt", pk=receipt.pk)
 
     assert Receipt.objects.get().status == Receipt.Status.SENDING
     assert mailoutbox == []
@@ -182,3 +183,33 @@ def test_a_pending_receipt_whose_retry_was_lost_is_sent_by_the_sweep(make_gift, 
     assert tasks.resend_stalled_emails.delay().get() == 1
     assert Receipt.objects.get().status == Receipt.Status.SENT
     assert len(mailoutbox) == 1
+
+
+def test_every_kind_of_email_is_registered_when_django_starts():
+    """receipts.apps imports the modules that own the kinds; a kind missing
+    here would never be sent, swept or sent again."""
+    registered = {
+        name: outbox.registered_kind(name).model for name in ("receipt", "void_notice", "statement", "update")
+    }
+
+    assert registered == {
+        "receipt": Receipt,
+        "void_notice": VoidNotice,
+        "statement": YearEndStatement,
+        "update": UpdateDelivery,
+    }
+
+
+def test_an_unknown_kind_of_email_is_refused_where_it_is_queued():
+    with pytest.raises(LookupError, match="no-such-kind"):
+        outbox.send_on_commit(kind="no-such-kind", pk=1)
+
+
+def test_a_second_kind_of_email_under_a_taken_name_is_refused():
+    receipt = outbox.registered_kind("receipt")
+
+    with pytest.raises(ImproperlyConfigured):
+        outbox.register_kind(
+            "receipt", model=VoidNotice, load=receipt.load, build=receipt.build, created_field="created_at"
+        )
+    assert outbox.registered_kind("receipt") == receipt

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from receipts import services
 from receipts.models import EmailSuppression, ImpactUpdate, UpdateDelivery
+from receipts.services import impact_updates, suppression
 from tests.factories import CampaignFactory
 from tests.receipts.audience import donors_who_gave
 
@@ -24,7 +24,7 @@ def _uploads_in_tmp(settings, tmp_path):
 
 def send(update: ImpactUpdate, capture) -> None:
     with capture(execute=True):
-        services.start_sending_update(update_id=update.pk)
+        impact_updates.start_sending_update(update_id=update.pk)
 
 
 def recipients(mailoutbox) -> list[str]:
@@ -40,10 +40,10 @@ def png() -> bytes:
 def test_an_update_to_1000_donors_with_10_suppressed_reaches_990_once_when_started_twice(
     campaign, funds, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(services, "UPDATE_BATCH_SIZE", 300)  # several batches
+    monkeypatch.setattr(impact_updates, "UPDATE_BATCH_SIZE", 300)  # several batches
     donors = donors_who_gave(1000, campaign=campaign, fund=funds["aftercare"])
     for donor in donors[::100]:
-        services.suppress(email=donor.email, reason=EmailSuppression.Reason.BOUNCED)
+        suppression.suppress(email=donor.email, reason=EmailSuppression.Reason.BOUNCED)
     update = ImpactUpdate.objects.create(title="A year of aftercare", body="Thank you.")
 
     send(update, django_capture_on_commit_callbacks)
@@ -66,7 +66,7 @@ def test_a_second_fan_out_after_the_first_queues_nobody_again(
     send(update, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.queue_update_batch(update_id=update.pk, after_donor_id=0)
+        impact_updates.queue_update_batch(update_id=update.pk, after_donor_id=0)
 
     assert callbacks == [] and len(mailoutbox) == 3
 
@@ -104,11 +104,11 @@ def test_a_donor_unsubscribed_after_the_update_was_queued_is_skipped(
     [_donor] = donors_who_gave(1, campaign=campaign, fund=funds["rescue"])
     update = ImpactUpdate.objects.create(title="News", body="x")
     with django_capture_on_commit_callbacks(execute=False):
-        services.start_sending_update(update_id=update.pk)
+        impact_updates.start_sending_update(update_id=update.pk)
     with django_capture_on_commit_callbacks(execute=False) as sends:
-        services.queue_update_batch(update_id=update.pk, after_donor_id=0)
+        impact_updates.queue_update_batch(update_id=update.pk, after_donor_id=0)
     delivery = UpdateDelivery.objects.get()
-    services.unsubscribe(token=delivery.unsubscribe_token)
+    suppression.unsubscribe(token=delivery.unsubscribe_token)
 
     for queued_send in sends:
         queued_send()
@@ -119,7 +119,7 @@ def test_a_donor_unsubscribed_after_the_update_was_queued_is_skipped(
 
 
 def test_receipts_still_reach_a_suppressed_address(make_gift, mailoutbox):
-    services.suppress(email="ada@example.org", reason=EmailSuppression.Reason.UNSUBSCRIBED)
+    suppression.suppress(email="ada@example.org", reason=EmailSuppression.Reason.UNSUBSCRIBED)
 
     make_gift()
 

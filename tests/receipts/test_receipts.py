@@ -8,8 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from donations.models import Donation
-from receipts import services, tasks
+from receipts import outbox, tasks
 from receipts.models import Receipt
+from receipts.services import receipts as receipt_services
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +68,8 @@ def test_receipt_email_has_a_message_id_derived_from_the_receipt(receipted_gift,
 def test_sending_a_receipt_again_sends_nothing(receipted_gift, mailoutbox):
     receipt = Receipt.objects.get()
 
-    services.send_receipt(receipt_id=receipt.pk)
-    tasks.send_receipt.delay(receipt.pk)
+    outbox.send_email(kind="receipt", pk=receipt.pk)
+    tasks.send_email.delay("receipt", receipt.pk)
 
     assert len(mailoutbox) == 1
     assert Receipt.objects.get().status == Receipt.Status.SENT
@@ -100,12 +101,12 @@ def test_provider_error_leaves_the_receipt_pending_and_the_retry_sends_it_once(
     receipt = Receipt.objects.get()
 
     with pytest.raises(ConnectionError):
-        services.send_receipt(receipt_id=receipt.pk)
+        outbox.send_email(kind="receipt", pk=receipt.pk)
     receipt.refresh_from_db()
     assert receipt.status == Receipt.Status.PENDING
     assert "provider unavailable" in receipt.last_error
 
-    services.send_receipt(receipt_id=receipt.pk)
+    outbox.send_email(kind="receipt", pk=receipt.pk)
     receipt.refresh_from_db()
     assert receipt.status == Receipt.Status.SENT
     assert receipt.attempts == 2
@@ -136,7 +137,7 @@ def test_last_failed_retry_marks_the_receipt_failed(client, campaign, settings, 
         give(client)
     receipt = Receipt.objects.get()
 
-    tasks.send_receipt.apply(args=[receipt.pk], retries=tasks.MAX_SEND_RETRIES)
+    tasks.send_email.apply(args=["receipt", receipt.pk], retries=tasks.MAX_SEND_RETRIES)
 
     receipt.refresh_from_db()
     assert receipt.status == Receipt.Status.FAILED
@@ -163,7 +164,7 @@ def test_receipt_year_follows_the_organisations_calendar(
     donation.refresh_from_db()
 
     with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.issue_receipt(donation=donation)
+        receipt = receipt_services.issue_receipt(donation=donation)
 
     assert receipt.number.startswith("2026-")
     assert "December 31, 2026" in mail.outbox[-1].body

@@ -1,4 +1,4 @@
-"""Receipts after a refund (receipts.services.reissue_after_refund, called
+"""Receipts after a refund (receipts.services.receipts.reissue_after_refund, called
 by donations.services under the gift's row lock): void notices for a full
 refund, corrected receipts with new numbers for a partial one."""
 
@@ -10,8 +10,9 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from donations.models import Donation
-from receipts import services
+from receipts import outbox
 from receipts.models import Receipt, VoidNotice
+from receipts.services import receipts as receipt_services
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def test_nothing_is_sent_before_the_refunds_transaction_commits(
         locked = Donation.objects.select_for_update().get(pk=donation.pk)
         locked.refunded_minor, locked.status = 1000, Donation.Status.PARTIALLY_REFUNDED
         locked.save()
-        services.reissue_after_refund(donation=locked)
+        receipt_services.reissue_after_refund(donation=locked)
         assert mailoutbox == []
 
     assert len(callbacks) == 1
@@ -152,7 +153,7 @@ class RefundedWhileSendingProvider:
                 locked = Donation.objects.select_for_update().get(pk=self.donation_pk)
                 locked.refunded_minor, locked.status = locked.charged_minor, Donation.Status.REFUNDED
                 locked.save()
-                services.reissue_after_refund(donation=locked)
+                receipt_services.reissue_after_refund(donation=locked)
         mail.outbox.extend(messages)
         return len(messages)
 
@@ -166,7 +167,7 @@ def test_a_receipt_voided_while_it_was_being_sent_stays_void_and_the_donor_is_to
     receipt = Receipt.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.send_receipt(receipt_id=receipt.pk)
+        outbox.send_email(kind="receipt", pk=receipt.pk)
 
     receipt.refresh_from_db()
     assert receipt.status == Receipt.Status.VOID and receipt.sent_at is not None

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.progress import ProgressBar
-from receipts import services
+from receipts.services import statements
 
 FIRST_YEAR = 2000
 
@@ -24,10 +24,10 @@ class Command(BaseCommand):
         if int(year) == this_year:
             raise CommandError(f"{year} has not ended yet: statements are for a finished year")
         if dry_run:
-            run = services.issue_year_end_statements(year=int(year), dry_run=True)
+            run = statements.issue_year_end_statements(year=int(year), dry_run=True)
         else:
             with ProgressBar(label="Queueing statements") as bar:
-                run = services.issue_year_end_statements(
+                run = statements.issue_year_end_statements(
                     year=int(year), on_progress=lambda done, total: _follow(bar, done, total)
                 )
         already = run.donors - run.new_statements

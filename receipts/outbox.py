@@ -1,0 +1,236 @@
+"""Sending exactly once, as far as email allows, for every kind of email.
+
+This engine knows no kind of email itself: the module that owns a kind
+(a receipt, a void notice, a statement, an impact update's delivery)
+registers it with `register_kind` when it is imported, and
+receipts.apps.ReceiptsConfig.ready() imports those modules. A kind's name
+travels in Celery messages and the admin, so it never changes.
+
+Every outbound email is a row (receipts.models.OutboundEmail) that moves
+pending -> sending -> sent under a row lock, so two workers can never both
+send it; no transaction is open while the provider is called. A temporary
+provider error (5xx, 429, a timeout, the network) puts it back to pending
+for a retry with backoff; a permanent one (the provider refused the
+message or the address) marks it failed at once; staff can send failed
+ones again from the admin.
+
+The one window where an email can go out twice: the provider accepted it
+and the worker died (or lost the database) before `sent` was saved. The row
+stays in `sending`; after SENDING_LEASE the sweep hands it to another
+worker, which sends it again. The window is the time between the
+provider's answer and one UPDATE of one row; and because the message's
+Message-ID is derived from what it is, a mail client shows the second copy
+as the same message.
+
+An OutboundEmail row's lock is only ever taken alone.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailInvalidAddress,
+    AnymailRecipientsRefused,
+    AnymailSerializationError,
+    AnymailUnsupportedFeature,
+)
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from receipts import selectors, tasks
+from receipts.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundEmail.Status
+
+# Longer than a send task may run (CELERY_TASK_TIME_LIMIT), so a worker
+# still talking to the provider is never taken for a dead one.
+SENDING_LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    model: type[OutboundEmail]
+    load: Callable[[int], OutboundEmail]
+    build: Callable[[OutboundEmail], EmailMessage]
+    # The field that says when the row was created (for the sweep).
+    created_field: str
+    # A reason to send this email to nobody (it becomes `skipped`), checked
+    # just before sending. None for transactional email: always sent.
+    skip_if: Callable[[OutboundEmail], bool] | None = None
+
+
+_KINDS: dict[str, EmailKind] = {}
+
+
+def register_kind(
+    name: str,
+    *,
+    model: type[OutboundEmail],
+    load: Callable[[int], OutboundEmail],
+    build: Callable[[OutboundEmail], EmailMessage],
+    created_field: str,
+    skip_if: Callable[[OutboundEmail], bool] | None = None,
+) -> str:
+    """Make `name` a kind of email the engine sends, sweeps and sends again.
+    Returns the name, for the owning module to queue its emails with."""
+    kind = EmailKind(model=model, load=load, build=build, created_field=created_field, skip_if=skip_if)
+    if _KINDS.setdefault(name, kind) != kind:
+        raise ImproperlyConfigured(f"Two kinds of email are registered as {name!r}")
+    return name
+
+
+def registered_kind(name: str) -> EmailKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise LookupError(
+            f"No kind of email is registered as {name!r}; its module registers it at import "
+            "(see receipts.apps.ReceiptsConfig.ready)"
+        ) from None
+
+
+def send_on_commit(*, kind: str, pk: int) -> None:
+    """Queue one email's send once the current transaction commits. If the
+    broker is down, the sweep (resend_stalled) sends it later."""
+    registered_kind(kind)  # an unknown kind fails here, in the caller, not in a worker
+    transaction.on_commit(lambda: tasks.send_email.delay(kind, pk), robust=True)
+
+
+def send_email(*, kind: str, pk: int) -> OutboundEmail:
+    """Send one pending email once. Raises the provider's error when it is
+    temporary (the caller retries); records a permanent one as failed.
+    An email in any other state is left alone: sent already, being sent by
+    a live worker, void, failed or skipped."""
+    spec = registered_kind(kind)
+    email = spec.load(pk)
+    if not _is_claimable(email):
+        return email
+    if spec.skip_if is not None and spec.skip_if(email):
+        return _skip(spec.model, pk)
+    # Built before the claim: a rendering fault leaves the email pending,
+    # never stuck in `sending`.
+    message = spec.build(email)
+    if not _claim(spec.model, pk):
+        return spec.model.objects.get(pk=pk)
+    try:
+        message.send()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        if is_permanent_failure(exc):
+            logger.warning("%s %s refused for good: %s", kind, pk, error)
+            return _finish(spec.model, pk, Status.FAILED, error=error)
+        _finish(spec.model, pk, Status.PENDING, error=error)
+        raise
+    return _finish(spec.model, pk, Status.SENT)
+
+
+def is_permanent_failure(exc: Exception) -> bool:
+    """Will sending the same message again fail the same way? A refused
+    address or message: yes. A provider 5xx, 408 or 429, a timeout or a
+    network error (no status): no, try again later."""
+    if isinstance(
+        exc, (AnymailRecipientsRefused, AnymailInvalidAddress, AnymailUnsupportedFeature, AnymailSerializationError)
+    ):
+        return True
+    if isinstance(exc, AnymailAPIError) and exc.status_code is not None:
+        return 400 <= exc.status_code < 500 and exc.status_code not in (408, 429)
+    return False
+
+
+def give_up(*, kind: str, pk: int) -> OutboundEmail:
+    """After the last retry: `failed`, visible to staff, who can send it
+    again from the admin."""
+    model = registered_kind(kind).model
+    with transaction.atomic():
+        email = model.objects.select_for_update().get(pk=pk)
+        if email.status == Status.PENDING:
+            email.status = Status.FAILED
+            email.save(update_fields=["status"])
+    logger.warning("%s %s failed after its last retry: %s", kind, pk, email.last_error)
+    return email
+
+
+def send_again(*, kind: str, pks: list[int]) -> int:
+    """Staff asked to send failed emails again: back to pending, queued.
+    Returns how many were failed (the others are left as they are)."""
+    model = registered_kind(kind).model
+    with transaction.atomic():
+        failed = list(model.objects.select_for_update().filter(pk__in=pks, status=Status.FAILED).order_by("pk"))
+        for email in failed:
+            email.status = Status.PENDING
+            email.save(update_fields=["status"])
+            send_on_commit(kind=kind, pk=email.pk)
+    return len(failed)
+
+
+def resend_stalled(*, never_tried_for: timedelta, idle_for: timedelta) -> int:
+    """The sweep: queue every email whose task was lost, including those
+    stuck in `sending` past the lease because their worker died."""
+    queued = 0
+    for kind, spec in _KINDS.items():
+        stalled = selectors.stalled_emails(
+            spec.model,
+            created_field=spec.created_field,
+            never_tried_for=never_tried_for,
+            idle_for=idle_for,
+            lease=SENDING_LEASE,
+        )
+        for pk in stalled:
+            tasks.send_email.delay(kind, pk)
+        queued += len(stalled)
+    return queued
+
+
+def _is_claimable(email: OutboundEmail) -> bool:
+    if email.status == Status.PENDING:
+        return True
+    # Its worker died mid-send (see the module's docstring). Rows left in
+    # `sending` before claims were timed have no claimed_at.
+    return email.status == Status.SENDING and (
+        email.claimed_at is None or email.claimed_at < timezone.now() - SENDING_LEASE
+    )
+
+
+def _claim(model: type[OutboundEmail], pk: int) -> bool:
+    with transaction.atomic():
+        email = model.objects.select_for_update().get(pk=pk)
+        if not _is_claimable(email):
+            return False
+        email.status = Status.SENDING
+        email.attempts += 1
+        email.claimed_at = timezone.now()
+        email.save(update_fields=["status", "attempts", "claimed_at"])
+        return True
+
+
+def _finish(model: type[OutboundEmail], pk: int, status: str, *, error: str = "") -> OutboundEmail:
+    with transaction.atomic():
+        email = model.objects.select_for_update().get(pk=pk)
+        if status == Status.SENT:
+            # Recorded even if the row changed meanwhile (a receipt voided
+            # while it was being sent): it did go out.
+            email.sent_at = timezone.now()
+            email.last_error = ""
+        else:
+            email.last_error = error[:2000]
+        if email.status == Status.SENDING:
+            email.status = status
+        email.save(update_fields=["status", "last_error", "sent_at"])
+    logger.info("%s %s is now %s", model.__name__, pk, email.status)
+    return email
+
+
+def _skip(model: type[OutboundEmail], pk: int) -> OutboundEmail:
+    with transaction.atomic():
+        email = model.objects.select_for_update().get(pk=pk)
+        if email.status == Status.PENDING:
+            email.status = Status.SKIPPED
+            email.save(update_fields=["status"])
+    return email

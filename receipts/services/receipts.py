@@ -1,0 +1,134 @@
+"""Receipts: numbered, issued, voided and corrected.
+
+A receipt is created, with its number, in the same transaction that makes
+its gift succeed, so a gift can never succeed without one and a rolled-back
+gift never uses up a number.
+
+Lock order, after the donation ledger's: ReceiptSequence -> Receipt ->
+VoidNotice.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from receipts import emails, outbox, selectors
+from receipts.models import Receipt, ReceiptSequence, VoidNotice
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_EMAIL = outbox.register_kind(
+    "receipt",
+    model=Receipt,
+    load=selectors.receipt_with_gift,
+    build=emails.receipt_message,
+    created_field="issued_at",
+)
+VOID_NOTICE_EMAIL = outbox.register_kind(
+    "void_notice",
+    model=VoidNotice,
+    load=selectors.void_notice_with_receipt,
+    build=emails.void_notice_message,
+    created_field="created_at",
+)
+
+
+def issue_receipt(*, donation) -> Receipt:
+    """The gift's receipt, created and queued for sending if it has none.
+    Must run inside the transaction that holds the donation's row lock."""
+    existing = Receipt.objects.filter(donation=donation, replaces__isnull=True).first()
+    if existing:
+        return existing
+    benefit = selectors.campaign_benefit(donation.campaign_id)
+    return _issue(
+        donation=donation,
+        amount_minor=donation.charged_minor,
+        replaces=None,
+        benefit_description=benefit.description if benefit else "",
+        benefit_value_minor=benefit.value_minor if benefit else 0,
+    )
+
+
+def reissue_after_refund(*, donation) -> Receipt | None:
+    """Bring a refunded gift's receipts in line with what the donor kept
+    given. Called by donations.services inside the transaction that holds
+    the donation's row lock, after it has recorded the refund.
+
+    Refunded in full: every live receipt becomes void, and the donor is
+    sent a void notice for each one they may have received. Refunded in
+    part: the current receipt becomes void and a corrected receipt, with a
+    new number, replaces it for the amount charged less the refunds.
+    Nothing changes when the receipts already match (a repeated call).
+    Returns the receipt that now stands, if any."""
+    receipts = selectors.receipts_of_donation(donation.pk)
+    live = [receipt for receipt in receipts if receipt.status != Receipt.Status.VOID]
+    kept_minor = donation.charged_minor - donation.refunded_minor
+    with transaction.atomic():
+        if donation.status == donation.Status.REFUNDED or kept_minor <= 0:
+            _void(live, notify_donor=True)
+            return None
+        if donation.status != donation.Status.PARTIALLY_REFUNDED or not receipts:
+            return live[-1] if live else None
+        # The last receipt is the head of the chain of corrections.
+        current = receipts[-1]
+        if live == [current] and current.amount_minor == kept_minor:
+            return current
+        corrected = _issue(
+            donation=donation,
+            amount_minor=kept_minor,
+            replaces=current,
+            benefit_description=current.benefit_description,
+            benefit_value_minor=current.benefit_value_minor,
+        )
+        # The corrected receipt itself tells the donor the old one is void.
+        _void(live, notify_donor=False)
+        return corrected
+
+
+def _issue(
+    *, donation, amount_minor: int, replaces: Receipt | None, benefit_description: str, benefit_value_minor: int
+) -> Receipt:
+    # Numbered in the year the gift was received: a correction made in
+    # January for a December gift belongs with that year's receipts.
+    year = timezone.localtime(donation.succeeded_at).year
+    sequence = _next_sequence(year)
+    receipt = Receipt.objects.create(
+        donation=donation,
+        year=year,
+        sequence=sequence,
+        number=Receipt.format_number(year, sequence),
+        replaces=replaces,
+        amount_minor=amount_minor,
+        currency=donation.currency,
+        benefit_description=benefit_description,
+        benefit_value_minor=benefit_value_minor,
+    )
+    outbox.send_on_commit(kind=RECEIPT_EMAIL, pk=receipt.pk)
+    return receipt
+
+
+def _next_sequence(year: int) -> int:
+    ReceiptSequence.objects.get_or_create(year=year)
+    sequence = ReceiptSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number
+
+
+def _void(receipts: list[Receipt], *, notify_donor: bool) -> None:
+    now = timezone.now()
+    for stale in receipts:
+        receipt = Receipt.objects.select_for_update().get(pk=stale.pk)
+        if receipt.status == Receipt.Status.VOID:
+            continue
+        # A receipt never tried never reached the donor: nothing to take back.
+        reached_donor = receipt.attempts > 0
+        receipt.status = Receipt.Status.VOID
+        receipt.voided_at = now
+        receipt.save(update_fields=["status", "voided_at"])
+        logger.info("receipt %s is void", receipt.number)
+        if notify_donor and reached_donor:
+            notice, created = VoidNotice.objects.get_or_create(receipt=receipt)
+            if created:
+                outbox.send_on_commit(kind=VOID_NOTICE_EMAIL, pk=notice.pk)

@@ -1,0 +1,54 @@
+"""Year-end statements: one per donor and year, listing the year's gifts
+with refunds reflected."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from receipts import emails, outbox, selectors
+from receipts.models import OutboundEmail, YearEndStatement
+
+STATEMENT_EMAIL = outbox.register_kind(
+    "statement",
+    model=YearEndStatement,
+    load=selectors.statement_with_donor,
+    build=emails.statement_message,
+    created_field="created_at",
+)
+
+
+@dataclass(frozen=True)
+class StatementRun:
+    donors: int
+    new_statements: int
+
+
+def issue_year_end_statements(
+    *, year: int, dry_run: bool = False, on_progress: Callable[[int, int], None] | None = None
+) -> StatementRun:
+    """One statement per donor with a counted gift in `year`, queued for
+    sending. Running it again creates and sends nothing new; statements
+    whose send was lost are queued again. `on_progress(done, total)` follows
+    the queueing, the long part with many donors."""
+    donor_ids = selectors.donors_due_a_statement(year)
+    already = set(YearEndStatement.objects.filter(year=year).values_list("donor_id", flat=True))
+    run = StatementRun(donors=len(donor_ids), new_statements=len(set(donor_ids) - already))
+    if dry_run:
+        return run
+    with transaction.atomic():
+        YearEndStatement.objects.bulk_create(
+            [YearEndStatement(donor_id=donor_id, year=year) for donor_id in donor_ids if donor_id not in already],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        pending = list(
+            YearEndStatement.objects.filter(year=year, status=OutboundEmail.Status.PENDING).values_list("pk", flat=True)
+        )
+    # Queued once the statements are committed, one at a time, so progress
+    # can be told; if this stops half-way the sweep sends the rest.
+    for done, pk in enumerate(pending, start=1):
+        outbox.send_on_commit(kind=STATEMENT_EMAIL, pk=pk)
+        if on_progress is not None:
+            on_progress(done, len(pending))
+    return run
