@@ -26,7 +26,7 @@ RECEIVED_AT = time(12, 0)
 
 @dataclass(frozen=True)
 class OfflineGiftRequest:
-    """A validated offline gift (see finance.services.imports)."""
+    """A validated offline gift (see finance.imports.rows)."""
 
     campaign: "Campaign"
     team: "Team | None"
