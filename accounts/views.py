@@ -1,7 +1,5 @@
 """Sign up, log in (rate-limited), password reset, and a person's own pages."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -18,40 +16,33 @@ from campaigns import selectors as campaign_selectors
 from core import rate_limit
 
 
-def limit_posts(scope: str, *, template: str, blank_form):
+def _address_and_typed_email(request) -> list[str]:
+    """Per client address and per email address typed."""
+    identities = [f"address:{rate_limit.client_address(request)}"]
+    typed = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()
+    if typed:
+        identities.append(f"email:{typed[:254]}")
+    return identities
+
+
+def _limited_form(scope: str, *, template: str, blank_form):
     """Count each POST against LOGIN_RATE_LIMIT, per client address and per
     email address typed; over the limit, answer 429 with the form and a
     message saying when to try again, and do nothing else."""
 
-    def decorator(view):
-        @wraps(view)
-        def limited(request, *args, **kwargs):
-            if request.method != "POST":
-                return view(request, *args, **kwargs)
-            identities = [f"address:{rate_limit.client_address(request)}"]
-            typed = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()
-            if typed:
-                identities.append(f"email:{typed[:254]}")
-            waits = [
-                rate_limit.seconds_until_allowed(scope=scope, identity=identity, rate=settings.LOGIN_RATE_LIMIT)
-                for identity in identities
-            ]
-            if max(waits):
-                return render(
-                    request, template, {"form": blank_form(request), "rate_limited_for": max(waits)}, status=429
-                )
-            return view(request, *args, **kwargs)
+    def too_many_attempts(request, wait: int):
+        return render(request, template, {"form": blank_form(request), "rate_limited_for": wait}, status=429)
 
-        return limited
-
-    return decorator
+    return rate_limit.limit_posts(
+        scope, rate_setting="LOGIN_RATE_LIMIT", answer=too_many_attempts, identities=_address_and_typed_email
+    )
 
 
-login_view = limit_posts("login", template="registration/login.html", blank_form=EmailLoginForm)(
+login_view = _limited_form("login", template="registration/login.html", blank_form=EmailLoginForm)(
     auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True)
 )
 
-password_reset_view = limit_posts(
+password_reset_view = _limited_form(
     "password-reset",
     template="registration/password_reset_form.html",
     blank_form=lambda request: PasswordResetForm(),

@@ -3,9 +3,13 @@ web process counts together."""
 
 import re
 import time
+from collections.abc import Callable
+from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -39,3 +43,46 @@ def client_address(request) -> str:
     """The address the request came from. Behind a proxy, the proxy must
     set REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips)."""
     return request.META.get("REMOTE_ADDR", "unknown")
+
+
+class RateLimited(Exception):
+    """Over a limit: the caller answers 429, telling when to try again."""
+
+    def __init__(self, seconds: int):
+        super().__init__(f"Too many attempts; try again in {seconds} seconds.")
+        self.seconds = seconds
+
+
+def by_client_address(request) -> list[str]:
+    return [client_address(request)]
+
+
+def limit_posts(
+    scope: str,
+    *,
+    rate_setting: str,
+    answer: Callable[[HttpRequest, int], HttpResponse],
+    identities: Callable[[HttpRequest], list[str]] = by_client_address,
+):
+    """A view decorator: count each POST once per identity (by default the
+    client address) against the rate in settings.<rate_setting>; over the
+    limit for any of them, do nothing else and return `answer(request,
+    seconds to wait)`, a 429 in the view's own form (JSON for an API, the
+    page with a notice for a form)."""
+
+    def decorator(view):
+        @wraps(view)
+        def limited(request, *args, **kwargs):
+            if request.method != "POST":
+                return view(request, *args, **kwargs)
+            rate = getattr(settings, rate_setting)
+            waits = [
+                seconds_until_allowed(scope=scope, identity=identity, rate=rate) for identity in identities(request)
+            ]
+            if max(waits):
+                return answer(request, max(waits))
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator

@@ -53,7 +53,7 @@ class DonationAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="Refund")
     def refund_link(self, obj):
-        if obj.status not in refunds.REFUNDABLE_STATUSES:
+        if obj.status not in Donation.REFUNDABLE_STATUSES:
             return "-"
         return format_html(
             '<a class="button" href="{}">Refund this gift</a>',

@@ -6,7 +6,8 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
-from core.money import CURRENCIES, format_money
+from core.money import CURRENCIES
+from donations import rules
 from donations.models import Donation
 from donations.services.gifts import DonorDetails, GiftRequest
 
@@ -48,6 +49,11 @@ class JsonCharField(forms.CharField):
         return super().to_python(value)
 
 
+def validate_country_code(value: str) -> None:
+    if not rules.is_country_code(value):
+        raise forms.ValidationError("Use a two-letter country code such as US.")
+
+
 class DonorForm(forms.Form):
     email = forms.EmailField(max_length=254)
     first_name = JsonCharField(max_length=100)
@@ -60,11 +66,7 @@ class AddressForm(forms.Form):
     city = JsonCharField(max_length=100, required=False)
     region = JsonCharField(max_length=100, required=False)
     postal_code = JsonCharField(max_length=20, required=False)
-    country = JsonCharField(
-        max_length=2,
-        required=False,
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter country code such as US.")],
-    )
+    country = JsonCharField(max_length=2, required=False, validators=[validate_country_code])
 
 
 class GiftForm(forms.Form):
@@ -86,7 +88,7 @@ class GiftForm(forms.Form):
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].lower()
-        if currency not in CURRENCIES:
+        if not rules.is_accepted_currency(currency):
             raise forms.ValidationError(f"{currency!r} is not a currency we accept.")
         return currency
 
@@ -109,8 +111,8 @@ class GiftForm(forms.Form):
         campaign = campaign_selectors.campaign_by_slug(data["campaign"])
         if campaign is None:
             self.add_error("campaign", f"There is no campaign {data['campaign']!r}.")
-        elif not campaign.is_open():
-            if campaign.is_upcoming():
+        elif why := rules.campaign_not_taking_gifts(campaign, online=True):
+            if why == "upcoming":
                 opens = timezone.localtime(campaign.starts_at).strftime("%B %-d, %Y")
                 self.add_error("campaign", f"This campaign opens on {opens} and takes gifts from then.")
             else:
@@ -122,24 +124,22 @@ class GiftForm(forms.Form):
     def _clean_attribution(self, data, campaign):
         team = fundraiser = None
         if data.get("team"):
-            team = campaign_selectors.team_in_campaign(campaign, data["team"])
+            team = rules.find_team(campaign, data["team"], include_hidden=False)
             if team is None:
                 self.add_error("team", f"This campaign has no team {data['team']!r}.")
         if data.get("fundraiser"):
-            fundraiser = campaign_selectors.fundraiser_in_campaign(campaign, data["fundraiser"])
+            fundraiser = rules.find_fundraiser(campaign, data["fundraiser"], include_hidden=False)
             if fundraiser is None:
                 self.add_error("fundraiser", f"This campaign has no fundraiser {data['fundraiser']!r}.")
-            elif team is not None and fundraiser.team_id != team.pk:
-                self.add_error("fundraiser", "This fundraiser is not on that team.")
-            else:
-                # A gift to a fundraiser also counts for the fundraiser's team.
-                team = fundraiser.team
-        data["team"], data["fundraiser"] = team, fundraiser
+        attribution = rules.attribute(team=team, fundraiser=fundraiser)
+        if attribution.fundraiser_not_on_team:
+            self.add_error("fundraiser", "This fundraiser is not on that team.")
+        data["team"], data["fundraiser"] = attribution.team, attribution.fundraiser
 
     def _clean_fund(self, data, campaign):
         if "fund" not in data:
             return
-        fund = next((f for f in campaign_selectors.funds_offered(campaign) if f.slug == data["fund"]), None)
+        fund = rules.offered_fund(campaign, data["fund"])
         if fund is None:
             self.add_error("fund", f"This campaign does not offer a fund {data['fund']!r}.")
         data["fund"] = fund
@@ -151,13 +151,9 @@ class GiftForm(forms.Form):
         if currency != campaign.currency:
             self.add_error("currency", f"This campaign takes gifts in {campaign.currency.upper()}.")
             return
-        limits = CURRENCIES[currency]
-        if not limits.min_gift_minor <= amount <= limits.max_gift_minor:
-            self.add_error(
-                "amount_minor",
-                f"Gifts must be between {format_money(limits.min_gift_minor, currency)} "
-                f"and {format_money(limits.max_gift_minor, currency)}.",
-            )
+        limits = rules.amount_limits(currency)
+        if not limits.allow(amount):
+            self.add_error("amount_minor", f"Gifts must be {limits.range_text}.")
 
 
 def parse_gift_request(body, *, idempotency_key: str | None) -> tuple[GiftRequest | None, dict]:
@@ -230,12 +226,8 @@ class PlanAmountForm(forms.Form):
         data = super().clean()
         if "amount" not in data:
             return data
-        currency = CURRENCIES[self.plan.currency]
-        data["amount_minor"] = int(data["amount"].scaleb(currency.exponent))
-        if not currency.min_gift_minor <= data["amount_minor"] <= currency.max_gift_minor:
-            self.add_error(
-                "amount",
-                f"Monthly gifts must be between {format_money(currency.min_gift_minor, currency.code)} "
-                f"and {format_money(currency.max_gift_minor, currency.code)}.",
-            )
+        data["amount_minor"] = int(data["amount"].scaleb(CURRENCIES[self.plan.currency].exponent))
+        limits = rules.amount_limits(self.plan.currency)
+        if not limits.allow(data["amount_minor"]):
+            self.add_error("amount", f"Monthly gifts must be {limits.range_text}.")
         return data

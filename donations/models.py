@@ -40,9 +40,24 @@ class Donor(models.Model):
         return [line for line in lines if line]
 
 
+class DonationQuerySet(models.QuerySet):
+    def counted(self) -> "DonationQuerySet":
+        """The gifts the campaign, team and fundraiser totals count."""
+        return self.filter(status__in=Donation.COUNTED_STATUSES)
+
+    def with_kept_minor(self) -> "DonationQuerySet":
+        """Annotated with `kept`: what the gift leaves the charity, charged
+        less refunded (the SQL twin of Donation.kept_minor)."""
+        return self.annotate(kept=KEPT_MINOR)
+
+
+# Charged (the gift plus any fee the donor covered) less refunded.
+KEPT_MINOR = models.F("amount_minor") + models.F("fee_covered_minor") - models.F("refunded_minor")
+
+
 class Donation(models.Model):
     """One gift: the ledger row. Its status only moves forward (see
-    donations.services.ALLOWED_TRANSITIONS)."""
+    donations.services.gift_status.ALLOWED_TRANSITIONS)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -61,6 +76,19 @@ class Donation(models.Model):
     class Frequency(models.TextChoices):
         ONE_TIME = "one_time", "One-time"
         MONTHLY = "monthly", "Monthly"
+
+    # Gifts that count towards what a campaign has raised. A disputed gift
+    # still counts until the dispute is lost.
+    COUNTED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.DISPUTED)
+    # Gifts whose money was taken; their status then follows Stripe's facts.
+    PAID_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED, Status.DISPUTED, Status.DISPUTE_LOST)
+    # Gifts waiting on the donor or on Stripe.
+    IN_FLIGHT_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION)
+    # Gifts staff may refund (some of what was charged is still kept).
+    REFUNDABLE_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
+    # Counted gifts and those refunded in full (shown with nothing kept):
+    # what a year-end statement lists and the finance overview reports.
+    REPORTED_STATUSES = (*COUNTED_STATUSES, Status.REFUNDED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="donations")
@@ -104,6 +132,8 @@ class Donation(models.Model):
     succeeded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DonationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -126,6 +156,15 @@ class Donation(models.Model):
     @property
     def charged_minor(self) -> int:
         return self.amount_minor + self.fee_covered_minor
+
+    @property
+    def kept_minor(self) -> int:
+        """What the gift leaves the charity: charged less refunded."""
+        return self.charged_minor - self.refunded_minor
+
+    @property
+    def is_counted(self) -> bool:
+        return self.status in self.COUNTED_STATUSES
 
 
 class RecurringPlan(models.Model):

@@ -7,16 +7,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.models import Donation, Donor, GivingTotal, RecurringPlan, StripeEvent
-
-# Gifts that count towards what a campaign has raised. A disputed gift
-# still counts until the dispute is lost.
-COUNTED_STATUSES = (Donation.Status.SUCCEEDED, Donation.Status.PARTIALLY_REFUNDED, Donation.Status.DISPUTED)
+from donations.models import KEPT_MINOR, Donation, Donor, GivingTotal, RecurringPlan, StripeEvent
 
 
 @dataclass(frozen=True)
@@ -52,11 +48,11 @@ def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
 
 def ledger_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
     """What the ledger says the counters should be (three grouped queries)."""
-    counted = Donation.objects.filter(status__in=COUNTED_STATUSES)
+    counted = Donation.objects.counted()
     if campaign_id is not None:
         counted = counted.filter(campaign_id=campaign_id)
     aggregates = {
-        "raised": Sum(F("amount_minor") + F("fee_covered_minor") - F("refunded_minor")),
+        "raised": Sum(KEPT_MINOR),
         "gifts": Count("id"),
         "donors": Count("donor_id", distinct=True),
     }
@@ -125,7 +121,7 @@ def stale_in_flight_gifts(*, older_than: timedelta) -> list[int]:
     their webhook may have been lost."""
     return list(
         Donation.objects.filter(
-            status__in=(Donation.Status.PENDING, Donation.Status.REQUIRES_ACTION),
+            status__in=Donation.IN_FLIGHT_STATUSES,
             created_at__lt=timezone.now() - older_than,
             source=Donation.Source.ONLINE,
         )
@@ -181,15 +177,15 @@ def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
     if not filters:
         raise ValueError("Name a campaign, team or fundraiser.")
     return (
-        Donation.objects.filter(status__in=COUNTED_STATUSES, **filters)
+        Donation.objects.counted()
+        .filter(**filters)
+        .with_kept_minor()
         .order_by("-succeeded_at", "-pk")
         .values(
             "anonymous",
             "donor__first_name",
             "donor__last_name",
-            "amount_minor",
-            "fee_covered_minor",
-            "refunded_minor",
+            "kept",
             "currency",
             "message",
             "succeeded_at",
@@ -209,7 +205,7 @@ def _gift_line(row: dict, *, full_name: bool) -> GiftLine:
     return GiftLine(
         donor_name=name,
         # What counts towards the totals, so a wall never disagrees with them.
-        amount_minor=row["amount_minor"] + row["fee_covered_minor"] - row["refunded_minor"],
+        amount_minor=row["kept"],
         currency=row["currency"],
         message=row["message"],
         given_at=row["succeeded_at"],
@@ -238,16 +234,13 @@ def gifts_page(
 
 # --- Reads for receipts, statements and impact updates ---
 
-# The gifts a year-end statement lists: counted ones, and those refunded in
-# full (shown with nothing left to deduct).
-STATEMENT_STATUSES = (*COUNTED_STATUSES, Donation.Status.REFUNDED)
-
 
 def donor_ids_with_gifts_between(*, start, end) -> list[int]:
     """Donors with a counted gift that succeeded in [start, end), in id
     order (one query)."""
     return list(
-        Donation.objects.filter(status__in=COUNTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end)
+        Donation.objects.counted()
+        .filter(succeeded_at__gte=start, succeeded_at__lt=end)
         .order_by("donor_id")
         .values_list("donor_id", flat=True)
         .distinct()
@@ -256,10 +249,11 @@ def donor_ids_with_gifts_between(*, start, end) -> list[int]:
 
 def gifts_of_donor_between(*, donor_id: int, start, end) -> list[Donation]:
     """A donor's gifts that succeeded in [start, end), refunded ones
-    included, oldest first, with fund and campaign (one query)."""
+    included (a statement lists them with nothing left to deduct), oldest
+    first, with fund and campaign (one query)."""
     return list(
         Donation.objects.filter(
-            donor_id=donor_id, status__in=STATEMENT_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
+            donor_id=donor_id, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
         )
         .select_related("fund", "campaign")
         .order_by("succeeded_at", "pk")
@@ -272,7 +266,7 @@ def donors_who_gave(
     """(id, email) of donors with a counted gift (to the fund or campaign,
     if given), the next `limit` after `after_donor_id` in id order: one
     page of an audience (one query)."""
-    gifts = Donation.objects.filter(donor_id=OuterRef("pk"), status__in=COUNTED_STATUSES)
+    gifts = Donation.objects.counted().filter(donor_id=OuterRef("pk"))
     if fund_id is not None:
         gifts = gifts.filter(fund_id=fund_id)
     if campaign_id is not None:

@@ -1,12 +1,13 @@
 """Thin Celery wrappers: they take ids and call services. Every task is
-safe to run twice, concurrently, or late."""
+safe to run twice, concurrently, or late. Each imports its service inside
+the task: services import this module to queue tasks, never the reverse
+at load time."""
 
 from datetime import timedelta
 
 from celery import shared_task
 
 from donations import selectors
-from donations.services import fees, gifts, recurring, stripe_events
 
 # A failed event is retried by the task a few times with backoff, then by
 # the beat sweep until it has had this many attempts in all.
@@ -16,6 +17,8 @@ RETRYING = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_ma
 
 @shared_task(**RETRYING)
 def process_stripe_event(event_pk: int) -> None:
+    from donations.services import stripe_events
+
     stripe_events.process_stripe_event(event_pk=event_pk)
 
 
@@ -29,16 +32,22 @@ def redrive_stripe_events() -> int:
 
 @shared_task(**RETRYING)
 def record_processing_fee(donation_id: int) -> None:
+    from donations.services import fees
+
     fees.record_processing_fee(donation_id=donation_id)
 
 
 @shared_task(**RETRYING)
 def send_renewal_failed_notice(donation_id: int) -> None:
+    from donations.services import recurring
+
     recurring.send_renewal_failed_notice(donation_id=donation_id)
 
 
 @shared_task(**RETRYING)
 def settle_stale_gift(donation_id: int) -> None:
+    from donations.services import gifts
+
     gifts.settle_stale_gift(donation_id=donation_id)
 
 

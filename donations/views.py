@@ -2,9 +2,7 @@
 
 import json
 import logging
-from functools import wraps
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,7 @@ from core import rate_limit
 from donations import selectors
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
-from donations.services import gifts, recurring, stripe_events
+from donations.services import donate, recurring, stripe_events
 from payments import stripe as stripe_gateway
 from payments.stripe import InvalidWebhook, StripeUnavailable
 
@@ -29,7 +27,7 @@ PAYMENTS_UNAVAILABLE = {
 }
 
 
-def too_many_attempts(wait: int) -> JsonResponse:
+def too_many_attempts(request, wait: int) -> JsonResponse:
     response = JsonResponse(
         {"error": {"code": "rate_limited", "message": f"Too many attempts. Try again in {wait} seconds."}},
         status=429,
@@ -41,20 +39,7 @@ def too_many_attempts(wait: int) -> JsonResponse:
 def limit_attempts(scope: str):
     """429 with Retry-After once a client address has made more attempts
     than DONATION_RATE_LIMIT allows: the defence against card testing."""
-
-    def decorator(view):
-        @wraps(view)
-        def limited(request, *args, **kwargs):
-            wait = rate_limit.seconds_until_allowed(
-                scope=scope, identity=rate_limit.client_address(request), rate=settings.DONATION_RATE_LIMIT
-            )
-            if wait:
-                return too_many_attempts(wait)
-            return view(request, *args, **kwargs)
-
-        return limited
-
-    return decorator
+    return rate_limit.limit_posts(scope, rate_setting="DONATION_RATE_LIMIT", answer=too_many_attempts)
 
 
 # The JSON API is not cookie-authenticated, so CSRF does not apply to it.
@@ -71,15 +56,10 @@ def create_donation(request):
     gift, errors = parse_gift_request(body, idempotency_key=request.headers.get("Idempotency-Key"))
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    # Card testers rotate addresses; the same email is a second signal.
-    wait = rate_limit.seconds_until_allowed(
-        scope="donation-email", identity=gift.donor.email.lower(), rate=settings.DONATION_EMAIL_RATE_LIMIT
-    )
-    if wait:
-        return too_many_attempts(wait)
-    give = recurring.start_monthly_gift if gift.frequency == Donation.Frequency.MONTHLY else gifts.give
     try:
-        outcome = give(gift=gift)
+        outcome = donate.take_gift(gift=gift)
+    except rate_limit.RateLimited as limited:
+        return too_many_attempts(request, limited.seconds)
     except StripeUnavailable:
         logger.exception("Stripe unavailable while charging a gift")
         return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)

@@ -39,11 +39,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import BinaryIO
 
 from django.db import connection
-from django.db.models import BigIntegerField, Case, F, PositiveSmallIntegerField, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, PositiveSmallIntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from core.money import CURRENCIES, as_decimal
-from donations.models import Donation
+from donations.models import KEPT_MINOR, Donation
 from finance.spreadsheets import FORMULA_STARTS, escape_formula
 from receipts.selectors import current_receipt_number
 
@@ -147,11 +147,10 @@ def gift_values(filters: GiftFilters) -> QuerySet:
     """The raw values behind each row, one tuple per gift: the COLUMNS'
     sources in order, then the currency's exponent and the gift's id (which
     the SQL writer sorts by). Unordered."""
-    amount_kept = F("amount_minor") + F("fee_covered_minor") - F("refunded_minor")
     gifts = _dated_gifts().annotate(
         net_minor=Case(
             When(stripe_fee_minor__isnull=True, source=Donation.Source.ONLINE, then=Value(None)),
-            default=amount_kept - Coalesce("stripe_fee_minor", Value(0)),
+            default=KEPT_MINOR - Coalesce("stripe_fee_minor", Value(0)),
             output_field=BigIntegerField(),
         ),
         receipt_number=current_receipt_number(),

@@ -93,7 +93,7 @@ class DonationResource(SpreadsheetSafeResource):
 
     def dehydrate_net(self, donation: Donation):
         """Charged, less refunds and Stripe's fee: the finance overview's net."""
-        net = donation.charged_minor - donation.refunded_minor - (donation.stripe_fee_minor or 0)
+        net = donation.kept_minor - (donation.stripe_fee_minor or 0)
         return as_decimal(net, donation.currency)
 
 

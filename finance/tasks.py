@@ -1,5 +1,6 @@
-"""Thin Celery wrappers over finance.services: they take ids and are safe
-to run twice."""
+"""Thin Celery wrappers over finance's services: they take ids and are
+safe to run twice. Each imports its service inside the task, so services
+may import this module to queue tasks."""
 
 import logging
 from datetime import timedelta
@@ -7,8 +8,6 @@ from datetime import timedelta
 from celery import shared_task
 
 from finance.models import AuditLogEntry
-from finance.services import imports as gift_imports
-from finance.services import payouts
 from payments.stripe import NotFound, StripeUnavailable
 
 logger = logging.getLogger(__name__)
@@ -33,11 +32,15 @@ STRIPE_RETRYING = {
 def run_gift_import(gift_import_id: int) -> str:
     """No automatic retry: a failed run is recorded as failed with nothing
     written, and a second delivery of this task finds the import claimed."""
+    from finance.imports import runner as gift_imports
+
     return gift_imports.run_import(gift_import_id=gift_import_id, channel=AuditLogEntry.Channel.WEB).status
 
 
 @shared_task(**STRIPE_RETRYING)
 def fetch_payout(stripe_payout_id: str) -> None:
+    from finance.services import payouts
+
     try:
         payouts.fetch_payout(stripe_payout_id=stripe_payout_id)
     except NotFound:
@@ -47,6 +50,8 @@ def fetch_payout(stripe_payout_id: str) -> None:
 
 @shared_task(**STRIPE_RETRYING)
 def fetch_recent_payouts() -> int:
+    from finance.services import payouts
+
     to_fetch = payouts.payouts_to_fetch(days=RECENT_PAYOUT_DAYS)
     for stripe_payout_id in to_fetch:
         fetch_payout.delay(stripe_payout_id)

@@ -8,5 +8,11 @@ class ReceiptsConfig(AppConfig):
         # The deploy check; the tracking webhook's receiver; and the modules
         # that register their kinds of email with receipts.outbox, which
         # must all be known before the first send or sweep.
+        from donations.services import effects
         from receipts import checks, signals  # noqa: F401
         from receipts.services import impact_updates, receipts, statements  # noqa: F401
+
+        # Inside the gift's own transaction, under its row lock: a paid gift
+        # is never without its receipt, a refunded one never keeps it whole.
+        effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True)
+        effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)

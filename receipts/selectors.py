@@ -103,11 +103,8 @@ class StatementLine:
     currency: str
     charged_minor: int
     refunded_minor: int
+    net_minor: int
     receipt_number: str | None
-
-    @property
-    def net_minor(self) -> int:
-        return self.charged_minor - self.refunded_minor
 
 
 @dataclass(frozen=True)
@@ -135,6 +132,7 @@ def statement_lines(statement: YearEndStatement) -> tuple[list[StatementLine], l
             currency=gift.currency,
             charged_minor=gift.charged_minor,
             refunded_minor=gift.refunded_minor,
+            net_minor=gift.kept_minor,
             receipt_number=numbers.get(gift.pk),
         )
         for gift in gifts

@@ -2,10 +2,14 @@
 
 - gifts: taking a gift (one-time or the first of a monthly plan) and
   asking Stripe about gifts still in flight;
-- ledger: a gift's status: the payment phase only moves forward, and a
-  paid gift's status follows from Stripe's facts (refunds, disputes);
+- gift_status: a gift's status: the payment phase only moves forward, and
+  a paid gift's status follows from Stripe's facts (refunds, disputes);
+- effects: everything that follows from a status change, in one place:
+  the counters, the hooks other apps register (receipts), the fee fetch
+  and notices;
 - totals: the campaign/team/fundraiser counters, moved by what a gift
   contributes before and after each change;
+- offline: gifts received outside Stripe, recorded through gift_status;
 - refunds, disputes, fees, recurring: those facts and monthly plans;
 - stripe_events: the webhook inbox and the handler for each event type.
 

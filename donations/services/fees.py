@@ -3,12 +3,13 @@ transaction, recorded after the gift succeeds."""
 
 from django.db import transaction
 
-from donations.services import ledger
+from donations.models import Donation
+from donations.services import gift_status
 from payments import stripe as stripe_gateway
 
 
 def record_processing_fee(*, donation_id: int) -> None:
-    donation = ledger.Donation.objects.get(pk=donation_id)
+    donation = Donation.objects.get(pk=donation_id)
     if donation.stripe_fee_minor is not None:
         return
     charge_id = donation.charge_id
@@ -18,7 +19,7 @@ def record_processing_fee(*, donation_id: int) -> None:
         return
     fee = stripe_gateway.processing_fee(charge_id)
     with transaction.atomic():
-        donation = ledger.lock(donation_id)
-        ledger.remember_ids(donation, charge_id=charge_id)
+        donation = gift_status.lock(donation_id)
+        gift_status.remember_ids(donation, charge_id=charge_id)
         donation.stripe_fee_minor = fee
         donation.save(update_fields=["stripe_fee_minor", "updated_at"])

@@ -1,5 +1,6 @@
 """Taking a gift: record it, charge it once, record Stripe's answer."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -11,13 +12,14 @@ from django.utils import timezone
 
 from campaigns.models import Fund
 from core.money import fee_to_cover
-from donations.models import Donation, Donor
-from donations.services import ledger
+from donations.models import Donation, Donor, RecurringPlan
+from donations.services import gift_status
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign, Fundraiser, Team
+    from donations.services.offline import OfflineGiftRequest
 
 Status = Donation.Status
 
@@ -103,11 +105,11 @@ def give(*, gift: GiftRequest) -> GiftOutcome:
             donation_public_id=str(donation.public_id),
         )
     except PaymentDeclined as decline:
-        return GiftOutcome(ledger.record_decline(donation_id=donation.pk, decline=decline))
+        return GiftOutcome(gift_status.record_decline(donation_id=donation.pk, decline=decline))
     except stripe_gateway.StripeUnavailable:
         Donation.objects.filter(pk=donation.pk).update(charge_attempt_started_at=None)
         raise
-    donation = ledger.apply_payment_intent(intent=intent)
+    donation = gift_status.apply_payment_intent(intent=intent)
     needs_action = donation.status == Status.REQUIRES_ACTION
     return GiftOutcome(donation, intent.client_secret if needs_action else None)
 
@@ -131,31 +133,61 @@ def _claim_charge(donation: Donation) -> bool:
 
 
 def _record_pending_gift(gift: GiftRequest) -> tuple[Donation, bool]:
-    if gift.idempotency_key:
-        earlier = Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
+    return create_once(
+        idempotency_key=gift.idempotency_key,
+        create=lambda: new_donation(
+            like=gift,
+            donor=upsert_donor(details=gift.donor),
+            fee_covered_minor=gift.fee_covered_minor,
+            frequency=gift.frequency,
+            message=gift.message,
+            dedication=gift.dedication,
+            idempotency_key=gift.idempotency_key,
+            charge_attempt_started_at=timezone.now(),
+        ),
+    )
+
+
+ATTRIBUTION = ("campaign", "team", "fundraiser", "fund")
+
+
+def new_donation(*, like: "GiftRequest | OfflineGiftRequest | RecurringPlan", **fields) -> Donation:
+    """The one constructor of a gift's row: an unsaved, pending Donation
+    attributed like `like` (a request for a gift, or the monthly plan a
+    renewal belongs to), for its amount and currency, anonymous if it is;
+    `fields` adds (or overrides) what this kind of gift records."""
+    if isinstance(like, RecurringPlan):
+        # By id: the plan's campaign and fund need not be fetched.
+        attribution = {f"{name}_id": getattr(like, f"{name}_id") for name in ATTRIBUTION}
+    else:
+        attribution = {name: getattr(like, name) for name in ATTRIBUTION}
+    return Donation(
+        **{
+            **attribution,
+            "amount_minor": like.amount_minor,
+            "currency": like.currency,
+            "anonymous": like.anonymous,
+            **fields,
+        }
+    )
+
+
+def create_once(*, idempotency_key: str | None, create: Callable[[], Donation]) -> tuple[Donation, bool]:
+    """(the new gift, True), or (the earlier gift with this idempotency key,
+    False), also when a racing request with the same key saved it first.
+    `create()` returns the unsaved gift, having saved anything it belongs
+    to (a monthly plan); both are saved in one transaction."""
+    if idempotency_key:
+        earlier = Donation.objects.filter(idempotency_key=idempotency_key).first()
         if earlier:
             return earlier, False
     try:
         with transaction.atomic():
-            donation = Donation.objects.create(
-                donor=upsert_donor(details=gift.donor),
-                campaign=gift.campaign,
-                team=gift.team,
-                fundraiser=gift.fundraiser,
-                fund=gift.fund,
-                amount_minor=gift.amount_minor,
-                fee_covered_minor=gift.fee_covered_minor,
-                currency=gift.currency,
-                frequency=gift.frequency,
-                anonymous=gift.anonymous,
-                message=gift.message,
-                dedication=gift.dedication,
-                idempotency_key=gift.idempotency_key,
-                charge_attempt_started_at=timezone.now(),
-            )
+            donation = create()
+            donation.save()
     except IntegrityError:
         # Two requests raced with one idempotency key: the first one wins.
-        earlier = gift.idempotency_key and Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
+        earlier = idempotency_key and Donation.objects.filter(idempotency_key=idempotency_key).first()
         if not earlier:
             raise
         return earlier, False
@@ -190,10 +222,10 @@ def refresh_from_stripe(*, donation: Donation) -> Donation:
     """Ask Stripe where a gift still in flight stands, instead of waiting on
     a webhook that may be late or lost. Gifts in a final state, or never
     sent to Stripe, are returned as they are."""
-    if donation.status not in ledger.IN_FLIGHT_STATUSES or not donation.payment_intent_id:
+    if donation.status not in Donation.IN_FLIGHT_STATUSES or not donation.payment_intent_id:
         return donation
     intent = stripe_gateway.retrieve_payment_intent(donation.payment_intent_id)
-    return ledger.apply_payment_intent(intent=intent) or donation
+    return gift_status.apply_payment_intent(intent=intent) or donation
 
 
 # A gift recorded but never charged (the request died before Stripe
@@ -204,7 +236,7 @@ ABANDONED_AFTER = timedelta(hours=1)
 
 def abandon_uncharged_gift(*, donation_id: int) -> Donation:
     with transaction.atomic():
-        donation = ledger.lock(donation_id)
+        donation = gift_status.lock(donation_id)
         claim = donation.charge_attempt_started_at
         if (
             donation.status == Status.PENDING
@@ -212,7 +244,7 @@ def abandon_uncharged_gift(*, donation_id: int) -> Donation:
             and donation.created_at < timezone.now() - ABANDONED_AFTER
             and (claim is None or claim < timezone.now() - CHARGE_CLAIM_TIMEOUT)
         ):
-            ledger.move(
+            gift_status.move(
                 donation,
                 Status.FAILED,
                 failure_code="abandoned",

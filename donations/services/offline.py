@@ -1,6 +1,7 @@
 """Gifts received offline (cheques, cash, bank transfers), recorded in the
-ledger as paid gifts: the same counters and receipts as online gifts, and
-no Stripe ids, since Stripe never saw them."""
+ledger as paid gifts: the same step from nothing to succeeded as an online
+gift (gift_status.move), so the same counters and receipts, and no Stripe
+ids, since Stripe never saw them."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -12,9 +13,8 @@ from django.utils import timezone
 
 from campaigns.models import Fund
 from donations.models import Donation, Donor
-from donations.services import totals
-from donations.services.gifts import DonorDetails, upsert_donor
-from receipts.services import receipts as receipt_services
+from donations.services import gift_status, totals
+from donations.services.gifts import DonorDetails, new_donation, upsert_donor
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign, Fundraiser, Team
@@ -23,13 +23,10 @@ if TYPE_CHECKING:
 # its receipt in that year, in any time zone within twelve hours of ours.
 RECEIVED_AT = time(12, 0)
 
-# What a gift not yet in the ledger adds to the counters.
-NOTHING_YET = totals.Contribution(counted=False, amount_minor=0)
-
 
 @dataclass(frozen=True)
 class OfflineGiftRequest:
-    """A validated offline gift (see finance.services.imports)."""
+    """A validated offline gift (see finance.imports.rows)."""
 
     campaign: "Campaign"
     team: "Team | None"
@@ -82,27 +79,18 @@ def _create_new_donors(oldest_first: list[OfflineGiftRequest]) -> None:
 
 
 def _unsaved_donation(gift: OfflineGiftRequest) -> Donation:
-    return Donation(campaign=gift.campaign, team=gift.team, fundraiser=gift.fundraiser)
+    return new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
 
 
 def _record(gift: OfflineGiftRequest) -> Donation:
     # Lock order: the new Donation, then its counters (already held), then
     # the receipt sequence.
-    donation = Donation.objects.create(
-        donor=upsert_donor(details=gift.donor),
-        campaign=gift.campaign,
-        team=gift.team,
-        fundraiser=gift.fundraiser,
-        fund=gift.fund,
-        amount_minor=gift.amount_minor,
-        currency=gift.currency,
-        status=Donation.Status.SUCCEEDED,
+    donation = _unsaved_donation(gift)
+    donation.donor = upsert_donor(details=gift.donor)
+    gift_status.move(
+        donation,
+        Donation.Status.SUCCEEDED,
         succeeded_at=timezone.make_aware(datetime.combine(gift.received_on, RECEIVED_AT)),
-        source=Donation.Source.OFFLINE_IMPORT,
-        anonymous=gift.anonymous,
-        message=gift.message,
+        wants_receipt=gift.wants_receipt,
     )
-    totals.record_change(donation, before=NOTHING_YET)
-    if gift.wants_receipt:
-        receipt_services.issue_receipt(donation=donation)
     return donation

@@ -6,13 +6,21 @@ import logging
 from contextlib import contextmanager
 from dataclasses import replace
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from donations import emails, tasks
+from donations import emails
 from donations.models import Donation, Donor, RecurringPlan
-from donations.services import ledger
-from donations.services.gifts import GiftOutcome, GiftRequest, covered_fee, outcome_so_far, upsert_donor
+from donations.services import effects, gift_status
+from donations.services.gifts import (
+    GiftOutcome,
+    GiftRequest,
+    covered_fee,
+    create_once,
+    new_donation,
+    outcome_so_far,
+    upsert_donor,
+)
 from payments import stripe as stripe_gateway
 from payments.stripe import InvoiceState, PaymentDeclined, SubscriptionState
 
@@ -39,45 +47,35 @@ class PlanChangeRefused(Exception):
 def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
     """Create the plan and its first gift, then the Stripe subscription,
     whose first invoice is charged at once."""
-    if gift.idempotency_key:
-        earlier = Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
-        if earlier:
-            return outcome_so_far(earlier)
-    try:
-        with transaction.atomic():
-            donor = upsert_donor(details=gift.donor)
-            attribution = {
-                "donor": donor,
-                "campaign": gift.campaign,
-                "team": gift.team,
-                "fundraiser": gift.fundraiser,
-                "fund": gift.fund,
-            }
-            plan = RecurringPlan.objects.create(
-                **attribution,
-                amount_minor=gift.amount_minor,
-                fee_covered_minor=gift.fee_covered_minor,
-                currency=gift.currency,
-                anonymous=gift.anonymous,
-            )
-            first = Donation.objects.create(
-                **attribution,
-                recurring_plan=plan,
-                frequency=Donation.Frequency.MONTHLY,
-                amount_minor=gift.amount_minor,
-                fee_covered_minor=gift.fee_covered_minor,
-                currency=gift.currency,
-                anonymous=gift.anonymous,
-                message=gift.message,
-                dedication=gift.dedication,
-                idempotency_key=gift.idempotency_key,
-                charge_attempt_started_at=timezone.now(),
-            )
-    except IntegrityError:
-        earlier = gift.idempotency_key and Donation.objects.filter(idempotency_key=gift.idempotency_key).first()
-        if not earlier:
-            raise
-        return outcome_so_far(earlier)
+
+    def plan_and_first_gift() -> Donation:
+        plan = RecurringPlan.objects.create(
+            donor=upsert_donor(details=gift.donor),
+            campaign=gift.campaign,
+            team=gift.team,
+            fundraiser=gift.fundraiser,
+            fund=gift.fund,
+            amount_minor=gift.amount_minor,
+            fee_covered_minor=gift.fee_covered_minor,
+            currency=gift.currency,
+            anonymous=gift.anonymous,
+        )
+        return new_donation(
+            like=gift,
+            donor=plan.donor,
+            recurring_plan=plan,
+            frequency=Donation.Frequency.MONTHLY,
+            fee_covered_minor=gift.fee_covered_minor,
+            message=gift.message,
+            dedication=gift.dedication,
+            idempotency_key=gift.idempotency_key,
+            charge_attempt_started_at=timezone.now(),
+        )
+
+    first, is_new = create_once(idempotency_key=gift.idempotency_key, create=plan_and_first_gift)
+    if not is_new:
+        return outcome_so_far(first)
+    plan, donor = first.recurring_plan, first.donor
 
     try:
         customer_id = stripe_gateway.customer_with_card(
@@ -95,7 +93,7 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
         )
     except PaymentDeclined as decline:
         RecurringPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.CANCELED, canceled_at=timezone.now())
-        return GiftOutcome(ledger.record_decline(donation_id=first.pk, decline=decline))
+        return GiftOutcome(gift_status.record_decline(donation_id=first.pk, decline=decline))
     except stripe_gateway.StripeUnavailable:
         RecurringPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.CANCELED, canceled_at=timezone.now())
         Donation.objects.filter(pk=first.pk).update(charge_attempt_started_at=None)
@@ -108,11 +106,11 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
         plan.status = SUBSCRIPTION_TO_PLAN_STATUS.get(subscription.status, plan.status)
         plan.save(update_fields=["stripe_subscription_id", "status"])
         if invoice is not None:
-            _record_invoice_on(ledger.lock(first.pk), invoice)
+            _record_invoice_on(gift_status.lock(first.pk), invoice)
     if invoice is not None and invoice.status != "paid" and invoice.payment_intent_id:
         # 3-D Secure or a decline on the first payment: the invoice's intent says which.
         intent = stripe_gateway.retrieve_payment_intent(invoice.payment_intent_id)
-        first = ledger.apply_payment_intent(intent=intent) or first
+        first = gift_status.apply_payment_intent(intent=intent) or first
         if first.status == Status.REQUIRES_ACTION:
             return GiftOutcome(first, intent.client_secret)
         if first.status == Status.FAILED:
@@ -128,9 +126,9 @@ def _record_invoice_on(donation: Donation, invoice: InvoiceState) -> None:
     if donation.invoice_id is None:
         donation.invoice_id = invoice.id
         donation.save(update_fields=["invoice_id", "updated_at"])
-    ledger.remember_ids(donation, payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id)
+    gift_status.remember_ids(donation, payment_intent_id=invoice.payment_intent_id, charge_id=invoice.charge_id)
     if invoice.status == "paid":
-        ledger.mark_paid(donation)
+        gift_status.mark_paid(donation)
 
 
 @contextmanager
@@ -166,16 +164,14 @@ def record_failed_invoice(*, invoice: InvoiceState) -> bool:
     with _locked_plan_and_gift(invoice) as (plan, donation):
         if plan is None:
             return False
-        ledger.remember_ids(donation, payment_intent_id=invoice.payment_intent_id)
-        if ledger.move(
+        gift_status.remember_ids(donation, payment_intent_id=invoice.payment_intent_id)
+        # The donor is told once the move commits (effects).
+        gift_status.move(
             donation,
             Status.FAILED,
-            failure_code="renewal_failed",
+            failure_code=effects.RENEWAL_FAILED,
             failure_message="The bank declined this month's gift.",
-        ):
-            pk = donation.pk
-            transaction.on_commit(lambda: tasks.send_renewal_failed_notice.delay(pk), robust=True)
-
+        )
         if plan.status == PlanStatus.ACTIVE:
             plan.status = PlanStatus.PAST_DUE
             plan.save(update_fields=["status"])
@@ -195,20 +191,18 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
         return first
     charged = invoice.amount_paid_minor or invoice.amount_due_minor
     fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
-    return Donation.objects.create(
+    renewal = new_donation(
+        like=plan,
         donor_id=plan.donor_id,
-        campaign_id=plan.campaign_id,
-        team_id=plan.team_id,
-        fundraiser_id=plan.fundraiser_id,
-        fund_id=plan.fund_id,
         recurring_plan=plan,
         frequency=Donation.Frequency.MONTHLY,
         amount_minor=charged - fee,
         fee_covered_minor=fee,
         currency=invoice.currency,
-        anonymous=plan.anonymous,
         invoice_id=invoice.id,
     )
+    renewal.save()
+    return renewal
 
 
 def apply_subscription(*, subscription: SubscriptionState) -> bool:
@@ -239,7 +233,7 @@ def _plan_for_subscription(subscription_id: str | None, *, plan_public_id: str |
             plan_public_id = stripe_gateway.subscription_plan_id(subscription_id)
         except stripe_gateway.NotFound:
             return None
-    public_id = ledger.uuid_or_none(plan_public_id)
+    public_id = gift_status.uuid_or_none(plan_public_id)
     return RecurringPlan.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
 
 

@@ -9,13 +9,9 @@ from django.db.models import Sum
 
 from core.money import format_money
 from donations.models import Donation, Refund
-from donations.services import ledger
+from donations.services import gift_status
 from payments import stripe as stripe_gateway
 from payments.stripe import ChargeState, RefundState
-
-Status = Donation.Status
-
-REFUNDABLE_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
 
 
 class RefundRefused(Exception):
@@ -29,8 +25,8 @@ def request_refund(*, donation_id: int, amount_minor: int, reason: str, note: st
     before Stripe is called, so two refunds asked for at once can never
     add up to more than was charged."""
     with transaction.atomic():
-        donation = ledger.lock(donation_id)
-        if donation.status not in REFUNDABLE_STATUSES:
+        donation = gift_status.lock(donation_id)
+        if donation.status not in Donation.REFUNDABLE_STATUSES:
             raise RefundRefused(f"A gift that is {donation.get_status_display().lower()} cannot be refunded.")
         if not donation.payment_intent_id:
             raise RefundRefused("This gift was not paid through Stripe.")
@@ -67,24 +63,24 @@ def refundable_minor(donation: Donation) -> int:
     """What is left to refund: charged, less refunded, less refunds asked
     for that Stripe has not confirmed yet."""
     pending = donation.refunds.filter(status=Refund.Status.PENDING).aggregate(total=Sum("amount_minor"))["total"]
-    return donation.charged_minor - donation.refunded_minor - (pending or 0)
+    return donation.kept_minor - (pending or 0)
 
 
 def apply_charge(*, charge: ChargeState, donation_id: int | None = None) -> bool:
     """What a charge says about its gift: that it was paid, and how much of
     it has been refunded. False when the charge is not one of our gifts."""
-    donation_id = donation_id or ledger.find_donation_id(
+    donation_id = donation_id or gift_status.find_donation_id(
         charge_id=charge.id, payment_intent_id=charge.payment_intent_id, invoice_id=charge.invoice_id
     )
     if donation_id is None:
         return False
     with transaction.atomic():
-        donation = ledger.lock(donation_id)
+        donation = gift_status.lock(donation_id)
         if charge.paid:
-            ledger.mark_paid(donation, payment_intent_id=charge.payment_intent_id, charge_id=charge.id)
+            gift_status.mark_paid(donation, payment_intent_id=charge.payment_intent_id, charge_id=charge.id)
         for refund in charge.refunds:
             _record_refund(donation, refund)
-        ledger.settle(donation, refunded_minor=charge.amount_refunded_minor)
+        gift_status.settle(donation, refunded_minor=charge.amount_refunded_minor)
     return True
 
 

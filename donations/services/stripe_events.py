@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from donations import tasks
 from donations.models import StripeEvent
-from donations.services import disputes, ledger, recurring, refunds
+from donations.services import disputes, gift_status, recurring, refunds
 from payments.stripe import (
     ChargeState,
     DisputeState,
@@ -35,7 +35,7 @@ def store_stripe_event(*, event: dict) -> StripeEvent | None:
 
 
 def _payment_intent(obj: dict) -> bool:
-    return ledger.apply_payment_intent(intent=PaymentIntentState.from_stripe(obj)) is not None
+    return gift_status.apply_payment_intent(intent=PaymentIntentState.from_stripe(obj)) is not None
 
 
 def _charge(obj: dict) -> bool:

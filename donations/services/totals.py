@@ -8,7 +8,6 @@ from django.db.models import Case, When
 
 from donations import selectors
 from donations.models import Donation, GivingTotal
-from donations.selectors import COUNTED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -20,8 +19,8 @@ class Contribution:
 
     @classmethod
     def of(cls, donation: Donation) -> "Contribution":
-        counted = donation.status in COUNTED_STATUSES
-        return cls(counted, donation.charged_minor - donation.refunded_minor if counted else 0)
+        counted = donation.is_counted
+        return cls(counted, donation.kept_minor if counted else 0)
 
 
 def record_change(donation: Donation, *, before: Contribution) -> None:
@@ -40,7 +39,8 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
         # Under the counter's lock no other gift to this scope can change,
         # so whether the donor has another counted gift here is stable.
         if gift_delta and not (
-            Donation.objects.filter(**ledger_filter, donor_id=donation.donor_id, status__in=COUNTED_STATUSES)
+            Donation.objects.counted()
+            .filter(**ledger_filter, donor_id=donation.donor_id)
             .exclude(pk=donation.pk)
             .exists()
         ):

@@ -11,14 +11,6 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from donations.models import Donation
-from donations.selectors import COUNTED_STATUSES
-
-# The gifts the overview reports: those the campaign totals count, plus
-# gifts refunded in full, so that their refunds (and the Stripe fee, which
-# Stripe keeps) show. Gross less refunds is then exactly what the totals
-# count as raised. Failed, unpaid and lost-dispute gifts are left out, as
-# in the totals. Offline gifts are Donations like any other and count too.
-OVERVIEW_STATUSES = (*COUNTED_STATUSES, Donation.Status.REFUNDED)
 
 _FIGURES = {
     "gift_count": Count("id"),
@@ -92,8 +84,13 @@ def _gifts_between(start: date, end: date):
     """Reported gifts paid from the start of `start` to the end of `end`
     (both included), in the site's time zone."""
     zone = timezone.get_current_timezone()
+    # The gifts the overview reports: those the campaign totals count, plus
+    # gifts refunded in full, so that their refunds (and the Stripe fee, which
+    # Stripe keeps) show. Gross less refunds is then exactly what the totals
+    # count as raised. Failed, unpaid and lost-dispute gifts are left out, as
+    # in the totals. Offline gifts are Donations like any other and count too.
     return Donation.objects.filter(
-        status__in=OVERVIEW_STATUSES,
+        status__in=Donation.REPORTED_STATUSES,
         succeeded_at__gte=datetime.combine(start, time.min, tzinfo=zone),
         succeeded_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
     )

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from finance.access import finance_permission_required
+from finance.imports import reader, runner
 from finance.selectors import imports as selectors
-from finance.services import imports as services
 
 importers_only = finance_permission_required("finance.import_gifts")
 
@@ -39,9 +39,9 @@ class GiftImportForm(forms.Form):
         if not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError("Choose a .csv file (in a spreadsheet: Save as, CSV UTF-8).")
         try:
-            services.check_file_size(upload.size)
-            self.cleaned_data["import_file"] = services.read_import_file(upload.read())
-        except services.ImportFileError as exc:
+            reader.check_file_size(upload.size)
+            self.cleaned_data["import_file"] = reader.read_import_file(upload.read())
+        except reader.ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from None
         return upload
 
@@ -51,7 +51,7 @@ class GiftImportForm(forms.Form):
 def imports_page(request):
     form = GiftImportForm(request.POST, request.FILES) if request.method == "POST" else GiftImportForm()
     if form.is_bound and form.is_valid():
-        gift_import = services.start_gift_import(
+        gift_import = runner.start_gift_import(
             file_name=form.cleaned_data["file"].name,
             import_file=form.cleaned_data["import_file"],
             dry_run=form.cleaned_data["dry_run"],
@@ -61,8 +61,8 @@ def imports_page(request):
     context = {
         "form": form,
         "imports": selectors.recent_imports(),
-        "required_columns": services.REQUIRED_COLUMNS,
-        "optional_columns": services.OPTIONAL_COLUMNS,
+        "required_columns": reader.REQUIRED_COLUMNS,
+        "optional_columns": reader.OPTIONAL_COLUMNS,
     }
     return render(request, "finance/imports.html", context, status=400 if form.is_bound else 200)
 

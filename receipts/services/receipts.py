@@ -63,20 +63,19 @@ def reissue_after_refund(*, donation) -> Receipt | None:
     Returns the receipt that now stands, if any."""
     receipts = selectors.receipts_of_donation(donation.pk)
     live = [receipt for receipt in receipts if receipt.status != Receipt.Status.VOID]
-    kept_minor = donation.charged_minor - donation.refunded_minor
     with transaction.atomic():
-        if donation.status == donation.Status.REFUNDED or kept_minor <= 0:
+        if donation.status == donation.Status.REFUNDED or donation.kept_minor <= 0:
             _void(live, notify_donor=True)
             return None
         if donation.status != donation.Status.PARTIALLY_REFUNDED or not receipts:
             return live[-1] if live else None
         # The last receipt is the head of the chain of corrections.
         current = receipts[-1]
-        if live == [current] and current.amount_minor == kept_minor:
+        if live == [current] and current.amount_minor == donation.kept_minor:
             return current
         corrected = _issue(
             donation=donation,
-            amount_minor=kept_minor,
+            amount_minor=donation.kept_minor,
             replaces=current,
             benefit_description=current.benefit_description,
             benefit_value_minor=current.benefit_value_minor,

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from donations.models import Donation
 from finance import tasks
+from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport
-from finance.services import imports
 from finance.services.permissions import FINANCE_GROUP
 from tests.factories import UserFactory
 from tests.finance.import_fixtures import csv_bytes, gift_row
@@ -87,8 +87,8 @@ def test_a_dry_run_from_the_page_writes_nothing_and_says_so(finance_client, fund
 
 def test_the_task_run_twice_imports_once(fundraiser):
     raw = csv_bytes([gift_row(1), gift_row(2)])
-    gift_import = imports.create_gift_import(
-        file_name="twice.csv", import_file=imports.read_import_file(raw), dry_run=False
+    gift_import = runner.create_gift_import(
+        file_name="twice.csv", import_file=reader.read_import_file(raw), dry_run=False
     )
 
     assert tasks.run_gift_import.delay(gift_import.pk).get() == "imported"
@@ -100,8 +100,8 @@ def test_the_task_run_twice_imports_once(fundraiser):
 
 def test_a_running_import_page_follows_its_progress(finance_client, fundraiser):
     raw = csv_bytes([gift_row(n) for n in range(1, 5)])
-    gift_import = imports.create_gift_import(
-        file_name="big.csv", import_file=imports.read_import_file(raw), dry_run=False
+    gift_import = runner.create_gift_import(
+        file_name="big.csv", import_file=reader.read_import_file(raw), dry_run=False
     )
     GiftImport.objects.filter(pk=gift_import.pk).update(status=GiftImport.Status.RUNNING, processed_rows=1)
     detail = reverse("finance:import-detail", args=[gift_import.public_id])
@@ -145,10 +145,10 @@ def test_the_example_file_downloads_and_is_valid_for_the_demo_campaign(finance_c
     raw = b"".join(response.streaming_content)
 
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    gift_import = imports.create_gift_import(
-        file_name="example.csv", import_file=imports.read_import_file(raw), dry_run=True
+    gift_import = runner.create_gift_import(
+        file_name="example.csv", import_file=reader.read_import_file(raw), dry_run=True
     )
-    checked = imports.run_import(gift_import_id=gift_import.pk, channel="web")
+    checked = runner.run_import(gift_import_id=gift_import.pk, channel="web")
     assert checked.status == GiftImport.Status.CHECKED, checked.errors
 
 
@@ -183,7 +183,7 @@ def test_a_bad_upload_is_a_form_error_and_creates_nothing(finance_client, data, 
 
 
 def test_a_file_over_the_size_limit_is_refused(finance_client, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 50)
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 50)
     response = finance_client.post(IMPORTS_URL, {"file": SimpleUploadedFile("g.csv", b"x" * 51)})
 
     assert response.status_code == 400
@@ -195,8 +195,8 @@ def test_a_file_over_the_size_limit_is_refused(finance_client, monkeypatch):
 
 
 def import_urls() -> list[str]:
-    gift_import = imports.create_gift_import(
-        file_name="g.csv", import_file=imports.read_import_file(csv_bytes([gift_row()])), dry_run=True
+    gift_import = runner.create_gift_import(
+        file_name="g.csv", import_file=reader.read_import_file(csv_bytes([gift_row()])), dry_run=True
     )
     return [
         IMPORTS_URL,

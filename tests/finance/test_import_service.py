@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from donations.models import Donation, Donor, GivingTotal
+from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport, OfflineGift
-from finance.services import imports
+from finance.selectors import imports as import_selectors
 from receipts.models import Receipt
 from tests.finance.import_fixtures import HEADER, csv_bytes, gift_row
 
@@ -17,10 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def run(raw: bytes, *, dry_run: bool = False) -> GiftImport:
-    gift_import = imports.create_gift_import(
-        file_name="gifts.csv", import_file=imports.read_import_file(raw), dry_run=dry_run
+    gift_import = runner.create_gift_import(
+        file_name="gifts.csv", import_file=reader.read_import_file(raw), dry_run=dry_run
     )
-    return imports.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND)
+    return runner.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND)
 
 
 def errors_of(*rows: dict) -> list[dict]:
@@ -255,8 +256,8 @@ def test_line_numbers_count_blank_lines_and_values_that_span_lines(fundraiser):
 
 
 def file_error(raw: bytes) -> str:
-    with pytest.raises(imports.ImportFileError) as caught:
-        imports.read_import_file(raw)
+    with pytest.raises(reader.ImportFileError) as caught:
+        reader.read_import_file(raw)
     return str(caught.value)
 
 
@@ -275,7 +276,7 @@ def test_a_column_with_no_name_is_called_so(db):
 
 
 def test_header_names_are_read_without_case_or_spaces_and_optional_columns_may_be_left_out(fundraiser):
-    required = imports.REQUIRED_COLUMNS
+    required = reader.REQUIRED_COLUMNS
     raw = csv_bytes([gift_row()], header=required).replace(b"first_name", b" First_Name ", 1)
 
     gift_import = run(raw)
@@ -305,11 +306,11 @@ def test_a_file_in_another_encoding_is_refused_with_the_line(db):
 
 
 def test_a_file_too_large_or_with_too_many_rows_is_refused(db, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(reader, "MAX_ROWS", 2)
     assert file_error(csv_bytes([gift_row(n) for n in range(3)])) == (
         "The file has more than 2 rows; split it into smaller files."
     )
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 100)
     assert file_error(csv_bytes([gift_row()])).startswith("The file is larger than")
 
 
@@ -364,7 +365,7 @@ def test_donors_are_matched_by_email_in_any_case_and_an_existing_donor_is_kept(f
 def test_running_an_import_again_imports_nothing_more(fundraiser):
     gift_import = run(csv_bytes([gift_row(1), gift_row(2)]))
 
-    again = imports.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.WEB)
+    again = runner.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.WEB)
 
     assert again.status == GiftImport.Status.IMPORTED
     assert Donation.objects.count() == 2
@@ -373,16 +374,14 @@ def test_running_an_import_again_imports_nothing_more(fundraiser):
 
 def test_a_run_claimed_by_a_live_worker_is_left_to_it_and_an_abandoned_one_is_taken_over(fundraiser):
     raw = csv_bytes([gift_row(1)])
-    gift_import = imports.create_gift_import(
-        file_name="g.csv", import_file=imports.read_import_file(raw), dry_run=False
-    )
+    gift_import = runner.create_gift_import(file_name="g.csv", import_file=reader.read_import_file(raw), dry_run=False)
     GiftImport.objects.filter(pk=gift_import.pk).update(status=GiftImport.Status.RUNNING, started_at=timezone.now())
 
-    assert imports.run_import(gift_import_id=gift_import.pk, channel="web").status == GiftImport.Status.RUNNING
+    assert runner.run_import(gift_import_id=gift_import.pk, channel="web").status == GiftImport.Status.RUNNING
     assert not Donation.objects.exists()
 
     GiftImport.objects.filter(pk=gift_import.pk).update(started_at=timezone.now() - timedelta(hours=2))
-    assert imports.run_import(gift_import_id=gift_import.pk, channel="web").status == GiftImport.Status.IMPORTED
+    assert runner.run_import(gift_import_id=gift_import.pk, channel="web").status == GiftImport.Status.IMPORTED
     assert Donation.objects.count() == 1
 
 
@@ -390,7 +389,7 @@ def test_the_unique_reference_is_the_last_guard_when_another_import_wrote_it_mea
     first = run(csv_bytes([gift_row(1)]))
     assert first.status == GiftImport.Status.IMPORTED
     # As if the other import committed after this one's check had run.
-    monkeypatch.setattr(imports.selectors, "references_already_imported", _nothing_then_real())
+    monkeypatch.setattr(import_selectors, "references_already_imported", _nothing_then_real())
 
     second = run(csv_bytes([gift_row(2), gift_row(3, reference="CHQ-00001")]))
 
@@ -401,7 +400,7 @@ def test_the_unique_reference_is_the_last_guard_when_another_import_wrote_it_mea
 
 
 def _nothing_then_real():
-    real = imports.selectors.references_already_imported
+    real = import_selectors.references_already_imported
     calls = []
 
     def references_already_imported(references):

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from finance.imports import reader, runner
 from finance.models import AuditLogEntry
-from finance.services import imports
 from receipts.models import YearEndStatement
 from receipts.services import statements as statement_services
 from tests.finance.import_fixtures import csv_bytes, gift_row
@@ -22,10 +22,10 @@ LAST_YEAR = timezone.localdate().year - 1
 @pytest.fixture
 def last_years_offline_gifts(fundraiser):
     raw = csv_bytes([gift_row(n, date=f"{LAST_YEAR}-0{n}-15", receipt="no") for n in range(1, 4)])
-    gift_import = imports.create_gift_import(
-        file_name="cheques.csv", import_file=imports.read_import_file(raw), dry_run=False
+    gift_import = runner.create_gift_import(
+        file_name="cheques.csv", import_file=reader.read_import_file(raw), dry_run=False
     )
-    assert imports.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND).imported_rows == 3
+    assert runner.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND).imported_rows == 3
 
 
 def test_the_service_tells_progress_as_it_queues_each_statement(last_years_offline_gifts):

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.progress import ProgressBar
+from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport
 from finance.selectors.imports import totals_text
-from finance.services import imports
 
 
 class Command(BaseCommand):
@@ -24,13 +24,13 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
         try:
-            import_file = imports.read_import_file(raw)
-        except imports.ImportFileError as exc:
+            import_file = reader.read_import_file(raw)
+        except reader.ImportFileError as exc:
             raise CommandError(f"{path}: {exc}") from None
 
-        gift_import = imports.create_gift_import(file_name=Path(path).name, import_file=import_file, dry_run=dry_run)
+        gift_import = runner.create_gift_import(file_name=Path(path).name, import_file=import_file, dry_run=dry_run)
         with _PhaseBars() as bars:
-            gift_import = imports.run_import(
+            gift_import = runner.run_import(
                 gift_import_id=gift_import.pk,
                 channel=AuditLogEntry.Channel.COMMAND,
                 on_progress=bars.show,

@@ -6,20 +6,22 @@
   always computed from Stripe's facts (the cumulative refunded amount, the
   disputes), which only grow, so the facts can arrive in any order and the
   gift still ends in the same state.
+
+Every status change here ends in donations.services.effects, which moves
+the counters and does what follows (the receipt, the fee, notices).
 """
 
 import logging
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from donations import tasks
 from donations.models import Donation
-from donations.services import totals
+from donations.services import effects
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined, PaymentIntentState
-from receipts.services import receipts as receipt_services
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +33,6 @@ ALLOWED_TRANSITIONS = {
     # The donor may retry the same PaymentIntent after a failed attempt.
     Status.FAILED: {Status.REQUIRES_ACTION, Status.SUCCEEDED},
 }
-PAID_STATUSES = (
-    Status.SUCCEEDED,
-    Status.PARTIALLY_REFUNDED,
-    Status.REFUNDED,
-    Status.DISPUTED,
-    Status.DISPUTE_LOST,
-)
-IN_FLIGHT_STATUSES = (Status.PENDING, Status.REQUIRES_ACTION)
 
 # PaymentIntent status -> the gift's status; others ("processing",
 # "requires_confirmation") leave the gift as it is.
@@ -54,25 +48,34 @@ def lock(donation_pk: int) -> Donation:
     return Donation.objects.select_for_update().get(pk=donation_pk)
 
 
-def move(donation: Donation, target: str, *, failure_code: str = "", failure_message: str = "") -> bool:
-    """One step of the payment phase on a locked donation; False if the
-    step is not allowed from where the gift is."""
+def move(
+    donation: Donation,
+    target: str,
+    *,
+    failure_code: str = "",
+    failure_message: str = "",
+    succeeded_at: datetime | None = None,
+    wants_receipt: bool = True,
+) -> bool:
+    """One step of the payment phase on a locked donation, saved with its
+    effects; False if the step is not allowed from where the gift is.
+
+    An unsaved donation (an offline gift, pending until now) is inserted:
+    it takes the same step from nothing to succeeded as an online gift,
+    with the date it was received as `succeeded_at` and `wants_receipt`
+    saying whether the donor asked for a receipt."""
     if target not in ALLOWED_TRANSITIONS.get(donation.status, ()):
         return False
-    before = totals.Contribution.of(donation)
+    before = effects.Before.of(donation)
     donation.status = target
     if target == Status.SUCCEEDED:
-        donation.succeeded_at = timezone.now()
+        donation.succeeded_at = succeeded_at or timezone.now()
         donation.failure_code = donation.failure_message = ""
     elif target == Status.FAILED:
         donation.failure_code = failure_code[:100] or "payment_failed"
         donation.failure_message = failure_message[:500]
     donation.save()
-    totals.record_change(donation, before=before)
-    if target == Status.SUCCEEDED:
-        receipt_services.issue_receipt(donation=donation)
-        pk = donation.pk
-        transaction.on_commit(lambda: tasks.record_processing_fee.delay(pk), robust=True)
+    effects.apply_effects(donation, before=before, wants_receipt=wants_receipt)
     logger.info("donation %s is now %s", donation.public_id, target)
     return True
 
@@ -81,7 +84,7 @@ def mark_paid(donation: Donation, *, payment_intent_id: str | None = None, charg
     """Record proof that the money was taken (a paid charge or invoice,
     even one that arrives as a refund or a dispute) on a locked donation."""
     remember_ids(donation, payment_intent_id=payment_intent_id, charge_id=charge_id)
-    if donation.status not in PAID_STATUSES:
+    if donation.status not in Donation.PAID_STATUSES:
         move(donation, Status.SUCCEEDED)
 
 
@@ -100,21 +103,16 @@ def remember_ids(donation: Donation, *, payment_intent_id: str | None = None, ch
 def settle(donation: Donation, *, refunded_minor: int | None = None) -> None:
     """Bring a locked, paid gift's status in line with its facts: Stripe's
     cumulative refunded amount (never lowered) and its disputes."""
-    if donation.status not in PAID_STATUSES:
+    if donation.status not in Donation.PAID_STATUSES:
         return
-    before = totals.Contribution.of(donation)
-    previous = (donation.status, donation.refunded_minor)
+    before = effects.Before.of(donation)
     if refunded_minor is not None:
         donation.refunded_minor = max(donation.refunded_minor, min(refunded_minor, donation.charged_minor))
     donation.status = _paid_status(donation)
-    if (donation.status, donation.refunded_minor) == previous:
+    if not before.differs_from(donation):
         return
     donation.save(update_fields=["status", "refunded_minor", "updated_at"])
-    totals.record_change(donation, before=before)
-    if donation.refunded_minor:
-        # Also after a dispute closes: a refund made during it is only
-        # reflected in the receipt once the gift is (partly) refunded again.
-        receipt_services.reissue_after_refund(donation=donation)
+    effects.apply_effects(donation, before=before)
     logger.info("donation %s is now %s (refunded %s)", donation.public_id, donation.status, donation.refunded_minor)
 
 

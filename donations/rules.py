@@ -1,0 +1,106 @@
+"""The rules a gift must meet, however it arrives: the donate API, a
+change to a monthly plan, the offline import. Plain decisions over
+campaigns, amounts and codes, with no HTTP and no CSV: each caller words
+the answer for its own audience (a JSON field error, a line of a file).
+
+Online and offline gifts differ on purpose, and say so by a parameter:
+- `include_hidden`: hidden teams and fundraisers still take offline
+  gifts (the money was given to them, and what a hidden page raised still
+  counts), but the public cannot give to a page it cannot see;
+- `online`: only online gifts are held to the campaign's dates; an
+  offline gift was given already, whenever it is recorded.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from campaigns import selectors as campaign_selectors
+from core.money import CURRENCIES, format_money
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign, Fund, Fundraiser, Team
+
+COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+
+
+def is_accepted_currency(code: str) -> bool:
+    """`code` lower-cased, as the ledger stores currencies."""
+    return code in CURRENCIES
+
+
+def is_country_code(value: str) -> bool:
+    """Two letters, such as US (either case)."""
+    return bool(COUNTRY_CODE.fullmatch(value))
+
+
+@dataclass(frozen=True)
+class AmountLimits:
+    """The smallest and largest gift we take in one currency."""
+
+    currency: str
+    min_minor: int
+    max_minor: int
+
+    def allow(self, amount_minor: int) -> bool:
+        return self.min_minor <= amount_minor <= self.max_minor
+
+    @property
+    def range_text(self) -> str:
+        """ "between $1.00 and $50,000.00" """
+        return (
+            f"between {format_money(self.min_minor, self.currency)} and {format_money(self.max_minor, self.currency)}"
+        )
+
+
+def amount_limits(currency: str) -> AmountLimits:
+    """The gift limits of an accepted currency (one-time, monthly and
+    offline gifts alike)."""
+    limits = CURRENCIES[currency]
+    return AmountLimits(currency, limits.min_gift_minor, limits.max_gift_minor)
+
+
+def campaign_not_taking_gifts(campaign: "Campaign", *, online: bool) -> str | None:
+    """Why the campaign takes no gift now: "upcoming" or "closed"; None
+    when it takes this gift."""
+    if not online or campaign.is_open():
+        return None
+    return "upcoming" if campaign.is_upcoming() else "closed"
+
+
+def offered_fund(campaign: "Campaign", slug: str, *, offered: "list[Fund] | None" = None) -> "Fund | None":
+    """The fund `slug` if the campaign offers it. `offered`, if given, is
+    the campaign's funds already looked up (campaign_selectors.funds_offered)."""
+    funds = campaign_selectors.funds_offered(campaign) if offered is None else offered
+    return next((fund for fund in funds if fund.slug == slug), None)
+
+
+def find_team(campaign: "Campaign", slug: str, *, include_hidden: bool) -> "Team | None":
+    if include_hidden:
+        return campaign_selectors.team_to_manage(campaign.slug, slug)
+    return campaign_selectors.team_in_campaign(campaign, slug)
+
+
+def find_fundraiser(campaign: "Campaign", slug: str, *, include_hidden: bool) -> "Fundraiser | None":
+    if include_hidden:
+        return campaign_selectors.fundraiser_to_manage(campaign.slug, slug)
+    return campaign_selectors.fundraiser_in_campaign(campaign, slug)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    team: "Team | None"
+    fundraiser: "Fundraiser | None"
+    # A team and a fundraiser were both named, and the fundraiser is on
+    # another team: the gift is refused.
+    fundraiser_not_on_team: bool = False
+
+
+def attribute(*, team: "Team | None", fundraiser: "Fundraiser | None") -> Attribution:
+    """Whom a gift to `team` and/or `fundraiser` counts for."""
+    if fundraiser is None:
+        return Attribution(team, None)
+    if team is not None and fundraiser.team_id != team.pk:
+        return Attribution(team, fundraiser, fundraiser_not_on_team=True)
+    # A gift to a fundraiser also counts for the fundraiser's team.
+    return Attribution(fundraiser.team, fundraiser)

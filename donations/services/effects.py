@@ -1,0 +1,112 @@
+"""What follows from a change of a gift's status, in one place: every
+path that changes a status (the API, webhooks, monthly invoices, refunds,
+disputes, failed renewals, the offline import) ends here, through
+gift_status.
+
+In this order, inside the caller's transaction, on the locked and saved
+donation (lock order: Donation -> GivingTotal -> ReceiptSequence):
+1. the campaign, team and fundraiser counters move (totals.record_change);
+2. the hooks other apps registered run: receipts issues the receipt of a
+   gift just paid, and reissues or voids it after a refund. They run in
+   the same transaction, so a succeeded gift never lacks its receipt;
+3. after commit, Stripe's fee is fetched for an online gift just paid, and
+   a donor whose monthly renewal failed is told.
+
+Apps above donations register their hooks from AppConfig.ready() with
+`register`, so donations never imports them (receipts/apps.py).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from donations import tasks
+from donations.models import Donation
+from donations.services import totals
+
+Status = Donation.Status
+
+# The moments a hook can run at.
+ON_SUCCEEDED = "succeeded"  # the money was taken: the gift just became paid
+ON_REFUNDED = "refunded"  # a paid gift changed with something refunded
+
+# The failure code of a monthly renewal the bank refused; its donor is told.
+RENEWAL_FAILED = "renewal_failed"
+
+Hook = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    function: Hook
+    # Keeps the donor's receipt in step with the gift: skipped for a gift
+    # recorded without a receipt, and never allowed to be missing.
+    receipt: bool
+
+
+_HOOKS: dict[str, list[_Registered]] = {ON_SUCCEEDED: [], ON_REFUNDED: []}
+
+
+def register(moment: str, hook: Hook, *, receipt: bool = False) -> None:
+    """Run `hook(donation=...)` at `moment`, under the gift's row lock.
+    Registering the same hook again changes nothing."""
+    if moment not in _HOOKS:
+        raise ImproperlyConfigured(f"No moment {moment!r}; the moments are {', '.join(_HOOKS)}.")
+    registered = _Registered(hook, receipt)
+    if registered not in _HOOKS[moment]:
+        _HOOKS[moment].append(registered)
+
+
+def moments_without_receipt_hook() -> list[str]:
+    """Moments no receipt hook is registered for: empty once receipts is
+    installed and ready (see donations.checks)."""
+    return [moment for moment, hooks in _HOOKS.items() if not any(hook.receipt for hook in hooks)]
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a gift was before a status change: enough to tell what changed."""
+
+    status: str
+    refunded_minor: int
+    contribution: totals.Contribution
+
+    @classmethod
+    def of(cls, donation: Donation) -> "Before":
+        return cls(donation.status, donation.refunded_minor, totals.Contribution.of(donation))
+
+    def differs_from(self, donation: Donation) -> bool:
+        return (self.status, self.refunded_minor) != (donation.status, donation.refunded_minor)
+
+
+def apply_effects(donation: Donation, *, before: Before, wants_receipt: bool = True) -> None:
+    """Every effect of the change from `before` to the gift as it is now.
+    The donation must be locked and saved, inside the caller's transaction.
+    `wants_receipt=False` (an offline gift whose donor asked for none)
+    skips the receipt hooks."""
+    totals.record_change(donation, before=before.contribution)
+    if donation.status == Status.SUCCEEDED and before.status not in Donation.PAID_STATUSES:
+        _run(ON_SUCCEEDED, donation, wants_receipt=wants_receipt)
+        if donation.source == Donation.Source.ONLINE:
+            pk = donation.pk
+            transaction.on_commit(lambda: tasks.record_processing_fee.delay(pk), robust=True)
+    elif before.status in Donation.PAID_STATUSES and donation.refunded_minor and before.differs_from(donation):
+        # Also after a dispute closes: a refund made during it is only
+        # reflected in the receipt once the gift is (partly) refunded again.
+        _run(ON_REFUNDED, donation, wants_receipt=wants_receipt)
+    if donation.status == Status.FAILED and before.status != Status.FAILED and donation.failure_code == RENEWAL_FAILED:
+        pk = donation.pk
+        transaction.on_commit(lambda: tasks.send_renewal_failed_notice.delay(pk), robust=True)
+
+
+def _run(moment: str, donation: Donation, *, wants_receipt: bool) -> None:
+    if moment in moments_without_receipt_hook():
+        # Raising rolls the change back: better a retried webhook than a
+        # paid gift that silently has no receipt.
+        raise ImproperlyConfigured(f"No receipt hook is registered for {moment!r} gifts; is receipts installed?")
+    for hook in _HOOKS[moment]:
+        if hook.receipt and not wants_receipt:
+            continue
+        hook.function(donation=donation)
