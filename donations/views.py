@@ -14,7 +14,6 @@ from donations import selectors
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import donate, recurring, stripe_events
-from payments import stripe as stripe_gateway
 from payments.stripe import InvalidWebhook, StripeUnavailable
 
 logger = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ def create_setup_intent(request):
     """The first step of the donate form: Stripe.js confirms this SetupIntent
     with the card element and hands the page a payment method id."""
     try:
-        client_secret = stripe_gateway.create_setup_intent()
+        client_secret = donate.start_card_form()
     except StripeUnavailable:
         logger.exception("Stripe unavailable while creating a SetupIntent")
         return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
@@ -103,11 +102,10 @@ def create_setup_intent(request):
 @require_POST
 def stripe_webhook(request):
     try:
-        event = stripe_gateway.verify_webhook(request.body, request.headers.get("Stripe-Signature"))
+        stored = stripe_events.receive_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature"))
     except InvalidWebhook as exc:
         logger.warning("refused a Stripe webhook: %s", exc)
         return JsonResponse({"error": {"code": "invalid_webhook", "message": str(exc)}}, status=400)
-    stored = stripe_events.store_stripe_event(event=event)
     return JsonResponse({"received": True, "duplicate": stored is None})
 
 

@@ -1,5 +1,5 @@
-"""Taking a gift from the donate API: the per-email limit, then the
-service for the gift's frequency."""
+"""Taking a gift from the donate API: the card form's first step, then the
+per-email limit and the service for the gift's frequency."""
 
 from django.conf import settings
 
@@ -7,6 +7,14 @@ from core import rate_limit
 from donations.models import Donation
 from donations.services import gifts, recurring
 from donations.services.gifts import GiftOutcome, GiftRequest
+from payments import stripe as stripe_gateway
+
+
+def start_card_form() -> str:
+    """The client secret of a SetupIntent: Stripe.js confirms it with the
+    card element and hands the page a payment method id, so card details
+    go to Stripe and never to us. Raises StripeUnavailable."""
+    return stripe_gateway.create_setup_intent()
 
 
 def take_gift(*, gift: GiftRequest) -> GiftOutcome:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from donations import tasks
 from donations.models import StripeEvent
 from donations.services import disputes, gift_status, recurring, refunds
+from payments import stripe as stripe_gateway
 from payments.stripe import (
     ChargeState,
     DisputeState,
@@ -17,6 +18,12 @@ from payments.stripe import (
     PaymentIntentState,
     SubscriptionState,
 )
+
+
+def receive_webhook(*, payload: bytes, signature: str | None) -> StripeEvent | None:
+    """A webhook request's body, checked against its Stripe-Signature header
+    (raises InvalidWebhook, storing nothing) and stored."""
+    return store_stripe_event(event=stripe_gateway.verify_webhook(payload, signature))
 
 
 def store_stripe_event(*, event: dict) -> StripeEvent | None:
