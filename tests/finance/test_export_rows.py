@@ -1,5 +1,5 @@
 """What the gift export holds: its columns and values for real gifts (made
-through the API, charged and refunded by localstripe), formula escaping,
+through the API, charged and refunded by the fake Stripe), formula escaping,
 and the filters."""
 
 from datetime import UTC, date, datetime
@@ -94,11 +94,11 @@ def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(gift
         "team": "Freedom Threads",
         "fundraiser": "Ada's Dressember",
         "fund": "rescue",
-        # localstripe charges no fee; it was fetched and recorded as zero.
+        # The fake charges Stripe's standard 2.9% + 0.30, fetched and recorded.
         "amount": "50.00",
         "fee_covered": "0.00",
-        "stripe_fee": "0.00",
-        "net": "50.00",
+        "stripe_fee": "1.75",
+        "net": "48.25",
         "refunded": "0.00",
         "currency": "usd",
         "status": "succeeded",
@@ -122,14 +122,14 @@ def test_a_partly_refunded_gift_shows_the_refund_the_net_and_the_corrected_recei
         "partially_refunded",
         "50.00",
         "15.00",
-        "35.00",
+        "33.25",  # less Stripe's fee, which Stripe keeps
     )
     assert row["receipt_number"] == corrected.number != original.number
 
 
 def test_a_fully_refunded_gift_has_no_receipt_number_and_loses_stripes_fee(gift):
     donation = gift(amount_minor=5000)
-    Donation.objects.filter(pk=donation.pk).update(stripe_fee_minor=175)  # Stripe keeps its fee
+    assert donation.stripe_fee_minor == 175  # which Stripe keeps
 
     refunds.request_refund(donation_id=donation.pk, amount_minor=5000, reason="requested_by_customer")
 

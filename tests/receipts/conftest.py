@@ -26,7 +26,7 @@ def organisation(settings):
 
 @pytest.fixture
 def make_gift(client, campaign, django_capture_on_commit_callbacks):
-    """A real gift through the API, charged by localstripe, its receipt
+    """A real gift through the API, charged by the fake Stripe, its receipt
     sent (on-commit callbacks run, Celery is eager) unless told otherwise."""
 
     def make(*, send_receipt: bool = True, **overrides) -> Donation:
