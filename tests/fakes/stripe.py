@@ -54,6 +54,11 @@ NEEDS_AUTHENTICATION = {
 }
 
 
+def stripe_fee(charged_minor: int) -> int:
+    """Stripe's standard pricing, as the site's settings describe it."""
+    return round(charged_minor * settings.STRIPE_FEE_PERCENT_BPS / 10_000) + settings.STRIPE_FEE_FIXED_MINOR
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}_fake{uuid.uuid4().hex[:16]}"
 
@@ -357,8 +362,7 @@ class FakeStripe:
     def _pay(self, intent: dict) -> None:
         charge_id, transaction_id = _new_id("ch"), _new_id("txn")
         amount = intent["amount"]
-        fee = round(amount * settings.STRIPE_FEE_PERCENT_BPS / 10_000) + settings.STRIPE_FEE_FIXED_MINOR
-        self._store(balance_transaction("charge", transaction_id, charge_id, amount, fee=fee))
+        self._store(balance_transaction("charge", transaction_id, charge_id, amount, fee=stripe_fee(amount)))
         self._store(
             stripe_object(
                 "charge",

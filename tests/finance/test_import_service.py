@@ -11,7 +11,7 @@ from donations.models import Donation, Donor, GivingTotal
 from finance.models import AuditLogEntry, GiftImport, OfflineGift
 from finance.services import imports
 from receipts.models import Receipt
-from tests.finance.import_fixtures import HEADER, csv_bytes, gift_row
+from tests.finance.import_files import HEADER, csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from finance.models import AuditLogEntry
 from finance.services import imports
 from receipts import services as receipt_services
 from receipts.models import YearEndStatement
-from tests.finance.import_fixtures import csv_bytes, gift_row
+from tests.finance.import_files import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 

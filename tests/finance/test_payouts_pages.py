@@ -3,7 +3,6 @@ report with its unmatched lines and gift links, a fixed number of queries
 however many lines, and the button that fetches payouts now."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -11,19 +10,10 @@ from django.urls import reverse
 
 from finance.models import Payout
 from finance.services import payouts
-from finance.services.permissions import FINANCE_GROUP
-from tests.factories import UserFactory
+from tests.factories import DonationFactory, UserFactory
 from tests.fakes.stripe import charge_line, stripe_fee_line
-from tests.finance.payouts_fixtures import paid_gifts
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def finance_user(db):
-    user = UserFactory(email="fiona@example.org", first_name="Fiona", last_name="Finance")
-    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    return user
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ def people(team, finance_user):
 def payout_with_lines(fake_stripe, campaign, payout_id: str, gift_count: int) -> Payout:
     """A payout of `gift_count` matched gifts, a Stripe fee and a charge
     that is not ours."""
-    gifts = paid_gifts(campaign, gift_count)
+    gifts = DonationFactory.create_batch(gift_count, succeeded=True, campaign=campaign)
     lines = [
         charge_line(f"txn_{payout_id}_{n}", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=175)
         for n, gift in enumerate(gifts)

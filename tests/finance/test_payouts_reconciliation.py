@@ -15,8 +15,8 @@ from finance import tasks
 from finance.models import Payout, PayoutLine
 from finance.selectors.payouts import payout_report
 from hopefund.celery import app as celery_app
+from tests.factories import DonationFactory
 from tests.fakes.stripe import charge_line, dispute_line, refund_line, stripe_fee_line
-from tests.finance.payouts_fixtures import paid_gifts
 from tests.gifts import gift_body, give
 from tests.stripe_events import event, post_event
 
@@ -114,19 +114,19 @@ def test_a_line_unmatched_at_first_is_matched_once_its_gift_is_recorded(fake_str
     fake_stripe.add_payout(
         "po_test_late",
         amount=4850,
-        lines=[charge_line("txn_late", charge_id="ch_test_0", payment_intent_id="pi_test_0", amount=5000, fee=150)],
+        lines=[charge_line("txn_late", charge_id="ch_late", payment_intent_id="pi_late", amount=5000, fee=150)],
     )
     tasks.fetch_payout.delay("po_test_late")
     assert not PayoutLine.objects.get().is_matched
 
-    [gift] = paid_gifts(campaign, 1)
+    gift = DonationFactory(succeeded=True, campaign=campaign, charge_id="ch_late", payment_intent_id="pi_late")
     tasks.fetch_payout.delay("po_test_late")
 
     assert PayoutLine.objects.get().donation == gift
 
 
 def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_intent(fake_stripe, campaign):
-    disputed, unknown_charge = paid_gifts(campaign, 2)
+    disputed, unknown_charge = DonationFactory.create_batch(2, succeeded=True, campaign=campaign)
     Dispute.objects.create(donation=disputed, stripe_dispute_id="du_test_1", amount_minor=5000, status="lost")
     # A gift whose charge id the ledger never stored, only its intent.
     Donation.objects.filter(pk=unknown_charge.pk).update(charge_id=None)
@@ -156,7 +156,7 @@ def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_i
 
 
 def test_lines_that_do_not_add_up_to_the_payout_are_reported(fake_stripe, campaign):
-    [gift] = paid_gifts(campaign, 1)
+    gift = DonationFactory(succeeded=True, campaign=campaign)
     fake_stripe.add_payout(
         "po_test_short",
         amount=9999,
