@@ -1,5 +1,6 @@
-"""Shared fixtures: a localstripe process for the whole run, and the demo
-campaign's building blocks."""
+"""Shared fixtures: Stripe (the in-memory fake for every test, localstripe
+for the tests marked as needing the real thing), and the demo campaign's
+building blocks."""
 
 import socket
 import subprocess
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from payments import stripe as stripe_gateway
 from tests import factories
+from tests.fakes.stripe import FakeStripe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,9 +37,21 @@ def wait_for_http(url: str, *, timeout: float = 30, headers: dict | None = None)
             time.sleep(0.2)
 
 
+# Tests marked with one of these talk to localstripe; every other test to
+# the in-memory fake, so that the unit suite starts no Stripe at all.
+LOCALSTRIPE_MARKERS = ("stripe_contract", "integration", "e2e")
+# Nothing listens there: a call that went around the fake fails at once.
+NO_STRIPE_HERE = "http://127.0.0.1:9"
+
+
+def uses_localstripe(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in LOCALSTRIPE_MARKERS)
+
+
 @pytest.fixture(scope="session")
-def localstripe_url():
-    """A fresh, in-memory localstripe on its own port for this test run."""
+def _localstripe_process():
+    """A fresh, in-memory localstripe on its own port, started the first
+    time a marked test asks for it and kept for the rest of the run."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "localstripe_server.py"), "--port", str(port)],
@@ -52,9 +67,34 @@ def localstripe_url():
         process.wait(timeout=10)
 
 
+@pytest.fixture
+def localstripe_url(request):
+    if not uses_localstripe(request.node):
+        pytest.fail(
+            f"{request.node.nodeid} asks for localstripe but is not marked "
+            f"{' / '.join(LOCALSTRIPE_MARKERS)}: unit tests use the `fake_stripe` fixture "
+            "(tests/fakes/stripe.py); mark the test if its point is how Stripe itself behaves.",
+            pytrace=False,
+        )
+    return request.getfixturevalue("_localstripe_process")
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch):
+    """The in-memory Stripe, in place of every call of payments.stripe."""
+    fake = FakeStripe()
+    for name in stripe_gateway.CALLS:
+        monkeypatch.setattr(stripe_gateway, name, getattr(fake, name))
+    return fake
+
+
 @pytest.fixture(autouse=True)
-def _stripe_is_localstripe(settings, localstripe_url):
-    settings.STRIPE_API_BASE = localstripe_url
+def _stripe(request, settings):
+    if uses_localstripe(request.node):
+        settings.STRIPE_API_BASE = request.getfixturevalue("localstripe_url")
+    else:
+        settings.STRIPE_API_BASE = NO_STRIPE_HERE
+        request.getfixturevalue("fake_stripe")
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,12 @@ from django.conf import settings
 from payments.stripe.errors import NotFound, PaymentDeclined, StripeUnavailable
 
 # Pinned, so that upgrading the SDK never changes the shape of what Stripe
-# sends back without a change here. Webhook events are shaped by the
-# endpoint's own API version: set the endpoint to this version too.
-STRIPE_API_VERSION = "2026-10-28.endive"
+# sends back without a change here. This is the last version line whose
+# invoices still name their payment intent and charge (2025-03-31.basil
+# moved them under `payments`), which states.InvoiceState reads, as
+# localstripe sends them. Webhook events are shaped by the endpoint's own
+# API version: create the endpoint with this version too.
+STRIPE_API_VERSION = "2024-06-20"
 
 # Three tries of at most 20 s each stay well inside the two minutes after
 # which a gift's charge claim is considered abandoned (donations/services/gifts.py).

@@ -5,16 +5,15 @@ import pytest
 
 from donations.models import Dispute, Donation, StripeEvent
 from donations.selectors import counter_tallies, counters_out_of_step
-from tests.gifts import gift_body, give
+from tests.factories import DonationFactory
 from tests.stripe_events import dispute_event, event, stripe_object
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paid_gift(client, campaign):
-    give(client, gift_body(amount_minor=5000))
-    return Donation.objects.get()
+def paid_gift(campaign):
+    return DonationFactory(succeeded=True, through_services=True, campaign=campaign, amount_minor=5000)
 
 
 def raised(donation) -> int:

@@ -10,14 +10,15 @@ from tests.stripe_events import FIXTURES
 pytestmark = pytest.mark.django_db
 
 
-def test_fee_is_recorded_after_a_gift_succeeds(client, campaign, django_capture_on_commit_callbacks):
+def test_fee_is_recorded_after_a_gift_succeeds(client, campaign, fake_stripe, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         give(client, gift_body())
 
     donation = Donation.objects.get()
-    # localstripe charges no fees; the point is that the fee was fetched
-    # from the charge's balance transaction and recorded.
-    assert donation.stripe_fee_minor == 0
+    # The fake charges Stripe's standard 2.9% + 0.30, from the charge's
+    # balance transaction.
+    assert donation.stripe_fee_minor == 175
+    assert fake_stripe.calls_to("processing_fee") == [((donation.charge_id,), {})]
     assert donation.charge_id.startswith("ch_")
 
 

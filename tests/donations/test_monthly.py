@@ -5,20 +5,15 @@ stops the gift from a signed link."""
 import re
 
 import pytest
-import stripe
 from django.conf import settings
 
 from donations.models import Donation, RecurringPlan
 from donations.selectors import counter_tallies, counters_out_of_step, plan_for_link, plan_management_url
 from receipts.models import Receipt
-from tests.gifts import DECLINING_PAYMENT_METHOD, card_payment_method, gift_body, give
+from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import invoice_event, subscription_event
 
 pytestmark = pytest.mark.django_db
-
-
-def stripe_client():
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
 
 
 @pytest.fixture
@@ -29,15 +24,15 @@ def monthly_plan(client, team, django_capture_on_commit_callbacks):
     return RecurringPlan.objects.get()
 
 
-def test_monthly_gift_starts_a_subscription_and_its_first_gift(client, monthly_plan, mailoutbox):
+def test_monthly_gift_starts_a_subscription_and_its_first_gift(client, monthly_plan, mailoutbox, fake_stripe):
     first = Donation.objects.get()
     assert first.status == Donation.Status.SUCCEEDED
     assert (first.frequency, first.recurring_plan, first.amount_minor) == ("monthly", monthly_plan, 2500)
     assert first.invoice_id.startswith("in_")
     assert monthly_plan.status == RecurringPlan.Status.ACTIVE
-    subscription = stripe_client().v1.subscriptions.retrieve(monthly_plan.stripe_subscription_id)
-    assert subscription.status == "active"
-    assert subscription.to_dict()["items"]["data"][0]["quantity"] == 2500
+    subscription = fake_stripe.objects[monthly_plan.stripe_subscription_id]
+    assert subscription["status"] == "active"
+    assert subscription["items"]["data"][0]["quantity"] == 2500
     assert len(mailoutbox) == 1
 
 
@@ -109,7 +104,9 @@ def test_invoice_of_someone_elses_subscription_is_ignored(monthly_plan, deliver_
     assert Donation.objects.count() == 1
 
 
-def test_donor_stops_the_gift_from_the_signed_link_and_no_later_event_restarts_it(client, monthly_plan, deliver_events):
+def test_donor_stops_the_gift_from_the_signed_link_and_no_later_event_restarts_it(
+    client, monthly_plan, deliver_events, fake_stripe
+):
     url = plan_management_url(monthly_plan).removeprefix(settings.SITE_URL)
     page = client.get(url)
     assert page.status_code == 200
@@ -120,7 +117,7 @@ def test_donor_stops_the_gift_from_the_signed_link_and_no_later_event_restarts_i
     assert "has been stopped" in response.content.decode()
     monthly_plan.refresh_from_db()
     assert monthly_plan.status == RecurringPlan.Status.CANCELED
-    assert stripe_client().v1.subscriptions.retrieve(monthly_plan.stripe_subscription_id).status == "canceled"
+    assert fake_stripe.objects[monthly_plan.stripe_subscription_id]["status"] == "canceled"
 
     deliver_events(
         subscription_event(
@@ -131,7 +128,7 @@ def test_donor_stops_the_gift_from_the_signed_link_and_no_later_event_restarts_i
     assert monthly_plan.status == RecurringPlan.Status.CANCELED
 
 
-def test_donor_changes_the_amount_from_the_signed_link(client, monthly_plan):
+def test_donor_changes_the_amount_from_the_signed_link(client, monthly_plan, fake_stripe):
     url = plan_management_url(monthly_plan).removeprefix(settings.SITE_URL)
 
     response = client.post(url, {"action": "change", "amount": "40.00"}, follow=True)
@@ -139,7 +136,7 @@ def test_donor_changes_the_amount_from_the_signed_link(client, monthly_plan):
     assert "now $40.00" in response.content.decode()
     monthly_plan.refresh_from_db()
     assert monthly_plan.amount_minor == 4000
-    subscription = stripe_client().v1.subscriptions.retrieve(monthly_plan.stripe_subscription_id).to_dict()
+    subscription = fake_stripe.objects[monthly_plan.stripe_subscription_id]
     assert subscription["items"]["data"][0]["quantity"] == 4000
 
 
@@ -162,20 +159,20 @@ def test_tampered_link_is_404(client, monthly_plan):
     assert client.get("/monthly/not-a-token/").status_code == 404
 
 
-def test_monthly_gift_with_a_declined_card_is_402_and_starts_no_plan(client, campaign):
+def test_monthly_gift_with_a_declined_card_is_402_and_starts_no_plan(client, campaign, fake_stripe):
     response = give(client, gift_body(frequency="monthly", payment_method=DECLINING_PAYMENT_METHOD))
 
-    # localstripe attaches any card; it declines when the first invoice is charged.
+    # The card attaches; it is declined when the first invoice is charged.
     assert response.status_code == 402
     assert Donation.objects.get().status == Donation.Status.FAILED
     plan = RecurringPlan.objects.get()
     assert plan.status == RecurringPlan.Status.CANCELED
-    assert stripe_client().v1.subscriptions.retrieve(plan.stripe_subscription_id).status == "canceled"
+    assert fake_stripe.objects[plan.stripe_subscription_id]["status"] == "canceled"
     assert counter_tallies() == {}
 
 
 def test_monthly_gift_needing_3d_secure_answers_requires_action(client, campaign):
-    response = give(client, gift_body(frequency="monthly", payment_method=card_payment_method("4000002500003155")))
+    response = give(client, gift_body(frequency="monthly", payment_method=THREE_D_SECURE_PAYMENT_METHOD))
 
     assert response.status_code == 201
     assert response.json()["status"] == "requires_action"
@@ -210,3 +207,21 @@ def test_one_time_receipts_carry_no_plan_link(client, campaign, mailoutbox, djan
         give(client)
 
     assert "/monthly/" not in mailoutbox[0].body
+
+
+def test_monthly_gift_whose_card_is_refused_when_attached_is_402_and_starts_no_subscription(
+    client, campaign, fake_stripe
+):
+    response = give(client, gift_body(frequency="monthly", payment_method="pm_card_chargeDeclined"))
+
+    assert response.status_code == 402
+    assert Donation.objects.get().status == Donation.Status.FAILED
+    assert RecurringPlan.objects.get().status == RecurringPlan.Status.CANCELED
+    assert fake_stripe.calls_to("subscribe") == []
+
+
+def test_a_renewal_stripe_bills_and_sends_makes_the_next_gift(monthly_plan, deliver_events, fake_stripe):
+    deliver_events(fake_stripe.renew(monthly_plan.stripe_subscription_id))
+
+    renewal = Donation.objects.order_by("created_at").last()
+    assert (renewal.status, renewal.amount_minor, renewal.recurring_plan) == ("succeeded", 2500, monthly_plan)

@@ -124,10 +124,10 @@ def test_refund_event_before_the_success_event_ends_refunded(
 ):
     """The refund proves the payment: the gift is paid then refunded, and
     the late success event changes nothing."""
-    from tests.gifts import card_payment_method
+    from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD
     from tests.stripe_events import payment_intent_event
 
-    give(client, gift_body(payment_method=card_payment_method("4000002500003155")))
+    give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD))
     donation = Donation.objects.get()
     assert donation.status == "requires_action"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from donations import tasks
 from donations.models import Donation, StripeEvent
-from tests.gifts import card_payment_method, gift_body, give
+from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import payment_intent_event, post_event
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stored_success_event(client, campaign, django_capture_on_commit_callbacks):
     """A success event stored while the broker was down: never processed."""
-    give(client, gift_body(payment_method=card_payment_method("4000002500003155")))
+    give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD))
     donation = Donation.objects.get()
     with django_capture_on_commit_callbacks(execute=False):
         post_event(client, payment_intent_event("payment_intent.succeeded", donation, status="succeeded"))
@@ -76,27 +76,18 @@ def test_redrive_sweep_requeues_events_stuck_as_received(stored_success_event):
     assert Donation.objects.get().status == Donation.Status.SUCCEEDED
 
 
-def test_stale_gift_sweep_asks_stripe_about_a_gift_whose_webhook_never_came(client, campaign, settings):
-    import json
-    import urllib.request
-
-    answer = give(client, gift_body(payment_method=card_payment_method("4000002500003155"))).json()
-    intent_id = answer["client_secret"].split("_secret_")[0]
-    urllib.request.urlopen(
-        urllib.request.Request(
-            f"{settings.STRIPE_API_BASE}/v1/payment_intents/{intent_id}/_authenticate?success=true",
-            data=json.dumps({"client_secret": answer["client_secret"], "key": "pk_test_x"}).encode(),
-        )
-    ).close()
+def test_stale_gift_sweep_asks_stripe_about_a_gift_whose_webhook_never_came(client, campaign, fake_stripe):
+    answer = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()
+    fake_stripe.authenticate(answer["client_secret"], success=True)
     Donation.objects.update(created_at=timezone.now() - timedelta(minutes=30))
 
     assert tasks.settle_stale_gifts.delay().get() == 1
     assert Donation.objects.get().status == Donation.Status.SUCCEEDED
 
 
-def test_stale_gift_sweep_gives_up_on_a_gift_that_never_reached_stripe(client, campaign, settings):
-    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    give(client)
+def test_stale_gift_sweep_gives_up_on_a_gift_that_never_reached_stripe(client, campaign, fake_stripe):
+    with fake_stripe.outage():
+        give(client)
     Donation.objects.update(created_at=timezone.now() - timedelta(hours=2))
 
     tasks.settle_stale_gifts.delay()
@@ -105,9 +96,9 @@ def test_stale_gift_sweep_gives_up_on_a_gift_that_never_reached_stripe(client, c
     assert (donation.status, donation.failure_code) == (Donation.Status.FAILED, "abandoned")
 
 
-def test_stale_gift_sweep_leaves_recent_gifts_alone(client, campaign, settings):
-    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
-    give(client)
+def test_stale_gift_sweep_leaves_recent_gifts_alone(client, campaign, fake_stripe):
+    with fake_stripe.outage():
+        give(client)
 
     assert tasks.settle_stale_gifts.delay().get() == 0
     assert Donation.objects.get().status == Donation.Status.PENDING

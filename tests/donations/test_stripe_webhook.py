@@ -8,7 +8,7 @@ import pytest
 from donations.models import Donation, StripeEvent
 from donations.selectors import counter_tallies
 from receipts.models import Receipt
-from tests.gifts import card_payment_method, gift_body, give
+from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import event, payment_intent_event, post_event, sign, stripe_object
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def gift_awaiting_3ds(client, campaign):
     """A gift whose card asked for 3-D Secure: only a webhook can finish it."""
-    give(client, gift_body(payment_method=card_payment_method("4000002500003155")))
+    give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD))
     return Donation.objects.get()
 
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from donations.models import Donation, Donor, Refund
 from finance.models import AuditLogEntry
 from receipts.models import Receipt
-from tests.finance.overview_fixtures import at, donor, finance_staff, gift
+from tests.factories import DonationFactory, DonorFactory, local_time
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ FORMATS = {"csv": "0", "xlsx": "1"}  # the order of FinanceExportMixin.export_fo
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(finance_staff())
+def staff_client(client, finance_user):
+    client.force_login(finance_user)
     return client
 
 
@@ -44,12 +44,13 @@ def csv_rows(response) -> list[dict]:
 
 
 def test_a_formula_in_a_donor_name_is_exported_as_text_in_csv_and_xlsx(staff_client, campaign, funds):
-    gift(
+    DonationFactory(
+        status=S.SUCCEEDED,
         campaign=campaign,
         fund=funds["rescue"],
         amount_minor=5_000,
-        paid_at=at(2026, 3, 1),
-        donor=donor(first_name='=HYPERLINK("http://evil.example","click")', last_name="@SUM(A1)"),
+        succeeded_at=local_time(2026, 3, 1),
+        donor=DonorFactory(first_name='=HYPERLINK("http://evil.example","click")', last_name="@SUM(A1)"),
         message="+1 from the office",
     )
 
@@ -67,15 +68,21 @@ def test_a_formula_in_a_donor_name_is_exported_as_text_in_csv_and_xlsx(staff_cli
 
 
 def test_the_export_keeps_the_changelist_filter(staff_client, campaign, funds):
-    kept = gift(
+    kept = DonationFactory(
         campaign=campaign,
         fund=funds["rescue"],
         amount_minor=5_000,
-        paid_at=at(2026, 3, 1),
+        succeeded_at=local_time(2026, 3, 1),
         status=S.REFUNDED,
         refunded_minor=5_000,
     )
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=7_000, paid_at=at(2026, 3, 2))
+    DonationFactory(
+        status=S.SUCCEEDED,
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=7_000,
+        succeeded_at=local_time(2026, 3, 2),
+    )
 
     rows = csv_rows(export(staff_client, "donations/donation", "?status__exact=refunded"))
 
@@ -83,12 +90,12 @@ def test_the_export_keeps_the_changelist_filter(staff_client, campaign, funds):
 
 
 def test_exported_amounts_are_plain_decimals_in_the_gifts_currency(staff_client, campaign, funds):
-    gift(
+    DonationFactory(
         campaign=campaign,
         fund=funds["rescue"],
         amount_minor=123_456,
         fee_covered_minor=3_700,
-        paid_at=at(2026, 3, 1),
+        succeeded_at=local_time(2026, 3, 1),
         stripe_fee_minor=3_700,
         status=S.PARTIALLY_REFUNDED,
         refunded_minor=10_000,
@@ -108,7 +115,13 @@ def test_exported_amounts_are_plain_decimals_in_the_gifts_currency(staff_client,
 
 def test_every_export_is_audited_with_who_the_filters_and_the_row_count(staff_client, campaign, funds):
     for _ in range(2):
-        gift(campaign=campaign, fund=funds["rescue"], amount_minor=5_000, paid_at=at(2026, 3, 1))
+        DonationFactory(
+            status=S.SUCCEEDED,
+            campaign=campaign,
+            fund=funds["rescue"],
+            amount_minor=5_000,
+            succeeded_at=local_time(2026, 3, 1),
+        )
 
     export(staff_client, "donations/donation", "?status__exact=succeeded&q=example.org", file_format="xlsx")
 
@@ -127,11 +140,11 @@ def test_every_export_is_audited_with_who_the_filters_and_the_row_count(staff_cl
     ],
 )
 def test_refunds_receipts_and_donors_export_too(staff_client, campaign, funds, changelist, header):
-    paid = gift(
+    paid = DonationFactory(
         campaign=campaign,
         fund=funds["rescue"],
         amount_minor=5_000,
-        paid_at=at(2026, 3, 1),
+        succeeded_at=local_time(2026, 3, 1),
         status=S.PARTIALLY_REFUNDED,
         refunded_minor=1_250,
     )
@@ -154,7 +167,14 @@ def test_the_donation_export_runs_as_many_queries_for_20_gifts_as_for_2(staff_cl
 
     def add(count):
         for _ in range(count):
-            gift(campaign=campaign, team=team, fund=funds["rescue"], amount_minor=5_000, paid_at=at(2026, 3, 1))
+            DonationFactory(
+                status=S.SUCCEEDED,
+                campaign=campaign,
+                team=team,
+                fund=funds["rescue"],
+                amount_minor=5_000,
+                succeeded_at=local_time(2026, 3, 1),
+            )
 
     add(2)
     few = queries()
@@ -181,7 +201,7 @@ def _confirm(client, preview):
 
 
 def test_a_donor_import_previews_the_change_then_updates_the_address_on_confirm(staff_client):
-    ada = donor(email="ada@example.org", first_name="Ada", last_name="Lee", city="Springfield")
+    ada = DonorFactory(email="ada@example.org", first_name="Ada", last_name="Lee", city="Springfield")
     file = (
         "email,first_name,last_name,address_line1,city,postal_code,country\n"
         "ADA@Example.org,Ada,Lee,12 New Road,Shelbyville,62565,US\n"
@@ -209,7 +229,7 @@ def test_a_donor_import_previews_the_change_then_updates_the_address_on_confirm(
 
 
 def test_a_donor_import_naming_an_unknown_email_is_refused_in_the_preview(staff_client):
-    donor(email="ada@example.org")
+    DonorFactory(email="ada@example.org")
 
     preview = _upload(staff_client, "email,first_name,last_name\nnobody@example.org,No,Body\n")
 
@@ -220,7 +240,7 @@ def test_a_donor_import_naming_an_unknown_email_is_refused_in_the_preview(staff_
 
 
 def test_an_unchanged_donor_row_is_skipped_and_counts_as_no_change(staff_client):
-    donor(email="ada@example.org", first_name="Ada", last_name="Lee")
+    DonorFactory(email="ada@example.org", first_name="Ada", last_name="Lee")
 
     preview = _upload(staff_client, "email,first_name,last_name\nada@example.org,Ada,Lee\n")
     _confirm(staff_client, preview)

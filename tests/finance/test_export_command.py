@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from finance.exports import HEADERS
 from finance.models import AuditLogEntry
-from tests.finance.export_fixtures import ledger_gift, read_csv
+from tests.factories import DonationFactory
+from tests.finance.export_files import read_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,10 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def two_gifts(campaign):
-    return [ledger_gift(campaign, at=datetime(2026, 12, day, tzinfo=UTC)) for day in (1, 2)]
+    return [
+        DonationFactory(succeeded=True, campaign=campaign, created_at=datetime(2026, 12, day, tzinfo=UTC))
+        for day in (1, 2)
+    ]
 
 
 def export(*args, stdout=None, stderr=None) -> str:
@@ -171,8 +175,7 @@ def run_command(*args) -> subprocess.CompletedProcess:
 
 @pytest.mark.django_db(transaction=True)
 def test_as_a_process_csv_is_on_stdout_progress_is_silent_when_piped_and_errors_exit_1(campaign):
-    ledger_gift(campaign, donor={"first_name": "Zoë"})
-
+    DonationFactory(succeeded=True, campaign=campaign, donor__first_name="Zoë")
     exported = run_command("--campaign", "dressember-2026")
     refused = run_command("--since", "yesterday")
 

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from finance.exports import HEADERS
 from finance.models import AuditLogEntry
-from tests.factories import UserFactory
-from tests.finance.export_fixtures import finance_user, ledger_gift, read_csv
+from tests.factories import DonationFactory, UserFactory
+from tests.finance.export_files import read_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +20,16 @@ URL = "/finance/export/"
 
 @pytest.fixture
 def gifts(campaign):
-    return [ledger_gift(campaign, at=datetime(2026, 12, day, tzinfo=UTC)) for day in (1, 2, 3)]
+    return [
+        DonationFactory(succeeded=True, campaign=campaign, created_at=datetime(2026, 12, day, tzinfo=UTC))
+        for day in (1, 2, 3)
+    ]
 
 
 @pytest.fixture
-def finance(client):
-    user = finance_user()
-    client.force_login(user)
-    return user
+def finance(client, finance_user):
+    client.force_login(finance_user)
+    return finance_user
 
 
 def download(client, **params):
@@ -86,7 +88,7 @@ def test_finance_downloads_every_gift_as_csv_and_it_is_audited(client, finance, 
         "export",
         "web",
         finance,
-        "fin@example.org",
+        "fiona@example.org",
         3,
     )
     assert entry.filters == {"format": "csv"}

@@ -9,7 +9,8 @@ from django.db import connection
 
 from donations.models import Donation
 from finance.exports import GiftFilters
-from tests.finance.export_fixtures import csv_bytes, ledger_gift, python_csv_bytes
+from tests.factories import DonationFactory
+from tests.finance.export_files import csv_bytes, python_csv_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -43,28 +44,30 @@ def awkward_ledger(campaign, team, fundraiser, funds):
     and missing values, every status, both sources, money edge cases."""
     when = datetime(2026, 12, 1, 10, 15, 30, 123_456, tzinfo=UTC)
     for index, text in enumerate(AWKWARD_TEXTS):
-        ledger_gift(
-            campaign,
-            donor={
-                "first_name": text,
-                "last_name": text[::-1],
-                "email": f"awkward{index}@example.org",
-                "address_line1": text,
-                "city": text,
-                "region": text,
-                "postal_code": text[:20],
-                "country": text[:2],
-            },
-            at=when.replace(day=1 + index % 28),
+        DonationFactory(
+            succeeded=True,
+            campaign=campaign,
+            donor__first_name=text,
+            donor__last_name=text[::-1],
+            donor__email=f"awkward{index}@example.org",
+            donor__address_line1=text,
+            donor__city=text,
+            donor__region=text,
+            donor__postal_code=text[:20],
+            donor__country=text[:2],
+            created_at=when.replace(day=1 + index % 28),
             anonymous=index % 2 == 0,
             team=team if index % 3 == 0 else None,
             fundraiser=fundraiser if index % 4 == 0 else None,
             fund=funds["rescue"],
         )
-    ledger_gift(campaign, status=Donation.Status.FAILED, stripe_fee_minor=None, payment_intent_id=None)
-    ledger_gift(campaign, status=Donation.Status.PENDING, stripe_fee_minor=None)
-    ledger_gift(
-        campaign,
+    DonationFactory(
+        succeeded=True, campaign=campaign, status=Donation.Status.FAILED, stripe_fee_minor=None, payment_intent_id=None
+    )
+    DonationFactory(succeeded=True, campaign=campaign, status=Donation.Status.PENDING, stripe_fee_minor=None)
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
         status=Donation.Status.PARTIALLY_REFUNDED,
         succeeded_at=when,
         amount_minor=1,
@@ -72,8 +75,9 @@ def awkward_ledger(campaign, team, fundraiser, funds):
         refunded_minor=1,
         stripe_fee_minor=0,
     )
-    ledger_gift(
-        campaign,
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
         status=Donation.Status.REFUNDED,
         succeeded_at=when,
         amount_minor=4_999_999_99,
@@ -81,8 +85,9 @@ def awkward_ledger(campaign, team, fundraiser, funds):
         refunded_minor=5_014_500_00,
         stripe_fee_minor=14_500_00,
     )
-    ledger_gift(
-        campaign,
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
         source=Donation.Source.OFFLINE_IMPORT,
         stripe_fee_minor=None,
         payment_intent_id=None,
@@ -90,10 +95,10 @@ def awkward_ledger(campaign, team, fundraiser, funds):
         amount_minor=7,
     )
     # A currency core.money does not know: its amounts are left empty.
-    ledger_gift(campaign, currency="xts")
+    DonationFactory(succeeded=True, campaign=campaign, currency="xts")
     # Same second, to prove the tie-break on id is the same in both writers.
     for _ in range(3):
-        ledger_gift(campaign, at=when)
+        DonationFactory(succeeded=True, campaign=campaign, created_at=when)
 
 
 def test_postgresql_is_the_database_under_test():

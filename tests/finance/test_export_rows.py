@@ -1,5 +1,5 @@
 """What the gift export holds: its columns and values for real gifts (made
-through the API, charged and refunded by localstripe), formula escaping,
+through the API, charged and refunded by the fake Stripe), formula escaping,
 and the filters."""
 
 from datetime import UTC, date, datetime
@@ -12,8 +12,8 @@ from donations.models import Donation
 from donations.services import refunds
 from finance.exports import HEADERS, GiftExport, GiftFilters
 from receipts.models import Receipt
-from tests.factories import CampaignFactory
-from tests.finance.export_fixtures import exported_rows, ledger_gift
+from tests.factories import CampaignFactory, DonationFactory
+from tests.finance.export_files import exported_rows
 from tests.gifts import DECLINING_PAYMENT_METHOD, gift_body, give
 
 pytestmark = pytest.mark.django_db
@@ -94,11 +94,11 @@ def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(gift
         "team": "Freedom Threads",
         "fundraiser": "Ada's Dressember",
         "fund": "rescue",
-        # localstripe charges no fee; it was fetched and recorded as zero.
+        # The fake charges Stripe's standard 2.9% + 0.30, fetched and recorded.
         "amount": "50.00",
         "fee_covered": "0.00",
-        "stripe_fee": "0.00",
-        "net": "50.00",
+        "stripe_fee": "1.75",
+        "net": "48.25",
         "refunded": "0.00",
         "currency": "usd",
         "status": "succeeded",
@@ -122,14 +122,14 @@ def test_a_partly_refunded_gift_shows_the_refund_the_net_and_the_corrected_recei
         "partially_refunded",
         "50.00",
         "15.00",
-        "35.00",
+        "33.25",  # less Stripe's fee, which Stripe keeps
     )
     assert row["receipt_number"] == corrected.number != original.number
 
 
 def test_a_fully_refunded_gift_has_no_receipt_number_and_loses_stripes_fee(gift):
     donation = gift(amount_minor=5000)
-    Donation.objects.filter(pk=donation.pk).update(stripe_fee_minor=175)  # Stripe keeps its fee
+    assert donation.stripe_fee_minor == 175  # which Stripe keeps
 
     refunds.request_refund(donation_id=donation.pk, amount_minor=5000, reason="requested_by_customer")
 
@@ -173,8 +173,9 @@ def test_a_declined_gift_is_exported_with_its_creation_date_and_no_fee_net_or_re
 
 
 def test_an_offline_gift_without_a_stripe_fee_still_has_a_net(campaign):
-    ledger_gift(
-        campaign,
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
         source=Donation.Source.OFFLINE_IMPORT,
         stripe_fee_minor=None,
         payment_intent_id=None,
@@ -193,7 +194,11 @@ def test_an_offline_gift_without_a_stripe_fee_still_has_a_net(campaign):
 
 def test_dates_are_utc_iso_8601_to_the_second(campaign):
     # 11:15:59.999999 in Paris is 10:15:59 UTC: truncated, never rounded up.
-    ledger_gift(campaign, at=datetime(2026, 12, 1, 11, 15, 59, 999_999, tzinfo=ZoneInfo("Europe/Paris")))
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
+        created_at=datetime(2026, 12, 1, 11, 15, 59, 999_999, tzinfo=ZoneInfo("Europe/Paris")),
+    )
 
     assert exported_rows()[0]["date"] == "2026-12-01T10:15:59Z"
 
@@ -202,7 +207,7 @@ def test_dates_are_utc_iso_8601_to_the_second(campaign):
 
 
 def test_a_donor_named_like_a_formula_is_escaped_in_csv(campaign):
-    ledger_gift(campaign, donor={"first_name": INJECTION, "last_name": "Lee"})
+    DonationFactory(succeeded=True, campaign=campaign, donor__first_name=INJECTION, donor__last_name="Lee")
 
     [row] = exported_rows()
 
@@ -212,7 +217,13 @@ def test_a_donor_named_like_a_formula_is_escaped_in_csv(campaign):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_formula_start_is_escaped_in_any_text_cell(campaign, start):
-    ledger_gift(campaign, donor={"first_name": "Ada", "last_name": f"{start}1+2", "region": f"{start}cmd"})
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
+        donor__first_name="Ada",
+        donor__last_name=f"{start}1+2",
+        donor__region=f"{start}cmd",
+    )
 
     [row] = exported_rows()
 
@@ -220,7 +231,7 @@ def test_every_formula_start_is_escaped_in_any_text_cell(campaign, start):
 
 
 def test_a_plain_name_with_formula_characters_inside_is_untouched(campaign):
-    ledger_gift(campaign, donor={"first_name": "Jean-Luc", "last_name": "O'Brien = @home"})
+    DonationFactory(succeeded=True, campaign=campaign, donor__first_name="Jean-Luc", donor__last_name="O'Brien = @home")
 
     [row] = exported_rows()
 
@@ -228,7 +239,14 @@ def test_a_plain_name_with_formula_characters_inside_is_untouched(campaign):
 
 
 def test_xlsx_has_the_same_columns_escapes_formulas_and_keeps_amounts_as_numbers(campaign, tmp_path):
-    ledger_gift(campaign, donor={"first_name": INJECTION, "last_name": "-2+3"}, amount_minor=5000, stripe_fee_minor=175)
+    DonationFactory(
+        succeeded=True,
+        campaign=campaign,
+        donor__first_name=INJECTION,
+        donor__last_name="-2+3",
+        amount_minor=5000,
+        stripe_fee_minor=175,
+    )
     path = tmp_path / "gifts.xlsx"
 
     with path.open("wb") as file:
@@ -244,7 +262,7 @@ def test_xlsx_has_the_same_columns_escapes_formulas_and_keeps_amounts_as_numbers
 
 
 def test_xlsx_drops_control_characters_a_spreadsheet_cannot_hold(campaign, tmp_path):
-    ledger_gift(campaign, donor={"first_name": "Ada\x0b\x01"})
+    DonationFactory(succeeded=True, campaign=campaign, donor__first_name="Ada\x0b\x01")
     path = tmp_path / "gifts.xlsx"
 
     with path.open("wb") as file:
@@ -262,10 +280,10 @@ def test_since_and_until_include_their_whole_days_in_utc(campaign):
         return datetime(2026, 12, day, hour, minute, second, micro, tzinfo=UTC)
 
     gifts = {
-        "before": ledger_gift(campaign, at=at(1, 23, 59, 59, 999_999)),
-        "first": ledger_gift(campaign, at=at(2, 0)),
-        "last": ledger_gift(campaign, at=at(5, 23, 59, 59, 999_999)),
-        "after": ledger_gift(campaign, at=at(6, 0)),
+        "before": DonationFactory(succeeded=True, campaign=campaign, created_at=at(1, 23, 59, 59, 999_999)),
+        "first": DonationFactory(succeeded=True, campaign=campaign, created_at=at(2, 0)),
+        "last": DonationFactory(succeeded=True, campaign=campaign, created_at=at(5, 23, 59, 59, 999_999)),
+        "after": DonationFactory(succeeded=True, campaign=campaign, created_at=at(6, 0)),
     }
 
     rows = exported_rows(GiftFilters(since=date(2026, 12, 2), until=date(2026, 12, 5)))
@@ -276,10 +294,18 @@ def test_since_and_until_include_their_whole_days_in_utc(campaign):
 
 
 def test_a_gift_that_never_succeeded_is_filtered_by_the_day_it_was_made(campaign):
-    late_success = ledger_gift(
-        campaign, at=datetime(2026, 11, 30, 12, tzinfo=UTC), succeeded_at=datetime(2026, 12, 1, 12, tzinfo=UTC)
+    late_success = DonationFactory(
+        succeeded=True,
+        campaign=campaign,
+        created_at=datetime(2026, 11, 30, 12, tzinfo=UTC),
+        succeeded_at=datetime(2026, 12, 1, 12, tzinfo=UTC),
     )
-    failed = ledger_gift(campaign, status=Donation.Status.FAILED, at=datetime(2026, 11, 30, 12, tzinfo=UTC))
+    failed = DonationFactory(
+        succeeded=True,
+        campaign=campaign,
+        status=Donation.Status.FAILED,
+        created_at=datetime(2026, 11, 30, 12, tzinfo=UTC),
+    )
 
     december = exported_rows(GiftFilters(since=date(2026, 12, 1)))
     november = exported_rows(GiftFilters(until=date(2026, 11, 30)))
@@ -290,7 +316,7 @@ def test_a_gift_that_never_succeeded_is_filtered_by_the_day_it_was_made(campaign
 
 def test_every_status_is_exported_unless_one_is_asked_for(campaign):
     for status in (Donation.Status.SUCCEEDED, Donation.Status.FAILED, Donation.Status.PENDING):
-        ledger_gift(campaign, status=status)
+        DonationFactory(succeeded=True, campaign=campaign, status=status)
 
     assert sorted(row["status"] for row in exported_rows()) == ["failed", "pending", "succeeded"]
     assert [row["status"] for row in exported_rows(GiftFilters(status="failed"))] == ["failed"]
@@ -298,9 +324,9 @@ def test_every_status_is_exported_unless_one_is_asked_for(campaign):
 
 def test_campaign_and_fund_filters_keep_only_their_gifts(campaign, funds):
     other = CampaignFactory(slug="other-campaign")
-    ledger_gift(campaign, fund=funds["rescue"])
-    ledger_gift(campaign, fund=funds["aftercare"])
-    ledger_gift(other, fund=funds["rescue"])
+    DonationFactory(succeeded=True, campaign=campaign, fund=funds["rescue"])
+    DonationFactory(succeeded=True, campaign=campaign, fund=funds["aftercare"])
+    DonationFactory(succeeded=True, campaign=other, fund=funds["rescue"])
 
     assert [row["campaign"] for row in exported_rows(GiftFilters(campaign_slug="other-campaign"))] == ["other-campaign"]
     rescue = exported_rows(GiftFilters(campaign_slug="dressember-2026", fund_slug="rescue"))
@@ -308,8 +334,13 @@ def test_campaign_and_fund_filters_keep_only_their_gifts(campaign, funds):
 
 
 def test_rows_come_oldest_first_and_row_count_is_exact(campaign):
-    newer = ledger_gift(campaign, at=datetime(2026, 12, 2, tzinfo=UTC), donor={"last_name": 'Multi\nline, "quoted"'})
-    older = ledger_gift(campaign, at=datetime(2026, 12, 1, tzinfo=UTC))
+    newer = DonationFactory(
+        succeeded=True,
+        campaign=campaign,
+        created_at=datetime(2026, 12, 2, tzinfo=UTC),
+        donor__last_name='Multi\nline, "quoted"',
+    )
+    older = DonationFactory(succeeded=True, campaign=campaign, created_at=datetime(2026, 12, 1, tzinfo=UTC))
     export = GiftExport(GiftFilters())
 
     rows = b"".join(export.csv_chunks())

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from donations.models import Donation, Donor
 from finance.models import AuditLogEntry, GiftImport
-from tests.finance.import_fixtures import csv_bytes, gift_row
+from tests.finance.import_files import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport
 from finance.services.permissions import FINANCE_GROUP
 from tests.factories import UserFactory
-from tests.finance.import_fixtures import csv_bytes, gift_row
+from tests.finance.import_files import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 

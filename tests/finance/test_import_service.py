@@ -12,7 +12,7 @@ from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport, OfflineGift
 from finance.selectors import imports as import_selectors
 from receipts.models import Receipt
-from tests.finance.import_fixtures import HEADER, csv_bytes, gift_row
+from tests.finance.import_files import HEADER, csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 

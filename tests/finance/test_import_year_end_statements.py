@@ -12,7 +12,7 @@ from finance.imports import reader, runner
 from finance.models import AuditLogEntry
 from receipts.models import YearEndStatement
 from receipts.services import statements as statement_services
-from tests.finance.import_fixtures import csv_bytes, gift_row
+from tests.finance.import_files import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
 

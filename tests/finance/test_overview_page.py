@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Donation
-from tests.finance.overview_fixtures import at, finance_staff, gift
+from tests.factories import DonationFactory, local_time
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ URL = "/finance/"
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(finance_staff())
+def staff_client(client, finance_user):
+    client.force_login(finance_user)
     return client
 
 
@@ -30,8 +30,16 @@ def test_the_overview_is_named_for_the_lead_to_link():
 
 def test_by_default_the_page_reports_this_calendar_year(staff_client, campaign, funds):
     year = timezone.localdate().year
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=123_450, paid_at=timezone.now())
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=999, paid_at=at(year - 1, 12, 31, 23, 59))
+    DonationFactory(
+        status="succeeded", campaign=campaign, fund=funds["rescue"], amount_minor=123_450, succeeded_at=timezone.now()
+    )
+    DonationFactory(
+        status="succeeded",
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=999,
+        succeeded_at=local_time(year - 1, 12, 31, 23, 59),
+    )
 
     response = staff_client.get(URL)
 
@@ -44,12 +52,20 @@ def test_by_default_the_page_reports_this_calendar_year(staff_client, campaign, 
 
 
 def test_amounts_are_plain_decimals_with_a_dot_and_currencies_stay_apart(staff_client, campaign, funds):
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=123_450, paid_at=at(2026, 5, 1), stripe_fee_minor=3_610)
-    gift(
+    DonationFactory(
+        status="succeeded",
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=123_450,
+        succeeded_at=local_time(2026, 5, 1),
+        stripe_fee_minor=3_610,
+    )
+    DonationFactory(
+        status="succeeded",
         campaign=campaign,
         fund=funds["rescue"],
         amount_minor=700,
-        paid_at=at(2026, 5, 2),
+        succeeded_at=local_time(2026, 5, 2),
         currency="eur",
         source=Donation.Source.OFFLINE_IMPORT,
     )
@@ -63,7 +79,13 @@ def test_amounts_are_plain_decimals_with_a_dot_and_currencies_stay_apart(staff_c
 
 
 def test_the_page_draws_a_chart_per_measure_with_its_figures_in_a_table(staff_client, campaign, funds):
-    gift(campaign=campaign, fund=funds["rescue"], amount_minor=5_000, paid_at=at(2026, 5, 2))
+    DonationFactory(
+        status="succeeded",
+        campaign=campaign,
+        fund=funds["rescue"],
+        amount_minor=5_000,
+        succeeded_at=local_time(2026, 5, 2),
+    )
 
     response = staff_client.get(URL, {"from": "2026-05-01", "to": "2026-05-03"})
     page = response.content.decode()
@@ -113,11 +135,12 @@ def _page_queries(client) -> int:
 def test_the_page_runs_as_many_queries_for_200_gifts_as_for_5(staff_client, campaign, funds):
     def add_gifts(count):
         for n in range(count):
-            gift(
+            DonationFactory(
+                status="succeeded",
                 campaign=campaign,
                 fund=funds["aftercare"],
                 amount_minor=500 + n,
-                paid_at=at(2026, 1 + n % 12, 1 + n % 28),
+                succeeded_at=local_time(2026, 1 + n % 12, 1 + n % 28),
                 currency=("usd", "cad")[n % 2],
             )
 

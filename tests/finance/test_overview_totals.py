@@ -12,7 +12,7 @@ from donations.selectors import ledger_tallies
 from finance.selectors import overview as selectors
 from finance.selectors.overview import Figures
 from tests import factories
-from tests.finance.overview_fixtures import at, gift
+from tests.factories import DonationFactory, local_time
 
 pytestmark = pytest.mark.django_db
 
@@ -25,54 +25,65 @@ def ledger(campaign, funds):
     """Gifts in every status, two currencies, two campaigns, three months."""
     other = factories.CampaignFactory(title="Aardvark appeal")
     rescue, aftercare = funds["rescue"], funds["aftercare"]
-    gift(campaign=campaign, fund=rescue, amount_minor=10_000, paid_at=at(2026, 1, 5, 10), stripe_fee_minor=320)
-    gift(
+    DonationFactory(
+        status=S.SUCCEEDED,
+        campaign=campaign,
+        fund=rescue,
+        amount_minor=10_000,
+        succeeded_at=local_time(2026, 1, 5, 10),
+        stripe_fee_minor=320,
+    )
+    DonationFactory(
         campaign=campaign,
         fund=rescue,
         amount_minor=5_000,
         fee_covered_minor=180,
-        paid_at=at(2026, 1, 5, 23, 59),
+        succeeded_at=local_time(2026, 1, 5, 23, 59),
         stripe_fee_minor=180,
         status=S.PARTIALLY_REFUNDED,
         refunded_minor=2_000,
     )
-    gift(
+    DonationFactory(
         campaign=campaign,
         fund=aftercare,
         amount_minor=3_000,
-        paid_at=at(2026, 2, 1),
+        succeeded_at=local_time(2026, 2, 1),
         stripe_fee_minor=117,
         status=S.REFUNDED,
         refunded_minor=3_000,
     )
-    gift(
+    DonationFactory(
         campaign=campaign,
         fund=aftercare,
         amount_minor=7_000,
-        paid_at=at(2026, 2, 14),
+        succeeded_at=local_time(2026, 2, 14),
         stripe_fee_minor=233,
         status=S.DISPUTED,
     )
-    gift(
+    DonationFactory(
+        status=S.SUCCEEDED,
         campaign=other,
         fund=rescue,
         amount_minor=4_000,
-        paid_at=at(2026, 3, 31, 12),
+        succeeded_at=local_time(2026, 3, 31, 12),
         currency="eur",
         stripe_fee_minor=150,
     )
-    gift(
+    DonationFactory(
+        status=S.SUCCEEDED,
         campaign=other,
         fund=rescue,
         amount_minor=2_500,
-        paid_at=at(2026, 3, 2),
+        succeeded_at=local_time(2026, 3, 2),
         currency="eur",
         source=Donation.Source.OFFLINE_IMPORT,
     )
     # Never counted: a failed gift, a lost dispute, a gift still pending.
-    gift(campaign=campaign, fund=rescue, amount_minor=99_900, paid_at=None, status=S.FAILED)
-    gift(campaign=campaign, fund=rescue, amount_minor=88_800, paid_at=at(2026, 1, 9), status=S.DISPUTE_LOST)
-    gift(campaign=campaign, fund=rescue, amount_minor=77_700, paid_at=None, status=S.PENDING)
+    DonationFactory(campaign=campaign, fund=rescue, amount_minor=99_900, succeeded_at=None, status=S.FAILED)
+    DonationFactory(
+        campaign=campaign, fund=rescue, amount_minor=88_800, succeeded_at=local_time(2026, 1, 9), status=S.DISPUTE_LOST
+    )
+    DonationFactory(campaign=campaign, fund=rescue, amount_minor=77_700, succeeded_at=None, status=S.PENDING)
     return campaign, other
 
 
@@ -155,11 +166,12 @@ def _queries_for_overview() -> int:
 def test_the_overview_runs_four_queries_however_many_gifts(campaign, funds, gift_count):
     funds_cycle = list(funds.values())
     for n in range(gift_count):
-        gift(
+        DonationFactory(
+            status=S.SUCCEEDED,
             campaign=campaign,
             fund=funds_cycle[n % 3],
             amount_minor=1_000 + n,
-            paid_at=at(2026, 1 + n % 12, 1 + n % 28),
+            succeeded_at=local_time(2026, 1 + n % 12, 1 + n % 28),
             currency=("usd", "eur")[n % 2],
         )
 

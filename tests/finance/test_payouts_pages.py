@@ -3,33 +3,17 @@ report with its unmatched lines and gift links, a fixed number of queries
 however many lines, and the button that fetches payouts now."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from finance.models import Payout
-from finance.services.permissions import FINANCE_GROUP
-from tests.factories import UserFactory
-from tests.finance import payouts_fixtures
-from tests.finance.payouts_fixtures import (
-    charge_line,
-    paid_gifts,
-    payout_object,
-    record_from_payloads,
-    stripe_fee_line,
-)
+from finance.services import payouts
+from tests.factories import DonationFactory, UserFactory
+from tests.fakes.stripe import charge_line, stripe_fee_line
 
 pytestmark = pytest.mark.django_db
-fake_stripe = payouts_fixtures.fake_stripe
-
-
-@pytest.fixture
-def finance_user(db):
-    user = UserFactory(email="fiona@example.org", first_name="Fiona", last_name="Finance")
-    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    return user
 
 
 @pytest.fixture
@@ -44,10 +28,10 @@ def people(team, finance_user):
     }
 
 
-def payout_with_lines(campaign, payout_id: str, gift_count: int) -> Payout:
+def payout_with_lines(fake_stripe, campaign, payout_id: str, gift_count: int) -> Payout:
     """A payout of `gift_count` matched gifts, a Stripe fee and a charge
     that is not ours."""
-    gifts = paid_gifts(campaign, gift_count)
+    gifts = DonationFactory.create_batch(gift_count, succeeded=True, campaign=campaign)
     lines = [
         charge_line(f"txn_{payout_id}_{n}", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=175)
         for n, gift in enumerate(gifts)
@@ -56,12 +40,13 @@ def payout_with_lines(campaign, payout_id: str, gift_count: int) -> Payout:
         stripe_fee_line(f"txn_{payout_id}_radar", amount=200),
         charge_line(f"txn_{payout_id}_stranger", charge_id="ch_not_ours", payment_intent_id=None, amount=2000, fee=88),
     ]
-    return record_from_payloads(payout_object(payout_id, amount=gift_count * 4825 - 200 + 1912), lines)
+    fake_stripe.add_payout(payout_id, amount=gift_count * 4825 - 200 + 1912, lines=lines)
+    return payouts.fetch_payout(stripe_payout_id=payout_id)
 
 
 @pytest.fixture
-def payout(campaign):
-    return payout_with_lines(campaign, "po_test_page", 2)
+def payout(fake_stripe, campaign):
+    return payout_with_lines(fake_stripe, campaign, "po_test_page", 2)
 
 
 @pytest.mark.parametrize("name", ["payouts", "payout-detail"])
@@ -119,7 +104,9 @@ def test_the_report_warns_when_the_lines_do_not_add_up(client, finance_user, pay
     assert "a difference of 0.01 USD" in page
 
 
-def test_the_report_and_list_run_the_same_number_of_queries_for_5_and_100_lines(client, finance_user, campaign):
+def test_the_report_and_list_run_the_same_number_of_queries_for_5_and_100_lines(
+    client, finance_user, campaign, fake_stripe
+):
     client.force_login(finance_user)
 
     def queries(url: str) -> int:
@@ -127,9 +114,9 @@ def test_the_report_and_list_run_the_same_number_of_queries_for_5_and_100_lines(
             assert client.get(url).status_code == 200
         return len(captured)
 
-    payout_with_lines(campaign, "po_small", 5)
+    payout_with_lines(fake_stripe, campaign, "po_small", 5)
     list_with_one = queries(reverse("finance:payouts"))
-    payout_with_lines(campaign, "po_large", 100)
+    payout_with_lines(fake_stripe, campaign, "po_large", 100)
 
     assert queries(reverse("finance:payout-detail", args=["po_small"])) == queries(
         reverse("finance:payout-detail", args=["po_large"])
@@ -137,9 +124,8 @@ def test_the_report_and_list_run_the_same_number_of_queries_for_5_and_100_lines(
     assert queries(reverse("finance:payouts")) == list_with_one
 
 
-def test_fetch_now_enqueues_the_fetch_of_recent_payouts(client, finance_user, settings, fake_stripe):
-    fake_stripe.add_payout(payout_object("po_test_button", amount=0, status="paid"), [])
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_fetch_now_enqueues_the_fetch_of_recent_payouts(client, finance_user, fake_stripe):
+    fake_stripe.add_payout("po_test_button", amount=0, status="paid")
     client.force_login(finance_user)
 
     response = client.post(reverse("finance:payouts-fetch"))
@@ -149,23 +135,21 @@ def test_fetch_now_enqueues_the_fetch_of_recent_payouts(client, finance_user, se
 
 
 @pytest.mark.parametrize("role, expected", [("visitor", 302), ("captain", 403), ("staff", 403)])
-def test_fetch_now_is_refused_to_others_and_fetches_nothing(client, people, settings, fake_stripe, role, expected):
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_fetch_now_is_refused_to_others_and_fetches_nothing(client, people, fake_stripe, role, expected):
     if people[role]:
         client.force_login(people[role])
 
     assert client.post(reverse("finance:payouts-fetch")).status_code == expected
-    assert fake_stripe.requests == []
+    assert fake_stripe.calls == []
 
 
-def test_fetch_now_needs_a_post_with_the_csrf_token(finance_user, settings, fake_stripe):
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_fetch_now_needs_a_post_with_the_csrf_token(finance_user, fake_stripe):
     client = Client(enforce_csrf_checks=True)
     client.force_login(finance_user)
 
     assert client.get(reverse("finance:payouts-fetch")).status_code == 405
     assert client.post(reverse("finance:payouts-fetch")).status_code == 403
-    assert fake_stripe.requests == []
+    assert fake_stripe.calls == []
 
 
 def test_the_admin_shows_a_payout_with_its_lines_and_cannot_add_or_change_them(client, payout):

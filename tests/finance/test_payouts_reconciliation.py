@@ -1,8 +1,13 @@
-"""Payout reconciliation against recorded Stripe payloads served by a fake
-Stripe API: lines matched to gifts, refunds and disputes, the unmatched
-kept, sums that add up, fetching safe to repeat, retries, webhooks."""
+"""Payout reconciliation against Stripe-shaped payouts held by the fake
+Stripe: lines matched to gifts, refunds and disputes, the unmatched kept,
+sums that add up, fetching safe to repeat, retries, webhooks. That the real
+gateway pages through and parses the same objects is proven by
+tests/payments/test_stripe_contract.py."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from donations.models import Dispute, Donation, Refund, StripeEvent
 from donations.services import refunds
@@ -10,21 +15,12 @@ from finance import tasks
 from finance.models import Payout, PayoutLine
 from finance.selectors.payouts import payout_report
 from hopefund.celery import app as celery_app
-from tests.finance import payouts_fixtures
-from tests.finance.payouts_fixtures import (
-    charge_line,
-    dispute_line,
-    paid_gifts,
-    payout_object,
-    record_from_payloads,
-    refund_line,
-    stripe_fee_line,
-)
+from tests.factories import DonationFactory
+from tests.fakes.stripe import charge_line, dispute_line, refund_line, stripe_fee_line
 from tests.gifts import gift_body, give
 from tests.stripe_events import event, post_event
 
 pytestmark = pytest.mark.django_db
-fake_stripe = payouts_fixtures.fake_stripe
 
 
 @pytest.fixture
@@ -36,7 +32,7 @@ def eager_retries(monkeypatch):
 
 @pytest.fixture
 def two_gifts_one_partly_refunded(client, campaign, django_capture_on_commit_callbacks):
-    """Two gifts paid through localstripe, the second refunded 15.00."""
+    """Two gifts paid through the API, the second refunded 15.00."""
     with django_capture_on_commit_callbacks(execute=True):
         give(client, gift_body(amount_minor=5000))
         give(client, gift_body(amount_minor=3000, donor__email="lin@example.org"))
@@ -46,10 +42,11 @@ def two_gifts_one_partly_refunded(client, campaign, django_capture_on_commit_cal
 
 
 def mixed_payout(fake_stripe, kept, refunded, refund, *, status="in_transit") -> dict:
-    payout = payout_object("po_test_mixed", amount=4825 + 2883 - 1500 - 200 + 1912, status=status)
-    fake_stripe.add_payout(
-        payout,
-        [
+    return fake_stripe.add_payout(
+        "po_test_mixed",
+        amount=4825 + 2883 - 1500 - 200 + 1912,
+        status=status,
+        lines=[
             charge_line(
                 "txn_kept", charge_id=kept.charge_id, payment_intent_id=kept.payment_intent_id, amount=5000, fee=175
             ),
@@ -65,15 +62,13 @@ def mixed_payout(fake_stripe, kept, refunded, refund, *, status="in_transit") ->
             charge_line("txn_stranger", charge_id="ch_not_ours", payment_intent_id="pi_not_ours", amount=2000, fee=88),
         ],
     )
-    return payout
 
 
 def test_a_payout_is_matched_to_its_gifts_and_refund_with_the_fee_and_a_strangers_charge_unmatched(
-    settings, fake_stripe, two_gifts_one_partly_refunded
+    fake_stripe, two_gifts_one_partly_refunded
 ):
     kept, refunded, refund = two_gifts_one_partly_refunded
     mixed_payout(fake_stripe, kept, refunded, refund)
-    settings.STRIPE_API_BASE = fake_stripe.url
 
     tasks.fetch_payout.delay("po_test_mixed")
 
@@ -87,8 +82,7 @@ def test_a_payout_is_matched_to_its_gifts_and_refund_with_the_fee_and_a_stranger
     assert (lines["txn_refund"].donation, lines["txn_refund"].refund) == (refunded, refund)
     assert (lines["txn_refund"].amount_minor, lines["txn_refund"].net_minor) == (-1500, -1500)
     assert not lines["txn_radar"].is_matched and not lines["txn_stranger"].is_matched
-    # Six transactions, two a page: the gateway followed has_more.
-    assert len(fake_stripe.requests_for("/v1/balance_transactions")) == 3
+    assert len(fake_stripe.calls_to("payout_balance_transactions")) == 1
 
     report = payout_report("po_test_mixed")
     sums = {total.kind: (total.count, total.amount_minor, total.fee_minor, total.net_minor) for total in report.totals}
@@ -103,12 +97,9 @@ def test_a_payout_is_matched_to_its_gifts_and_refund_with_the_fee_and_a_stranger
     assert report.adds_up and report.net_minor == 7920
 
 
-def test_fetching_again_adds_no_line_twice_and_records_the_new_status(
-    settings, fake_stripe, two_gifts_one_partly_refunded
-):
+def test_fetching_again_adds_no_line_twice_and_records_the_new_status(fake_stripe, two_gifts_one_partly_refunded):
     kept, refunded, refund = two_gifts_one_partly_refunded
     payout = mixed_payout(fake_stripe, kept, refunded, refund)
-    settings.STRIPE_API_BASE = fake_stripe.url
     tasks.fetch_payout.delay("po_test_mixed")
 
     payout["status"] = "paid"
@@ -119,30 +110,30 @@ def test_fetching_again_adds_no_line_twice_and_records_the_new_status(
     assert PayoutLine.objects.count() == 5
 
 
-def test_a_line_unmatched_at_first_is_matched_once_its_gift_is_recorded(settings, fake_stripe, campaign):
-    payout = payout_object("po_test_late", amount=4850)
+def test_a_line_unmatched_at_first_is_matched_once_its_gift_is_recorded(fake_stripe, campaign):
     fake_stripe.add_payout(
-        payout, [charge_line("txn_late", charge_id="ch_test_0", payment_intent_id="pi_test_0", amount=5000, fee=150)]
+        "po_test_late",
+        amount=4850,
+        lines=[charge_line("txn_late", charge_id="ch_late", payment_intent_id="pi_late", amount=5000, fee=150)],
     )
-    settings.STRIPE_API_BASE = fake_stripe.url
     tasks.fetch_payout.delay("po_test_late")
     assert not PayoutLine.objects.get().is_matched
 
-    [gift] = paid_gifts(campaign, 1)
+    gift = DonationFactory(succeeded=True, campaign=campaign, charge_id="ch_late", payment_intent_id="pi_late")
     tasks.fetch_payout.delay("po_test_late")
 
     assert PayoutLine.objects.get().donation == gift
 
 
-def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_intent(settings, fake_stripe, campaign):
-    disputed, unknown_charge = paid_gifts(campaign, 2)
+def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_intent(fake_stripe, campaign):
+    disputed, unknown_charge = DonationFactory.create_batch(2, succeeded=True, campaign=campaign)
     Dispute.objects.create(donation=disputed, stripe_dispute_id="du_test_1", amount_minor=5000, status="lost")
     # A gift whose charge id the ledger never stored, only its intent.
     Donation.objects.filter(pk=unknown_charge.pk).update(charge_id=None)
-    payout = payout_object("po_test_dispute", amount=4850 - 5000 - 1500)
     fake_stripe.add_payout(
-        payout,
-        [
+        "po_test_dispute",
+        amount=4850 - 5000 - 1500,
+        lines=[
             charge_line(
                 "txn_by_intent",
                 charge_id="ch_never_stored",
@@ -153,7 +144,6 @@ def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_i
             dispute_line("txn_chargeback", dispute_id="du_test_1", charge_id=disputed.charge_id, amount=5000),
         ],
     )
-    settings.STRIPE_API_BASE = fake_stripe.url
 
     tasks.fetch_payout.delay("po_test_dispute")
 
@@ -165,55 +155,55 @@ def test_a_dispute_is_matched_to_the_disputed_gift_and_a_charge_by_its_payment_i
     assert report.adds_up
 
 
-def test_lines_that_do_not_add_up_to_the_payout_are_reported(campaign):
-    [gift] = paid_gifts(campaign, 1)
-    record_from_payloads(
-        payout_object("po_test_short", amount=9999),
-        [charge_line("txn_1", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=150)],
+def test_lines_that_do_not_add_up_to_the_payout_are_reported(fake_stripe, campaign):
+    gift = DonationFactory(succeeded=True, campaign=campaign)
+    fake_stripe.add_payout(
+        "po_test_short",
+        amount=9999,
+        lines=[charge_line("txn_1", charge_id=gift.charge_id, payment_intent_id=None, amount=5000, fee=150)],
     )
+    tasks.fetch_payout.delay("po_test_short")
 
     report = payout_report("po_test_short")
     assert not report.adds_up and report.difference_minor == 9999 - 4850
 
 
-def test_stripe_being_down_is_retried_until_the_payout_is_recorded(settings, fake_stripe, eager_retries, campaign):
-    fake_stripe.add_payout(payout_object("po_test_retry", amount=0), [])
-    fake_stripe.failures = [503, 500]
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_stripe_being_down_is_retried_until_the_payout_is_recorded(fake_stripe, eager_retries, campaign):
+    fake_stripe.add_payout("po_test_retry", amount=0)
+    fake_stripe.fail_next(2)
 
     tasks.fetch_payout.delay("po_test_retry")
 
-    assert len(fake_stripe.requests_for("/v1/payouts/po_test_retry")) == 3
+    assert len(fake_stripe.calls_to("retrieve_payout")) == 3
     assert Payout.objects.filter(stripe_payout_id="po_test_retry").exists()
 
 
-def test_a_payout_stripe_does_not_know_is_asked_for_once_and_records_nothing(settings, fake_stripe):
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_a_payout_stripe_does_not_know_is_asked_for_once_and_records_nothing(fake_stripe):
 
     result = tasks.fetch_payout.delay("po_test_unknown")
 
     assert result.successful()
-    assert len(fake_stripe.requests_for("/v1/payouts/po_test_unknown")) == 1
+    assert fake_stripe.calls_to("retrieve_payout") == [(("po_test_unknown",), {})]
     assert not Payout.objects.exists()
 
 
-def test_a_manual_payout_is_recorded_without_asking_for_its_transactions(settings, fake_stripe):
-    fake_stripe.add_payout(payout_object("po_test_manual", amount=1000, automatic=False), [])
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_a_manual_payout_is_recorded_without_asking_for_its_transactions(fake_stripe):
+    fake_stripe.add_payout("po_test_manual", amount=1000, automatic=False)
 
     tasks.fetch_payout.delay("po_test_manual")
 
     assert Payout.objects.get().lines.count() == 0
-    assert fake_stripe.requests_for("/v1/balance_transactions") == []
+    assert fake_stripe.calls_to("payout_balance_transactions") == []
     assert not payout_report("po_test_manual").adds_up
 
 
-def test_a_signed_payout_paid_event_fetches_the_payout(settings, fake_stripe, deliver_events):
-    payout = payout_object("po_test_event", amount=4850, status="paid")
-    fake_stripe.add_payout(
-        payout, [charge_line("txn_1", charge_id="ch_x", payment_intent_id=None, amount=5000, fee=150)]
+def test_a_signed_payout_paid_event_fetches_the_payout(fake_stripe, deliver_events):
+    payout = fake_stripe.add_payout(
+        "po_test_event",
+        amount=4850,
+        status="paid",
+        lines=[charge_line("txn_1", charge_id="ch_x", payment_intent_id=None, amount=5000, fee=150)],
     )
-    settings.STRIPE_API_BASE = fake_stripe.url
 
     deliver_events(event("payout.paid", payout))
 
@@ -222,26 +212,24 @@ def test_a_signed_payout_paid_event_fetches_the_payout(settings, fake_stripe, de
     assert (recorded.stripe_payout_id, recorded.status, recorded.lines.count()) == ("po_test_event", "paid", 1)
 
 
-def test_a_badly_signed_payout_event_fetches_nothing(client, settings, fake_stripe):
-    fake_stripe.add_payout(payout_object("po_test_forged", amount=0), [])
-    settings.STRIPE_API_BASE = fake_stripe.url
+def test_a_badly_signed_payout_event_fetches_nothing(client, fake_stripe):
+    payout = fake_stripe.add_payout("po_test_forged", amount=0)
 
-    response = post_event(client, event("payout.paid", payout_object("po_test_forged", amount=0)), secret="whsec_wrong")
+    response = post_event(client, event("payout.paid", payout), secret="whsec_wrong")
 
     assert response.status_code == 400
-    assert fake_stripe.requests == [] and not Payout.objects.exists()
+    assert fake_stripe.calls == [] and not Payout.objects.exists()
 
 
-def test_the_hourly_sweep_fetches_new_and_moving_payouts_but_not_settled_ones(settings, fake_stripe):
+def test_the_hourly_sweep_fetches_new_and_moving_payouts_but_not_settled_ones(fake_stripe):
     for payout_id, status in (
         ("po_new", "paid"),
         ("po_moving", "in_transit"),
         ("po_settled", "paid"),
         ("po_turned_failed", "failed"),
     ):
-        fake_stripe.add_payout(payout_object(payout_id, amount=0, status=status), [])
-    fake_stripe.add_payout(payout_object("po_too_old", amount=0, days_ago=tasks.RECENT_PAYOUT_DAYS + 1), [])
-    settings.STRIPE_API_BASE = fake_stripe.url
+        fake_stripe.add_payout(payout_id, amount=0, status=status)
+    fake_stripe.add_payout("po_too_old", amount=0, days_ago=tasks.RECENT_PAYOUT_DAYS + 1)
     for payout_id in ("po_moving", "po_settled"):
         tasks.fetch_payout.delay(payout_id)
     # Paid when we fetched it; Stripe has since reported it failed.
@@ -254,12 +242,14 @@ def test_the_hourly_sweep_fetches_new_and_moving_payouts_but_not_settled_ones(se
         created_at="2026-11-01T00:00Z",
         fetched_at="2026-11-02T00:00Z",
     )
-    fake_stripe.requests.clear()
+    fake_stripe.calls.clear()
 
     assert tasks.fetch_recent_payouts.delay().get() == 3
 
-    fetched = {path.removeprefix("/v1/payouts/") for path in fake_stripe.requests if path.startswith("/v1/payouts/")}
+    fetched = {args[0] for args, _ in fake_stripe.calls_to("retrieve_payout")}
     assert fetched == {"po_new", "po_moving", "po_turned_failed"}
     assert Payout.objects.get(stripe_payout_id="po_turned_failed").status == "failed"
-    # Four recent payouts, two a page: both pages listed.
-    assert len(fake_stripe.requests_for("/v1/payouts")) == 2
+    [(_, listed)] = fake_stripe.calls_to("list_payouts")
+    assert timezone.now() - listed["created_since"] == pytest.approx(
+        timedelta(days=tasks.RECENT_PAYOUT_DAYS), abs=timedelta(minutes=1)
+    )

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from donations.models import Donation, RecurringPlan
 from donations.selectors import counter_tallies, counters_out_of_step
 from receipts.models import Receipt
-from tests.gifts import gift_body, intents_for
+from tests.gifts import gift_body
+from tests.localstripe import intents_for
 from tests.stripe_events import invoice_event, sign
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

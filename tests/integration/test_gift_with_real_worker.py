@@ -10,8 +10,9 @@ import pytest
 
 from donations.models import Donation, StripeEvent
 from receipts.models import Receipt
-from tests.gifts import card_payment_method, gift_body
+from tests.gifts import THREE_D_SECURE_CARD, gift_body
 from tests.integration.conftest import wait_for
+from tests.localstripe import card_payment_method
 from tests.stripe_events import payment_intent_event, sign
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -58,7 +59,7 @@ def test_3d_secure_gift_is_completed_by_localstripes_webhook_through_the_worker(
 ):
     localstripe_webhooks_to(f"{live_server.url}/stripe/webhook/")
     _status, answer = post_json(
-        f"{live_server.url}/api/donations/", gift_body(payment_method=card_payment_method("4000002500003155"))
+        f"{live_server.url}/api/donations/", gift_body(payment_method=card_payment_method(THREE_D_SECURE_CARD))
     )
     assert answer["status"] == "requires_action"
     intent_id = answer["client_secret"].split("_secret_")[0]
@@ -87,7 +88,7 @@ def test_one_event_delivered_three_times_at_once_gives_one_gift_and_one_receipt(
     live_server, client, campaign, celery_worker_process, mail_dir
 ):
     _status, answer = post_json(
-        f"{live_server.url}/api/donations/", gift_body(payment_method=card_payment_method("4000002500003155"))
+        f"{live_server.url}/api/donations/", gift_body(payment_method=card_payment_method(THREE_D_SECURE_CARD))
     )
     donation = Donation.objects.get(public_id=answer["id"])
     body = json.dumps(payment_intent_event("payment_intent.succeeded", donation, status="succeeded")).encode()

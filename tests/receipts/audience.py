@@ -1,5 +1,5 @@
 """Many donors at once, for impact update tests: rows written straight to
-the ledger (a thousand gifts through localstripe would only be slower)."""
+the ledger (a thousand gifts through the API would only be slower)."""
 
 from django.utils import timezone
 

@@ -1,14 +1,22 @@
 """Receipts are tested with anymail's test backend (messages land in
-mail.outbox as anymail would send them) and gifts made through the API."""
+mail.outbox as anymail would send them) and gifts paid through the
+ledger's services."""
 
 import pytest
-from django.db import transaction
 
 from donations.models import Donation
-from receipts.services import receipts as receipt_services
-from tests.gifts import gift_body, give
+from tests.factories import DonationFactory, DonorFactory, pay_through_services
 
 ANYMAIL_TEST_BACKEND = "anymail.backends.test.EmailBackend"
+ADA = {
+    "email": "ada@example.org",
+    "first_name": "Ada",
+    "last_name": "Lee",
+    "address_line1": "1 Main St",
+    "city": "Springfield",
+    "postal_code": "62701",
+    "country": "US",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -25,35 +33,36 @@ def organisation(settings):
 
 
 @pytest.fixture
-def make_gift(client, campaign, django_capture_on_commit_callbacks):
-    """A real gift through the API, charged by localstripe, its receipt
-    sent (on-commit callbacks run, Celery is eager) unless told otherwise."""
+def make_gift(campaign, funds, django_capture_on_commit_callbacks):
+    """A paid gift from Ada (with a postal address), through the ledger's
+    services: counted, receipted, its receipt sent (on-commit callbacks run,
+    Celery is eager) unless told otherwise. `donor__...` sets the donor."""
 
-    def make(*, send_receipt: bool = True, **overrides) -> Donation:
+    def make(*, send_receipt: bool = True, fund: str = "aftercare", **fields) -> Donation:
+        donor = {
+            **ADA,
+            **{name.removeprefix("donor__"): fields.pop(name) for name in list(fields) if name.startswith("donor__")},
+        }
         with django_capture_on_commit_callbacks(execute=send_receipt):
-            answer = give(client, gift_body(**overrides))
-        assert answer.status_code == 201, answer.content
-        return Donation.objects.get(public_id=answer.json()["id"])
+            return DonationFactory(
+                succeeded=True,
+                through_services=True,
+                campaign=campaign,
+                fund=funds[fund],
+                donor=DonorFactory(**donor),
+                **fields,
+            )
 
     return make
 
 
 @pytest.fixture
 def refund(django_capture_on_commit_callbacks):
-    """What donations.services will do on a refund (not on this branch):
-    under the gift's row lock, record the refund, then reissue receipts."""
+    """A refund learnt from Stripe: the gift's refunded amount becomes
+    `refunded_minor` and its receipts are reissued, by the ledger's services."""
 
     def record(donation: Donation, *, refunded_minor: int) -> Donation:
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            locked = Donation.objects.select_for_update().get(pk=donation.pk)
-            locked.refunded_minor = refunded_minor
-            locked.status = (
-                Donation.Status.REFUNDED
-                if refunded_minor == locked.charged_minor
-                else Donation.Status.PARTIALLY_REFUNDED
-            )
-            locked.save(update_fields=["refunded_minor", "status", "updated_at"])
-            receipt_services.reissue_after_refund(donation=locked)
-        return locked
+        with django_capture_on_commit_callbacks(execute=True):
+            return pay_through_services(donation, refunded_minor=refunded_minor)
 
     return record
