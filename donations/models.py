@@ -7,6 +7,11 @@ from django.utils import timezone
 
 
 class Donor(models.Model):
+    # The postal address, as receipts print it and imports and exports name it.
+    ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+    # What a gift's donor details may set (services/gifts.py upsert_donor).
+    DETAIL_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS)
+
     # Stored lower-cased by the services; the constraint makes sure of it.
     email = models.EmailField(max_length=254, unique=True)
     first_name = models.CharField(max_length=100)

@@ -168,17 +168,7 @@ class DonorResource(SpreadsheetSafeResource):
 
     class Meta:
         model = Donor
-        fields = (
-            "email",
-            "first_name",
-            "last_name",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-        )
+        fields = ("email", *Donor.DETAIL_FIELDS)
         export_order = fields
         import_id_fields = ("email",)
         skip_unchanged = True

@@ -1,5 +1,6 @@
-"""Campaign, team and fundraiser pages, starting pages and teams, invites,
-and the campaign API. Captains' dashboards are in campaigns/manage_views.py."""
+"""Campaign, team and fundraiser pages, starting pages and teams, and
+invites. Captains' and owners' dashboards are in pages/dashboards.py, the
+JSON reads in pages/api.py."""
 
 from django.conf import settings
 from django.contrib import messages

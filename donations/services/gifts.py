@@ -46,8 +46,9 @@ class DonorDetails:
 
 
 @dataclass(frozen=True)
-class GiftRequest:
-    """A validated request for a gift (see donations.forms)."""
+class GiftTarget:
+    """What every validated gift names: where it counts, the fund it is
+    designated to, and how much it is."""
 
     campaign: "Campaign"
     team: "Team | None"
@@ -55,6 +56,12 @@ class GiftRequest:
     fund: Fund
     amount_minor: int
     currency: str
+
+
+@dataclass(frozen=True)
+class GiftRequest(GiftTarget):
+    """A validated request for a gift (see donations.forms)."""
+
     cover_fees: bool
     anonymous: bool
     message: str
@@ -197,16 +204,7 @@ def create_once(*, idempotency_key: str | None, create: Callable[[], Donation]) 
 def upsert_donor(*, details: DonorDetails) -> Donor:
     """One donor per email address (case-insensitive); the latest name and
     address given win, and an address is never erased by a gift without one."""
-    fields = {
-        "first_name": details.first_name,
-        "last_name": details.last_name,
-        "address_line1": details.address_line1,
-        "address_line2": details.address_line2,
-        "city": details.city,
-        "region": details.region,
-        "postal_code": details.postal_code,
-        "country": details.country,
-    }
+    fields = {name: getattr(details, name) for name in Donor.DETAIL_FIELDS}
     donor, created = Donor.objects.get_or_create(email=details.email.lower(), defaults=fields)
     if not created:
         updates = {name: value for name, value in fields.items() if value}

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Fund
 from donations.models import Donation, Donor
 from donations.services import gift_status, totals
-from donations.services.gifts import DonorDetails, new_donation, upsert_donor
+from donations.services.gifts import DonorDetails, GiftTarget, new_donation, upsert_donor
 
 if TYPE_CHECKING:
-    from campaigns.models import Campaign, Fundraiser, Team
+    pass
 
 # A received date has no time of day. Noon keeps the gift on that date, and
 # its receipt in that year, in any time zone within twelve hours of ours.
@@ -25,15 +24,9 @@ RECEIVED_AT = time(12, 0)
 
 
 @dataclass(frozen=True)
-class OfflineGiftRequest:
+class OfflineGiftRequest(GiftTarget):
     """A validated offline gift (see finance.imports.rows)."""
 
-    campaign: "Campaign"
-    team: "Team | None"
-    fundraiser: "Fundraiser | None"
-    fund: Fund
-    amount_minor: int
-    currency: str
     received_on: date
     donor: DonorDetails
     wants_receipt: bool

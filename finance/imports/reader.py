@@ -6,6 +6,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from donations.models import Donor
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 
@@ -24,12 +26,7 @@ REQUIRED_COLUMNS = (
 OPTIONAL_COLUMNS = (
     "team",
     "fundraiser",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
+    *Donor.ADDRESS_FIELDS,
     "receipt",
     "anonymous",
     "message",
