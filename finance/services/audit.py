@@ -22,6 +22,19 @@ def record(
     )
 
 
+def record_gift_export(*, export, filters, file_format: str, channel: str, user=None) -> AuditLogEntry:
+    """Record a gift export (finance.exports.GiftExport, once written) with
+    the filters it was asked for (finance.export_forms.GiftFilters)."""
+    return record(
+        action=AuditLogEntry.Action.EXPORT,
+        channel=channel,
+        subject="donations",
+        row_count=export.row_count,
+        filters={**filters.for_audit(), "format": file_format},
+        user=user,
+    )
+
+
 def _os_user() -> str:
     try:
         return f"{getpass.getuser()} (command line)"

@@ -67,11 +67,6 @@ def _recorded_at_the_end(request, export: GiftExport, filters: GiftFilters) -> I
 
 
 def _record(request, export: GiftExport, filters: GiftFilters, file_format: str) -> None:
-    audit.record(
-        action=AuditLogEntry.Action.EXPORT,
-        channel=AuditLogEntry.Channel.WEB,
-        subject="donations",
-        row_count=export.row_count,
-        filters={**filters.for_audit(), "format": file_format},
-        user=request.user,
+    audit.record_gift_export(
+        export=export, filters=filters, file_format=file_format, channel=AuditLogEntry.Channel.WEB, user=request.user
     )

@@ -61,12 +61,8 @@ class Command(BaseCommand):
                 with _replaced_when_complete(Path(output)) as file:
                     _write(export, format, file, bar)
 
-        audit.record(
-            action=AuditLogEntry.Action.EXPORT,
-            channel=AuditLogEntry.Channel.COMMAND,
-            subject="donations",
-            row_count=export.row_count,
-            filters={**filters.for_audit(), "format": format},
+        audit.record_gift_export(
+            export=export, filters=filters, file_format=format, channel=AuditLogEntry.Channel.COMMAND
         )
 
     def _to_stdout(self, export: GiftExport, format: str, bar: ProgressBar, binary) -> None:
