@@ -8,10 +8,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 
+from core import rate_limit
 from payments import stripe as stripe_gateway
 from tests import factories
 from tests.fakes.stripe import FakeStripe
@@ -101,6 +103,16 @@ def _stripe(request, settings):
 def _empty_cache():
     """Rate-limit windows live in the cache: each test starts with none."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch):
+    """Rate limits count in fixed windows of the clock; a test whose
+    requests straddled a window's end would see its count start again.
+    Their clock stands still, one second into a day (and so into a window
+    of any length)."""
+    start_of_a_window = int(time.time() // 86400) * 86400 + 1
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: start_of_a_window))
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ ids, since Stripe never saw them."""
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,9 +13,6 @@ from django.utils import timezone
 from donations.models import Donation, Donor
 from donations.services import gift_status, totals
 from donations.services.gifts import DonorDetails, GiftTarget, new_donation, upsert_donor
-
-if TYPE_CHECKING:
-    pass
 
 # A received date has no time of day. Noon keeps the gift on that date, and
 # its receipt in that year, in any time zone within twelve hours of ours.

@@ -10,11 +10,11 @@ from django.conf import settings
 from payments.stripe.errors import NotFound, PaymentDeclined, StripeUnavailable
 
 # Pinned, so that upgrading the SDK never changes the shape of what Stripe
-# sends back without a change here. This is the last version line whose
-# invoices still name their payment intent and charge (2025-03-31.basil
-# moved them under `payments`), which states.InvoiceState reads, as
-# localstripe sends them. Webhook events are shaped by the endpoint's own
-# API version: create the endpoint with this version too.
+# sends back without a change here. Invoices of this version still name
+# their payment intent and charge, which states.InvoiceState reads (as
+# localstripe sends them); 2025-03-31.basil moved both under `payments`.
+# Webhook events are shaped by the endpoint's own API version: the endpoint
+# must be created with this version too (webhooks.py warns otherwise).
 STRIPE_API_VERSION = "2024-06-20"
 
 # Three tries of at most 20 s each stay well inside the two minutes after
@@ -45,11 +45,14 @@ def _client_for(secret_key: str, api_base: str) -> stripe.StripeClient:
 InvalidRequestRule = Callable[[stripe.InvalidRequestError], Exception | None]
 
 
-def translate_stripe_errors(invalid_request: InvalidRequestRule | None = None):
+def translate_stripe_errors(*, declines: bool = False, invalid_request: InvalidRequestRule | None = None):
     """Decorate a function that calls Stripe so that it raises only our
-    errors: a refused card is PaymentDeclined, a missing object NotFound,
-    anything else StripeUnavailable. `invalid_request` may name a more
-    precise error for a request Stripe refused (None keeps the default)."""
+    errors: a missing object is NotFound, anything else StripeUnavailable.
+    `declines`: the call presents the donor's card, so a refused card is
+    PaymentDeclined, for the donor to try another (elsewhere a card error
+    is Stripe's problem, not the donor's). `invalid_request` may name a
+    more precise error for a request Stripe refused (None keeps the
+    default)."""
 
     def decorate(call):
         @functools.wraps(call)
@@ -57,7 +60,7 @@ def translate_stripe_errors(invalid_request: InvalidRequestRule | None = None):
             try:
                 return call(*args, **kwargs)
             except stripe.CardError as exc:
-                raise declined(exc) from exc
+                raise (declined(exc) if declines else unavailable(exc)) from exc
             except stripe.InvalidRequestError as exc:
                 raise (invalid_request and invalid_request(exc)) or unavailable(exc) from exc
             except stripe.StripeError as exc:

@@ -28,7 +28,7 @@ def _unusable_payment_method(exc: stripe.InvalidRequestError) -> Exception | Non
     return None
 
 
-@translate_stripe_errors(invalid_request=_unusable_payment_method)
+@translate_stripe_errors(declines=True, invalid_request=_unusable_payment_method)
 def charge(*, amount_minor: int, currency: str, payment_method: str, donation_public_id: str) -> PaymentIntentState:
     """Create and confirm a PaymentIntent in one call. The idempotency key is
     the donation's id, so a retry after a lost answer never charges twice."""

@@ -29,7 +29,7 @@ def monthly_plan_id(currency: str) -> str:
     return plan_id
 
 
-@translate_stripe_errors(invalid_request=lambda exc: unusable_card())
+@translate_stripe_errors(declines=True, invalid_request=lambda exc: unusable_card())
 def customer_with_card(*, customer_id: str | None, email: str, name: str, payment_method: str) -> str:
     """The donor's Stripe customer (created if they have none) with this
     card attached and set as the card their subscriptions charge."""

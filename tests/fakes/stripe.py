@@ -454,11 +454,6 @@ class FakeStripe:
                 id=invoice_id,
                 customer=subscription["customer"],
                 subscription=subscription["id"],
-                parent={
-                    "type": "subscription_details",
-                    "quote_details": None,
-                    "subscription_details": {"subscription": subscription["id"], "metadata": {}},
-                },
                 status="open",
                 amount_due=amount,
                 amount_paid=0,
@@ -467,6 +462,10 @@ class FakeStripe:
                 payment_intent=None,
             )
         )
+        # Shaped as the pinned API version (payments.stripe.client) sends it:
+        # the subscription, intent and charge on the invoice itself, no
+        # `parent` (the example object is a newer version's).
+        invoice.pop("parent", None)
         subscription["latest_invoice"] = invoice_id
         intent = self._intent(amount, subscription["currency"], metadata={}, invoice=invoice_id)
         invoice["payment_intent"] = intent["id"]
