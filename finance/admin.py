@@ -14,7 +14,7 @@ def _add_finance_actions(model, mixin, resource, audit_subject: str) -> None:
     classes here instead of being imported by them. The admin imports each
     app's admin module in INSTALLED_APPS order, so theirs are registered
     by the time this runs."""
-    base = type(admin.site._registry[model])
+    base = type(admin.site.get_model_admin(model))
     admin.site.unregister(model)
     extended = type(base.__name__, (mixin, base), {"resource_classes": [resource], "audit_subject": audit_subject})
     admin.site.register(model, extended)
