@@ -139,6 +139,28 @@ def fundraiser(team):
 
 
 @pytest.fixture
+def make_gift(campaign, funds, django_capture_on_commit_callbacks):
+    """A paid gift from Ada (with a postal address) to the aftercare fund,
+    through the ledger's services: counted, receipted, its receipt sent
+    (on-commit callbacks run, Celery is eager) unless told otherwise.
+    `donor__...` sets the donor; other fields go to DonationFactory."""
+
+    def make(*, send_receipt: bool = True, fund: str = "aftercare", **fields):
+        donor = {name.removeprefix("donor__"): fields.pop(name) for name in list(fields) if name.startswith("donor__")}
+        with django_capture_on_commit_callbacks(execute=send_receipt):
+            return factories.DonationFactory(
+                succeeded=True,
+                through_services=True,
+                campaign=campaign,
+                fund=funds[fund],
+                donor=factories.DonorFactory(with_address=True, **{"email": "ada@example.org", **donor}),
+                **fields,
+            )
+
+    return make
+
+
+@pytest.fixture
 def deliver_events(client, django_capture_on_commit_callbacks):
     """Post signed Stripe events to the webhook, processing each after its
     request commits, as the worker would."""

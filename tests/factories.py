@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Fund, Fundraiser, Team
+from donations.services.gifts import covered_fee
 from tests.fakes.stripe import stripe_fee
 
 PAID_STATUSES = ("succeeded", "partially_refunded", "refunded", "disputed", "dispute_lost")
@@ -70,6 +71,10 @@ class DonorFactory(factory.django.DjangoModelFactory):
         model = "donations.Donor"
         django_get_or_create = ("email",)
 
+    class Params:
+        # A postal address, as the donate form asks for one.
+        with_address = factory.Trait(address_line1="1 Main St", city="Springfield", postal_code="62701", country="US")
+
     email = factory.Sequence(lambda n: f"donor{n}@example.org")
     first_name = "Ada"
     last_name = "Lee"
@@ -103,7 +108,12 @@ class DonationFactory(factory.django.DjangoModelFactory):
 
     Traits: `succeeded` (paid by card: Stripe ids and fee), `refunded`
     (succeeded, then refunded in full), `monthly` (the gift of a monthly
-    plan), `offline` (recorded by finance, no Stripe). The row is written as
+    plan), `offline` (recorded by finance, no Stripe), `declined` (the card
+    was declined: failed), `cover_fees` (the donor added what the fees
+    cost, as the donate form computes it).
+    Attributed as the app attributes it: a gift to a `fundraiser` also
+    counts for the fundraiser's team, and a gift to a fundraiser or a team
+    is in its campaign (donations.rules.attribute). The row is written as
     it is; with `through_services=True` it is written pending and moved to
     its status by the ledger's own services instead, so that it is counted
     in the totals and gets its receipt (sent when the transaction commits)."""
@@ -135,9 +145,26 @@ class DonationFactory(factory.django.DjangoModelFactory):
             invoice_id=factory.Sequence(lambda n: f"in_test_{n}"),
         )
         offline = factory.Trait(status="succeeded", source="offline")
+        declined = factory.Trait(
+            status="failed",
+            payment_intent_id=factory.Sequence(lambda n: f"pi_test_{n}"),
+            failure_code="card_declined",
+            failure_message="Your card was declined.",
+        )
+        cover_fees = factory.Trait(fee_covered_minor=factory.LazyAttribute(lambda d: covered_fee(d.amount_minor)))
 
     donor = factory.SubFactory(DonorFactory)
-    campaign = factory.SubFactory(CampaignFactory)
+    fundraiser = None
+    team = factory.LazyAttribute(lambda d: d.fundraiser.team if d.fundraiser else None)
+    campaign = factory.Maybe(
+        "fundraiser",
+        yes_declaration=factory.SelfAttribute("fundraiser.campaign"),
+        no_declaration=factory.Maybe(
+            "team",
+            yes_declaration=factory.SelfAttribute("team.campaign"),
+            no_declaration=factory.SubFactory(CampaignFactory),
+        ),
+    )
     fund = factory.LazyFunction(lambda: FundFactory(slug="general", name="Where most needed"))
     amount_minor = 5000
     fee_covered_minor = 0

@@ -1,5 +1,13 @@
 """Making gifts in tests the way a browser does: through the API, charged
-by the fake Stripe (or localstripe, in the marked suites)."""
+by the fake Stripe (or localstripe, in the marked suites).
+
+A thin HTTP helper for the tests whose subject is the request itself (the
+gift API, its validation and rate limits, monthly gifts, retries, a
+campaign or page refusing gifts) or that need Stripe's own objects for the
+gift (a payment intent to refund or authenticate, a charge whose fee is
+read, events and payouts that name them). A gift that is only set-up for
+something else is built with tests.factories.DonationFactory
+(`through_services=True`, or the `make_gift` fixture) instead."""
 
 import copy
 

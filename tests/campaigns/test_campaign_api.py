@@ -2,15 +2,15 @@
 
 import pytest
 
-from tests.factories import FundraiserFactory, TeamFactory
+from tests.factories import DonationFactory, FundraiserFactory, TeamFactory
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db
 
 
 def test_campaign_json_has_totals_funds_teams_and_fundraisers(client, fundraiser):
-    give(client, gift_body(fundraiser=fundraiser.slug, amount_minor=2500))
-    give(client, gift_body(amount_minor=5000, donor__email="bo@example.org"))
+    DonationFactory(succeeded=True, through_services=True, fundraiser=fundraiser, amount_minor=2500)
+    DonationFactory(succeeded=True, through_services=True, campaign=fundraiser.campaign, amount_minor=5000)
 
     data = client.get("/api/campaigns/dressember-2026/").json()
 

@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignUpdate, Fundraiser, Team, TeamInvite
-from tests.factories import FundraiserFactory, UserFactory
-from tests.gifts import gift_body, give
+from tests.factories import DonationFactory, FundraiserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,29 +19,35 @@ FUNDRAISER_DASHBOARD = "/campaigns/dressember-2026/fundraisers/ada-lee/manage/"
 def test_captain_sees_the_teams_gifts_with_amounts_dates_and_messages_but_no_anonymous_identity_or_email(
     client, captain, fundraiser, other_fundraiser
 ):
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=2500, message="For Ada", cover_fees=True))
-    give(
-        client,
-        gift_body(
-            team="freedom-threads",
-            amount_minor=4000,
-            anonymous=True,
-            message="Keep going",
-            donor__email="zelda@example.org",
-            donor__first_name="Zelda",
-            donor__last_name="Hidden",
-        ),
+    DonationFactory(
+        succeeded=True,
+        through_services=True,
+        cover_fees=True,
+        fundraiser=fundraiser,
+        amount_minor=2500,
+        message="For Ada",
+        donor__email="ada@example.org",
     )
-    give(
-        client,
-        gift_body(
-            fundraiser="sam-ortiz",
-            amount_minor=7000,
-            donor__email="otto.donor@example.org",
-            donor__first_name="Oscar",
-            donor__last_name="Elsewhere",
-            message="For Sam",
-        ),
+    DonationFactory(
+        succeeded=True,
+        through_services=True,
+        team=fundraiser.team,
+        amount_minor=4000,
+        anonymous=True,
+        message="Keep going",
+        donor__email="zelda@example.org",
+        donor__first_name="Zelda",
+        donor__last_name="Hidden",
+    )
+    DonationFactory(
+        succeeded=True,
+        through_services=True,
+        fundraiser=other_fundraiser,
+        amount_minor=7000,
+        donor__email="otto.donor@example.org",
+        donor__first_name="Oscar",
+        donor__last_name="Elsewhere",
+        message="For Sam",
     )
     client.force_login(captain)
 
@@ -61,8 +66,15 @@ def test_captain_sees_the_teams_gifts_with_amounts_dates_and_messages_but_no_ano
 
 
 def test_owner_sees_only_their_own_pages_gifts(client, member, fundraiser, team):
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=2500, message="For Ada"))
-    give(client, gift_body(team="freedom-threads", amount_minor=4000, message="For the team"))
+    DonationFactory(
+        succeeded=True,
+        through_services=True,
+        fundraiser=fundraiser,
+        amount_minor=2500,
+        message="For Ada",
+        donor__email="ada@example.org",
+    )
+    DonationFactory(succeeded=True, through_services=True, team=team, amount_minor=4000, message="For the team")
     client.force_login(member)
 
     page = client.get(FUNDRAISER_DASHBOARD).content.decode()
@@ -220,7 +232,7 @@ def test_an_invalid_invite_email_is_refused(client, captain, team, mailoutbox):
 def test_captain_removes_a_member_whose_earlier_gifts_still_count_for_the_team(
     client, captain, member, fundraiser, team
 ):
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=2500))
+    DonationFactory(succeeded=True, through_services=True, fundraiser=fundraiser, amount_minor=2500)
     client.force_login(captain)
 
     client.post(TEAM_DASHBOARD + "members/ada-lee/remove/")

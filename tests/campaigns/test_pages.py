@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.gifts import gift_body, give
+from tests.factories import DonationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_campaign_page_shows_story_progress_teams_and_a_donate_form(client, team, settings):
     settings.STRIPE_JS_URL = "https://js.stripe.example/v3/"
-    give(client, gift_body(amount_minor=5000))
+    DonationFactory(succeeded=True, through_services=True, campaign=team.campaign, amount_minor=5000)
 
     page = client.get("/campaigns/dressember-2026/").content.decode()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import CampaignUpdate, Fundraiser
 from donations import selectors as donation_selectors
-from tests.factories import FundraiserFactory, TeamFactory, UserFactory
+from tests.factories import DonationFactory, DonorFactory, FundraiserFactory, TeamFactory, UserFactory
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +33,9 @@ def raised_and_donors(client, url: str) -> tuple[str, str]:
 
 
 def test_gifts_count_for_the_fundraiser_its_team_and_the_campaign_and_agree_with_the_ledger(client, fundraiser, team):
-    assert give(client, gift_body(fundraiser="ada-lee", amount_minor=2500)).status_code == 201
-    assert (
-        give(client, gift_body(team="freedom-threads", amount_minor=4000, donor__email="bo@example.org")).status_code
-        == 201
-    )
-    assert give(client, gift_body(amount_minor=1000, donor__email="cy@example.org")).status_code == 201
+    DonationFactory(succeeded=True, through_services=True, fundraiser=fundraiser, amount_minor=2500)
+    DonationFactory(succeeded=True, through_services=True, team=team, amount_minor=4000)
+    DonationFactory(succeeded=True, through_services=True, campaign=team.campaign, amount_minor=1000)
 
     assert raised_and_donors(client, fundraiser.get_absolute_url()) == ("$25.00", "1")
     assert raised_and_donors(client, team.get_absolute_url()) == ("$65.00", "2")
@@ -52,18 +49,22 @@ def test_gifts_count_for_the_fundraiser_its_team_and_the_campaign_and_agree_with
 
 
 def test_gift_wall_shows_messages_and_never_an_anonymous_donors_name_or_any_email(client, fundraiser):
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=3000, message="Go Ada!"))
-    give(
-        client,
-        gift_body(
-            fundraiser="ada-lee",
-            amount_minor=2000,
-            anonymous=True,
-            message="Quietly proud",
-            donor__email="secret@example.org",
-            donor__first_name="Zelda",
-            donor__last_name="Hidden",
-        ),
+    DonationFactory(
+        succeeded=True,
+        through_services=True,
+        fundraiser=fundraiser,
+        amount_minor=3000,
+        message="Go Ada!",
+        donor=DonorFactory(email="ada@example.org", first_name="Ada", last_name="Lee"),
+    )
+    DonationFactory(
+        succeeded=True,
+        through_services=True,
+        fundraiser=fundraiser,
+        amount_minor=2000,
+        anonymous=True,
+        message="Quietly proud",
+        donor=DonorFactory(email="secret@example.org", first_name="Zelda", last_name="Hidden"),
     )
 
     for url in (fundraiser.get_absolute_url(), fundraiser.team.get_absolute_url(), CAMPAIGN):
@@ -78,9 +79,9 @@ def test_leaderboards_rank_teams_and_fundraisers_by_what_the_ledger_says_they_ra
     small = FundraiserFactory(campaign=campaign, team=team, name="Small Steps", slug="small")
     big = FundraiserFactory(campaign=campaign, team=None, name="Big Dreams", slug="big")
     other_team = TeamFactory(campaign=campaign, name="Zeta Team", slug="zeta")
-    give(client, gift_body(fundraiser="small", amount_minor=1000))
-    give(client, gift_body(fundraiser="big", amount_minor=9000))
-    give(client, gift_body(team="zeta", amount_minor=5000))
+    DonationFactory(succeeded=True, through_services=True, fundraiser=small, amount_minor=1000)
+    DonationFactory(succeeded=True, through_services=True, fundraiser=big, amount_minor=9000)
+    DonationFactory(succeeded=True, through_services=True, team=other_team, amount_minor=5000)
 
     page = page_text(client, CAMPAIGN)
 
@@ -146,7 +147,9 @@ def test_updates_show_on_their_page_unless_hidden(client, campaign, team, fundra
 def test_fundraiser_story_and_gift_messages_are_escaped(client, fundraiser):
     fundraiser.story = '<script>alert("story")</script>'
     fundraiser.save()
-    give(client, gift_body(fundraiser="ada-lee", message='<img src=x onerror="alert(1)">'))
+    DonationFactory(
+        succeeded=True, through_services=True, fundraiser=fundraiser, message='<img src=x onerror="alert(1)">'
+    )
 
     page = page_text(client, fundraiser.get_absolute_url())
 
@@ -158,7 +161,7 @@ def test_fundraiser_story_and_gift_messages_are_escaped(client, fundraiser):
 
 
 def test_a_hidden_fundraiser_is_gone_from_pages_and_api_and_refuses_gifts(client, fundraiser):
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=2500))
+    DonationFactory(succeeded=True, through_services=True, fundraiser=fundraiser, amount_minor=2500)
     fundraiser.is_hidden = True
     fundraiser.save()
 
@@ -221,8 +224,8 @@ def count_queries(client, url: str) -> int:
 
 def test_every_page_runs_the_same_queries_with_5_or_200_fundraisers(client, campaign, team, fundraiser):
     staff = UserFactory(email="staff@example.org", is_staff=True)
-    give(client, gift_body(fundraiser="ada-lee", amount_minor=2500, message="Go!"))
-    give(client, gift_body(team="freedom-threads", amount_minor=4000, anonymous=True))
+    DonationFactory(succeeded=True, through_services=True, fundraiser=fundraiser, amount_minor=2500, message="Go!")
+    DonationFactory(succeeded=True, through_services=True, team=team, amount_minor=4000, anonymous=True)
     CampaignUpdate.objects.create(campaign=campaign, team=team, title="Hello", body="Hi")
     urls = [
         CAMPAIGN,

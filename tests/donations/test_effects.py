@@ -10,7 +10,7 @@ from donations.models import Donation
 from donations.services import effects
 from receipts.models import Receipt
 from receipts.services import receipts as receipt_services
-from tests.gifts import gift_body, give
+from tests.factories import DonationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,9 @@ def test_the_start_up_check_names_a_moment_without_a_receipt_hook(without_receip
     assert "'succeeded'" in error.msg
 
 
-def test_without_the_receipt_hook_a_gift_does_not_succeed_silently(client, campaign, without_receipt_hooks):
+def test_without_the_receipt_hook_a_gift_does_not_succeed_silently(campaign, without_receipt_hooks):
     with pytest.raises(ImproperlyConfigured, match="receipt hook"):
-        give(client, gift_body())
+        DonationFactory(succeeded=True, through_services=True, campaign=campaign)
 
     assert not Donation.objects.filter(status=Donation.Status.SUCCEEDED).exists()
     assert not Receipt.objects.exists()

@@ -6,24 +6,23 @@ from django.core.management.base import CommandError
 
 from donations.models import GivingTotal
 from donations.selectors import counter_tallies, counters_out_of_step, ledger_tallies
-from tests.gifts import DECLINING_PAYMENT_METHOD, gift_body, give
+from tests.factories import DonationFactory, DonorFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mixed_gifts(client, fundraiser):
+def mixed_gifts(fundraiser):
     """Gifts from three donors, one giving twice, one declined, across the
-    campaign, a team and a fundraiser."""
+    campaign, a team and a fundraiser, paid through the ledger's services."""
     team = fundraiser.team
-    for body in [
-        gift_body(amount_minor=5000),
-        gift_body(amount_minor=2500, team=team.slug, donor__email="bo@example.org"),
-        gift_body(amount_minor=1000, fundraiser=fundraiser.slug, donor__email="bo@example.org"),
-        gift_body(amount_minor=1234, fundraiser=fundraiser.slug, donor__email="cy@example.org", cover_fees=True),
-        gift_body(amount_minor=9999, team=team.slug, payment_method=DECLINING_PAYMENT_METHOD),
-    ]:
-        give(client, body)
+    ada, bo, cy = (DonorFactory(email=f"{name}@example.org") for name in ("ada", "bo", "cy"))
+    paid = {"succeeded": True, "through_services": True}
+    DonationFactory(**paid, amount_minor=5000, campaign=fundraiser.campaign, donor=ada)
+    DonationFactory(**paid, amount_minor=2500, team=team, donor=bo)
+    DonationFactory(**paid, amount_minor=1000, fundraiser=fundraiser, donor=bo)
+    DonationFactory(**paid, amount_minor=1234, fundraiser=fundraiser, donor=cy, cover_fees=True)
+    DonationFactory(declined=True, amount_minor=9999, team=team, donor=ada)
     return fundraiser
 
 

@@ -1,6 +1,6 @@
-"""What the gift export holds: its columns and values for real gifts (made
-through the API, charged and refunded by the fake Stripe), formula escaping,
-and the filters."""
+"""What the gift export holds: its columns and values for gifts paid and
+refunded through the ledger's own services (`make_gift`), formula
+escaping, and the filters."""
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -9,29 +9,14 @@ import pytest
 from openpyxl import load_workbook
 
 from donations.models import Donation
-from donations.services import refunds
 from finance.exports import HEADERS, GiftExport, GiftFilters
 from receipts.models import Receipt
 from tests.factories import CampaignFactory, DonationFactory
 from tests.finance.export_files import exported_rows
-from tests.gifts import DECLINING_PAYMENT_METHOD, gift_body, give
 
 pytestmark = pytest.mark.django_db
 
 INJECTION = '=HYPERLINK("http://x","y")'
-
-
-@pytest.fixture
-def gift(client, campaign, django_capture_on_commit_callbacks):
-    """A real gift through the API; on-commit work (receipt, fee) runs."""
-
-    def make(*, expect_status=201, **overrides) -> Donation:
-        with django_capture_on_commit_callbacks(execute=True):
-            answer = give(client, gift_body(**overrides))
-        assert answer.status_code == expect_status, answer.content
-        return Donation.objects.get(public_id=answer.json()["id"])
-
-    return make
 
 
 def row_of(donation: Donation) -> dict:
@@ -71,8 +56,8 @@ def test_the_header_names_every_column_in_order():
     ]
 
 
-def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(gift, team, fundraiser):
-    donation = gift(team=team.slug, fundraiser=fundraiser.slug, fund="rescue", amount_minor=5000)
+def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(make_gift, fundraiser):
+    donation = make_gift(fundraiser=fundraiser, fund="rescue", amount_minor=5000)
 
     row = row_of(donation)
 
@@ -94,7 +79,7 @@ def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(gift
         "team": "Freedom Threads",
         "fundraiser": "Ada's Dressember",
         "fund": "rescue",
-        # The fake charges Stripe's standard 2.9% + 0.30, fetched and recorded.
+        # Stripe's standard 2.9% + 0.30, as the fake Stripe takes it.
         "amount": "50.00",
         "fee_covered": "0.00",
         "stripe_fee": "1.75",
@@ -110,11 +95,9 @@ def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(gift
     assert row["payment_intent_id"].startswith("pi_")
 
 
-def test_a_partly_refunded_gift_shows_the_refund_the_net_and_the_corrected_receipt(gift):
-    donation = gift(amount_minor=5000)
-    original = Receipt.objects.get(donation=donation)
-
-    refunds.request_refund(donation_id=donation.pk, amount_minor=1500, reason="requested_by_customer")
+def test_a_partly_refunded_gift_shows_the_refund_the_net_and_the_corrected_receipt(make_gift):
+    donation = make_gift(amount_minor=5000, refunded_minor=1500)
+    original = Receipt.objects.get(donation=donation, replaces=None)
 
     corrected = Receipt.objects.get(donation=donation, replaces=original)
     row = row_of(donation)
@@ -127,18 +110,16 @@ def test_a_partly_refunded_gift_shows_the_refund_the_net_and_the_corrected_recei
     assert row["receipt_number"] == corrected.number != original.number
 
 
-def test_a_fully_refunded_gift_has_no_receipt_number_and_loses_stripes_fee(gift):
-    donation = gift(amount_minor=5000)
+def test_a_fully_refunded_gift_has_no_receipt_number_and_loses_stripes_fee(make_gift):
+    donation = make_gift(amount_minor=5000, refunded=True)
     assert donation.stripe_fee_minor == 175  # which Stripe keeps
-
-    refunds.request_refund(donation_id=donation.pk, amount_minor=5000, reason="requested_by_customer")
 
     row = row_of(donation)
     assert (row["status"], row["refunded"], row["net"], row["receipt_number"]) == ("refunded", "50.00", "-1.75", "")
 
 
-def test_an_anonymous_gift_keeps_its_donor_for_finance(gift):
-    donation = gift(
+def test_an_anonymous_gift_keeps_its_donor_for_finance(make_gift):
+    donation = make_gift(
         anonymous=True, donor__first_name="Grace", donor__last_name="Hopper", donor__email="grace@example.org"
     )
 
@@ -152,8 +133,8 @@ def test_an_anonymous_gift_keeps_its_donor_for_finance(gift):
     )
 
 
-def test_a_fee_covered_gift_adds_the_cover_to_the_net_less_stripes_fee(gift):
-    donation = gift(amount_minor=5000, cover_fees=True)
+def test_a_fee_covered_gift_adds_the_cover_to_the_net_less_stripes_fee(make_gift):
+    donation = make_gift(amount_minor=5000, cover_fees=True)
     Donation.objects.filter(pk=donation.pk).update(stripe_fee_minor=181)
 
     row = row_of(donation)
@@ -162,8 +143,8 @@ def test_a_fee_covered_gift_adds_the_cover_to_the_net_less_stripes_fee(gift):
     assert (row["amount"], row["fee_covered"], row["stripe_fee"], row["net"]) == ("50.00", "1.81", "1.81", "50.00")
 
 
-def test_a_declined_gift_is_exported_with_its_creation_date_and_no_fee_net_or_receipt(gift):
-    donation = gift(payment_method=DECLINING_PAYMENT_METHOD, expect_status=402)
+def test_a_declined_gift_is_exported_with_its_creation_date_and_no_fee_net_or_receipt(campaign):
+    donation = DonationFactory(declined=True, campaign=campaign)
 
     row = row_of(donation)
 

@@ -1,22 +1,13 @@
 """Receipts are tested with anymail's test backend (messages land in
 mail.outbox as anymail would send them) and gifts paid through the
-ledger's services."""
+ledger's services (`make_gift`, tests/conftest.py)."""
 
 import pytest
 
 from donations.models import Donation
-from tests.factories import DonationFactory, DonorFactory, pay_through_services
+from tests.factories import pay_through_services
 
 ANYMAIL_TEST_BACKEND = "anymail.backends.test.EmailBackend"
-ADA = {
-    "email": "ada@example.org",
-    "first_name": "Ada",
-    "last_name": "Lee",
-    "address_line1": "1 Main St",
-    "city": "Springfield",
-    "postal_code": "62701",
-    "country": "US",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -30,30 +21,6 @@ def organisation(settings):
     settings.ORG_TAX_ID = "12-3456789"
     settings.ORG_ADDRESS = "1 Hope Way, Portland, OR 97201"
     settings.SITE_URL = "https://give.freedomnow.example"
-
-
-@pytest.fixture
-def make_gift(campaign, funds, django_capture_on_commit_callbacks):
-    """A paid gift from Ada (with a postal address), through the ledger's
-    services: counted, receipted, its receipt sent (on-commit callbacks run,
-    Celery is eager) unless told otherwise. `donor__...` sets the donor."""
-
-    def make(*, send_receipt: bool = True, fund: str = "aftercare", **fields) -> Donation:
-        donor = {
-            **ADA,
-            **{name.removeprefix("donor__"): fields.pop(name) for name in list(fields) if name.startswith("donor__")},
-        }
-        with django_capture_on_commit_callbacks(execute=send_receipt):
-            return DonationFactory(
-                succeeded=True,
-                through_services=True,
-                campaign=campaign,
-                fund=funds[fund],
-                donor=DonorFactory(**donor),
-                **fields,
-            )
-
-    return make
 
 
 @pytest.fixture

@@ -11,19 +11,17 @@ from donations.models import Donation
 from receipts import outbox, tasks
 from receipts.models import Receipt
 from receipts.services import receipts as receipt_services
-from tests.gifts import gift_body, give
+from tests.factories import DonationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def receipted_gift(client, campaign, settings, django_capture_on_commit_callbacks):
+def receipted_gift(make_gift, settings):
     settings.ORG_NAME = "Freedom Now"
     settings.ORG_TAX_ID = "12-3456789"
     settings.ORG_ADDRESS = "1 Hope Way, Portland, OR 97201"
-    with django_capture_on_commit_callbacks(execute=True):
-        give(client, gift_body(amount_minor=5000, fund="aftercare"))
-    return Donation.objects.get()
+    return make_gift(amount_minor=5000, fund="aftercare")
 
 
 def test_receipt_has_every_fact_a_us_tax_deduction_needs(receipted_gift, mailoutbox):
@@ -46,10 +44,9 @@ def test_receipt_has_every_fact_a_us_tax_deduction_needs(receipted_gift, mailout
     assert message.to == ["ada@example.org"]
 
 
-def test_receipt_numbers_are_sequential_within_the_year(client, campaign, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        for email in ("a@example.org", "b@example.org", "c@example.org"):
-            give(client, gift_body(donor__email=email))
+def test_receipt_numbers_are_sequential_within_the_year(make_gift):
+    for email in ("a@example.org", "b@example.org", "c@example.org"):
+        make_gift(donor__email=email)
 
     year = timezone.localdate().year
     assert sorted(Receipt.objects.values_list("number", flat=True)) == [
@@ -92,12 +89,12 @@ class FailsOnceBackend:
 
 
 def test_provider_error_leaves_the_receipt_pending_and_the_retry_sends_it_once(
-    client, campaign, settings, mailoutbox, django_capture_on_commit_callbacks
+    campaign, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = f"{__name__}.FailsOnceBackend"
     FailsOnceBackend.calls = 0
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        give(client)
+        DonationFactory(succeeded=True, through_services=True, campaign=campaign)
     receipt = Receipt.objects.get()
 
     with pytest.raises(ConnectionError):
@@ -114,9 +111,8 @@ def test_provider_error_leaves_the_receipt_pending_and_the_retry_sends_it_once(
     assert callbacks  # the send had been queued on commit
 
 
-def test_sweep_sends_receipts_whose_task_was_lost(client, campaign, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        give(client)  # the on-commit enqueue never runs: as if the broker was down
+def test_sweep_sends_receipts_whose_task_was_lost(make_gift, mailoutbox):
+    make_gift(send_receipt=False)  # the on-commit enqueue never runs: as if the broker was down
     Receipt.objects.update(issued_at=timezone.now() - timedelta(minutes=5))
 
     assert tasks.resend_stalled_emails.delay().get() == 1
@@ -124,17 +120,15 @@ def test_sweep_sends_receipts_whose_task_was_lost(client, campaign, mailoutbox, 
     assert len(mailoutbox) == 1
 
 
-def test_sweep_leaves_fresh_receipts_to_their_own_task(client, campaign, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        give(client)
+def test_sweep_leaves_fresh_receipts_to_their_own_task(make_gift):
+    make_gift(send_receipt=False)
 
     assert tasks.resend_stalled_emails.delay().get() == 0
 
 
-def test_last_failed_retry_marks_the_receipt_failed(client, campaign, settings, django_capture_on_commit_callbacks):
+def test_last_failed_retry_marks_the_receipt_failed(make_gift, settings):
     settings.EMAIL_BACKEND = f"{__name__}.AlwaysFailsBackend"
-    with django_capture_on_commit_callbacks(execute=False):
-        give(client)
+    make_gift(send_receipt=False)
     receipt = Receipt.objects.get()
 
     tasks.send_email.apply(args=["receipt", receipt.pk], retries=tasks.MAX_SEND_RETRIES)
@@ -149,15 +143,11 @@ class AlwaysFailsBackend(FailsOnceBackend):
         raise ConnectionError("provider down for good")
 
 
-def test_receipt_year_follows_the_organisations_calendar(
-    client, campaign, settings, django_capture_on_commit_callbacks
-):
+def test_receipt_year_follows_the_organisations_calendar(make_gift, settings, django_capture_on_commit_callbacks):
     """A gift at 8 pm on 31 December in California is that year's gift,
     though it is already 1 January in UTC."""
     settings.TIME_ZONE = "America/Los_Angeles"
-    with django_capture_on_commit_callbacks(execute=True):
-        give(client)
-    donation = Donation.objects.get()
+    donation = make_gift()
     new_years_eve = datetime(2027, 1, 1, 4, 0, tzinfo=UTC)
     Donation.objects.filter(pk=donation.pk).update(succeeded_at=new_years_eve)
     Receipt.objects.all().delete()
