@@ -144,7 +144,7 @@ class DonationFactory(factory.django.DjangoModelFactory):
             ),
             invoice_id=factory.Sequence(lambda n: f"in_test_{n}"),
         )
-        offline = factory.Trait(status="succeeded", source="offline")
+        offline = factory.Trait(status="succeeded", source="offline_import")
         declined = factory.Trait(
             status="failed",
             payment_intent_id=factory.Sequence(lambda n: f"pi_test_{n}"),

@@ -23,12 +23,13 @@ def test_a_gift_is_pending_and_never_reached_stripe_unless_a_trait_says_otherwis
         ("succeeded", "succeeded", "online", "one_time"),
         ("refunded", "refunded", "online", "one_time"),
         ("monthly", "pending", "online", "monthly"),
-        ("offline", "succeeded", "offline", "one_time"),
+        ("offline", "succeeded", "offline_import", "one_time"),
     ],
 )
 def test_each_trait_gives_the_state_it_names(trait, status, source, frequency):
     gift = DonationFactory(**{trait: True})
 
+    gift.full_clean()  # every field a value the model allows
     assert (gift.status, gift.source, gift.frequency) == (status, source, frequency)
     assert (gift.succeeded_at is not None) == (status != "pending")
     assert gift.refunded_minor == (5000 if trait == "refunded" else 0)

@@ -85,15 +85,7 @@ def awkward_ledger(campaign, team, fundraiser, funds):
         refunded_minor=5_014_500_00,
         stripe_fee_minor=14_500_00,
     )
-    DonationFactory(
-        succeeded=True,
-        campaign=campaign,
-        source=Donation.Source.OFFLINE_IMPORT,
-        stripe_fee_minor=None,
-        payment_intent_id=None,
-        frequency=Donation.Frequency.MONTHLY,
-        amount_minor=7,
-    )
+    DonationFactory(offline=True, campaign=campaign, frequency=Donation.Frequency.MONTHLY, amount_minor=7)
     # A currency core.money does not know: its amounts are left empty.
     DonationFactory(succeeded=True, campaign=campaign, currency="xts")
     # Same second, to prove the tie-break on id is the same in both writers.

@@ -154,14 +154,7 @@ def test_a_declined_gift_is_exported_with_its_creation_date_and_no_fee_net_or_re
 
 
 def test_an_offline_gift_without_a_stripe_fee_still_has_a_net(campaign):
-    DonationFactory(
-        succeeded=True,
-        campaign=campaign,
-        source=Donation.Source.OFFLINE_IMPORT,
-        stripe_fee_minor=None,
-        payment_intent_id=None,
-        amount_minor=12345,
-    )
+    DonationFactory(offline=True, campaign=campaign, amount_minor=12345)
 
     [row] = exported_rows()
 
