@@ -9,8 +9,8 @@ from django.utils.html import format_html
 
 from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
-from donations.models import Dispute, Donation, Donor, GivingTotal, RecurringPlan, Refund, StripeEvent
-from donations.services import refunds
+from donations.models import Dispute, Donation, Donor, GivingTotal, PlanChange, RecurringPlan, Refund, StripeEvent
+from donations.services import recurring, refunds
 from payments import stripe as stripe_gateway
 
 
@@ -118,11 +118,33 @@ class DisputeAdmin(ReadOnlyModelAdmin):
     list_filter = ("status",)
 
 
+class PlanChangeInline(admin.TabularInline):
+    """What the donor's link was used for, newest first."""
+
+    model = PlanChange
+    fields = ("made_at", "kind", "old_monthly_minor", "new_monthly_minor", "notice_sent_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RecurringPlan)
 class RecurringPlanAdmin(ReadOnlyModelAdmin):
     list_display = ("public_id", "donor", "campaign", "fund", "amount_minor", "currency", "status", "created_at")
     list_filter = ("status", "campaign")
     search_fields = ("donor__email", "stripe_subscription_id")
+    inlines = [PlanChangeInline]
+    actions = ["revoke_links"]
+
+    @admin.action(description="Revoke monthly-gift links", permissions=["change"])
+    def revoke_links(self, request, queryset):
+        """For a donor who says someone else has their link: every link
+        sent so far stops working; their next email carries a new one."""
+        revoked = recurring.revoke_links(plan_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Links revoked for {revoked} monthly gift(s). Older emails' links no longer work.")
 
 
 @admin.register(StripeEvent)

@@ -1,4 +1,9 @@
-"""Emails about monthly gifts (receipts live in the receipts app)."""
+"""Emails about monthly gifts (receipts live in the receipts app). Each one
+that links to the donor's page makes the link as it is built, just before
+sending, so every email carries a link that works for the full
+MONTHLY_LINK_MAX_AGE_DAYS and an old email's link dies on its own."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -6,21 +11,74 @@ from django.template.loader import render_to_string
 
 from core.money import format_money
 from donations import selectors
+from donations.models import PlanChange
 
 
 def renewal_failed_message(donation) -> EmailMultiAlternatives:
-    context = {
-        "donor": donation.donor,
-        "amount": format_money(donation.charged_minor, donation.currency),
-        "campaign": donation.campaign,
-        "manage_url": selectors.plan_management_url(donation.recurring_plan),
-        "org_name": settings.ORG_NAME,
-    }
-    message = EmailMultiAlternatives(
+    return _message(
+        "renewal_failed",
         subject=f"Your monthly gift to {settings.ORG_NAME} could not be charged",
-        body=render_to_string("donations/email/renewal_failed.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[donation.donor.email],
+        context={
+            "donor": donation.donor,
+            "amount": format_money(donation.charged_minor, donation.currency),
+            "campaign": donation.campaign,
+            "manage_url": selectors.plan_management_url(donation.recurring_plan),
+        },
+        to=donation.donor.email,
     )
-    message.attach_alternative(render_to_string("donations/email/renewal_failed.html", context), "text/html")
+
+
+def plan_change_message(change: PlanChange) -> EmailMultiAlternatives:
+    """Tells the donor what their link was used for, so a change they did
+    not make does not go unnoticed."""
+    plan = change.plan
+    stopped = change.kind == PlanChange.Kind.STOPPED
+    return _message(
+        "plan_stopped" if stopped else "plan_changed",
+        subject=f"Your monthly gift to {settings.ORG_NAME} has been {'stopped' if stopped else 'changed'}",
+        context={
+            "donor": plan.donor,
+            "campaign": plan.campaign,
+            "old_amount": format_money(change.old_monthly_minor, plan.currency),
+            "new_amount": format_money(change.new_monthly_minor, plan.currency),
+            "made_at": change.made_at,
+            "manage_url": None if stopped else selectors.plan_management_url(plan),
+        },
+        to=plan.donor.email,
+        message_id=_message_id(f"plan-change-{change.pk}"),
+    )
+
+
+def fresh_link_message(plan) -> EmailMultiAlternatives:
+    return _message(
+        "plan_fresh_link",
+        subject=f"Your link to your monthly gift to {settings.ORG_NAME}",
+        context={
+            "donor": plan.donor,
+            "campaign": plan.campaign,
+            "manage_url": selectors.plan_management_url(plan),
+            "max_age_days": settings.MONTHLY_LINK_MAX_AGE_DAYS,
+        },
+        to=plan.donor.email,
+    )
+
+
+def _message(
+    template: str, *, subject: str, context: dict, to: str, message_id: str | None = None
+) -> EmailMultiAlternatives:
+    context = {**context, "org_name": settings.ORG_NAME}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"donations/email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Message-ID": message_id} if message_id else None,
+    )
+    message.attach_alternative(render_to_string(f"donations/email/{template}.html", context), "text/html")
     return message
+
+
+def _message_id(local_part: str) -> str:
+    """Stable per email: sent twice, it is one message to mail clients."""
+    domain = urlsplit(settings.SITE_URL).hostname or "hopefund.invalid"
+    return f"<{local_part}@{domain}>"

@@ -198,6 +198,9 @@ class RecurringPlan(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
     # The last failed invoice the donor was told about (told once each).
     failure_notice_invoice_id = models.CharField(max_length=255, blank=True)
+    # Signed into every link to the donor's page; raising it kills every
+    # link made before (donations.selectors.plan_management_url).
+    link_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
 
@@ -213,6 +216,31 @@ class RecurringPlan(models.Model):
     @property
     def charged_minor(self) -> int:
         return self.amount_minor + self.fee_covered_minor
+
+
+class PlanChange(models.Model):
+    """A change the donor made to a monthly gift from its link: kept so the
+    donor is told of each exactly once, and so staff can see what a link
+    was used for when a donor says it was not them."""
+
+    class Kind(models.TextChoices):
+        AMOUNT = "amount", "Amount changed"
+        STOPPED = "stopped", "Stopped"
+
+    plan = models.ForeignKey(RecurringPlan, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What the card was charged each month before and after (fee cover
+    # included); after is 0 for a stopped gift.
+    old_monthly_minor = models.PositiveBigIntegerField()
+    new_monthly_minor = models.PositiveBigIntegerField()
+    made_at = models.DateTimeField(auto_now_add=True)
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-made_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on plan {self.plan_id}: {self.old_monthly_minor} -> {self.new_monthly_minor}"
 
 
 class Refund(models.Model):

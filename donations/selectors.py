@@ -101,19 +101,67 @@ def stripe_events_to_redrive(*, older_than: timedelta, max_attempts: int) -> lis
 PLAN_LINK_SALT = "hopefund.monthly-plan"
 
 
+@dataclass(frozen=True)
+class PlanLink:
+    """A link to a donor's plan whose signature holds: expired once older
+    than MONTHLY_LINK_MAX_AGE_DAYS (the page then offers to email a fresh
+    one)."""
+
+    plan: RecurringPlan
+    expired: bool
+
+
+def _plan_link_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=PLAN_LINK_SALT)
+
+
+def plan_management_path(plan: RecurringPlan) -> str:
+    """A path that lets the donor change or stop their monthly gift without
+    an account. It names the plan and its link version, carries the time it
+    was made and is signed with SECRET_KEY: make it when the email or page
+    that carries it is sent, never store it."""
+    token = _plan_link_signer().sign_object([str(plan.public_id), plan.link_version])
+    return reverse("donations:manage-plan", kwargs={"token": token})
+
+
 def plan_management_url(plan: RecurringPlan) -> str:
-    """A link that lets the donor change or stop their monthly gift without
-    an account; it names the plan and is signed with SECRET_KEY."""
-    token = signing.dumps(str(plan.public_id), salt=PLAN_LINK_SALT)
-    return settings.SITE_URL + reverse("donations:manage-plan", kwargs={"token": token})
+    return settings.SITE_URL + plan_management_path(plan)
+
+
+def read_plan_link(token: str) -> PlanLink | None:
+    """The plan a link opens, or None for a forged link or one made before
+    the plan's links were revoked."""
+    signer = _plan_link_signer()
+    try:
+        payload = signer.unsign_object(token, max_age=timedelta(days=settings.MONTHLY_LINK_MAX_AGE_DAYS))
+        expired = False
+    except signing.SignatureExpired:
+        payload = signer.unsign_object(token)
+        expired = True
+    except signing.BadSignature:
+        return None
+    # Links sent before links had versions signed the plan's id alone: they
+    # count as version 0, so they expire and can be revoked like the rest.
+    public_id, version = (payload, 0) if isinstance(payload, str) else payload
+    plan = (
+        RecurringPlan.objects.select_related("campaign", "fund", "donor")
+        .filter(public_id=uuid.UUID(public_id), link_version=version)
+        .first()
+    )
+    return PlanLink(plan, expired) if plan else None
 
 
 def plan_for_link(token: str) -> RecurringPlan | None:
-    try:
-        public_id = uuid.UUID(signing.loads(token, salt=PLAN_LINK_SALT))
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return RecurringPlan.objects.select_related("campaign", "fund", "donor").filter(public_id=public_id).first()
+    """The plan a live link opens (signed, current, not expired)."""
+    link = read_plan_link(token)
+    return link.plan if link and not link.expired else None
+
+
+def plan_starting_amount_minor(plan: RecurringPlan) -> int:
+    """The monthly amount the donor chose when they gave their card: the
+    plan's first gift (fee cover excluded)."""
+    first = plan.donations.order_by("created_at").values_list("amount_minor", flat=True).first()
+    return first if first is not None else plan.amount_minor
 
 
 def stale_in_flight_gifts(*, older_than: timedelta) -> list[int]:

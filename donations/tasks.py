@@ -45,6 +45,20 @@ def send_renewal_failed_notice(donation_id: int) -> None:
 
 
 @shared_task(**RETRYING)
+def send_plan_change_notice(change_id: int) -> None:
+    from donations.services import recurring
+
+    recurring.send_plan_change_notice(change_id=change_id)
+
+
+@shared_task(**RETRYING)
+def send_fresh_plan_link(plan_id: int) -> None:
+    from donations.services import recurring
+
+    recurring.send_fresh_link(plan_id=plan_id)
+
+
+@shared_task(**RETRYING)
 def settle_stale_gift(donation_id: int) -> None:
     from donations.services import gifts
 

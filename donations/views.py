@@ -3,6 +3,7 @@
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -112,28 +113,53 @@ def stripe_webhook(request):
 @require_http_methods(["GET", "POST"])
 def manage_plan(request, token: str):
     """The donor's page for a monthly gift, reached from the signed link in
-    their emails: change the amount, or stop the gift."""
-    plan = selectors.plan_for_link(token)
-    if plan is None:
+    their emails: change the amount, stop the gift, or turn off every
+    other link. An expired link offers to email a fresh one; a forged or
+    revoked link is a 404."""
+    link = selectors.read_plan_link(token)
+    if link is None:
         raise Http404("This link is not valid.")
+    if link.expired:
+        return _expired_plan_link(request, link.plan)
+    plan = link.plan
     form = PlanAmountForm(plan=plan)
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "cancel":
-                recurring.cancel(plan=plan)
+            if action == "sign_out_others":
+                recurring.revoke_links(plan_ids=[plan.pk])
+                plan.refresh_from_db(fields=["link_version"])
+                return redirect(selectors.plan_management_path(plan) + "?done=signed_out")
+            if action == "cancel":
+                recurring.cancel(plan=plan, by_donor=True)
                 return redirect(request.path + "?done=canceled")
             form = PlanAmountForm(request.POST, plan=plan)
             if form.is_valid():
                 recurring.change_amount(plan=plan, amount_minor=form.cleaned_data["amount_minor"])
                 return redirect(request.path + "?done=changed")
         except recurring.PlanChangeRefused as exc:
-            form.add_error(None, str(exc))
+            form.add_error("amount", str(exc))
         except StripeUnavailable:
             form.add_error(None, "We could not reach our payment processor. Please try again in a minute.")
         plan.refresh_from_db()
     return render(
         request,
         "donations/manage_plan.html",
-        {"plan": plan, "form": form, "done": request.GET.get("done")},
+        {
+            "plan": plan,
+            "form": form,
+            "done": request.GET.get("done"),
+            "link_max_age_days": settings.MONTHLY_LINK_MAX_AGE_DAYS,
+        },
         status=400 if form.errors else 200,
     )
+
+
+def _expired_plan_link(request, plan):
+    """410 with an offer to email a fresh link to the plan's donor address.
+    The answer to that offer is the same whether it was sent or refused for
+    asking too often, so it tells nothing about the donor."""
+    asked = request.method == "POST" and request.POST.get("action") == "email_fresh_link"
+    if asked:
+        recurring.offer_fresh_link(plan=plan, client_address=rate_limit.client_address(request))
+    return render(request, "donations/manage_plan_expired.html", {"asked": asked}, status=200 if asked else 410)

@@ -6,11 +6,15 @@ import logging
 from contextlib import contextmanager
 from dataclasses import replace
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from donations import emails
-from donations.models import Donation, Donor, RecurringPlan
+from core import rate_limit
+from core.money import format_money
+from donations import emails, selectors, tasks
+from donations.models import Donation, Donor, PlanChange, RecurringPlan
 from donations.services import effects, gift_status
 from donations.services.gifts import (
     GiftOutcome,
@@ -116,7 +120,7 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
         if first.status == Status.FAILED:
             # The donor will try another card as a new gift: this
             # subscription must never charge later.
-            cancel(plan=plan)
+            cancel(plan=plan, by_donor=False)
     first.refresh_from_db()
     return GiftOutcome(first)
 
@@ -239,33 +243,117 @@ def _plan_for_subscription(subscription_id: str | None, *, plan_public_id: str |
 
 # --- The donor's own changes (from the signed link in their emails) -------
 
+# A link can be forwarded, shared or read in a log, so whoever holds it must
+# not be able to raise the card's charge without limit. The ceiling is
+# twice what the donor chose when they gave their card, not twice the
+# current amount, which repeated changes would double again and again; to
+# give more, a donor starts a new gift with their card. Every change is
+# also emailed to the donor (send_plan_change_notice).
+LINK_RAISE_LIMIT = 2
+
 
 def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
     """Future months charge the new amount (fee cover, if chosen, is kept
-    proportionate to Stripe's pricing)."""
-    if plan.status == PlanStatus.CANCELED:
-        raise PlanChangeRefused("This monthly gift has been stopped.")
-    fee = covered_fee(amount_minor) if plan.fee_covered_minor else 0
-    stripe_gateway.change_subscription_quantity(plan.stripe_subscription_id, amount_minor + fee)
+    proportionate to Stripe's pricing); the donor is emailed the old and
+    new amounts.
+
+    The plan's row lock is taken before Stripe is called and held until
+    the plan is saved, so two changes at once reach Stripe in the order
+    they are saved and the plan always says what the subscription charges.
+    This is the one place a transaction stays open across a Stripe call: a
+    single subscription update on the donor's own row, which only another
+    change or this plan's webhooks wait for."""
+    ceiling = LINK_RAISE_LIMIT * selectors.plan_starting_amount_minor(plan)
+    if amount_minor > ceiling:
+        raise PlanChangeRefused(
+            f"From this link a monthly gift can go up to {format_money(ceiling, plan.currency)}, twice what it "
+            "started at. To give more, please start a new monthly gift."
+        )
     with transaction.atomic():
         plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status == PlanStatus.CANCELED:
+            raise PlanChangeRefused("This monthly gift has been stopped.")
+        old_monthly_minor = plan.charged_minor
+        fee = covered_fee(amount_minor) if plan.fee_covered_minor else 0
+        stripe_gateway.change_subscription_quantity(plan.stripe_subscription_id, amount_minor + fee)
         plan.amount_minor, plan.fee_covered_minor = amount_minor, fee
         plan.save(update_fields=["amount_minor", "fee_covered_minor"])
+        _record_change(plan, PlanChange.Kind.AMOUNT, old_monthly_minor=old_monthly_minor)
     logger.info("monthly plan %s changed to %s %s", plan.public_id, amount_minor, plan.currency)
     return plan
 
 
-def cancel(*, plan: RecurringPlan) -> RecurringPlan:
-    """Stop the monthly gift: no further invoices. Safe to repeat."""
-    if plan.stripe_subscription_id:
-        stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
+def cancel(*, plan: RecurringPlan, by_donor: bool) -> RecurringPlan:
+    """Stop the monthly gift: no further invoices. Safe to repeat. A donor
+    who stops it is emailed once; a plan stopped because its first payment
+    failed is not (the donor was just told their card was declined).
+    Locked before Stripe is called, as change_amount is."""
     with transaction.atomic():
         plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.stripe_subscription_id:
+            stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
         if plan.status != PlanStatus.CANCELED:
+            old_monthly_minor = plan.charged_minor
             plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
             plan.save(update_fields=["status", "canceled_at"])
+            if by_donor:
+                _record_change(plan, PlanChange.Kind.STOPPED, old_monthly_minor=old_monthly_minor)
     logger.info("monthly plan %s canceled", plan.public_id)
     return plan
+
+
+def _record_change(plan: RecurringPlan, kind: str, *, old_monthly_minor: int) -> None:
+    new_monthly_minor = 0 if kind == PlanChange.Kind.STOPPED else plan.charged_minor
+    change = PlanChange.objects.create(
+        plan=plan, kind=kind, old_monthly_minor=old_monthly_minor, new_monthly_minor=new_monthly_minor
+    )
+    transaction.on_commit(lambda: tasks.send_plan_change_notice.delay(change.pk), robust=True)
+
+
+def send_plan_change_notice(*, change_id: int) -> bool:
+    """Email the donor one change they made, once. Marked only after the
+    provider took it, so a failed send is retried; a worker that dies in
+    between sends it again with the same Message-ID, which mail clients
+    show as one message."""
+    change = PlanChange.objects.select_related("plan__donor", "plan__campaign").get(pk=change_id)
+    if change.notice_sent_at is not None:
+        return False
+    emails.plan_change_message(change).send()
+    PlanChange.objects.filter(pk=change_id).update(notice_sent_at=timezone.now())
+    return True
+
+
+def revoke_links(*, plan_ids: list[int]) -> int:
+    """Every link to these plans' pages made so far stops working; the next
+    email carries a new one. Returns how many plans."""
+    with transaction.atomic():
+        revoked = RecurringPlan.objects.filter(pk__in=plan_ids).update(link_version=F("link_version") + 1)
+    logger.info("links revoked for %s monthly plans", revoked)
+    return revoked
+
+
+def offer_fresh_link(*, plan: RecurringPlan, client_address: str) -> bool:
+    """Someone holding an expired link asked for a new one: queued for the
+    plan's donor address unless this plan or this address asked too often
+    (MONTHLY_LINK_EMAIL_RATE_LIMIT), so nobody can flood a donor's inbox.
+    The caller answers the same either way."""
+    rate = settings.MONTHLY_LINK_EMAIL_RATE_LIMIT
+    waits = [
+        rate_limit.seconds_until_allowed(scope="plan-link-email", identity=identity, rate=rate)
+        for identity in (f"plan:{plan.pk}", f"address:{client_address}")
+    ]
+    if max(waits):
+        logger.info("fresh link for monthly plan %s not sent: asked too often", plan.public_id)
+        return False
+    tasks.send_fresh_plan_link.delay(plan.pk)
+    return True
+
+
+def send_fresh_link(*, plan_id: int) -> None:
+    """A donor whose link expired asked for a new one: it goes to the
+    plan's donor address only, whoever asked."""
+    plan = RecurringPlan.objects.select_related("donor", "campaign").get(pk=plan_id)
+    emails.fresh_link_message(plan).send()
 
 
 def send_renewal_failed_notice(*, donation_id: int) -> bool:

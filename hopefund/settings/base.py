@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from core import env
 from core.rate_limit import parse_rate
@@ -188,6 +189,15 @@ parse_rate(DONATION_RATE_LIMIT)
 # Gift attempts per donor email address, whatever the client address.
 DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
 parse_rate(DONATION_EMAIL_RATE_LIMIT)
+# How long the link to a donor's monthly-gift page works after the email
+# that carried it; each email carries a fresh one.
+_monthly_link_days = env.string("MONTHLY_LINK_MAX_AGE_DAYS", "60")
+if not _monthly_link_days.isdigit() or int(_monthly_link_days) < 1:
+    raise ImproperlyConfigured(f"MONTHLY_LINK_MAX_AGE_DAYS must be a whole number of days, not {_monthly_link_days!r}")
+MONTHLY_LINK_MAX_AGE_DAYS = int(_monthly_link_days)
+# Requests to email a fresh link, per plan and per client address.
+MONTHLY_LINK_EMAIL_RATE_LIMIT = env.string("MONTHLY_LINK_EMAIL_RATE_LIMIT", "3/h")
+parse_rate(MONTHLY_LINK_EMAIL_RATE_LIMIT)
 
 LOGGING = {
     "version": 1,
