@@ -16,14 +16,6 @@ from tests.stripe_events import invoice_event, subscription_event
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def monthly_plan(client, team, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = give(client, gift_body(frequency="monthly", amount_minor=2500, team=team.slug, fund="rescue"))
-    assert response.status_code == 201, response.json()
-    return RecurringPlan.objects.get()
-
-
 def test_monthly_gift_starts_a_subscription_and_its_first_gift(client, monthly_plan, mailoutbox, fake_stripe):
     first = Donation.objects.get()
     assert first.status == Donation.Status.SUCCEEDED
