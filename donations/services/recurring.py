@@ -345,7 +345,7 @@ def offer_fresh_link(*, plan: RecurringPlan, client_address: str) -> bool:
     if max(waits):
         logger.info("fresh link for monthly plan %s not sent: asked too often", plan.public_id)
         return False
-    tasks.send_fresh_plan_link.delay(plan.pk)
+    transaction.on_commit(lambda: tasks.send_fresh_plan_link.delay(plan.pk), robust=True)
     return True
 
 
