@@ -14,9 +14,17 @@ from donations import selectors
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import donate, recurring, stripe_events
+from donations.services.gifts import IdempotencyKeyReused
 from payments.stripe import InvalidWebhook, StripeUnavailable
 
 logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_REUSED = {
+    "error": {
+        "code": "idempotency_key_reused",
+        "message": "This Idempotency-Key was already used for a different request. Send a new key with a new gift.",
+    }
+}
 
 PAYMENTS_UNAVAILABLE = {
     "error": {
@@ -59,6 +67,8 @@ def create_donation(request):
         outcome = donate.take_gift(gift=gift)
     except rate_limit.RateLimited as limited:
         return too_many_attempts(request, limited.seconds)
+    except IdempotencyKeyReused:
+        return JsonResponse(IDEMPOTENCY_KEY_REUSED, status=422)
     except StripeUnavailable:
         logger.exception("Stripe unavailable while charging a gift")
         return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)

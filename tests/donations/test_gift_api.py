@@ -1,9 +1,11 @@
 """POST /api/donations/ and GET /api/donations/<id>/, charged by the fake
 Stripe."""
 
+import json
+
 import pytest
 
-from donations.models import Donation
+from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import counter_tallies
 from receipts.models import Receipt
 from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
@@ -95,6 +97,86 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_answer_and_charge
 
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
+    assert Donation.objects.count() == 1
+    assert len(fake_stripe.calls_to("charge")) == 1
+
+
+def test_retry_with_the_same_key_and_the_same_body_in_another_key_order_returns_the_first_answer(
+    client, campaign, fake_stripe
+):
+    first = give(client, HTTP_IDEMPOTENCY_KEY="same-gift")
+    reordered = json.dumps(dict(reversed(list(gift_body().items()))), indent=2)
+    second = client.post(
+        "/api/donations/", data=reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same-gift"
+    )
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json() == second.json()
+    assert len(fake_stripe.calls_to("charge")) == 1
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"amount_minor": 7500}, id="amount"),
+        pytest.param({"fund": "rescue"}, id="fund"),
+        pytest.param({"payment_method": "pm_card_mastercard"}, id="card"),
+        pytest.param({"cover_fees": True}, id="cover-fees"),
+        pytest.param({"donor__email": "eve@example.org"}, id="another-donor"),
+        pytest.param({"frequency": "monthly"}, id="frequency"),
+    ],
+)
+def test_same_idempotency_key_with_another_body_is_422_and_changes_nothing(client, campaign, fake_stripe, changed):
+    first = give(client, HTTP_IDEMPOTENCY_KEY="used-once")
+    gift = Donation.objects.get()
+    stripe_calls = list(fake_stripe.calls)
+
+    response = give(client, gift_body(**changed), HTTP_IDEMPOTENCY_KEY="used-once")
+
+    assert first.status_code == 201
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert set(response.json()) == {"error"}
+    assert fake_stripe.calls == stripe_calls
+    assert [(d.pk, d.amount_minor, d.status, d.updated_at) for d in Donation.objects.all()] == [
+        (gift.pk, gift.amount_minor, gift.status, gift.updated_at)
+    ]
+    assert not RecurringPlan.objects.exists()
+    assert list(Donor.objects.values_list("email", flat=True)) == ["ada@example.org"]
+
+
+def test_reused_key_never_reveals_the_other_gifts_3d_secure_secret(client, campaign, fake_stripe):
+    awaiting = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD), HTTP_IDEMPOTENCY_KEY="3ds-key")
+
+    response = give(client, gift_body(donor__email="eve@example.org"), HTTP_IDEMPOTENCY_KEY="3ds-key")
+
+    assert awaiting.json()["client_secret"]
+    assert response.status_code == 422
+    assert awaiting.json()["id"] not in response.content.decode()
+    assert awaiting.json()["client_secret"] not in response.content.decode()
+    assert fake_stripe.calls_to("retrieve_payment_intent") == []
+
+
+def test_reused_key_on_a_monthly_gift_is_422_and_starts_no_second_plan(client, campaign, fake_stripe):
+    first = give(client, gift_body(frequency="monthly", amount_minor=2500), HTTP_IDEMPOTENCY_KEY="monthly-key")
+    subscriptions = len(fake_stripe.calls_to("subscribe"))
+
+    response = give(client, gift_body(frequency="monthly", amount_minor=9900), HTTP_IDEMPOTENCY_KEY="monthly-key")
+
+    assert first.status_code == 201
+    assert response.status_code == 422
+    assert RecurringPlan.objects.get().amount_minor == 2500
+    assert Donation.objects.count() == 1
+    assert len(fake_stripe.calls_to("subscribe")) == subscriptions == 1
+
+
+def test_key_of_a_gift_recorded_before_keys_were_tied_to_requests_answers_only_422(client, campaign, fake_stripe):
+    give(client, HTTP_IDEMPOTENCY_KEY="from-before")
+    Donation.objects.update(idempotency_fingerprint="")
+
+    response = give(client, HTTP_IDEMPOTENCY_KEY="from-before")
+
+    assert response.status_code == 422
     assert Donation.objects.count() == 1
     assert len(fake_stripe.calls_to("charge")) == 1
 
