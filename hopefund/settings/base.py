@@ -8,6 +8,7 @@ import dj_database_url
 from celery.schedules import crontab
 
 from core import env
+from core.money import gift_minimums
 from core.rate_limit import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -188,6 +189,9 @@ parse_rate(DONATION_RATE_LIMIT)
 # Gift attempts per donor email address, whatever the client address.
 DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
 parse_rate(DONATION_EMAIL_RATE_LIMIT)
+# The smallest online gift per currency in minor units, e.g.
+# "usd=500,gbp=300"; 500 for each currency not named. Checked at start-up.
+MIN_GIFT_MINOR = gift_minimums(env.string("MIN_GIFT_MINOR", ""))
 
 LOGGING = {
     "version": 1,
