@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -268,6 +269,24 @@ def refresh_from_stripe(*, donation: Donation) -> Donation:
         return donation
     intent = stripe_gateway.retrieve_payment_intent(donation.payment_intent_id)
     return gift_status.apply_payment_intent(intent=intent) or donation
+
+
+# The donate page polls a gift's status every second, and anyone may poll
+# in a loop: Stripe is asked about one gift at most this often, so polling
+# cannot use up the account's Stripe rate limit (and fail every gift).
+STRIPE_LOOKUP_INTERVAL_SECONDS = 2
+
+
+def refresh_for_poll(*, donation: Donation) -> Donation:
+    """refresh_from_stripe, at most once per STRIPE_LOOKUP_INTERVAL_SECONDS
+    per gift across every web process (the claim is in the shared cache);
+    between look-ups the gift is answered from the ledger, which webhooks
+    keep current."""
+    if donation.status not in Donation.IN_FLIGHT_STATUSES or not donation.payment_intent_id:
+        return donation
+    if not cache.add(f"gift-stripe-lookup:{donation.public_id}", True, timeout=STRIPE_LOOKUP_INTERVAL_SECONDS):
+        return donation
+    return refresh_from_stripe(donation=donation)
 
 
 # A gift recorded but never charged (the request died before Stripe

@@ -189,6 +189,10 @@ parse_rate(DONATION_RATE_LIMIT)
 # Gift attempts per donor email address, whatever the client address.
 DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
 parse_rate(DONATION_EMAIL_RATE_LIMIT)
+# Reads of GET /api/donations/<uuid>/ per client address (the donate page
+# polls once a second for 30 seconds); checked at start-up.
+DONATION_STATUS_RATE_LIMIT = env.string("DONATION_STATUS_RATE_LIMIT", "120/m")
+parse_rate(DONATION_STATUS_RATE_LIMIT)
 # The smallest online gift per currency in minor units, e.g.
 # "usd=500,gbp=300"; 500 for each currency not named. Checked at start-up.
 MIN_GIFT_MINOR = gift_minimums(env.string("MIN_GIFT_MINOR", ""))

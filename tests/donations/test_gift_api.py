@@ -9,6 +9,7 @@ from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import counter_tallies
 from receipts.models import Receipt
 from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
+from tests.stripe_events import payment_intent_event, post_event
 
 pytestmark = pytest.mark.django_db
 
@@ -261,6 +262,51 @@ def test_gift_detail_answers_from_the_ledger_when_stripe_is_unreachable(client, 
 
     assert response.status_code == 200
     assert response.json()["status"] == "requires_action"
+
+
+def test_status_polled_in_a_loop_asks_stripe_at_most_once_in_two_seconds(client, campaign, fake_stripe):
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+
+    answers = [client.get(f"/api/donations/{gift_id}/") for _ in range(10)]
+
+    assert {answer.status_code for answer in answers} == {200}
+    assert {answer.json()["status"] for answer in answers} == {"requires_action"}
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == 1
+
+
+def test_status_between_stripe_look_ups_answers_from_the_ledger_that_webhooks_keep_current(
+    client, campaign, fake_stripe, django_capture_on_commit_callbacks
+):
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+    client.get(f"/api/donations/{gift_id}/")
+    donation = Donation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, payment_intent_event("payment_intent.succeeded", donation, status="succeeded"))
+    lookups = len(fake_stripe.calls_to("retrieve_payment_intent"))
+
+    assert client.get(f"/api/donations/{gift_id}/").json()["status"] == "succeeded"
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == lookups
+
+
+def test_donate_pages_thirty_polls_stay_under_the_status_rate_limit(client, campaign):
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+
+    assert {client.get(f"/api/donations/{gift_id}/").status_code for _ in range(30)} == {200}
+
+
+def test_status_reads_past_the_rate_limit_are_429_without_asking_stripe(client, campaign, fake_stripe, settings):
+    settings.DONATION_STATUS_RATE_LIMIT = "3/m"
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+    for _ in range(3):
+        client.get(f"/api/donations/{gift_id}/")
+    lookups = len(fake_stripe.calls_to("retrieve_payment_intent"))
+
+    response = client.get(f"/api/donations/{gift_id}/")
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert int(response["Retry-After"]) > 0
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == lookups
 
 
 def test_retry_after_stripe_was_unreachable_charges_the_same_gift_once(client, campaign, fake_stripe):
