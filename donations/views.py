@@ -3,6 +3,7 @@
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -108,11 +109,33 @@ def create_setup_intent(request):
     return JsonResponse({"client_secret": client_secret}, status=201)
 
 
+def _body_up_to(request, max_bytes: int) -> bytes | None:
+    """The raw request body, or None when it is longer than `max_bytes`.
+    Read from the stream, past DATA_UPLOAD_MAX_MEMORY_SIZE's check on
+    request.body, and never more than one byte beyond the cap."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes:
+        return None
+    body = request.read(max_bytes + 1)
+    return body if len(body) <= max_bytes else None
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
+    # The signature is over these exact bytes: nothing parses them first.
+    payload = _body_up_to(request, settings.STRIPE_WEBHOOK_MAX_BYTES)
+    if payload is None:
+        logger.warning("refused a Stripe webhook over %s bytes", settings.STRIPE_WEBHOOK_MAX_BYTES)
+        return JsonResponse(
+            {"error": {"code": "payload_too_large", "message": "The event is larger than this endpoint accepts."}},
+            status=413,
+        )
     try:
-        stored = stripe_events.receive_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature"))
+        stored = stripe_events.receive_webhook(payload=payload, signature=request.headers.get("Stripe-Signature"))
     except InvalidWebhook as exc:
         logger.warning("refused a Stripe webhook: %s", exc)
         return JsonResponse({"error": {"code": "invalid_webhook", "message": str(exc)}}, status=400)

@@ -158,6 +158,10 @@ STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "pk_test_localstri
 STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
 STRIPE_API_BASE = env.string("STRIPE_API_BASE", "http://127.0.0.1:8420")
 STRIPE_JS_URL = env.string("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/")
+# Stripe's events can be far larger than other request bodies (an invoice
+# with many lines): the webhook reads its own body up to this many bytes
+# (413 beyond), whatever DATA_UPLOAD_MAX_MEMORY_SIZE says.
+STRIPE_WEBHOOK_MAX_BYTES = env.integer("STRIPE_WEBHOOK_MAX_BYTES", 1024 * 1024)
 # Signed webhook timestamps older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 # What "cover the fees" adds: Stripe's standard card pricing, in basis
