@@ -4,7 +4,9 @@ once, in any order."""
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
+from core import env
 from donations.models import Donation, StripeEvent
 from donations.selectors import counter_tallies
 from receipts.models import Receipt
@@ -262,3 +264,10 @@ def test_webhook_size_cap_is_a_setting(client, gift_awaiting_3ds, settings):
     response = post_event(client, padded_success_event(gift_awaiting_3ds, size=200 * 1024))
 
     assert response.status_code == 413
+
+
+def test_webhook_size_cap_that_is_not_a_number_stops_start_up(monkeypatch):
+    monkeypatch.setenv("STRIPE_WEBHOOK_MAX_BYTES", "1MB")
+
+    with pytest.raises(ImproperlyConfigured, match="STRIPE_WEBHOOK_MAX_BYTES must be a whole number"):
+        env.integer("STRIPE_WEBHOOK_MAX_BYTES", 1024)
