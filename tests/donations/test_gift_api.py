@@ -7,6 +7,7 @@ import pytest
 
 from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import counter_tallies
+from donations.services import gifts
 from receipts.models import Receipt
 from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import payment_intent_event, post_event
@@ -169,6 +170,24 @@ def test_reused_key_on_a_monthly_gift_is_422_and_starts_no_second_plan(client, c
     assert RecurringPlan.objects.get().amount_minor == 2500
     assert Donation.objects.count() == 1
     assert len(fake_stripe.calls_to("subscribe")) == subscriptions == 1
+
+
+def test_racing_request_with_the_same_key_and_another_body_is_422_and_writes_nothing(
+    client, campaign, fake_stripe, monkeypatch
+):
+    """The other request saved its gift between this one's look-up and its
+    insert: the unique key refuses the insert, and the second look-up sees
+    a gift of another request."""
+    give(client, HTTP_IDEMPOTENCY_KEY="raced")
+    real_lookup = gifts._gift_with_key
+    lookups = iter([lambda key, fingerprint: None])
+    monkeypatch.setattr(gifts, "_gift_with_key", lambda *args: next(lookups, real_lookup)(*args))
+
+    response = give(client, gift_body(amount_minor=7500), HTTP_IDEMPOTENCY_KEY="raced")
+
+    assert response.status_code == 422
+    assert list(Donation.objects.values_list("amount_minor", flat=True)) == [5000]
+    assert len(fake_stripe.calls_to("charge")) == 1
 
 
 def test_key_of_a_gift_recorded_before_keys_were_tied_to_requests_answers_only_422(client, campaign, fake_stripe):
