@@ -21,6 +21,16 @@ def flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
 
 
+def integer(name: str, default: int) -> int:
+    value = string(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
 def comma_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in string(name, default).split(",") if item.strip()]
 

@@ -151,7 +151,7 @@ class GiftForm(forms.Form):
         if currency != campaign.currency:
             self.add_error("currency", f"This campaign takes gifts in {campaign.currency.upper()}.")
             return
-        limits = rules.amount_limits(currency)
+        limits = rules.amount_limits(currency, online=True)
         if not limits.allow(amount):
             self.add_error("amount_minor", f"Gifts must be {limits.range_text}.")
 
@@ -227,7 +227,7 @@ class PlanAmountForm(forms.Form):
         if "amount" not in data:
             return data
         data["amount_minor"] = int(data["amount"].scaleb(CURRENCIES[self.plan.currency].exponent))
-        limits = rules.amount_limits(self.plan.currency)
+        limits = rules.amount_limits(self.plan.currency, online=True)
         if not limits.allow(data["amount_minor"]):
             self.add_error("amount", f"Monthly gifts must be {limits.range_text}.")
         return data

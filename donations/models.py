@@ -123,6 +123,10 @@ class Donation(models.Model):
     )
     invoice_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # SHA-256 of the request that used the key (gifts.request_fingerprint):
+    # the key answers only a retry of that same request. Blank on gifts
+    # recorded before keys were tied to requests; no request matches them.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
     # Set while one request is charging the gift, so a racing retry with the
     # same idempotency key waits instead of charging it too.
     charge_attempt_started_at = models.DateTimeField(null=True, blank=True)

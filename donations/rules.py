@@ -7,13 +7,16 @@ Online and offline gifts differ on purpose, and say so by a parameter:
 - `include_hidden`: hidden teams and fundraisers still take offline
   gifts (the money was given to them, and what a hidden page raised still
   counts), but the public cannot give to a page it cannot see;
-- `online`: only online gifts are held to the campaign's dates; an
-  offline gift was given already, whenever it is recorded.
+- `online`: only online gifts are held to the campaign's dates and to
+  the minimum gift; an offline gift was given already, whenever it is
+  recorded, and in whatever amount.
 """
 
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 from campaigns import selectors as campaign_selectors
 from core.money import CURRENCIES, format_money
@@ -53,11 +56,18 @@ class AmountLimits:
         )
 
 
-def amount_limits(currency: str) -> AmountLimits:
-    """The gift limits of an accepted currency (one-time, monthly and
-    offline gifts alike)."""
-    limits = CURRENCIES[currency]
-    return AmountLimits(currency, limits.min_gift_minor, limits.max_gift_minor)
+# An offline gift only has to be money: a $1 cheque was given, and the
+# ledger must agree with the bank.
+SMALLEST_OFFLINE_GIFT_MINOR = 1
+
+
+def amount_limits(currency: str, *, online: bool) -> AmountLimits:
+    """The gift limits of an accepted currency. Online gifts (one-time,
+    monthly, and a monthly gift's new amount) start at MIN_GIFT_MINOR, the
+    card-testing floor: a card tester looks for the cheapest charge. An
+    offline gift involves no card, so it is held to the largest gift only."""
+    smallest = settings.MIN_GIFT_MINOR[currency] if online else SMALLEST_OFFLINE_GIFT_MINOR
+    return AmountLimits(currency, smallest, CURRENCIES[currency].max_gift_minor)
 
 
 def campaign_not_taking_gifts(campaign: "Campaign", *, online: bool) -> str | None:

@@ -15,9 +15,17 @@ from donations import selectors
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import donate, recurring, stripe_events
+from donations.services.gifts import IdempotencyKeyReused
 from payments.stripe import InvalidWebhook, StripeUnavailable
 
 logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_REUSED = {
+    "error": {
+        "code": "idempotency_key_reused",
+        "message": "This Idempotency-Key was already used for a different request. Send a new key with a new gift.",
+    }
+}
 
 PAYMENTS_UNAVAILABLE = {
     "error": {
@@ -60,6 +68,8 @@ def create_donation(request):
         outcome = donate.take_gift(gift=gift)
     except rate_limit.RateLimited as limited:
         return too_many_attempts(request, limited.seconds)
+    except IdempotencyKeyReused:
+        return JsonResponse(IDEMPOTENCY_KEY_REUSED, status=422)
     except StripeUnavailable:
         logger.exception("Stripe unavailable while charging a gift")
         return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
@@ -99,11 +109,33 @@ def create_setup_intent(request):
     return JsonResponse({"client_secret": client_secret}, status=201)
 
 
+def _body_up_to(request, max_bytes: int) -> bytes | None:
+    """The raw request body, or None when it is longer than `max_bytes`.
+    Read from the stream, past DATA_UPLOAD_MAX_MEMORY_SIZE's check on
+    request.body, and never more than one byte beyond the cap."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes:
+        return None
+    body = request.read(max_bytes + 1)
+    return body if len(body) <= max_bytes else None
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
+    # The signature is over these exact bytes: nothing parses them first.
+    payload = _body_up_to(request, settings.STRIPE_WEBHOOK_MAX_BYTES)
+    if payload is None:
+        logger.warning("refused a Stripe webhook over %s bytes", settings.STRIPE_WEBHOOK_MAX_BYTES)
+        return JsonResponse(
+            {"error": {"code": "payload_too_large", "message": "The event is larger than this endpoint accepts."}},
+            status=413,
+        )
     try:
-        stored = stripe_events.receive_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature"))
+        stored = stripe_events.receive_webhook(payload=payload, signature=request.headers.get("Stripe-Signature"))
     except InvalidWebhook as exc:
         logger.warning("refused a Stripe webhook: %s", exc)
         return JsonResponse({"error": {"code": "invalid_webhook", "message": str(exc)}}, status=400)

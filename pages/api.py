@@ -3,11 +3,14 @@ a gift with its receipt number."""
 
 import logging
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from core import rate_limit
 from donations import selectors as donation_selectors
 from donations.services import gifts
+from donations.views import too_many_attempts
 from pages import selectors as page_selectors
 from payments.stripe import StripeUnavailable
 from receipts import selectors as receipt_selectors
@@ -54,13 +57,21 @@ def campaign_api(request, slug: str):
 
 @require_GET
 def donation_detail(request, public_id: str):
+    # Generous: the donate page polls once a second for 30 seconds.
+    wait = rate_limit.seconds_until_allowed(
+        scope="donation-status",
+        identity=rate_limit.client_address(request),
+        rate=settings.DONATION_STATUS_RATE_LIMIT,
+    )
+    if wait:
+        return too_many_attempts(request, wait)
     donation = donation_selectors.donation_by_public_id(public_id)
     if donation is None:
         return JsonResponse({"error": {"code": "not_found", "message": "No such gift."}}, status=404)
     try:
         # The donate page polls here after 3-D Secure: answer with Stripe's
         # view rather than wait for the webhook.
-        donation = gifts.refresh_from_stripe(donation=donation)
+        donation = gifts.refresh_for_poll(donation=donation)
     except StripeUnavailable:
         logger.warning("Stripe unavailable; answering gift %s from the ledger", donation.public_id)
     return JsonResponse(

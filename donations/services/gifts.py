@@ -1,12 +1,16 @@
 """Taking a gift: record it, charge it once, record Stripe's answer."""
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -90,13 +94,20 @@ class GiftOutcome:
     client_secret: str | None = None
 
 
+class IdempotencyKeyReused(Exception):
+    """The request's idempotency key belongs to a different request. Nothing
+    was written or charged, and nothing about that other gift may be told."""
+
+
 def give(*, gift: GiftRequest) -> GiftOutcome:
     """Record the gift as pending, charge the card, record Stripe's answer.
     A decline is recorded as a failed gift. A retried request (same
-    idempotency key) answers as the first one did, never charging twice.
+    idempotency key, same request) answers as the first one did, never
+    charging twice.
 
-    Raises StripeUnavailable when Stripe cannot be reached; the gift then
-    stays pending and a retry may charge it."""
+    Raises IdempotencyKeyReused when the key came with another request, and
+    StripeUnavailable when Stripe cannot be reached; the gift then stays
+    pending and a retry may charge it."""
     donation, is_new = _record_pending_gift(gift)
     if not is_new and not _claim_charge(donation):
         return outcome_so_far(donation)
@@ -141,7 +152,7 @@ def _claim_charge(donation: Donation) -> bool:
 
 def _record_pending_gift(gift: GiftRequest) -> tuple[Donation, bool]:
     return create_once(
-        idempotency_key=gift.idempotency_key,
+        gift=gift,
         create=lambda: new_donation(
             like=gift,
             donor=upsert_donor(details=gift.donor),
@@ -149,7 +160,6 @@ def _record_pending_gift(gift: GiftRequest) -> tuple[Donation, bool]:
             frequency=gift.frequency,
             message=gift.message,
             dedication=gift.dedication,
-            idempotency_key=gift.idempotency_key,
             charge_attempt_started_at=timezone.now(),
         ),
     )
@@ -179,26 +189,61 @@ def new_donation(*, like: "GiftRequest | OfflineGiftRequest | RecurringPlan", **
     )
 
 
-def create_once(*, idempotency_key: str | None, create: Callable[[], Donation]) -> tuple[Donation, bool]:
-    """(the new gift, True), or (the earlier gift with this idempotency key,
-    False), also when a racing request with the same key saved it first.
-    `create()` returns the unsaved gift, having saved anything it belongs
-    to (a monthly plan); both are saved in one transaction."""
-    if idempotency_key:
-        earlier = Donation.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier:
-            return earlier, False
+def request_fingerprint(gift: GiftRequest) -> str:
+    """SHA-256 of what the request means, not of its bytes: a canonical JSON
+    of every field of the validated gift (donor, card and amounts included)
+    but the idempotency key itself, naming pages and funds by id. Spacing,
+    key order and omitted defaults in the body do not change it."""
+
+    def canonical(value):
+        if isinstance(value, models.Model):
+            return [value._meta.label, value.pk]
+        if dataclasses.is_dataclass(value):
+            return {field.name: canonical(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        if isinstance(value, list | tuple):
+            return [canonical(item) for item in value]
+        return value
+
+    meaning = canonical(gift)
+    del meaning["idempotency_key"]
+    return hashlib.sha256(json.dumps(meaning, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def create_once(*, gift: GiftRequest, create: Callable[[], Donation]) -> tuple[Donation, bool]:
+    """(the new gift, True), or (the earlier gift with this request's
+    idempotency key, False), also when a racing request with the same key
+    saved it first. `create()` returns the unsaved gift, having saved
+    anything it belongs to (a monthly plan); both are saved in one
+    transaction, with the key and the request's fingerprint.
+
+    Raises IdempotencyKeyReused, having written nothing, when the key was
+    used by a request with another fingerprint: a key is never a way to
+    read someone else's gift (its id, status or 3-D Secure secret)."""
+    key = gift.idempotency_key
+    fingerprint = request_fingerprint(gift) if key else ""
+    if key and (earlier := _gift_with_key(key, fingerprint)):
+        return earlier, False
     try:
         with transaction.atomic():
             donation = create()
+            donation.idempotency_key, donation.idempotency_fingerprint = key, fingerprint
             donation.save()
     except IntegrityError:
         # Two requests raced with one idempotency key: the first one wins.
-        earlier = idempotency_key and Donation.objects.filter(idempotency_key=idempotency_key).first()
+        earlier = key and _gift_with_key(key, fingerprint)
         if not earlier:
             raise
         return earlier, False
     return donation, True
+
+
+def _gift_with_key(key: str, fingerprint: str) -> Donation | None:
+    """The gift recorded under `key` by the same request, or None if no gift
+    has the key. Raises IdempotencyKeyReused if another request used it."""
+    earlier = Donation.objects.filter(idempotency_key=key).first()
+    if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused
+    return earlier
 
 
 def upsert_donor(*, details: DonorDetails) -> Donor:
@@ -224,6 +269,24 @@ def refresh_from_stripe(*, donation: Donation) -> Donation:
         return donation
     intent = stripe_gateway.retrieve_payment_intent(donation.payment_intent_id)
     return gift_status.apply_payment_intent(intent=intent) or donation
+
+
+# The donate page polls a gift's status every second, and anyone may poll
+# in a loop: Stripe is asked about one gift at most this often, so polling
+# cannot use up the account's Stripe rate limit (and fail every gift).
+STRIPE_LOOKUP_INTERVAL_SECONDS = 2
+
+
+def refresh_for_poll(*, donation: Donation) -> Donation:
+    """refresh_from_stripe, at most once per STRIPE_LOOKUP_INTERVAL_SECONDS
+    per gift across every web process (the claim is in the shared cache);
+    between look-ups the gift is answered from the ledger, which webhooks
+    keep current."""
+    if donation.status not in Donation.IN_FLIGHT_STATUSES or not donation.payment_intent_id:
+        return donation
+    if not cache.add(f"gift-stripe-lookup:{donation.public_id}", True, timeout=STRIPE_LOOKUP_INTERVAL_SECONDS):
+        return donation
+    return refresh_from_stripe(donation=donation)
 
 
 # A gift recorded but never charged (the request died before Stripe

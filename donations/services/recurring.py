@@ -72,11 +72,10 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
             fee_covered_minor=gift.fee_covered_minor,
             message=gift.message,
             dedication=gift.dedication,
-            idempotency_key=gift.idempotency_key,
             charge_attempt_started_at=timezone.now(),
         )
 
-    first, is_new = create_once(idempotency_key=gift.idempotency_key, create=plan_and_first_gift)
+    first, is_new = create_once(gift=gift, create=plan_and_first_gift)
     if not is_new:
         return outcome_so_far(first)
     plan, donor = first.recurring_plan, first.donor

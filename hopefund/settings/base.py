@@ -9,6 +9,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from core import env
+from core.money import gift_minimums
 from core.rate_limit import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -158,6 +159,10 @@ STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "pk_test_localstri
 STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
 STRIPE_API_BASE = env.string("STRIPE_API_BASE", "http://127.0.0.1:8420")
 STRIPE_JS_URL = env.string("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/")
+# Stripe's events can be far larger than other request bodies (an invoice
+# with many lines): the webhook reads its own body up to this many bytes
+# (413 beyond), whatever DATA_UPLOAD_MAX_MEMORY_SIZE says.
+STRIPE_WEBHOOK_MAX_BYTES = env.integer("STRIPE_WEBHOOK_MAX_BYTES", 1024 * 1024)
 # Signed webhook timestamps older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 # What "cover the fees" adds: Stripe's standard card pricing, in basis
@@ -191,13 +196,19 @@ DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
 parse_rate(DONATION_EMAIL_RATE_LIMIT)
 # How long the link to a donor's monthly-gift page works after the email
 # that carried it; each email carries a fresh one.
-_monthly_link_days = env.string("MONTHLY_LINK_MAX_AGE_DAYS", "60")
-if not _monthly_link_days.isdigit() or int(_monthly_link_days) < 1:
-    raise ImproperlyConfigured(f"MONTHLY_LINK_MAX_AGE_DAYS must be a whole number of days, not {_monthly_link_days!r}")
-MONTHLY_LINK_MAX_AGE_DAYS = int(_monthly_link_days)
+MONTHLY_LINK_MAX_AGE_DAYS = env.integer("MONTHLY_LINK_MAX_AGE_DAYS", 60)
+if MONTHLY_LINK_MAX_AGE_DAYS < 1:
+    raise ImproperlyConfigured(f"MONTHLY_LINK_MAX_AGE_DAYS must be at least 1 day, not {MONTHLY_LINK_MAX_AGE_DAYS}")
 # Requests to email a fresh link, per plan and per client address.
 MONTHLY_LINK_EMAIL_RATE_LIMIT = env.string("MONTHLY_LINK_EMAIL_RATE_LIMIT", "3/h")
 parse_rate(MONTHLY_LINK_EMAIL_RATE_LIMIT)
+# Reads of GET /api/donations/<uuid>/ per client address (the donate page
+# polls once a second for 30 seconds); checked at start-up.
+DONATION_STATUS_RATE_LIMIT = env.string("DONATION_STATUS_RATE_LIMIT", "120/m")
+parse_rate(DONATION_STATUS_RATE_LIMIT)
+# The smallest online gift per currency in minor units, e.g.
+# "usd=500,gbp=300"; 500 for each currency not named. Checked at start-up.
+MIN_GIFT_MINOR = gift_minimums(env.string("MIN_GIFT_MINOR", ""))
 
 LOGGING = {
     "version": 1,

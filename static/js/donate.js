@@ -22,11 +22,14 @@
   // network error can never charge twice.
   let idempotencyKey = null;
 
+  // The key is what ties a retry to its gift, so it must be unguessable:
+  // 128 bits from the browser's cryptographic generator, never Math.random.
   function newKey() {
-    if (window.crypto && crypto.randomUUID) {
+    if (crypto.randomUUID) {
       return crypto.randomUUID();
     }
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
   // "40", "40.5", "1,000.00" -> minor units, with string arithmetic only.

@@ -1,12 +1,16 @@
 """POST /api/donations/ and GET /api/donations/<id>/, charged by the fake
 Stripe."""
 
+import json
+
 import pytest
 
-from donations.models import Donation
+from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import counter_tallies
+from donations.services import gifts
 from receipts.models import Receipt
 from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
+from tests.stripe_events import payment_intent_event, post_event
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +103,104 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_answer_and_charge
     assert len(fake_stripe.calls_to("charge")) == 1
 
 
+def test_retry_with_the_same_key_and_the_same_body_in_another_key_order_returns_the_first_answer(
+    client, campaign, fake_stripe
+):
+    first = give(client, HTTP_IDEMPOTENCY_KEY="same-gift")
+    reordered = json.dumps(dict(reversed(list(gift_body().items()))), indent=2)
+    second = client.post(
+        "/api/donations/", data=reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="same-gift"
+    )
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json() == second.json()
+    assert len(fake_stripe.calls_to("charge")) == 1
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"amount_minor": 7500}, id="amount"),
+        pytest.param({"fund": "rescue"}, id="fund"),
+        pytest.param({"payment_method": "pm_card_mastercard"}, id="card"),
+        pytest.param({"cover_fees": True}, id="cover-fees"),
+        pytest.param({"donor__email": "eve@example.org"}, id="another-donor"),
+        pytest.param({"frequency": "monthly"}, id="frequency"),
+    ],
+)
+def test_same_idempotency_key_with_another_body_is_422_and_changes_nothing(client, campaign, fake_stripe, changed):
+    first = give(client, HTTP_IDEMPOTENCY_KEY="used-once")
+    gift = Donation.objects.get()
+    stripe_calls = list(fake_stripe.calls)
+
+    response = give(client, gift_body(**changed), HTTP_IDEMPOTENCY_KEY="used-once")
+
+    assert first.status_code == 201
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert set(response.json()) == {"error"}
+    assert fake_stripe.calls == stripe_calls
+    assert [(d.pk, d.amount_minor, d.status, d.updated_at) for d in Donation.objects.all()] == [
+        (gift.pk, gift.amount_minor, gift.status, gift.updated_at)
+    ]
+    assert not RecurringPlan.objects.exists()
+    assert list(Donor.objects.values_list("email", flat=True)) == ["ada@example.org"]
+
+
+def test_reused_key_never_reveals_the_other_gifts_3d_secure_secret(client, campaign, fake_stripe):
+    awaiting = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD), HTTP_IDEMPOTENCY_KEY="3ds-key")
+
+    response = give(client, gift_body(donor__email="eve@example.org"), HTTP_IDEMPOTENCY_KEY="3ds-key")
+
+    assert awaiting.json()["client_secret"]
+    assert response.status_code == 422
+    assert awaiting.json()["id"] not in response.content.decode()
+    assert awaiting.json()["client_secret"] not in response.content.decode()
+    assert fake_stripe.calls_to("retrieve_payment_intent") == []
+
+
+def test_reused_key_on_a_monthly_gift_is_422_and_starts_no_second_plan(client, campaign, fake_stripe):
+    first = give(client, gift_body(frequency="monthly", amount_minor=2500), HTTP_IDEMPOTENCY_KEY="monthly-key")
+    subscriptions = len(fake_stripe.calls_to("subscribe"))
+
+    response = give(client, gift_body(frequency="monthly", amount_minor=9900), HTTP_IDEMPOTENCY_KEY="monthly-key")
+
+    assert first.status_code == 201
+    assert response.status_code == 422
+    assert RecurringPlan.objects.get().amount_minor == 2500
+    assert Donation.objects.count() == 1
+    assert len(fake_stripe.calls_to("subscribe")) == subscriptions == 1
+
+
+def test_racing_request_with_the_same_key_and_another_body_is_422_and_writes_nothing(
+    client, campaign, fake_stripe, monkeypatch
+):
+    """The other request saved its gift between this one's look-up and its
+    insert: the unique key refuses the insert, and the second look-up sees
+    a gift of another request."""
+    give(client, HTTP_IDEMPOTENCY_KEY="raced")
+    real_lookup = gifts._gift_with_key
+    lookups = iter([lambda key, fingerprint: None])
+    monkeypatch.setattr(gifts, "_gift_with_key", lambda *args: next(lookups, real_lookup)(*args))
+
+    response = give(client, gift_body(amount_minor=7500), HTTP_IDEMPOTENCY_KEY="raced")
+
+    assert response.status_code == 422
+    assert list(Donation.objects.values_list("amount_minor", flat=True)) == [5000]
+    assert len(fake_stripe.calls_to("charge")) == 1
+
+
+def test_key_of_a_gift_recorded_before_keys_were_tied_to_requests_answers_only_422(client, campaign, fake_stripe):
+    give(client, HTTP_IDEMPOTENCY_KEY="from-before")
+    Donation.objects.update(idempotency_fingerprint="")
+
+    response = give(client, HTTP_IDEMPOTENCY_KEY="from-before")
+
+    assert response.status_code == 422
+    assert Donation.objects.count() == 1
+    assert len(fake_stripe.calls_to("charge")) == 1
+
+
 def test_retry_of_a_declined_gift_is_declined_again_without_a_new_charge(client, campaign, fake_stripe):
     body = gift_body(payment_method=DECLINING_PAYMENT_METHOD)
     first = give(client, body, HTTP_IDEMPOTENCY_KEY="declined-once")
@@ -179,6 +281,51 @@ def test_gift_detail_answers_from_the_ledger_when_stripe_is_unreachable(client, 
 
     assert response.status_code == 200
     assert response.json()["status"] == "requires_action"
+
+
+def test_status_polled_in_a_loop_asks_stripe_at_most_once_in_two_seconds(client, campaign, fake_stripe):
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+
+    answers = [client.get(f"/api/donations/{gift_id}/") for _ in range(10)]
+
+    assert {answer.status_code for answer in answers} == {200}
+    assert {answer.json()["status"] for answer in answers} == {"requires_action"}
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == 1
+
+
+def test_status_between_stripe_look_ups_answers_from_the_ledger_that_webhooks_keep_current(
+    client, campaign, fake_stripe, django_capture_on_commit_callbacks
+):
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+    client.get(f"/api/donations/{gift_id}/")
+    donation = Donation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, payment_intent_event("payment_intent.succeeded", donation, status="succeeded"))
+    lookups = len(fake_stripe.calls_to("retrieve_payment_intent"))
+
+    assert client.get(f"/api/donations/{gift_id}/").json()["status"] == "succeeded"
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == lookups
+
+
+def test_donate_pages_thirty_polls_stay_under_the_status_rate_limit(client, campaign):
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+
+    assert {client.get(f"/api/donations/{gift_id}/").status_code for _ in range(30)} == {200}
+
+
+def test_status_reads_past_the_rate_limit_are_429_without_asking_stripe(client, campaign, fake_stripe, settings):
+    settings.DONATION_STATUS_RATE_LIMIT = "3/m"
+    gift_id = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD)).json()["id"]
+    for _ in range(3):
+        client.get(f"/api/donations/{gift_id}/")
+    lookups = len(fake_stripe.calls_to("retrieve_payment_intent"))
+
+    response = client.get(f"/api/donations/{gift_id}/")
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert int(response["Retry-After"]) > 0
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == lookups
 
 
 def test_retry_after_stripe_was_unreachable_charges_the_same_gift_once(client, campaign, fake_stripe):

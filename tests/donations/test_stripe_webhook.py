@@ -4,7 +4,9 @@ once, in any order."""
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
+from core import env
 from donations.models import Donation, StripeEvent
 from donations.selectors import counter_tallies
 from receipts.models import Receipt
@@ -209,3 +211,63 @@ def test_event_whose_amount_disagrees_with_the_gift_fails_visibly_and_changes_no
     assert "charged 5000" in stored.last_error
     gift_awaiting_3ds.refresh_from_db()
     assert gift_awaiting_3ds.status == Donation.Status.REQUIRES_ACTION
+
+
+def padded_success_event(donation, *, size: int) -> dict:
+    """A success event about `size` bytes long: Stripe's invoices and
+    charges with many lines and metadata are this large."""
+    succeeded = payment_intent_event("payment_intent.succeeded", donation, status="succeeded")
+    succeeded["data"]["object"]["description"] = "x" * (size - len(json.dumps(succeeded)))
+    return succeeded
+
+
+def test_signed_200_kib_event_is_verified_and_processed(client, gift_awaiting_3ds, django_capture_on_commit_callbacks):
+    succeeded = padded_success_event(gift_awaiting_3ds, size=200 * 1024)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event(client, succeeded)
+
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().status == StripeEvent.Status.PROCESSED
+    gift_awaiting_3ds.refresh_from_db()
+    assert gift_awaiting_3ds.status == Donation.Status.SUCCEEDED
+
+
+def test_200_kib_body_changed_after_signing_is_still_refused(client, gift_awaiting_3ds):
+    body = json.dumps(padded_success_event(gift_awaiting_3ds, size=200 * 1024)).encode()
+    signature = sign(body)
+
+    response = client.post(
+        "/stripe/webhook/",
+        data=body.replace(b"xxxx", b"yyyy", 1),
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signature,
+    )
+
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+def test_signed_2_mib_event_is_413_and_stores_nothing(client, gift_awaiting_3ds):
+    response = post_event(client, padded_success_event(gift_awaiting_3ds, size=2 * 1024 * 1024))
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert not StripeEvent.objects.exists()
+    gift_awaiting_3ds.refresh_from_db()
+    assert gift_awaiting_3ds.status == Donation.Status.REQUIRES_ACTION
+
+
+def test_webhook_size_cap_is_a_setting(client, gift_awaiting_3ds, settings):
+    settings.STRIPE_WEBHOOK_MAX_BYTES = 100 * 1024
+
+    response = post_event(client, padded_success_event(gift_awaiting_3ds, size=200 * 1024))
+
+    assert response.status_code == 413
+
+
+def test_webhook_size_cap_that_is_not_a_number_stops_start_up(monkeypatch):
+    monkeypatch.setenv("STRIPE_WEBHOOK_MAX_BYTES", "1MB")
+
+    with pytest.raises(ImproperlyConfigured, match="STRIPE_WEBHOOK_MAX_BYTES must be a whole number"):
+        env.integer("STRIPE_WEBHOOK_MAX_BYTES", 1024)

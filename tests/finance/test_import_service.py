@@ -133,12 +133,20 @@ def test_a_fundraiser_that_is_hidden_still_takes_offline_gifts(fundraiser):
         ("12.345", "amount 12.345 has 3 decimals; USD amounts have at most 2"),
         ("abc", "amount 'abc' is not an amount; write it like 50.00"),
         ("1e3", "amount '1e3' is not an amount"),
-        ("0.50", "amount 0.50 is outside the limits: gifts must be between $1.00 and $50,000.00"),
-        ("50000.01", "amount 50000.01 is outside the limits"),
+        ("50000.01", "amount 50000.01 is outside the limits: gifts must be between $0.01 and $50,000.00"),
     ],
 )
 def test_a_bad_amount_is_refused_with_its_reason(fundraiser, amount, message):
     assert message in only_error(amount=amount)
+
+
+def test_a_one_dollar_cheque_is_imported_below_the_online_minimum(fundraiser, settings):
+    """The minimum gift defends the card form; a cheque already received is
+    money the ledger must show, however small."""
+    settings.MIN_GIFT_MINOR = {**settings.MIN_GIFT_MINOR, "usd": 500}
+
+    assert run(csv_bytes([gift_row(amount="1.00")])).status == GiftImport.Status.IMPORTED
+    assert Donation.objects.get().amount_minor == 100
 
 
 def test_amounts_with_one_or_no_decimals_are_whole_minor_units(fundraiser):
