@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0001_initial'),
+        ('donations', '0002_plan_link_version_and_changes'),
     ]
 
     operations = [
