@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from core import env
+from core import captcha, env
 from core.rate_limit import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -188,6 +188,22 @@ parse_rate(DONATION_RATE_LIMIT)
 # Gift attempts per donor email address, whatever the client address.
 DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
 parse_rate(DONATION_EMAIL_RATE_LIMIT)
+# Gift attempts per card (Stripe's card fingerprint), whatever the payment
+# method, email or client address it comes with.
+DONATION_CARD_RATE_LIMIT = env.string("DONATION_CARD_RATE_LIMIT", "5/h")
+parse_rate(DONATION_CARD_RATE_LIMIT)
+# The card-testing breaker: more declines than this across the site (a
+# declined gift, a failed payment or card set-up) turn on a challenge for
+# every card attempt for the cool-down, and log an error (the alert).
+DECLINE_BREAKER_LIMIT = env.string("DECLINE_BREAKER_LIMIT", "30/10m")
+parse_rate(DECLINE_BREAKER_LIMIT)
+DECLINE_BREAKER_COOLDOWN_SECONDS = int(env.string("DECLINE_BREAKER_COOLDOWN_SECONDS", "3600"))
+# The challenge: "" (none), "turnstile" or "hcaptcha". With the breaker on
+# and no provider, card attempts are refused (429) until it cools down.
+CAPTCHA_PROVIDER = env.string("CAPTCHA_PROVIDER", "")
+CAPTCHA_SITE_KEY = env.string("CAPTCHA_SITE_KEY", "")
+CAPTCHA_SECRET_KEY = env.string("CAPTCHA_SECRET_KEY", "")
+captcha.check_configuration(provider=CAPTCHA_PROVIDER, site_key=CAPTCHA_SITE_KEY, secret_key=CAPTCHA_SECRET_KEY)
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.rate_limit import parse_rate
 from donations.models import Donation
-from tests.gifts import gift_body, give
+from tests.gifts import gift_body, give, start_card_form
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,11 @@ def test_each_client_address_has_its_own_allowance(client, campaign, settings):
     assert give(client, gift_body(donor__email="b@example.org"), REMOTE_ADDR="203.0.113.2").status_code == 201
 
 
-def test_card_setup_is_limited_as_well(client, db, settings):
+def test_card_setup_is_limited_as_well(client, campaign, settings):
     settings.DONATION_RATE_LIMIT = "1/m"
 
-    assert client.post("/api/setup-intents/").status_code == 201
-    assert client.post("/api/setup-intents/").status_code == 429
+    assert start_card_form(client).status_code == 201
+    assert start_card_form(client).status_code == 429
 
 
 @pytest.mark.parametrize("rate, expected", [("10/m", (10, 60)), ("3/s", (3, 1)), (" 100 / h ", (100, 3600))])
