@@ -1,7 +1,10 @@
 // The donate form. Card details go from Stripe's card element straight to
-// Stripe: the page confirms a SetupIntent with it, sends us only the
-// resulting payment method id, and finishes 3-D Secure in the browser when
-// the gift needs it. Works with real Stripe.js and localstripe's fake one.
+// Stripe: the page sends the gift to be checked and gets a SetupIntent for
+// it, confirms that with the card element, sends us only the resulting
+// payment method id, and finishes 3-D Secure in the browser when the gift
+// needs it. Works with real Stripe.js and localstripe's fake one. When the
+// site asks for a challenge (a CAPTCHA, while it sees many declined cards),
+// the provider's widget is loaded and the request sent again with its token.
 (function () {
   "use strict";
 
@@ -12,6 +15,7 @@
   const errorBox = document.getElementById("donate-error");
   const statusBox = document.getElementById("donate-status");
   const button = document.getElementById("donate-button");
+  const challengeBox = document.getElementById("donate-challenge");
   const exponent = parseInt(form.dataset.exponent, 10);
 
   const stripe = Stripe(form.dataset.stripeKey);
@@ -73,6 +77,95 @@
     return { status: response.status, data: data };
   }
 
+  // The challenge providers the server may name, loaded only when asked for
+  // and rendered explicitly (no inline script).
+  const CHALLENGE_PROVIDERS = {
+    turnstile: { script: "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit", api: "turnstile" },
+    hcaptcha: { script: "https://js.hcaptcha.com/1/api.js?render=explicit&recaptchacompat=off", api: "hcaptcha" },
+  };
+  let challengeWidget = null;
+  let deliverToken = null;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  // Show the provider's widget and wait for the person to pass it. Each
+  // token is good for one request, so the widget is reset for the next.
+  async function passChallenge(error) {
+    const provider = CHALLENGE_PROVIDERS[error.provider];
+    if (!provider) {
+      throw new Error("unknown challenge provider " + error.provider);
+    }
+    statusBox.textContent = error.message;
+    challengeBox.hidden = false;
+    const token = new Promise(function (resolve) { deliverToken = resolve; });
+    if (!challengeWidget) {
+      if (!window[provider.api]) {
+        await loadScript(provider.script);
+      }
+      const api = window[provider.api];
+      const id = api.render(challengeBox, {
+        sitekey: error.site_key,
+        callback: function (value) {
+          if (deliverToken) {
+            deliverToken(value);
+            deliverToken = null;
+          }
+        },
+      });
+      challengeWidget = { api: api, id: id };
+    } else {
+      challengeWidget.api.reset(challengeWidget.id);
+    }
+    const value = await token;
+    statusBox.textContent = "Processing your gift…";
+    return value;
+  }
+
+  function asksForChallenge(answer) {
+    return answer.status === 403 && answer.data.error && answer.data.error.code === "challenge_required";
+  }
+
+  async function postChecked(url, body, headers) {
+    let answer = await postJson(url, body, headers);
+    for (let tries = 0; tries < 3 && asksForChallenge(answer); tries += 1) {
+      const token = await passChallenge(answer.data.error);
+      answer = await postJson(url, body, Object.assign({ "Captcha-Token": token }, headers || {}));
+    }
+    return answer;
+  }
+
+  // The gift as the donor filled it in; the card's payment method is added
+  // once Stripe has made it.
+  function giftBody(amount) {
+    const fund = form.querySelector("input[name=fund]:checked");
+    return {
+      campaign: form.dataset.campaign,
+      team: form.dataset.team || null,
+      fundraiser: form.dataset.fundraiser || null,
+      fund: fund ? fund.value : "",
+      amount_minor: amount,
+      currency: form.dataset.currency,
+      frequency: form.querySelector("input[name=frequency]:checked").value,
+      website: form.elements.website.value,
+      anonymous: form.elements.anonymous.checked,
+      message: form.elements.message.value,
+      donor: {
+        email: form.elements.email.value,
+        first_name: form.elements.first_name.value,
+        last_name: form.elements.last_name.value,
+      },
+    };
+  }
+
   async function waitForOutcome(id) {
     for (let attempt = 0; attempt < 30; attempt += 1) {
       const response = await fetch("/api/donations/" + id + "/");
@@ -106,13 +199,17 @@
       showError("Please choose an amount or enter one such as 40.00.");
       return;
     }
-    const fund = form.querySelector("input[name=fund]:checked");
     button.disabled = true;
     statusBox.textContent = "Processing your gift…";
     idempotencyKey = idempotencyKey || newKey();
+    const body = giftBody(amount);
 
     try {
-      const setup = await postJson(form.dataset.setupUrl);
+      const setup = await postChecked(form.dataset.setupUrl, body);
+      if (setup.status === 400) {
+        showError(firstErrorMessage(setup.data.errors));
+        return;
+      }
       if (setup.status !== 201) {
         showError((setup.data.error && setup.data.error.message) || "Please try again in a minute.");
         return;
@@ -126,25 +223,9 @@
         return;
       }
       const paymentMethod = confirmed.setupIntent.payment_method;
+      body.payment_method = typeof paymentMethod === "string" ? paymentMethod : paymentMethod.id;
 
-      const gift = await postJson(form.dataset.donateUrl, {
-        campaign: form.dataset.campaign,
-        team: form.dataset.team || null,
-        fundraiser: form.dataset.fundraiser || null,
-        fund: fund ? fund.value : "",
-        amount_minor: amount,
-        currency: form.dataset.currency,
-        frequency: form.querySelector("input[name=frequency]:checked").value,
-        website: form.elements.website.value,
-        anonymous: form.elements.anonymous.checked,
-        message: form.elements.message.value,
-        donor: {
-          email: form.elements.email.value,
-          first_name: form.elements.first_name.value,
-          last_name: form.elements.last_name.value,
-        },
-        payment_method: typeof paymentMethod === "string" ? paymentMethod : paymentMethod.id,
-      }, { "Idempotency-Key": idempotencyKey });
+      const gift = await postChecked(form.dataset.donateUrl, body, { "Idempotency-Key": idempotencyKey });
 
       if (gift.status === 400) {
         idempotencyKey = null;
