@@ -45,12 +45,14 @@ def test_card_setup_is_limited_as_well(client, campaign, settings):
     assert start_card_form(client).status_code == 429
 
 
-@pytest.mark.parametrize("rate, expected", [("10/m", (10, 60)), ("3/s", (3, 1)), (" 100 / h ", (100, 3600))])
+@pytest.mark.parametrize(
+    "rate, expected", [("10/m", (10, 60)), ("3/s", (3, 1)), (" 100 / h ", (100, 3600)), ("30/10m", (30, 600))]
+)
 def test_rates_parse(rate, expected):
     assert parse_rate(rate) == expected
 
 
-@pytest.mark.parametrize("rate", ["", "10", "ten/m", "10/week", "0/m", "-1/m"])
+@pytest.mark.parametrize("rate", ["", "10", "ten/m", "10/week", "0/m", "-1/m", "30/0m", "30/1.5m"])
 def test_malformed_rate_is_refused_at_start_up(rate):
     with pytest.raises(ImproperlyConfigured, match="10/m"):
         parse_rate(rate)
