@@ -15,11 +15,12 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """ "10/m" -> (10, 60): at most 10 attempts a minute."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", rate or "")
-    if not match or int(match.group(1)) < 1:
-        raise ImproperlyConfigured(f"A rate limit looks like 10/m (per s, m, h or d), not {rate!r}")
-    return int(match.group(1)), UNIT_SECONDS[match.group(2)]
+    """ "10/m" -> (10, 60): at most 10 attempts a minute; "30/10m" -> (30,
+    600): at most 30 in ten minutes."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
+    if not match or int(match.group(1)) < 1 or int(match.group(2) or 1) < 1:
+        raise ImproperlyConfigured(f"A rate limit looks like 10/m (per s, m, h or d, or 30/10m), not {rate!r}")
+    return int(match.group(1)), int(match.group(2) or 1) * UNIT_SECONDS[match.group(3)]
 
 
 def seconds_until_allowed(*, scope: str, identity: str, rate: str) -> int:

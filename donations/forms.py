@@ -86,6 +86,10 @@ class GiftForm(forms.Form):
         validators=[RegexValidator(r"^pm_[A-Za-z0-9_]+$", "Must be a Stripe payment method id (pm_...).")],
     )
 
+    def __init__(self, *args, payment_method_required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment_method"].required = payment_method_required
+
     def clean_currency(self):
         currency = self.cleaned_data["currency"].lower()
         if not rules.is_accepted_currency(currency):
@@ -156,16 +160,21 @@ class GiftForm(forms.Form):
             self.add_error("amount_minor", f"Gifts must be {limits.range_text}.")
 
 
-def parse_gift_request(body, *, idempotency_key: str | None) -> tuple[GiftRequest | None, dict]:
+def parse_gift_request(
+    body, *, idempotency_key: str | None, payment_method_required: bool = True
+) -> tuple[GiftRequest | None, dict]:
     """A GiftRequest from the decoded JSON body, or the errors by field
-    (nested fields as "donor.email", "donor.address.city")."""
+    (nested fields as "donor.email", "donor.address.city").
+    `payment_method_required=False` checks a gift before its card exists
+    (the card form's SetupIntent): `payment_method` may then be absent
+    (the request's is ""), but is checked if given."""
     if not isinstance(body, dict):
         return None, {"__all__": ["The request body must be a JSON object."]}
     donor = body.get("donor")
     address = donor.get("address") if isinstance(donor, dict) else None
     errors: dict[str, list[str]] = {}
 
-    gift_form = GiftForm(data=body)
+    gift_form = GiftForm(data=body, payment_method_required=payment_method_required)
     donor_form = DonorForm(data=donor if isinstance(donor, dict) else {})
     address_form = AddressForm(data=address if isinstance(address, dict) else {})
     for prefix, form in (("", gift_form), ("donor.", donor_form), ("donor.address.", address_form)):

@@ -1,20 +1,20 @@
 """HTTP for gifts and Stripe webhooks: parse, call a service, answer."""
 
-import json
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import rate_limit
+from core.json_body import BadJsonBody, json_body
 from donations import selectors
 from donations.forms import PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import donate, recurring, stripe_events
+from donations.services.card_checks import CardChecksPaused, Challenge, ChallengeRequired
 from donations.services.gifts import IdempotencyKeyReused
 from payments.stripe import InvalidWebhook, StripeUnavailable
 
@@ -34,6 +34,16 @@ PAYMENTS_UNAVAILABLE = {
     }
 }
 
+# Whatever Stripe's reason (incorrect_cvc, expired_card, fraudulent...): a
+# precise one tells a card tester what to change. The gift keeps Stripe's.
+CARD_DECLINED = {
+    "code": "card_declined",
+    "message": "Your card was declined. Please try another card or contact your bank.",
+}
+
+# The page's challenge widget puts its one-use token here.
+CHALLENGE_TOKEN_HEADER = "Captcha-Token"
+
 
 def too_many_attempts(request, wait: int) -> JsonResponse:
     response = JsonResponse(
@@ -50,24 +60,64 @@ def limit_attempts(scope: str):
     return rate_limit.limit_posts(scope, rate_setting="DONATION_RATE_LIMIT", answer=too_many_attempts)
 
 
+def card_attempt_refused(request, refusal: Exception) -> JsonResponse:
+    """The answer to a card attempt that card_checks refused."""
+    if isinstance(refusal, ChallengeRequired):
+        message = (
+            "The check did not pass. Please try it again."
+            if refusal.failed
+            else "Please complete the check below to continue."
+        )
+        error = {"code": "challenge_required", "message": message}
+        return JsonResponse(
+            {"error": {**error, "provider": refusal.provider, "site_key": refusal.site_key}}, status=403
+        )
+    if isinstance(refusal, CardChecksPaused):
+        minutes = max(1, round(refusal.seconds / 60))
+        message = f"Card gifts are paused for everyone's safety. Please try again in about {minutes} minutes."
+        response = JsonResponse({"error": {"code": "card_checks_paused", "message": message}}, status=429)
+        response["Retry-After"] = str(refusal.seconds)
+        return response
+    return too_many_attempts(request, refusal.seconds)
+
+
+CARD_ATTEMPT_REFUSALS = (rate_limit.RateLimited, ChallengeRequired, CardChecksPaused)
+
+
+def gift_from_request(request, *, payment_method_required: bool):
+    """(the validated GiftRequest, None), or (None, the 400/413 answer)."""
+    try:
+        body = json_body(request)
+    except BadJsonBody as bad:
+        return None, JsonResponse({"errors": {"__all__": [bad.message]}}, status=bad.status)
+    gift, errors = parse_gift_request(
+        body,
+        idempotency_key=request.headers.get("Idempotency-Key") if payment_method_required else None,
+        payment_method_required=payment_method_required,
+    )
+    if errors:
+        return None, JsonResponse({"errors": errors}, status=400)
+    return gift, None
+
+
+def challenge_of(request) -> Challenge:
+    return Challenge(
+        token=request.headers.get(CHALLENGE_TOKEN_HEADER), client_address=rate_limit.client_address(request)
+    )
+
+
 # The JSON API is not cookie-authenticated, so CSRF does not apply to it.
 @csrf_exempt
 @require_POST
 @limit_attempts("donation")
 def create_donation(request):
+    gift, refused = gift_from_request(request, payment_method_required=True)
+    if refused:
+        return refused
     try:
-        body = json.loads(request.body)
-    except RequestDataTooBig:
-        return JsonResponse({"errors": {"__all__": ["The request is too large."]}}, status=413)
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"errors": {"__all__": ["The request body must be JSON."]}}, status=400)
-    gift, errors = parse_gift_request(body, idempotency_key=request.headers.get("Idempotency-Key"))
-    if errors:
-        return JsonResponse({"errors": errors}, status=400)
-    try:
-        outcome = donate.take_gift(gift=gift)
-    except rate_limit.RateLimited as limited:
-        return too_many_attempts(request, limited.seconds)
+        outcome = donate.take_gift(gift=gift, challenge=challenge_of(request))
+    except CARD_ATTEMPT_REFUSALS as refusal:
+        return card_attempt_refused(request, refusal)
     except IdempotencyKeyReused:
         return JsonResponse(IDEMPOTENCY_KEY_REUSED, status=422)
     except StripeUnavailable:
@@ -76,13 +126,7 @@ def create_donation(request):
 
     donation = outcome.donation
     if donation.status == Donation.Status.FAILED:
-        return JsonResponse(
-            {
-                "id": str(donation.public_id),
-                "error": {"code": donation.failure_code, "message": donation.failure_message},
-            },
-            status=402,
-        )
+        return JsonResponse({"id": str(donation.public_id), "error": CARD_DECLINED}, status=402)
     return JsonResponse(
         {
             "id": str(donation.public_id),
@@ -99,10 +143,17 @@ def create_donation(request):
 @require_POST
 @limit_attempts("setup-intent")
 def create_setup_intent(request):
-    """The first step of the donate form: Stripe.js confirms this SetupIntent
-    with the card element and hands the page a payment method id."""
+    """The first step of the donate form, sent the gift as it will be given
+    (without its payment method): once the gift validates and passes the
+    checks against card testing, a SetupIntent that Stripe.js confirms
+    with the card element, handing the page a payment method id."""
+    gift, refused = gift_from_request(request, payment_method_required=False)
+    if refused:
+        return refused
     try:
-        client_secret = donate.start_card_form()
+        client_secret = donate.start_card_form(gift=gift, challenge=challenge_of(request))
+    except CARD_ATTEMPT_REFUSALS as refusal:
+        return card_attempt_refused(request, refusal)
     except StripeUnavailable:
         logger.exception("Stripe unavailable while creating a SetupIntent")
         return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)

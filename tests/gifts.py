@@ -51,3 +51,20 @@ def gift_body(**overrides) -> dict:
 
 def give(client, body: dict | None = None, **headers):
     return client.post("/api/donations/", data=body or gift_body(), content_type="application/json", **headers)
+
+
+def card_form_body(**overrides) -> dict:
+    """What the donate page sends to POST /api/setup-intents/: the gift,
+    without the payment method its card will become."""
+    body = gift_body(**overrides)
+    body.pop("payment_method", None)
+    return body
+
+
+def start_card_form(client, body: dict | None = None, **headers):
+    return client.post(
+        "/api/setup-intents/",
+        data=card_form_body() if body is None else body,
+        content_type="application/json",
+        **headers,
+    )

@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from donations import tasks
 from donations.models import StripeEvent
-from donations.services import disputes, gift_status, recurring, refunds
+from donations.services import card_checks, disputes, gift_status, recurring, refunds
 from payments import stripe as stripe_gateway
 from payments.stripe import (
     ChargeState,
     DisputeState,
     InvoiceState,
     PaymentIntentState,
+    SetupIntentState,
     SubscriptionState,
 )
 
@@ -45,6 +46,15 @@ def _payment_intent(obj: dict) -> bool:
     return gift_status.apply_payment_intent(intent=PaymentIntentState.from_stripe(obj)) is not None
 
 
+def _payment_failed(obj: dict) -> bool:
+    card_checks.record_decline(attempt_id=obj["id"])
+    return _payment_intent(obj)
+
+
+def _setup_failed(obj: dict) -> bool:
+    return card_checks.stop_failed_setup(setup_intent=SetupIntentState.from_stripe(obj))
+
+
 def _charge(obj: dict) -> bool:
     return refunds.apply_charge(charge=ChargeState.from_stripe(obj))
 
@@ -70,9 +80,11 @@ def _subscription(obj: dict) -> bool:
 # Apps above donations add their own types with register_handler.
 EVENT_HANDLERS = {
     "payment_intent.succeeded": _payment_intent,
-    "payment_intent.payment_failed": _payment_intent,
+    "payment_intent.payment_failed": _payment_failed,
     "payment_intent.requires_action": _payment_intent,
     "payment_intent.canceled": _payment_intent,
+    # The card form's SetupIntent: one failed card and it is canceled.
+    "setup_intent.setup_failed": _setup_failed,
     "charge.succeeded": _charge,
     "charge.refunded": _charge,
     "charge.dispute.created": _dispute,

@@ -8,7 +8,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from core import env
+from core import captcha, env
 from core.money import gift_minimums
 from core.rate_limit import parse_rate
 
@@ -209,6 +209,22 @@ parse_rate(DONATION_STATUS_RATE_LIMIT)
 # The smallest online gift per currency in minor units, e.g.
 # "usd=500,gbp=300"; 500 for each currency not named. Checked at start-up.
 MIN_GIFT_MINOR = gift_minimums(env.string("MIN_GIFT_MINOR", ""))
+# Gift attempts per card (Stripe's card fingerprint), whatever the payment
+# method, email or client address it comes with.
+DONATION_CARD_RATE_LIMIT = env.string("DONATION_CARD_RATE_LIMIT", "5/h")
+parse_rate(DONATION_CARD_RATE_LIMIT)
+# The card-testing breaker: more declines than this across the site (a
+# declined gift, a failed payment or card set-up) turn on a challenge for
+# every card attempt for the cool-down, and log an error (the alert).
+DECLINE_BREAKER_LIMIT = env.string("DECLINE_BREAKER_LIMIT", "30/10m")
+parse_rate(DECLINE_BREAKER_LIMIT)
+DECLINE_BREAKER_COOLDOWN_SECONDS = env.integer("DECLINE_BREAKER_COOLDOWN_SECONDS", 3600)
+# The challenge: "" (none), "turnstile" or "hcaptcha". With the breaker on
+# and no provider, card attempts are refused (429) until it cools down.
+CAPTCHA_PROVIDER = env.string("CAPTCHA_PROVIDER", "")
+CAPTCHA_SITE_KEY = env.string("CAPTCHA_SITE_KEY", "")
+CAPTCHA_SECRET_KEY = env.string("CAPTCHA_SECRET_KEY", "")
+captcha.check_configuration(provider=CAPTCHA_PROVIDER, site_key=CAPTCHA_SITE_KEY, secret_key=CAPTCHA_SECRET_KEY)
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,8 @@ STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_hopefund_test
 # Every test gives from 127.0.0.1; the limit's own tests lower it.
 DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "100000/m")
 DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "100000/m")
+DONATION_CARD_RATE_LIMIT = env.string("DONATION_CARD_RATE_LIMIT", "100000/m")
+DECLINE_BREAKER_LIMIT = env.string("DECLINE_BREAKER_LIMIT", "100000/m")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

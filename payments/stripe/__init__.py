@@ -8,6 +8,7 @@ topic modules', so that tests can put the in-memory fake in its place."""
 
 from payments.stripe.errors import InvalidWebhook, NotFound, PaymentDeclined, RefundFailed, StripeUnavailable
 from payments.stripe.payments import (
+    cancel_setup_intent,
     charge,
     create_setup_intent,
     fee_of_balance_transaction,
@@ -15,6 +16,7 @@ from payments.stripe.payments import (
     refund,
     retrieve_charge,
     retrieve_payment_intent,
+    retrieve_payment_method,
 )
 from payments.stripe.payouts import list_payouts, payout_balance_transactions, retrieve_payout
 from payments.stripe.states import (
@@ -23,8 +25,10 @@ from payments.stripe.states import (
     DisputeState,
     InvoiceState,
     PaymentIntentState,
+    PaymentMethodState,
     PayoutState,
     RefundState,
+    SetupIntentState,
     SubscriptionState,
 )
 from payments.stripe.subscriptions import (
@@ -39,6 +43,8 @@ from payments.stripe.webhooks import verify_webhook
 # The calls a fake must offer (tests/fakes/stripe.py keeps to this list).
 CALLS = (
     "create_setup_intent",
+    "cancel_setup_intent",
+    "retrieve_payment_method",
     "charge",
     "refund",
     "retrieve_charge",
@@ -48,6 +54,7 @@ CALLS = (
     "subscribe",
     "subscription_plan_id",
     "change_subscription_quantity",
+    "cancel_setup_intent",
     "cancel_subscription",
     "list_payouts",
     "retrieve_payout",
@@ -63,11 +70,14 @@ __all__ = [
     "NotFound",
     "PaymentDeclined",
     "PaymentIntentState",
+    "PaymentMethodState",
     "PayoutState",
     "RefundFailed",
     "RefundState",
+    "SetupIntentState",
     "StripeUnavailable",
     "SubscriptionState",
+    "cancel_setup_intent",
     "cancel_subscription",
     "change_subscription_quantity",
     "charge",
@@ -80,6 +90,7 @@ __all__ = [
     "refund",
     "retrieve_charge",
     "retrieve_payment_intent",
+    "retrieve_payment_method",
     "retrieve_payout",
     "subscribe",
     "subscription_plan_id",

@@ -7,7 +7,13 @@ import stripe
 
 from payments.stripe.client import client, translate_stripe_errors, unusable_card
 from payments.stripe.errors import RefundFailed
-from payments.stripe.states import ChargeState, PaymentIntentState, RefundState
+from payments.stripe.states import (
+    ChargeState,
+    PaymentIntentState,
+    PaymentMethodState,
+    RefundState,
+    SetupIntentState,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +24,27 @@ def create_setup_intent() -> str:
     element and gives us back a payment method id. Returns its client secret."""
     intent = client().v1.setup_intents.create(params={"payment_method_types": ["card"], "usage": "on_session"})
     return intent.client_secret
+
+
+@translate_stripe_errors()
+def cancel_setup_intent(setup_intent_id: str) -> SetupIntentState:
+    """Cancel a SetupIntent, so that its client secret can confirm no more
+    cards. One that is canceled already (or succeeded) is answered as it
+    stands: Stripe refuses to cancel it again, and there is nothing to do."""
+    try:
+        intent = client().v1.setup_intents.cancel(setup_intent_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.code != "setup_intent_unexpected_state":
+            raise
+        intent = client().v1.setup_intents.retrieve(setup_intent_id)
+    return SetupIntentState.from_stripe(intent.to_dict())
+
+
+@translate_stripe_errors()
+def retrieve_payment_method(payment_method_id: str) -> PaymentMethodState:
+    """The payment method, with its card's fingerprint. NotFound for an id
+    Stripe does not know."""
+    return PaymentMethodState.from_stripe(client().v1.payment_methods.retrieve(payment_method_id).to_dict())
 
 
 def _unusable_payment_method(exc: stripe.InvalidRequestError) -> Exception | None:

@@ -43,6 +43,35 @@ class PaymentIntentState:
 
 
 @dataclass(frozen=True)
+class SetupIntentState:
+    id: str
+    status: str
+    # Stripe's reason for the last failed confirmation: for our logs only.
+    failure_code: str
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> "SetupIntentState":
+        error = data.get("last_setup_error") or {}
+        return cls(
+            id=data["id"],
+            status=data["status"],
+            failure_code=error.get("decline_code") or error.get("code") or "",
+        )
+
+
+@dataclass(frozen=True)
+class PaymentMethodState:
+    id: str
+    # The same for every payment method made from one card number, whoever
+    # made it; None when Stripe gives none (not a card).
+    card_fingerprint: str | None
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> "PaymentMethodState":
+        return cls(id=data["id"], card_fingerprint=(data.get("card") or {}).get("fingerprint") or None)
+
+
+@dataclass(frozen=True)
 class RefundState:
     id: str
     amount_minor: int

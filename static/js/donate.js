@@ -1,7 +1,10 @@
 // The donate form. Card details go from Stripe's card element straight to
-// Stripe: the page confirms a SetupIntent with it, sends us only the
-// resulting payment method id, and finishes 3-D Secure in the browser when
-// the gift needs it. Works with real Stripe.js and localstripe's fake one.
+// Stripe: the page sends the gift to be checked and gets a SetupIntent for
+// it, confirms that with the card element, sends us only the resulting
+// payment method id, and finishes 3-D Secure in the browser when the gift
+// needs it. Works with real Stripe.js and localstripe's fake one. When the
+// site asks for a challenge (a CAPTCHA, while it sees many declined cards),
+// the provider's widget is loaded and the request sent again with its token.
 (function () {
   "use strict";
 
@@ -12,15 +15,18 @@
   const errorBox = document.getElementById("donate-error");
   const statusBox = document.getElementById("donate-status");
   const button = document.getElementById("donate-button");
+  const challengeBox = document.getElementById("donate-challenge");
   const exponent = parseInt(form.dataset.exponent, 10);
 
   const stripe = Stripe(form.dataset.stripeKey);
   const card = stripe.elements().create("card");
   card.mount("#card-element");
 
-  // One key per gift the donor means to make: a resubmission after a
-  // network error can never charge twice.
-  let idempotencyKey = null;
+  // The gift request whose answer never arrived (a network error), with
+  // its Idempotency-Key. The next submit sends exactly it again, card
+  // included, so the server answers the first attempt's outcome instead of
+  // charging twice (the same key with another body would be refused).
+  let unanswered = null;
 
   // The key is what ties a retry to its gift, so it must be unguessable:
   // 128 bits from the browser's cryptographic generator, never Math.random.
@@ -76,6 +82,95 @@
     return { status: response.status, data: data };
   }
 
+  // The challenge providers the server may name, loaded only when asked for
+  // and rendered explicitly (no inline script).
+  const CHALLENGE_PROVIDERS = {
+    turnstile: { script: "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit", api: "turnstile" },
+    hcaptcha: { script: "https://js.hcaptcha.com/1/api.js?render=explicit&recaptchacompat=off", api: "hcaptcha" },
+  };
+  let challengeWidget = null;
+  let deliverToken = null;
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  // Show the provider's widget and wait for the person to pass it. Each
+  // token is good for one request, so the widget is reset for the next.
+  async function passChallenge(error) {
+    const provider = CHALLENGE_PROVIDERS[error.provider];
+    if (!provider) {
+      throw new Error("unknown challenge provider " + error.provider);
+    }
+    statusBox.textContent = error.message;
+    challengeBox.hidden = false;
+    const token = new Promise(function (resolve) { deliverToken = resolve; });
+    if (!challengeWidget) {
+      if (!window[provider.api]) {
+        await loadScript(provider.script);
+      }
+      const api = window[provider.api];
+      const id = api.render(challengeBox, {
+        sitekey: error.site_key,
+        callback: function (value) {
+          if (deliverToken) {
+            deliverToken(value);
+            deliverToken = null;
+          }
+        },
+      });
+      challengeWidget = { api: api, id: id };
+    } else {
+      challengeWidget.api.reset(challengeWidget.id);
+    }
+    const value = await token;
+    statusBox.textContent = "Processing your gift…";
+    return value;
+  }
+
+  function asksForChallenge(answer) {
+    return answer.status === 403 && answer.data.error && answer.data.error.code === "challenge_required";
+  }
+
+  async function postChecked(url, body, headers) {
+    let answer = await postJson(url, body, headers);
+    for (let tries = 0; tries < 3 && asksForChallenge(answer); tries += 1) {
+      const token = await passChallenge(answer.data.error);
+      answer = await postJson(url, body, Object.assign({ "Captcha-Token": token }, headers || {}));
+    }
+    return answer;
+  }
+
+  // The gift as the donor filled it in; the card's payment method is added
+  // once Stripe has made it.
+  function giftBody(amount) {
+    const fund = form.querySelector("input[name=fund]:checked");
+    return {
+      campaign: form.dataset.campaign,
+      team: form.dataset.team || null,
+      fundraiser: form.dataset.fundraiser || null,
+      fund: fund ? fund.value : "",
+      amount_minor: amount,
+      currency: form.dataset.currency,
+      frequency: form.querySelector("input[name=frequency]:checked").value,
+      website: form.elements.website.value,
+      anonymous: form.elements.anonymous.checked,
+      message: form.elements.message.value,
+      donor: {
+        email: form.elements.email.value,
+        first_name: form.elements.first_name.value,
+        last_name: form.elements.last_name.value,
+      },
+    };
+  }
+
   async function waitForOutcome(id) {
     for (let attempt = 0; attempt < 30; attempt += 1) {
       const response = await fetch("/api/donations/" + id + "/");
@@ -101,6 +196,32 @@
     thanks.focus();
   }
 
+  // The card form's step: the server checks the gift, then Stripe.js turns
+  // the card into a payment method. The gift request to send, or null once
+  // the reason it cannot go ahead is on the page.
+  async function withNewCard(body) {
+    const setup = await postChecked(form.dataset.setupUrl, body);
+    if (setup.status === 400) {
+      showError(firstErrorMessage(setup.data.errors));
+      return null;
+    }
+    if (setup.status !== 201) {
+      showError((setup.data.error && setup.data.error.message) || "Please try again in a minute.");
+      return null;
+    }
+    const fullName = (form.elements.first_name.value + " " + form.elements.last_name.value).trim();
+    const confirmed = await stripe.confirmCardSetup(setup.data.client_secret, {
+      payment_method: { card: card, billing_details: { name: fullName, email: form.elements.email.value } },
+    });
+    if (confirmed.error) {
+      showError(confirmed.error.message || "Your card could not be used.");
+      return null;
+    }
+    const paymentMethod = confirmed.setupIntent.payment_method;
+    body.payment_method = typeof paymentMethod === "string" ? paymentMethod : paymentMethod.id;
+    return { body: body, key: newKey() };
+  }
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     errorBox.hidden = true;
@@ -109,53 +230,22 @@
       showError("Please choose an amount or enter one such as 40.00.");
       return;
     }
-    const fund = form.querySelector("input[name=fund]:checked");
     button.disabled = true;
     statusBox.textContent = "Processing your gift…";
-    idempotencyKey = idempotencyKey || newKey();
-
     try {
-      const setup = await postJson(form.dataset.setupUrl);
-      if (setup.status !== 201) {
-        showError((setup.data.error && setup.data.error.message) || "Please try again in a minute.");
+      const request = unanswered || (await withNewCard(giftBody(amount)));
+      if (!request) {
         return;
       }
-      const fullName = (form.elements.first_name.value + " " + form.elements.last_name.value).trim();
-      const confirmed = await stripe.confirmCardSetup(setup.data.client_secret, {
-        payment_method: { card: card, billing_details: { name: fullName, email: form.elements.email.value } },
-      });
-      if (confirmed.error) {
-        showError(confirmed.error.message || "Your card could not be used.");
-        return;
-      }
-      const paymentMethod = confirmed.setupIntent.payment_method;
-
-      const gift = await postJson(form.dataset.donateUrl, {
-        campaign: form.dataset.campaign,
-        team: form.dataset.team || null,
-        fundraiser: form.dataset.fundraiser || null,
-        fund: fund ? fund.value : "",
-        amount_minor: amount,
-        currency: form.dataset.currency,
-        frequency: form.querySelector("input[name=frequency]:checked").value,
-        website: form.elements.website.value,
-        anonymous: form.elements.anonymous.checked,
-        message: form.elements.message.value,
-        donor: {
-          email: form.elements.email.value,
-          first_name: form.elements.first_name.value,
-          last_name: form.elements.last_name.value,
-        },
-        payment_method: typeof paymentMethod === "string" ? paymentMethod : paymentMethod.id,
-      }, { "Idempotency-Key": idempotencyKey });
+      unanswered = request;
+      const gift = await postChecked(form.dataset.donateUrl, request.body, { "Idempotency-Key": request.key });
+      unanswered = null;
 
       if (gift.status === 400) {
-        idempotencyKey = null;
         showError(firstErrorMessage(gift.data.errors));
         return;
       }
       if (gift.status !== 201) {
-        idempotencyKey = null;
         showError((gift.data.error && gift.data.error.message) || "Your gift could not be completed.");
         return;
       }
@@ -167,8 +257,7 @@
         const intent = authenticated.paymentIntent;
         const refused = intent && (intent.status === "requires_payment_method" || intent.status === "canceled");
         if (authenticated.error || refused) {
-          idempotencyKey = null;
-          showError((authenticated.error && authenticated.error.message) ||
+            showError((authenticated.error && authenticated.error.message) ||
             "Your bank did not authorise the payment. No money was taken.");
           return;
         }
@@ -180,7 +269,6 @@
       if (status === "succeeded") {
         showThanks(gift.data.amount_minor);
       } else if (status === "failed") {
-        idempotencyKey = null;
         showError("Your gift could not be completed. No money was taken.");
       } else {
         statusBox.textContent = "Your bank is still confirming the payment. We will email your receipt as soon as it is done.";

@@ -345,7 +345,7 @@ def test_retry_after_stripe_was_unreachable_charges_the_same_gift_once(client, c
 def test_retry_after_stripes_answer_was_lost_gets_the_first_intent_back(client, campaign, fake_stripe):
     """Stripe charged, but the answer never came back: the retry reuses
     the idempotency key, so Stripe hands back the same PaymentIntent."""
-    fake_stripe.lose_next_answer()
+    fake_stripe.lose_next_answer("charge")
     first = give(client, HTTP_IDEMPOTENCY_KEY="answer-lost")
 
     second = give(client, HTTP_IDEMPOTENCY_KEY="answer-lost")

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.rate_limit import parse_rate
 from donations.models import Donation
-from tests.gifts import gift_body, give
+from tests.gifts import gift_body, give, start_card_form
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +38,21 @@ def test_each_client_address_has_its_own_allowance(client, campaign, settings):
     assert give(client, gift_body(donor__email="b@example.org"), REMOTE_ADDR="203.0.113.2").status_code == 201
 
 
-def test_card_setup_is_limited_as_well(client, db, settings):
+def test_card_setup_is_limited_as_well(client, campaign, settings):
     settings.DONATION_RATE_LIMIT = "1/m"
 
-    assert client.post("/api/setup-intents/").status_code == 201
-    assert client.post("/api/setup-intents/").status_code == 429
+    assert start_card_form(client).status_code == 201
+    assert start_card_form(client).status_code == 429
 
 
-@pytest.mark.parametrize("rate, expected", [("10/m", (10, 60)), ("3/s", (3, 1)), (" 100 / h ", (100, 3600))])
+@pytest.mark.parametrize(
+    "rate, expected", [("10/m", (10, 60)), ("3/s", (3, 1)), (" 100 / h ", (100, 3600)), ("30/10m", (30, 600))]
+)
 def test_rates_parse(rate, expected):
     assert parse_rate(rate) == expected
 
 
-@pytest.mark.parametrize("rate", ["", "10", "ten/m", "10/week", "0/m", "-1/m"])
+@pytest.mark.parametrize("rate", ["", "10", "ten/m", "10/week", "0/m", "-1/m", "30/0m", "30/1.5m"])
 def test_malformed_rate_is_refused_at_start_up(rate):
     with pytest.raises(ImproperlyConfigured, match="10/m"):
         parse_rate(rate)

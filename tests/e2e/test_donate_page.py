@@ -203,3 +203,51 @@ def test_monthly_gift_from_the_page_starts_a_plan(page, campaign, mailoutbox):
     assert Donation.objects.get().recurring_plan == plan
     wait_for_mail(mailoutbox, 1)
     assert len(mailoutbox) == 1
+
+
+# A stand-in for Turnstile's script: a button that plays the person passing
+# the challenge, handing the page a token as the real widget's callback does.
+TURNSTILE_STAND_IN = """
+window.turnstile = {
+  render: function (container, options) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "I am a person";
+    button.addEventListener("click", function () { options.callback("token-a-person-earned"); });
+    container.appendChild(button);
+    return "widget-1";
+  },
+  reset: function () {},
+};
+"""
+
+
+def test_while_the_breaker_is_on_the_donor_passes_the_challenge_and_the_gift_goes_through(
+    page, campaign, settings, monkeypatch, mailoutbox
+):
+    from django.core.cache import cache
+
+    from core import captcha
+    from donations.services import card_checks
+
+    settings.CAPTCHA_PROVIDER = "turnstile"
+    settings.CAPTCHA_SITE_KEY = "0x-site-key"
+    settings.CAPTCHA_SECRET_KEY = "0x-secret-key"
+    monkeypatch.setattr(captcha, "verify_challenge", lambda token, address: token == "token-a-person-earned")
+    cache.set(card_checks.BREAKER_KEY, time.time() + 600, timeout=600)
+    page.route(
+        "https://challenges.cloudflare.com/turnstile/v0/api.js*",
+        lambda route: route.fulfill(content_type="text/javascript", body=TURNSTILE_STAND_IN),
+    )
+    page.goto(CAMPAIGN_URL)
+
+    give_by_card(page, "4242424242424242")
+    challenge = page.locator("#donate-challenge")
+    expect(challenge).to_be_visible()
+    # One token for the card form's step, a fresh one for the gift.
+    for _ in range(2):
+        expect(page.locator("#donate-status")).to_contain_text("complete the check")
+        challenge.get_by_role("button", name="I am a person").click()
+
+    expect(page.locator("#donate-thanks")).to_be_visible()
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED

@@ -9,13 +9,15 @@ scenarios against this fake and localstripe.
 Scripting: Stripe's test payment methods and cards behave as they do in
 Stripe (`pm_card_chargeCustomerFail` declines, card 4000 0025 0000 3155
 asks for 3-D Secure); `decline_next`, `fail_next` and `outage` script the
-rest; `authenticate` is the donor's 3-D Secure step; `renew` bills a
+rest; `confirm_card_setup` is what Stripe.js does with a SetupIntent's
+client secret; `authenticate` is the donor's 3-D Secure step; `renew` bills a
 subscription's next month; `add_payout` records a payout. Every object
 change appends the event Stripe would send to `events`; `calls` records
 each call made."""
 
 import copy
 import functools
+import hashlib
 import threading
 import time
 import uuid
@@ -31,8 +33,10 @@ from payments.stripe.states import (
     ChargeState,
     InvoiceState,
     PaymentIntentState,
+    PaymentMethodState,
     PayoutState,
     RefundState,
+    SetupIntentState,
     SubscriptionState,
 )
 from tests.stripe_events import event, stripe_object
@@ -59,6 +63,11 @@ def stripe_fee(charged_minor: int) -> int:
     return round(charged_minor * settings.STRIPE_FEE_PERCENT_BPS / 10_000) + settings.STRIPE_FEE_FIXED_MINOR
 
 
+def card_fingerprint(card: str) -> str:
+    """The fake's fingerprint of a card number or test payment method."""
+    return hashlib.sha256(card.encode()).hexdigest()[:16]
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}_fake{uuid.uuid4().hex[:16]}"
 
@@ -74,8 +83,8 @@ def gateway_call(method):
                 self._failures = max(self._failures - 1, 0)
                 raise StripeUnavailable(f"(fake) Stripe is unavailable for {method.__name__}")
             answer = method(self, *args, **kwargs)
-            if self._lost_answers > 0:
-                self._lost_answers -= 1
+            if self._lost_answers and self._lost_answers[0] in (None, method.__name__):
+                self._lost_answers.pop(0)
                 raise StripeUnavailable(f"(fake) the answer to {method.__name__} was lost")
             return answer
 
@@ -93,7 +102,7 @@ class FakeStripe:
         self._replies: dict[str, object] = {}
         self._declines: list[dict] = []
         self._failures = 0
-        self._lost_answers = 0
+        self._lost_answers: list[str | None] = []
         self._down = False
         # The test client and eager Celery run in one thread, but a test may
         # give from several.
@@ -110,9 +119,10 @@ class FakeStripe:
         """The next `count` calls raise StripeUnavailable."""
         self._failures += count
 
-    def lose_next_answer(self) -> None:
-        """The next call is carried out, but its answer never arrives."""
-        self._lost_answers += 1
+    def lose_next_answer(self, call: str | None = None) -> None:
+        """The next call (or the next call of `call`) is carried out, but
+        its answer never arrives."""
+        self._lost_answers.append(call)
 
     @contextmanager
     def outage(self):
@@ -138,6 +148,30 @@ class FakeStripe:
 
     def events_of(self, event_type: str) -> list[dict]:
         return [sent for sent in self.events if sent["type"] == event_type]
+
+    def confirm_card_setup(self, client_secret: str, card: str) -> str:
+        """What Stripe.js's confirmCardSetup does with the card element:
+        the new payment method's id, or PaymentDeclined. As in Stripe, a
+        declined card leaves the intent waiting for another card (and sends
+        setup_intent.setup_failed); a canceled or finished intent refuses
+        any card with `setup_intent_unexpected_state`."""
+        with self._lock:
+            intent = self._get(client_secret.split("_secret_")[0])
+            assert intent["client_secret"] == client_secret
+            if intent["status"] != "requires_payment_method":
+                raise PaymentDeclined(
+                    code="setup_intent_unexpected_state",
+                    message=f"This SetupIntent is {intent['status']}: it cannot be confirmed.",
+                    payment_intent_id=None,
+                )
+            method_id = self.card_payment_method(card)
+            if card in DECLINED_ALWAYS:
+                intent["last_setup_error"] = {"code": "card_declined", "message": DECLINE_MESSAGE}
+                self._send("setup_intent.setup_failed", intent)
+                raise PaymentDeclined(code="card_declined", message=DECLINE_MESSAGE, payment_intent_id=None)
+            intent.update(status="succeeded", payment_method=method_id, last_setup_error=None)
+            self._send("setup_intent.succeeded", intent)
+            return method_id
 
     def authenticate(self, payment_intent_id: str, *, success: bool) -> None:
         """The donor passes (or fails) their bank's 3-D Secure check.
@@ -201,7 +235,37 @@ class FakeStripe:
 
     @gateway_call
     def create_setup_intent(self) -> str:
-        return f"{_new_id('seti')}_secret_{uuid.uuid4().hex[:16]}"
+        intent_id = _new_id("seti")
+        intent = stripe_object(
+            "setup_intent",
+            id=intent_id,
+            client_secret=f"{intent_id}_secret_{uuid.uuid4().hex[:16]}",
+            status="requires_payment_method",
+            usage="on_session",
+            last_setup_error=None,
+            next_action=None,
+            created=int(time.time()),
+        )
+        return self._store(intent)["client_secret"]
+
+    @gateway_call
+    def cancel_setup_intent(self, setup_intent_id: str) -> SetupIntentState:
+        intent = self._get(setup_intent_id)
+        if intent["status"] not in ("canceled", "succeeded"):
+            intent.update(status="canceled", cancellation_reason="requested_by_customer", next_action=None)
+            self._send("setup_intent.canceled", intent)
+        return SetupIntentState.from_stripe(intent)
+
+    @gateway_call
+    def retrieve_payment_method(self, payment_method_id: str) -> PaymentMethodState:
+        # Stripe's test payment methods (pm_card_visa, ...) and those made
+        # from a card number; the fingerprint follows the card, as Stripe's does.
+        if payment_method_id not in self.payment_methods and not payment_method_id.startswith("pm_card_"):
+            raise NotFound(f"(fake) No such PaymentMethod: '{payment_method_id}'")
+        card = self._card(payment_method_id)
+        method = stripe_object("payment_method", id=payment_method_id)
+        method["card"]["fingerprint"] = card_fingerprint(card)
+        return PaymentMethodState.from_stripe(method)
 
     @gateway_call
     def charge(

@@ -1,6 +1,8 @@
 """The one translation of Stripe's errors into ours, call by call: the real
 gateway functions, with the SDK client made to raise what Stripe would."""
 
+from types import SimpleNamespace
+
 import pytest
 import stripe
 
@@ -114,3 +116,21 @@ def test_stripe_out_of_reach_is_unavailable_through_the_real_sdk(settings):
         payments.create_setup_intent()
 
     assert isinstance(raised.value.__cause__, stripe.APIConnectionError)
+
+
+def test_canceling_a_setup_intent_stripe_will_not_cancel_answers_it_as_it_stands(monkeypatch):
+    """Stripe refuses to cancel a SetupIntent that is canceled (or
+    succeeded) already: there is nothing left to do, so it is no error."""
+    canceled = {"id": "seti_x", "status": "canceled", "last_setup_error": None}
+
+    def refuse(intent_id):
+        raise invalid_request(code="setup_intent_unexpected_state", message="This SetupIntent is already canceled.")
+
+    setup_intents = SimpleNamespace(cancel=refuse, retrieve=lambda intent_id: SimpleNamespace(to_dict=lambda: canceled))
+    monkeypatch.setattr(payments, "client", lambda: SimpleNamespace(v1=SimpleNamespace(setup_intents=setup_intents)))
+
+    assert payments.cancel_setup_intent("seti_x").status == "canceled"
+
+    monkeypatch.setattr(payments, "client", lambda: RaisingClient(invalid_request()))
+    with pytest.raises(errors.StripeUnavailable):
+        payments.cancel_setup_intent("seti_x")

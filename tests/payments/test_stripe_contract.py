@@ -189,6 +189,8 @@ def test_a_subscription_whose_first_payment_does_not_go_through_is_incomplete(st
         (lambda i: stripe_gateway.retrieve_payment_intent(i), "pi_nope"),
         (lambda i: stripe_gateway.subscription_plan_id(i), "sub_nope"),
         (lambda i: stripe_gateway.retrieve_payout(i), "po_nope"),
+        (lambda i: stripe_gateway.retrieve_payment_method(i), "pm_nope"),
+        (lambda i: stripe_gateway.cancel_setup_intent(i), "seti_nope"),
     ],
 )
 def test_an_object_stripe_does_not_know_is_not_found(stripe_side, call, object_id):
@@ -198,6 +200,26 @@ def test_an_object_stripe_does_not_know_is_not_found(stripe_side, call, object_i
 
 def test_the_card_form_gets_a_setup_intents_client_secret(stripe_side):
     assert stripe_gateway.create_setup_intent().startswith("seti_")
+
+
+def test_a_canceled_setup_intent_is_canceled_and_canceling_it_again_is_fine(stripe_side):
+    intent_id = stripe_gateway.create_setup_intent().split("_secret_")[0]
+
+    canceled = stripe_gateway.cancel_setup_intent(intent_id)
+
+    assert (canceled.id, canceled.status) == (intent_id, "canceled")
+    assert stripe_gateway.cancel_setup_intent(intent_id).status == "canceled"
+
+
+def test_every_payment_method_made_from_one_card_has_the_same_fingerprint(stripe_side):
+    first, second, other = (
+        stripe_gateway.retrieve_payment_method(stripe_side.card_payment_method(number))
+        for number in ("4242424242424242", "4242424242424242", "5555555555554444")
+    )
+
+    assert first.id != second.id
+    assert first.card_fingerprint and first.card_fingerprint == second.card_fingerprint
+    assert other.card_fingerprint and other.card_fingerprint != first.card_fingerprint
 
 
 # --- Events --------------------------------------------------------------
