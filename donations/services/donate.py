@@ -34,9 +34,14 @@ def take_gift(*, gift: GiftRequest, challenge: Challenge) -> GiftOutcome:
     Raises RateLimited when this email address or this card has given too
     often (card testers rotate client addresses and emails; the card's
     fingerprint is the signal they cannot change), ChallengeRequired and
-    CardChecksPaused, and StripeUnavailable when Stripe cannot be reached."""
-    card_checks.check_card_attempt(email_scope="donation-email", email=gift.donor.email, challenge=challenge)
-    card_checks.limit_per_card(payment_method=gift.payment_method)
+    CardChecksPaused, IdempotencyKeyReused, and StripeUnavailable when
+    Stripe cannot be reached."""
+    # A retry of a recorded request only answers its first outcome, so it
+    # is not another card attempt; a key reused with another body is
+    # refused before anything is counted or asked of Stripe.
+    if not gifts.is_retry(gift=gift):
+        card_checks.check_card_attempt(email_scope="donation-email", email=gift.donor.email, challenge=challenge)
+        card_checks.limit_per_card(payment_method=gift.payment_method)
     if gift.frequency == Donation.Frequency.MONTHLY:
         outcome = recurring.start_monthly_gift(gift=gift)
     else:

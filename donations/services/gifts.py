@@ -237,6 +237,13 @@ def create_once(*, gift: GiftRequest, create: Callable[[], Donation]) -> tuple[D
     return donation, True
 
 
+def is_retry(*, gift: GiftRequest) -> bool:
+    """True when this request's idempotency key already holds the gift it
+    made. Raises IdempotencyKeyReused when another request used the key."""
+    key = gift.idempotency_key
+    return bool(key) and _gift_with_key(key, request_fingerprint(gift)) is not None
+
+
 def _gift_with_key(key: str, fingerprint: str) -> Donation | None:
     """The gift recorded under `key` by the same request, or None if no gift
     has the key. Raises IdempotencyKeyReused if another request used it."""
