@@ -214,8 +214,17 @@ LOGOUT_REDIRECT_URL = "campaigns:home"
 # address; checked at start-up.
 LOGIN_RATE_LIMIT = env.string("LOGIN_RATE_LIMIT", "10/m")
 parse_rate(LOGIN_RATE_LIMIT)
+# Sign-ups (and resent verification emails) per client address and per
+# address typed; checked at start-up.
+SIGNUP_RATE_LIMIT = env.string("SIGNUP_RATE_LIMIT", "10/h")
+parse_rate(SIGNUP_RATE_LIMIT)
+# How long the link that confirms an account's email address works.
+EMAIL_VERIFICATION_DAYS = 3
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
+# Invites one account may send in any 24 hours, counted from the invites
+# table so a restart does not reset it.
+INVITE_DAILY_LIMIT = env.integer("INVITE_DAILY_LIMIT", 20, minimum=1)
 # Fundraiser photos.
 MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
