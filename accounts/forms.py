@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 
-
 class SignupForm(forms.Form):
     # A username holds at most 150 characters.
     email = forms.EmailField(max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -6,14 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import verification
 from accounts.forms import SignupForm
-# Counted like logins: per client address and per address typed, so nobody's
-# inbox can be filled with notes sent from many client addresses.
 from accounts.views import _address_and_typed_email
 from core import rate_limit
 
@@ -30,6 +27,8 @@ def _too_many_sign_ups(request, wait: int):
     return render(request, "accounts/signup.html", context, status=429)
 
 
+# Counted like logins: per client address and per address typed, so nobody's
+# inbox can be filled with notes sent from many client addresses.
 @rate_limit.limit_posts(
     "signup", rate_setting="SIGNUP_RATE_LIMIT", answer=_too_many_sign_ups, identities=_address_and_typed_email
 )

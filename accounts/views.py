@@ -3,10 +3,10 @@ and email verification are in verification_views.py."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import render
 
 from accounts.forms import EmailLoginForm
+from accounts.password_reset import QueuedPasswordResetForm
 from campaigns import selectors as campaign_selectors
 from core import rate_limit
 
@@ -40,8 +40,8 @@ login_view = _limited_form("login", template="registration/login.html", blank_fo
 password_reset_view = _limited_form(
     "password-reset",
     template="registration/password_reset_form.html",
-    blank_form=lambda request: PasswordResetForm(),
-)(auth_views.PasswordResetView.as_view())
+    blank_form=lambda request: QueuedPasswordResetForm(),
+)(auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm))
 
 
 @login_required

@@ -106,6 +106,18 @@ WHITENOISE_USE_FINDERS = True
 
 # Request bodies are small JSON documents; anything larger is refused (400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# Uploads: a multipart body over MULTIPART_MAX_BYTES is refused (400) before
+# it is read (the largest upload is a 10 MB offline-gift import; a photo may
+# be 5 MB); each file over 1 MB waits in a temporary file, not in memory; no
+# form takes more than a few files. The proxy's body limit should match.
+MULTIPART_MAX_BYTES = 11 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.MultipartSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Celery (read by hopefund/celery.py through the CELERY_ namespace) ---
 CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", REDIS_URL)

@@ -115,7 +115,8 @@ def test_log_out_takes_a_post(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_emails_a_one_time_link_that_sets_a_new_password(client, mailoutbox):
+def test_password_reset_emails_a_one_time_link_that_sets_a_new_password(client, mailoutbox, settings):
+    settings.SITE_URL = "http://testserver"
     UserFactory(email="casey@example.org")
 
     response = client.post("/accounts/password-reset/", {"email": "Casey@Example.org"})

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
 
-from accounts import verification
+from accounts import tasks, verification
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +97,7 @@ def test_the_verification_link_works_once(client, mailoutbox):
 @pytest.mark.parametrize(("age", "works"), [(THREE_DAYS - 60, True), (THREE_DAYS + 60, False)])
 def test_the_verification_link_expires_after_three_days(client, monkeypatch, age, works):
     user = UserFactory(unverified=True)
-    monkeypatch.setattr(
-        signing.TimestampSigner, "timestamp", lambda signer: signing.b62_encode(int(time.time()) - age)
-    )
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda signer: signing.b62_encode(int(time.time()) - age))
     token = verification.verification_token(user)
     monkeypatch.undo()
 
@@ -139,3 +137,25 @@ def test_an_unverified_person_can_send_the_link_again_within_the_limit(client, s
     client.post(link_in(mailoutbox[-1]))
     user.refresh_from_db()
     assert user.email_verified_at is not None
+
+
+def test_password_reset_queues_the_same_work_for_a_known_and_an_unknown_address(client, monkeypatch):
+    UserFactory(email="casey@example.org")
+    queued = []
+    monkeypatch.setattr(tasks.send_password_reset, "delay", lambda **kwargs: queued.append(kwargs))
+
+    answers = [client.post("/accounts/password-reset/", {"email": email}) for email in ("casey@example.org", "x@y.org")]
+
+    assert [answer["Location"] for answer in answers] == ["/accounts/password-reset/sent/"] * 2
+    assert queued == [{"email": "casey@example.org"}, {"email": "x@y.org"}]
+
+
+def test_the_password_reset_link_is_built_from_site_url_not_the_host_header(client, settings, mailoutbox):
+    settings.SITE_URL = "https://give.example.org"
+    settings.ALLOWED_HOSTS = ["*"]
+    UserFactory(email="casey@example.org")
+
+    client.post("/accounts/password-reset/", {"email": "casey@example.org"}, HTTP_HOST="evil.example")
+
+    [mail] = mailoutbox
+    assert "https://give.example.org/accounts/reset/" in mail.body and "evil.example" not in mail.body

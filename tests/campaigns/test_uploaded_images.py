@@ -86,3 +86,17 @@ def test_an_impact_update_image_is_stored_without_exif(settings, tmp_path, rf):
     update = ImpactUpdate.objects.create(title="Spring", body="News.", image=cleaned)
 
     assert_stored_without_metadata(update.image, "JPEG")
+
+
+def test_a_multipart_body_over_the_cap_is_refused_before_it_is_read(
+    client, campaign, donor_account, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    photo = photo_with_gps()
+    settings.MULTIPART_MAX_BYTES = photo.size  # the form's other fields take it over the cap
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": photo})
+
+    assert response.status_code == 400
+    assert not Fundraiser.objects.exists()
