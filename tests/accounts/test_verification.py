@@ -8,6 +8,8 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from accounts import tasks, verification
 from tests.factories import UserFactory
@@ -159,3 +161,17 @@ def test_the_password_reset_link_is_built_from_site_url_not_the_host_header(clie
 
     [mail] = mailoutbox
     assert "https://give.example.org/accounts/reset/" in mail.body and "evil.example" not in mail.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accounts_made_before_verification_existed_are_marked_verified():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0001_initial")])
+    old_user_model = executor.loader.project_state([("accounts", "0001_initial")]).apps.get_model("accounts", "User")
+    old_user_model.objects.create(username="captain@example.org", email="captain@example.org")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert get_user_model().objects.get(username="captain@example.org").email_verified_at is not None
+    assert UserFactory(unverified=True).email_verified_at is None

@@ -5,9 +5,11 @@ users in the subject line."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from campaigns.models import TeamInvite
+from core import env
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +73,11 @@ def test_the_invite_subject_carries_no_text_typed_by_users(client, team, captain
     assert 'Team: "Your account is locked - call +1 555 0100"' in mail.body
     assert 'Invited by: "Security Department"' in mail.body
     assert "we have not checked them" in mail.body
+
+
+@pytest.mark.parametrize("value", ["twenty", "0", "-5"])
+def test_a_malformed_invite_limit_is_refused_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("INVITE_DAILY_LIMIT", value)
+
+    with pytest.raises(ImproperlyConfigured, match="INVITE_DAILY_LIMIT must be a whole number of at least 1"):
+        env.integer("INVITE_DAILY_LIMIT", 20, minimum=1)
