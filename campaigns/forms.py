@@ -9,11 +9,10 @@ from django.utils.text import slugify
 
 from campaigns.models import MAX_GOAL_MINOR, Campaign
 from campaigns.services import PageDetails, Refused
-from core.images import MetadataFreeImageField
+from core.images import IMAGE_MAX_BYTES, MetadataFreeImageField
 from core.money import CURRENCIES
 
 STORY_MAX_LENGTH = 5000
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
 def add_refusal(form: forms.Form, refusal: Refused) -> None:
@@ -75,7 +74,7 @@ class FundraiserForm(PageForm):
 
     # Re-encoded without its EXIF (GPS included) before anything stores it.
     photo = MetadataFreeImageField(
-        required=False, max_bytes=PHOTO_MAX_BYTES, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB."
+        required=False, max_bytes=IMAGE_MAX_BYTES, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB."
     )
     remove_photo = forms.BooleanField(label="Remove the photo", required=False)
     team = forms.ChoiceField(label="Team (optional)", required=False)

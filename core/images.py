@@ -7,10 +7,13 @@ import uuid
 
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
 from PIL import Image, ImageOps
 
 # Pillow format -> file extension and content type.
 KEPT_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+# The largest photo or update image a person may upload.
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
 # Decoding needs about 4 bytes a pixel: 50 megapixels is more than any
 # phone photo and still bounded in memory.
 MAX_PIXELS = 50_000_000
@@ -71,3 +74,8 @@ class MetadataFreeImageField(forms.ImageField):
             return without_metadata(checked)
         except UnsafeImage as refusal:
             raise forms.ValidationError(str(refusal)) from None
+
+
+# For a ModelAdmin's formfield_overrides: every image uploaded in the
+# admin is re-encoded too.
+ADMIN_IMAGE_FIELDS = {models.ImageField: {"form_class": MetadataFreeImageField, "max_bytes": IMAGE_MAX_BYTES}}

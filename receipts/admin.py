@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -8,7 +7,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyModelAdmin
-from core.images import MetadataFreeImageField
+from core.images import ADMIN_IMAGE_FIELDS
 from core.money import format_money
 from receipts import emails, outbox, selectors
 from receipts.models import (
@@ -93,7 +92,7 @@ class ImpactUpdateAdmin(admin.ModelAdmin):
     fields = ("title", "body", "image", "image_alt", "audience", "fund", "campaign", "status", "deliveries")
     readonly_fields = ("status", "deliveries")
     # Emailed to every donor in the audience: re-encoded without EXIF or GPS.
-    formfield_overrides = {models.ImageField: {"form_class": MetadataFreeImageField, "max_bytes": 5 * 1024 * 1024}}
+    formfield_overrides = ADMIN_IMAGE_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != ImpactUpdate.Status.DRAFT:

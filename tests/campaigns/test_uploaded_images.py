@@ -77,13 +77,23 @@ def test_a_photo_in_another_format_is_refused(client, campaign, donor_account, s
     assert not Fundraiser.objects.exists()
 
 
+@pytest.mark.parametrize(("model", "field"), [(ImpactUpdate, "image"), (Fundraiser, "photo")])
+def test_an_image_uploaded_in_the_admin_is_cleaned_of_exif(rf, model, field):
+    model_admin = admin.site._registry[model]
+    form_field = model_admin.formfield_for_dbfield(model._meta.get_field(field), request=rf.get("/"))
+
+    cleaned = form_field.clean(photo_with_gps())
+
+    with Image.open(cleaned) as image:
+        assert not image.getexif() and image.size == (20, 40)
+
+
 def test_an_impact_update_image_is_stored_without_exif(settings, tmp_path, rf):
     settings.MEDIA_ROOT = tmp_path
     update_admin = admin.site._registry[ImpactUpdate]
     image_field = update_admin.formfield_for_dbfield(ImpactUpdate._meta.get_field("image"), request=rf.get("/"))
 
-    cleaned = image_field.clean(photo_with_gps())
-    update = ImpactUpdate.objects.create(title="Spring", body="News.", image=cleaned)
+    update = ImpactUpdate.objects.create(title="Spring", body="News.", image=image_field.clean(photo_with_gps()))
 
     assert_stored_without_metadata(update.image, "JPEG")
 
