@@ -29,16 +29,12 @@ class Refused(Exception):
         self.field = field
 
 
-class EmailNotVerified(Refused):
-    """The person has not yet confirmed their email address (accounts'
-    verification link), so they may draft but not publish or invite."""
-
-
 def _refuse_unless_verified(user, *, doing: str) -> None:
-    # An address nobody confirmed proves nothing: a stranger could sign up
-    # as ceo@charity.org and publish pages or send invites in its name.
+    """Publishing and inviting need an address the person proved they read
+    (accounts' verification link): otherwise a stranger could sign up as
+    ceo@charity.org and publish pages or send invites in its name."""
     if user.email_verified_at is None:
-        raise EmailNotVerified(
+        raise Refused(
             f"Confirm your email address before you {doing}: follow the link we emailed you, "
             "or send yourself a new one."
         )

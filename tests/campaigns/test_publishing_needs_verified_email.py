@@ -2,6 +2,8 @@
 cannot publish a fundraiser page or a team, nor send invites: a stranger
 could otherwise publish or mail in the name of any address."""
 
+import re
+
 import pytest
 
 from campaigns.models import Fundraiser, Team, TeamInvite
@@ -65,3 +67,17 @@ def test_a_verified_account_publishes_at_once(client, campaign, unverified):
     assert response.status_code == 302
     assert Fundraiser.objects.get().owner == unverified
     assert "Send me the link again" not in client.get(response["Location"]).content.decode()
+
+
+def test_an_unverified_invitee_is_told_to_confirm_before_joining_with_a_new_page(client, captain, team, mailoutbox):
+    client.force_login(captain)
+    client.post(INVITE, {"email": "nia@example.org"})
+    link = re.search(r"https?://\S+?(/invites/\S+/)", mailoutbox[0].body).group(1)
+    client.force_login(UserFactory(unverified=True, email="nia@example.org"))
+
+    refused = client.post(link, {"name": "Nia dresses up", "goal": "300"})
+
+    body = refused.content.decode()
+    assert refused.status_code == 400 and "publish a page" in body and "Send me the link again" in body
+    assert not Fundraiser.objects.exists()
+    assert "Send me the link again" in client.get("/accounts/").content.decode()
