@@ -37,7 +37,7 @@ def verification_token(user) -> str:
 def _send(*, template: str, subject: str, to: str, context: dict) -> bool:
     """Send one account email; a provider error is logged, not raised, so
     the visitor's answer never depends on it."""
-    context = {"org_name": settings.ORG_NAME, "site_url": settings.SITE_URL, **context}
+    context = {"org_name": settings.ORG_NAME, **context}
     try:
         send_mail(
             subject=subject,

@@ -43,8 +43,8 @@ def signup(request):
             email=data["email"], first_name=data["first_name"], last_name=data["last_name"], password=data["password1"]
         )
         # The same answer whether or not the address already had an account.
-        sent = reverse("signup-sent")
-        return redirect(f"{sent}?{urlencode({'next': _safe_next(request)})}" if _safe_next(request) else sent)
+        next_page = _safe_next(request)
+        return redirect(reverse("signup-sent") + (f"?{urlencode({'next': next_page})}" if next_page else ""))
     return render(
         request, "accounts/signup.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200
     )
