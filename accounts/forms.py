@@ -2,8 +2,6 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from accounts import selectors
-
 
 class SignupForm(forms.Form):
     # A username holds at most 150 characters.
@@ -23,10 +21,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if selectors.email_is_registered(email):
-            raise forms.ValidationError("There is already an account with this email. Log in instead.")
-        return email
+        # Whether the address has an account is never said here (see
+        # accounts.verification.sign_up).
+        return self.cleaned_data["email"].lower()
 
     def clean(self):
         data = super().clean()

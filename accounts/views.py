@@ -1,17 +1,12 @@
-"""Sign up, log in (rate-limited), password reset, and a person's own pages."""
+"""Log in (rate-limited), password reset, and a person's own pages. Sign-up
+and email verification are in verification_views.py."""
 
-from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import render
 
-from accounts import services
-from accounts.forms import EmailLoginForm, SignupForm
+from accounts.forms import EmailLoginForm
+from accounts.password_reset import QueuedPasswordResetForm
 from campaigns import selectors as campaign_selectors
 from core import rate_limit
 
@@ -45,36 +40,8 @@ login_view = _limited_form("login", template="registration/login.html", blank_fo
 password_reset_view = _limited_form(
     "password-reset",
     template="registration/password_reset_form.html",
-    blank_form=lambda request: PasswordResetForm(),
-)(auth_views.PasswordResetView.as_view())
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        user = services.register(
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            password=data["password1"],
-        )
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        messages.success(request, "Welcome! Your account is ready.")
-        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
-    return render(
-        request, "accounts/signup.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200
-    )
+    blank_form=lambda request: QueuedPasswordResetForm(),
+)(auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm))
 
 
 @login_required

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from campaigns import services
 from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team
+from core.images import ADMIN_IMAGE_FIELDS
 
 
 def _moderation_actions(noun: str):
@@ -57,6 +58,8 @@ class FundraiserAdmin(admin.ModelAdmin):
     list_filter = ("campaign", "is_hidden")
     search_fields = ("name", "slug")
     raw_id_fields = ("owner",)
+    # A photo uploaded here is public too: re-encoded without EXIF or GPS.
+    formfield_overrides = ADMIN_IMAGE_FIELDS
     actions = _moderation_actions("fundraisers")
 
 

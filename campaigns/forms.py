@@ -9,10 +9,10 @@ from django.utils.text import slugify
 
 from campaigns.models import MAX_GOAL_MINOR, Campaign
 from campaigns.services import PageDetails, Refused
+from core.images import IMAGE_MAX_BYTES, MetadataFreeImageField
 from core.money import CURRENCIES
 
 STORY_MAX_LENGTH = 5000
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
 def add_refusal(form: forms.Form, refusal: Refused) -> None:
@@ -72,7 +72,10 @@ class PageForm(forms.Form):
 class FundraiserForm(PageForm):
     """A personal page: a PageForm with an optional photo and team."""
 
-    photo = forms.ImageField(required=False, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB.")
+    # Re-encoded without its EXIF (GPS included) before anything stores it.
+    photo = MetadataFreeImageField(
+        required=False, max_bytes=IMAGE_MAX_BYTES, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB."
+    )
     remove_photo = forms.BooleanField(label="Remove the photo", required=False)
     team = forms.ChoiceField(label="Team (optional)", required=False)
 
@@ -84,14 +87,6 @@ class FundraiserForm(PageForm):
             del self.fields["team"]
         if not editing:
             del self.fields["remove_photo"]
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and photo.size > PHOTO_MAX_BYTES:
-            raise forms.ValidationError("That photo is larger than 5 MB; choose a smaller one.")
-        if photo and getattr(photo, "image", None) and photo.image.format not in ("JPEG", "PNG", "WEBP"):
-            raise forms.ValidationError("Use a JPEG, PNG or WebP photo.")
-        return photo
 
     def chosen_team(self):
         return self.teams.get(self.cleaned_data.get("team") or "")

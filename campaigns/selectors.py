@@ -10,8 +10,11 @@ from campaigns.models import Campaign, Fund, Fundraiser, Team, TeamInvite
 # --- Finding pages ------------------------------------------------------
 
 
-def campaign_by_slug(slug: str) -> Campaign | None:
-    return Campaign.objects.filter(slug=slug).first()
+def campaign_by_slug(slug: str, *, include_drafts: bool = False) -> Campaign | None:
+    """A campaign the public may see: a draft is not public until staff
+    publish it, so only staff tools (imports, reconciling) ask for drafts."""
+    campaigns = Campaign.objects.all() if include_drafts else Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+    return campaigns.filter(slug=slug).first()
 
 
 def visible_teams(campaign: Campaign):
@@ -105,6 +108,10 @@ def pages_of(user) -> MyPages:
         captained_teams=list(user.captained_teams.select_related("campaign")),
         open_campaigns=[c for c in Campaign.objects.filter(status=Campaign.Status.ACTIVE) if c.is_open()],
     )
+
+
+def invites_sent_since(inviter, since) -> int:
+    return TeamInvite.objects.filter(invited_by=inviter, created_at__gte=since).count()
 
 
 def hash_invite_token(token: str) -> str:

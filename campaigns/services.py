@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -28,6 +29,17 @@ class Refused(Exception):
         self.field = field
 
 
+def _refuse_unless_verified(user, *, doing: str) -> None:
+    """Publishing and inviting need an address the person proved they read
+    (accounts' verification link): otherwise a stranger could sign up as
+    ceo@charity.org and publish pages or send invites in its name."""
+    if user.email_verified_at is None:
+        raise Refused(
+            f"Confirm your email address before you {doing}: follow the link we emailed you, "
+            "or send yourself a new one."
+        )
+
+
 @dataclass(frozen=True)
 class PageDetails:
     """What a person writes about a team or fundraiser page."""
@@ -47,8 +59,10 @@ def _refuse_if_closed(campaign: Campaign) -> None:
 
 @transaction.atomic
 def create_fundraiser(*, campaign: Campaign, owner, details: PageDetails, team: Team | None = None) -> Fundraiser:
-    """The owner's personal page in the campaign, optionally on a team."""
+    """The owner's personal page in the campaign, optionally on a team.
+    It is public at once, so the owner must have confirmed their email."""
     _refuse_if_closed(campaign)
+    _refuse_unless_verified(owner, doing="publish a page")
     if selectors.fundraiser_of(owner, campaign) is not None:
         raise Refused("You already have a fundraiser page in this campaign.")
     if selectors.fundraiser_slug_taken(campaign, details.slug):
@@ -84,8 +98,10 @@ def update_fundraiser(*, fundraiser: Fundraiser, details: PageDetails, remove_ph
 @transaction.atomic
 def create_team(*, campaign: Campaign, captain, details: PageDetails) -> Team:
     """A new team with its creator as captain; the creator's own page, if it
-    is on no team yet, joins it."""
+    is on no team yet, joins it. It is public at once, so the creator must
+    have confirmed their email."""
     _refuse_if_closed(campaign)
+    _refuse_unless_verified(captain, doing="publish a team")
     if selectors.team_slug_taken(campaign, details.slug):
         raise Refused(f"The address {details.slug!r} is taken in this campaign; choose another.", field="slug")
     try:
@@ -158,13 +174,29 @@ class InviteSent:
     emailed: bool
 
 
+def _refuse_over_invite_quota(inviter) -> None:
+    """At most INVITE_DAILY_LIMIT invites per account in any 24 hours, so
+    no account can use our sending address to mail strangers in bulk. The
+    inviter's row is locked so that two invites at once count in turn."""
+    get_user_model().objects.select_for_update().filter(pk=inviter.pk).first()
+    if selectors.invites_sent_since(inviter, timezone.now() - timedelta(days=1)) >= settings.INVITE_DAILY_LIMIT:
+        raise Refused(
+            f"You have sent {settings.INVITE_DAILY_LIMIT} invites in the last 24 hours, the most we allow in a "
+            "day. Try again tomorrow, or share your team page's link instead.",
+            field="email",
+        )
+
+
 def invite_member(*, team: Team, email: str, invited_by) -> InviteSent:
     """An invite link for one email address, valid for TEAM_INVITE_DAYS and
     usable once, emailed to the address. Only the token's hash is stored;
-    the link is returned so the captain can also share it by hand."""
+    the link is returned so the captain can also share it by hand. Only a
+    verified account may invite, within its daily quota."""
     _refuse_if_closed(team.campaign)
+    _refuse_unless_verified(invited_by, doing="send invites")
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
+        _refuse_over_invite_quota(invited_by)
         invite = TeamInvite.objects.create(
             team=team,
             email=email.strip().lower(),
@@ -173,7 +205,14 @@ def invite_member(*, team: Team, email: str, invited_by) -> InviteSent:
             expires_at=timezone.now() + timedelta(days=settings.TEAM_INVITE_DAYS),
         )
     link = settings.SITE_URL + reverse("campaigns:invite", kwargs={"token": token})
-    context = {"invite": invite, "team": team, "link": link, "inviter": invited_by, "days": settings.TEAM_INVITE_DAYS}
+    context = {
+        "invite": invite,
+        "team": team,
+        "link": link,
+        "inviter": invited_by,
+        "days": settings.TEAM_INVITE_DAYS,
+        "org_name": settings.ORG_NAME,
+    }
     # Sent after the commit, never inside a transaction.
     try:
         send_mail(

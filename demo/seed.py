@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from campaigns.models import Campaign, Fund, Fundraiser, Team
 from finance.services.permissions import ensure_finance_group
@@ -129,4 +130,8 @@ def _demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool):
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    if user.email_verified_at is None:
+        # The demo's logins publish pages and invite straight away.
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
     return user

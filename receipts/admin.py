@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyModelAdmin
+from core.images import ADMIN_IMAGE_FIELDS
 from core.money import format_money
 from receipts import emails, outbox, selectors
 from receipts.models import (
@@ -90,6 +91,8 @@ class ImpactUpdateAdmin(admin.ModelAdmin):
     list_filter = ("status", "audience")
     fields = ("title", "body", "image", "image_alt", "audience", "fund", "campaign", "status", "deliveries")
     readonly_fields = ("status", "deliveries")
+    # Emailed to every donor in the audience: re-encoded without EXIF or GPS.
+    formfield_overrides = ADMIN_IMAGE_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != ImpactUpdate.Status.DRAFT:

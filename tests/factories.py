@@ -59,11 +59,16 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = "accounts.User"
         django_get_or_create = ("username",)
 
+    class Params:
+        # Signed up but has not followed the verification link yet.
+        unverified = factory.Trait(email_verified_at=None)
+
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     username = factory.LazyAttribute(lambda user: user.email.lower())
     first_name = factory.Sequence(lambda n: f"Person{n}")
     last_name = "Example"
     password = factory.django.Password("a-long-test-passphrase")
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class DonorFactory(factory.django.DjangoModelFactory):

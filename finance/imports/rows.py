@@ -231,7 +231,7 @@ class _RowChecker:
         if not slug:
             return None, None, None, None
         if slug not in self._campaigns:
-            self._campaigns[slug] = campaign_selectors.campaign_by_slug(slug)
+            self._campaigns[slug] = campaign_selectors.campaign_by_slug(slug, include_drafts=True)
         campaign = self._campaigns[slug]
         if campaign is None:
             problems.append(f"there is no campaign '{slug}'")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 from core import captcha, env
 from core.money import gift_minimums
@@ -108,6 +107,18 @@ WHITENOISE_USE_FINDERS = True
 
 # Request bodies are small JSON documents; anything larger is refused (400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# Uploads: a multipart body over MULTIPART_MAX_BYTES is refused (400) before
+# it is read (the largest upload is a 10 MB offline-gift import; a photo may
+# be 5 MB); each file over 1 MB waits in a temporary file, not in memory; no
+# form takes more than a few files. The proxy's body limit should match.
+MULTIPART_MAX_BYTES = 11 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.MultipartSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Celery (read by hopefund/celery.py through the CELERY_ namespace) ---
 CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", REDIS_URL)
@@ -162,7 +173,7 @@ STRIPE_JS_URL = env.string("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com
 # Stripe's events can be far larger than other request bodies (an invoice
 # with many lines): the webhook reads its own body up to this many bytes
 # (413 beyond), whatever DATA_UPLOAD_MAX_MEMORY_SIZE says.
-STRIPE_WEBHOOK_MAX_BYTES = env.integer("STRIPE_WEBHOOK_MAX_BYTES", 1024 * 1024)
+STRIPE_WEBHOOK_MAX_BYTES = env.integer("STRIPE_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1)
 # Signed webhook timestamps older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 # What "cover the fees" adds: Stripe's standard card pricing, in basis
@@ -196,9 +207,7 @@ DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
 parse_rate(DONATION_EMAIL_RATE_LIMIT)
 # How long the link to a donor's monthly-gift page works after the email
 # that carried it; each email carries a fresh one.
-MONTHLY_LINK_MAX_AGE_DAYS = env.integer("MONTHLY_LINK_MAX_AGE_DAYS", 60)
-if MONTHLY_LINK_MAX_AGE_DAYS < 1:
-    raise ImproperlyConfigured(f"MONTHLY_LINK_MAX_AGE_DAYS must be at least 1 day, not {MONTHLY_LINK_MAX_AGE_DAYS}")
+MONTHLY_LINK_MAX_AGE_DAYS = env.integer("MONTHLY_LINK_MAX_AGE_DAYS", 60, minimum=1)
 # Requests to email a fresh link, per plan and per client address.
 MONTHLY_LINK_EMAIL_RATE_LIMIT = env.string("MONTHLY_LINK_EMAIL_RATE_LIMIT", "3/h")
 parse_rate(MONTHLY_LINK_EMAIL_RATE_LIMIT)
@@ -218,7 +227,7 @@ parse_rate(DONATION_CARD_RATE_LIMIT)
 # every card attempt for the cool-down, and log an error (the alert).
 DECLINE_BREAKER_LIMIT = env.string("DECLINE_BREAKER_LIMIT", "30/10m")
 parse_rate(DECLINE_BREAKER_LIMIT)
-DECLINE_BREAKER_COOLDOWN_SECONDS = env.integer("DECLINE_BREAKER_COOLDOWN_SECONDS", 3600)
+DECLINE_BREAKER_COOLDOWN_SECONDS = env.integer("DECLINE_BREAKER_COOLDOWN_SECONDS", 3600, minimum=1)
 # The challenge: "" (none), "turnstile" or "hcaptcha". With the breaker on
 # and no provider, card attempts are refused (429) until it cools down.
 CAPTCHA_PROVIDER = env.string("CAPTCHA_PROVIDER", "")
@@ -251,8 +260,17 @@ LOGOUT_REDIRECT_URL = "campaigns:home"
 # address; checked at start-up.
 LOGIN_RATE_LIMIT = env.string("LOGIN_RATE_LIMIT", "10/m")
 parse_rate(LOGIN_RATE_LIMIT)
+# Sign-ups (and resent verification emails) per client address and per
+# address typed; checked at start-up.
+SIGNUP_RATE_LIMIT = env.string("SIGNUP_RATE_LIMIT", "10/h")
+parse_rate(SIGNUP_RATE_LIMIT)
+# How long the link that confirms an account's email address works.
+EMAIL_VERIFICATION_DAYS = 3
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
+# Invites one account may send in any 24 hours, counted from the invites
+# table so a restart does not reset it.
+INVITE_DAILY_LIMIT = env.integer("INVITE_DAILY_LIMIT", 20, minimum=1)
 # Fundraiser photos.
 MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
 MEDIA_URL = "media/"

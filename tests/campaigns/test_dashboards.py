@@ -150,7 +150,7 @@ def test_an_invite_is_emailed_stored_hashed_and_works_once(client, captain, team
     send_invite(client, captain, email="New.Member@Example.org")
 
     [mail] = mailoutbox
-    assert mail.to == ["new.member@example.org"] and "Freedom Threads" in mail.subject
+    assert mail.to == ["new.member@example.org"] and "Freedom Threads" in mail.body
     link = invite_link(mail)
     token = link.rstrip("/").rsplit("/", 1)[1]
     invite = TeamInvite.objects.get()

@@ -29,3 +29,11 @@ def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo")
 
     assert [model.objects.count() for model in (Campaign, Team, Fundraiser, Fund)] == counts
+
+
+def test_the_demo_campaign_is_published_and_its_logins_are_verified():
+    call_command("seed_demo")
+
+    assert Campaign.objects.get(slug="dressember-2026").status == Campaign.Status.ACTIVE
+    for login in ("captain@hopefund.example", "finance@hopefund.example"):
+        assert authenticate(username=login, password="hopefund-demo").email_verified_at is not None

@@ -1,6 +1,8 @@
 """Peer fundraising in a real Chromium on a phone-sized screen: a supporter
-signs up from the campaign page, starts a fundraiser page and copies its
-share link."""
+signs up from the campaign page, confirms their email, starts a fundraiser
+page and copies its share link."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -27,7 +29,9 @@ def phone(browser, live_server, settings, localstripe_url):
     assert not page_errors, f"JavaScript errors on the page: {page_errors}"
 
 
-def test_a_supporter_signs_up_starts_a_page_and_copies_its_share_link(phone, campaign, team, live_server):
+def test_a_supporter_signs_up_confirms_their_email_starts_a_page_and_copies_its_share_link(
+    phone, campaign, team, live_server, mailoutbox
+):
     phone.goto("/campaigns/dressember-2026/")
     phone.get_by_role("link", name="Start your own fundraiser").click()
     expect(phone.get_by_role("heading", name="Log in")).to_be_visible()
@@ -39,6 +43,16 @@ def test_a_supporter_signs_up_starts_a_page_and_copies_its_share_link(phone, cam
     phone.get_by_label("Password:", exact=True).fill("dress-for-freedom-42")
     phone.get_by_label("Password again").fill("dress-for-freedom-42")
     phone.get_by_role("button", name="Create my account").click()
+
+    expect(phone.get_by_role("heading", name="Check your email")).to_be_visible()
+    [welcome] = mailoutbox
+    phone.goto(re.search(r"/accounts/verify/\S+/", welcome.body).group(0))
+    phone.get_by_role("button", name="Confirm my email address").click()
+    expect(phone.get_by_role("status").first).to_contain_text("your email address is confirmed")
+    phone.get_by_label("Email").fill("nia@example.org")
+    phone.get_by_label("Password:", exact=True).fill("dress-for-freedom-42")
+    phone.get_by_role("button", name="Log in").click()
+    phone.get_by_role("link", name="start a fundraiser").click()
 
     expect(phone.get_by_role("heading", name="Start your fundraiser")).to_be_visible()
     phone.get_by_label("Title").fill("Nia's 31 days")

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, fix: bool, campaign: str | None, **options):
         campaign_id = None
         if campaign:
-            found = campaign_selectors.campaign_by_slug(campaign)
+            found = campaign_selectors.campaign_by_slug(campaign, include_drafts=True)
             if found is None:
                 raise CommandError(f"no campaign with slug {campaign!r}")
             campaign_id = found.pk

@@ -1,0 +1,97 @@
+"""Sign-up (throttled, and the same answer whether or not the address has
+an account), the verification link, and a page to send it again."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import verification
+from accounts.forms import SignupForm
+from accounts.views import _address_and_typed_email
+from core import rate_limit
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _too_many_sign_ups(request, wait: int):
+    context = {"form": SignupForm(), "next": _safe_next(request), "rate_limited_for": wait}
+    return render(request, "accounts/signup.html", context, status=429)
+
+
+# Counted like logins: per client address and per address typed, so nobody's
+# inbox can be filled with notes sent from many client addresses.
+@rate_limit.limit_posts(
+    "signup", rate_setting="SIGNUP_RATE_LIMIT", answer=_too_many_sign_ups, identities=_address_and_typed_email
+)
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        verification.sign_up(
+            email=data["email"], first_name=data["first_name"], last_name=data["last_name"], password=data["password1"]
+        )
+        # The same answer whether or not the address already had an account.
+        next_page = _safe_next(request)
+        return redirect(reverse("signup-sent") + (f"?{urlencode({'next': next_page})}" if next_page else ""))
+    return render(
+        request, "accounts/signup.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_email(request, token: str):
+    """GET asks to confirm (mail scanners that open links change nothing);
+    POST confirms the address."""
+    if request.method == "GET":
+        return render(request, "accounts/verify_email.html", {"token": token})
+    try:
+        user = verification.verify_email(token=token)
+    except verification.VerificationFailed as failure:
+        return render(request, "accounts/verify_email.html", {"failure": str(failure)}, status=400)
+    messages.success(request, "Thank you: your email address is confirmed.")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return redirect("login")
+
+
+def _account_and_address(request) -> list[str]:
+    return [f"user:{request.user.pk}", f"address:{rate_limit.client_address(request)}"]
+
+
+def _too_many_resends(request, wait: int):
+    return render(request, "accounts/verify_email_needed.html", {"rate_limited_for": wait}, status=429)
+
+
+@login_required
+@rate_limit.limit_posts(
+    "verify-resend", rate_setting="SIGNUP_RATE_LIMIT", answer=_too_many_resends, identities=_account_and_address
+)
+@require_http_methods(["GET", "POST"])
+def resend_verification(request):
+    if not verification.needs_verification(request.user):
+        messages.info(request, "Your email address is already confirmed.")
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        if verification.send_verification_email(user=request.user):
+            messages.success(request, f"We sent a new link to {request.user.email}.")
+        else:
+            messages.warning(request, "We could not send the email just now; try again in a few minutes.")
+        return redirect(_safe_next(request) or "resend-verification")
+    return render(request, "accounts/verify_email_needed.html", {})
+
+
+@require_GET
+def signup_sent(request):
+    return render(request, "accounts/check_email.html", {"next": _safe_next(request)})

@@ -1,0 +1,112 @@
+"""Uploaded images reach the public site and donors' inboxes without what
+the camera wrote into them: no EXIF, no GPS position, no file name."""
+
+import io
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image
+
+from campaigns.models import Fundraiser
+from receipts.models import ImpactUpdate
+
+pytestmark = pytest.mark.django_db
+
+START = "/campaigns/dressember-2026/start/"
+
+
+def photo_with_gps(kind: str = "JPEG") -> SimpleUploadedFile:
+    """A 40x20 photo taken on its side (EXIF orientation 6) in London."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Orientation] = 6
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef], gps[ExifTags.GPS.GPSLatitude] = "N", (51.0, 30.0, 26.0)
+    gps[ExifTags.GPS.GPSLongitudeRef], gps[ExifTags.GPS.GPSLongitude] = "W", (0.0, 7.0, 39.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(buffer, kind, exif=exif)
+    original = Image.open(io.BytesIO(buffer.getvalue()))
+    assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test's photo does carry a position
+    return SimpleUploadedFile(f"nia-at-home.{kind.lower()}", buffer.getvalue(), content_type=f"image/{kind.lower()}")
+
+
+def assert_stored_without_metadata(field_file, kind: str) -> None:
+    with field_file.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == kind
+        assert not image.getexif() and "exif" not in image.info
+        assert image.size == (20, 40)  # turned upright as the EXIF said
+    assert "nia-at-home" not in field_file.name
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG", "WEBP"])
+def test_an_uploaded_photos_gps_exif_is_gone(client, campaign, donor_account, settings, tmp_path, kind):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": photo_with_gps(kind)})
+
+    assert response.status_code == 302
+    assert_stored_without_metadata(Fundraiser.objects.get().photo, kind)
+
+
+def test_a_photo_changed_on_the_dashboard_is_stored_without_exif(client, fundraiser, member, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(member)
+
+    response = client.post(
+        f"/campaigns/dressember-2026/fundraisers/{fundraiser.slug}/manage/",
+        {"name": fundraiser.name, "goal": "100", "story": "", "photo": photo_with_gps()},
+    )
+
+    assert response.status_code == 302
+    fundraiser.refresh_from_db()
+    assert_stored_without_metadata(fundraiser.photo, "JPEG")
+
+
+def test_a_photo_in_another_format_is_refused(client, campaign, donor_account, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "GIF")
+    gif = SimpleUploadedFile("me.gif", buffer.getvalue(), content_type="image/gif")
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": gif})
+
+    assert response.status_code == 400 and "Use a JPEG, PNG or WebP image." in response.content.decode()
+    assert not Fundraiser.objects.exists()
+
+
+@pytest.mark.parametrize(("model", "field"), [(ImpactUpdate, "image"), (Fundraiser, "photo")])
+def test_an_image_uploaded_in_the_admin_is_cleaned_of_exif(rf, model, field):
+    model_admin = admin.site._registry[model]
+    form_field = model_admin.formfield_for_dbfield(model._meta.get_field(field), request=rf.get("/"))
+
+    cleaned = form_field.clean(photo_with_gps())
+
+    with Image.open(cleaned) as image:
+        assert not image.getexif() and image.size == (20, 40)
+
+
+def test_an_impact_update_image_is_stored_without_exif(settings, tmp_path, rf):
+    settings.MEDIA_ROOT = tmp_path
+    update_admin = admin.site._registry[ImpactUpdate]
+    image_field = update_admin.formfield_for_dbfield(ImpactUpdate._meta.get_field("image"), request=rf.get("/"))
+
+    update = ImpactUpdate.objects.create(title="Spring", body="News.", image=image_field.clean(photo_with_gps()))
+
+    assert_stored_without_metadata(update.image, "JPEG")
+
+
+def test_a_multipart_body_over_the_cap_is_refused_before_it_is_read(
+    client, campaign, donor_account, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    photo = photo_with_gps()
+    settings.MULTIPART_MAX_BYTES = photo.size  # the form's other fields take it over the cap
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": photo})
+
+    assert response.status_code == 400
+    assert not Fundraiser.objects.exists()
