@@ -11,4 +11,5 @@ class Command(BaseCommand):
         campaign, logins = seed_demo()
         self.stdout.write(f"Demo campaign: {settings.SITE_URL}{campaign.get_absolute_url()}")
         for login in logins:
-            self.stdout.write(f"Demo {login.role} login: {login.email} / {login.password}")
+            second_factor = f", then one of the backup codes {' '.join(login.backup_codes)}" if login.backup_codes else ""
+            self.stdout.write(f"Demo {login.role} login: {login.email} / {login.password}{second_factor}")
