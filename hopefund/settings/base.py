@@ -233,6 +233,10 @@ parse_rate(LOGIN_RATE_LIMIT)
 STAFF_SESSION_IDLE_SECONDS = int(env.string("STAFF_SESSION_IDLE_SECONDS", "1800"))
 # The name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = ORG_NAME
+# The admin lists people's devices, so that a superuser can remove a lost
+# one; it never shows their secret keys or backup codes, which would let
+# another admin pass as them.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
 # Fundraiser photos.

@@ -243,3 +243,15 @@ def test_the_tests_log_in_helper_gives_staff_their_second_factor(client, finance
     log_in(client, finance_member)
 
     assert client.get("/finance/").status_code == 200
+
+
+def test_the_admin_lists_devices_but_never_shows_their_keys_or_backup_codes(admin_client, finance_member):
+    device = authenticator(finance_member)
+    backup = backup_codes(finance_member, "abcd2345")
+
+    device_page = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    codes_page = admin_client.get(f"/admin/otp_static/staticdevice/{backup.pk}/change/").content.decode()
+
+    assert "Phone" in device_page and device.key not in device_page
+    assert admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
+    assert "Backup codes" in codes_page and "abcd2345" not in codes_page
