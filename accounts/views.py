@@ -165,7 +165,7 @@ def second_factor_verify(request):
 def _setup_page(request, *, form, status: int = 200, rate_limited_for: int = 0):
     device = services.start_authenticator_setup(user=request.user)
     secret = b32encode(device.bin_key).decode()
-    qr_code = segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
+    qr_code = segno.make(device.config_url, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
     context = {
         "form": form,
         "next": _safe_next(request),
@@ -181,21 +181,25 @@ def _setup_page(request, *, form, status: int = 200, rate_limited_for: int = 0):
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-@_limited_codes(_setup_page, AuthenticatorCodeForm)
 def second_factor_setup(request):
     """Set up an authenticator app: its secret as a QR code, a link and
     text; a first code to prove it works; then the backup codes, shown on
-    this one page and never again."""
-    next_url = _safe_next(request)
+    this one page and never again. Only for someone with no second factor
+    yet: a password alone never adds another."""
     if selectors.has_second_factor(request.user):
-        return redirect(_with_next(reverse("second-factor-verify"), next_url))
+        return redirect(_with_next(reverse("second-factor-verify"), _safe_next(request)))
+    return _set_up_authenticator(request)
+
+
+@_limited_codes(_setup_page, AuthenticatorCodeForm)
+def _set_up_authenticator(request):
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         confirmed = services.confirm_authenticator(user=request.user, code=form.cleaned_data["code"])
         if confirmed is not None:
             device, backup_codes = confirmed
             _second_factor_given(request, device)
-            context = {"backup_codes": backup_codes, "next": next_url or resolve_url(settings.LOGIN_REDIRECT_URL)}
-            return render(request, "accounts/backup_codes.html", context)
+            next_url = _safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
+            return render(request, "accounts/backup_codes.html", {"backup_codes": backup_codes, "next": next_url})
         form.add_error("code", "That code did not match. Check the time on your phone and type the newest code.")
     return _setup_page(request, form=form, status=400 if form.errors else 200)

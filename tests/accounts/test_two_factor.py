@@ -255,3 +255,19 @@ def test_the_admin_lists_devices_but_never_shows_their_keys_or_backup_codes(admi
     assert "Phone" in device_page and device.key not in device_page
     assert admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
     assert "Backup codes" in codes_page and "abcd2345" not in codes_page
+
+
+def test_first_codes_over_the_limit_are_refused_even_the_right_one(client, settings, finance_member):
+    settings.LOGIN_RATE_LIMIT = "3/m"
+    client.force_login(finance_member)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=finance_member)
+    for _ in range(3):
+        client.post(SETUP, {"code": "not-a-code"})
+
+    response = client.post(SETUP, {"code": app_code(device)})
+
+    assert response.status_code == 429
+    assert "Too many codes tried" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
