@@ -58,3 +58,29 @@ class EmailLoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from the authenticator app or a backup code, typed with or
+    without spaces and dashes, in any case."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app, or a backup code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+
+
+class AuthenticatorCodeForm(SecondFactorCodeForm):
+    """The first code of an app being set up: digits only, so phones show
+    their number pad."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "The six-digit code your app shows"
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"

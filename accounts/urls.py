@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/verify/<str:token>/", verification_views.verify_email, name="verify-email"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", views.second_factor_verify, name="second-factor-verify"),
+    path("accounts/two-factor/setup/", views.second_factor_setup, name="second-factor-setup"),
     path("accounts/password-reset/", views.password_reset_view, name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

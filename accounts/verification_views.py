@@ -6,24 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import verification
 from accounts.forms import SignupForm
-from accounts.views import _address_and_typed_email
+from accounts.views import _address_and_typed_email, safe_next
 from core import rate_limit
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
-
-
 def _too_many_sign_ups(request, wait: int):
-    context = {"form": SignupForm(), "next": _safe_next(request), "rate_limited_for": wait}
+    context = {"form": SignupForm(), "next": safe_next(request), "rate_limited_for": wait}
     return render(request, "accounts/signup.html", context, status=429)
 
 
@@ -43,10 +36,10 @@ def signup(request):
             email=data["email"], first_name=data["first_name"], last_name=data["last_name"], password=data["password1"]
         )
         # The same answer whether or not the address already had an account.
-        next_page = _safe_next(request)
+        next_page = safe_next(request)
         return redirect(reverse("signup-sent") + (f"?{urlencode({'next': next_page})}" if next_page else ""))
     return render(
-        request, "accounts/signup.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200
+        request, "accounts/signup.html", {"form": form, "next": safe_next(request)}, status=400 if form.errors else 200
     )
 
 
@@ -88,10 +81,10 @@ def resend_verification(request):
             messages.success(request, f"We sent a new link to {request.user.email}.")
         else:
             messages.warning(request, "We could not send the email just now; try again in a few minutes.")
-        return redirect(_safe_next(request) or "resend-verification")
+        return redirect(safe_next(request) or "resend-verification")
     return render(request, "accounts/verify_email_needed.html", {})
 
 
 @require_GET
 def signup_sent(request):
-    return render(request, "accounts/check_email.html", {"next": _safe_next(request)})
+    return render(request, "accounts/check_email.html", {"next": safe_next(request)})

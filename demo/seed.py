@@ -7,11 +7,17 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from campaigns.models import Campaign, Fund, Fundraiser, Team
 from finance.services.permissions import ensure_finance_group
 
 DEMO_PASSWORD = "hopefund-demo"
+# Staff need a second factor before the admin and finance pages; the demo's
+# staff get this many backup codes, new on every run and printed with the
+# login, so nobody needs a phone to look around.
+DEMO_BACKUP_CODE_COUNT = 5
+DEMO_BACKUP_CODES_DEVICE = "Demo backup codes"
 
 DEMO_FUNDS = [
     ("rescue", "Rescue", "Investigations and rescue operations that free people from trafficking.", 1),
@@ -62,6 +68,7 @@ class DemoLogin:
     role: str
     email: str
     password: str
+    backup_codes: tuple[str, ...] = ()
 
 
 @transaction.atomic
@@ -117,7 +124,7 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
             )
     logins = [
         DemoLogin("team captain", captain.email, DEMO_PASSWORD),
-        DemoLogin("finance staff", finance.email, DEMO_PASSWORD),
+        DemoLogin("finance staff", finance.email, DEMO_PASSWORD, _fresh_backup_codes(finance)),
     ]
     return campaign, logins
 
@@ -135,3 +142,14 @@ def _demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool):
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
     return user
+
+
+def _fresh_backup_codes(user) -> tuple[str, ...]:
+    """Single-use codes for the second factor, replacing the last run's
+    (accounts sets up real staff's codes; demo and accounts are separate
+    parts of the site, so this is written here with django-otp itself)."""
+    StaticDevice.objects.filter(user=user, name=DEMO_BACKUP_CODES_DEVICE).delete()
+    device = StaticDevice.objects.create(user=user, name=DEMO_BACKUP_CODES_DEVICE)
+    codes = tuple(StaticToken.random_token() for _ in range(DEMO_BACKUP_CODE_COUNT))
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes

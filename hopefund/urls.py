@@ -7,6 +7,8 @@ from hopefund.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Ahead of the admin's own login view, which has no rate limit.
+    path("admin/login/", include("accounts.admin_urls")),
     path("admin/", admin.site.urls),
     path("", include("donations.urls")),
     path("", include("pages.urls")),

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from core import rate_limit
 from payments import stripe as stripe_gateway
 from tests import factories
+from tests.auth import log_in
 from tests.fakes.stripe import FakeStripe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +114,13 @@ def _rate_limit_clock(monkeypatch):
     of any length)."""
     start_of_a_window = int(time.time() // 86400) * 86400 + 1
     monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: start_of_a_window))
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's superuser's client, with the second factor the admin
+    asks for given."""
+    return log_in(client, admin_user)
 
 
 @pytest.fixture

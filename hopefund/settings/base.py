@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "anymail",
     "import_export",
+    # Staff two-factor: TOTP apps and single-use backup codes (accounts/).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "campaigns",
     "donations",
@@ -60,6 +64,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions (accounts/middleware.py): the idle logout runs first so
+    # that OTPMiddleware sees the user it leaves, and after the messages
+    # middleware so that it can say why; then the second factor is required
+    # before the admin and finance pages.
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -86,7 +97,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS 2.1.1: at least 12 characters.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -266,6 +278,17 @@ SIGNUP_RATE_LIMIT = env.string("SIGNUP_RATE_LIMIT", "10/h")
 parse_rate(SIGNUP_RATE_LIMIT)
 # How long the link that confirms an account's email address works.
 EMAIL_VERIFICATION_DAYS = 3
+# --- Staff accounts: second factor and idle timeout (accounts/) ---
+# Staff, superusers and the Finance group need a second factor before the
+# admin and finance pages, and are logged out after this long without a
+# request; everyone else keeps Django's two-week session.
+STAFF_SESSION_IDLE_SECONDS = env.integer("STAFF_SESSION_IDLE_SECONDS", 1800, minimum=1)
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = ORG_NAME
+# The admin lists people's devices, so that a superuser can remove a lost
+# one; it never shows their secret keys or backup codes, which would let
+# another admin pass as them.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
 # Invites one account may send in any 24 hours, counted from the invites

@@ -45,6 +45,7 @@ def test_signing_up_keeps_a_safe_next_page_only_for_signing_in(client):
     [
         ({"password2": "something-else-42"}, "The two passwords differ."),
         ({"password1": "short", "password2": "short"}, "This password is too short"),
+        ({"password1": "eleven-char", "password2": "eleven-char"}, "It must contain at least 12 characters."),
         ({"password1": "nia.jones.example", "password2": "nia.jones.example"}, "too similar"),
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"first_name": "x" * 101}, "at most 100 characters"),

@@ -3,6 +3,7 @@
 import pytest
 
 from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team
+from tests.auth import log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, db):
-    client.force_login(UserFactory(email="admin@example.org", is_staff=True, is_superuser=True))
+    log_in(client, UserFactory(email="admin@example.org", is_staff=True, is_superuser=True))
     return client
 
 

@@ -9,6 +9,7 @@ from donations.models import Donation, Refund
 from donations.selectors import counter_tallies, counters_out_of_step
 from donations.services import refunds
 from receipts.models import Receipt
+from tests.auth import log_in
 from tests.gifts import gift_body, give
 from tests.stripe_events import charge_event, post_event, refund_object
 
@@ -146,7 +147,7 @@ def test_refund_event_before_the_success_event_ends_refunded(
 def test_admin_refund_page_refunds_and_refuses_too_much(client, paid_gift):
     staff = User.objects.create_user("finance@example.org", password="pw", is_staff=True)
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_refund", "view_donation"]))
-    client.force_login(staff)
+    log_in(client, staff)
     url = f"/admin/donations/donation/{paid_gift.pk}/refund/"
 
     too_much = client.post(url, {"amount": "50.01", "reason": "other"})
@@ -162,7 +163,7 @@ def test_admin_refund_page_refunds_and_refuses_too_much(client, paid_gift):
 def test_admin_refund_page_needs_the_refund_permission(client, paid_gift):
     viewer = User.objects.create_user("viewer@example.org", password="pw", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_donation"))
-    client.force_login(viewer)
+    log_in(client, viewer)
 
     response = client.post(f"/admin/donations/donation/{paid_gift.pk}/refund/", {"amount": "1.00", "reason": "other"})
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from donations.models import Donation, Donor, Refund
 from finance.models import AuditLogEntry
 from receipts.models import Receipt
+from tests.auth import log_in
 from tests.factories import DonationFactory, DonorFactory, local_time
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ FORMATS = {"csv": "0", "xlsx": "1"}  # the order of FinanceExportMixin.export_fo
 
 @pytest.fixture
 def staff_client(client, finance_user):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
     return client
 
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from finance.exports import HEADERS
 from finance.models import AuditLogEntry
+from tests.auth import log_in
 from tests.factories import DonationFactory, UserFactory
 from tests.finance.export_files import read_csv
 
@@ -28,7 +29,7 @@ def gifts(campaign):
 
 @pytest.fixture
 def finance(client, finance_user):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
     return finance_user
 
 
@@ -50,7 +51,7 @@ def test_a_visitor_is_sent_to_log_in(client, gifts):
 def test_a_captain_is_refused(client, team, gifts):
     captain = UserFactory(email="casey@example.org")
     team.captains.add(captain)
-    client.force_login(captain)
+    log_in(client, captain)
 
     assert download(client).status_code == 403
     assert client.get(URL).status_code == 403
@@ -58,7 +59,7 @@ def test_a_captain_is_refused(client, team, gifts):
 
 
 def test_staff_outside_the_finance_group_are_refused(client, gifts):
-    client.force_login(UserFactory(email="staff@example.org", is_staff=True))
+    log_in(client, UserFactory(email="staff@example.org", is_staff=True))
 
     assert download(client).status_code == 403
 

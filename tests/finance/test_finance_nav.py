@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from finance.services.permissions import FINANCE_GROUP
 from tests import factories
+from tests.auth import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def finance_links(html: str) -> set[str]:
 def test_finance_staff_see_every_finance_section_with_the_current_one_marked(client):
     user = factories.UserFactory(is_staff=True)
     user.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    client.force_login(user)
+    log_in(client, user)
 
     html = client.get(reverse("finance:payouts")).content.decode()
 
@@ -38,7 +39,7 @@ def test_finance_staff_see_every_finance_section_with_the_current_one_marked(cli
 def test_someone_who_may_only_export_sees_only_the_export_in_the_section_and_header(client):
     user = factories.UserFactory()
     user.user_permissions.add(Permission.objects.get(codename="export_gifts"))
-    client.force_login(user)
+    log_in(client, user)
 
     html = client.get(reverse("finance:export")).content.decode()
 
@@ -49,7 +50,7 @@ def test_someone_who_may_only_export_sees_only_the_export_in_the_section_and_hea
 def test_a_team_captain_gets_no_finance_link_in_the_header(client, team):
     captain = factories.UserFactory()
     team.captains.add(captain)
-    client.force_login(captain)
+    log_in(client, captain)
 
     html = client.get(reverse("my-pages")).content.decode()
 

@@ -11,6 +11,7 @@ from finance import tasks
 from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport
 from finance.services.permissions import FINANCE_GROUP
+from tests.auth import log_in
 from tests.factories import UserFactory
 from tests.finance.import_files import csv_bytes, gift_row
 
@@ -36,7 +37,7 @@ def finance_user(db):
 
 @pytest.fixture
 def finance_client(client, finance_user):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
     return client
 
 
@@ -220,7 +221,7 @@ def test_people_without_the_import_permission_get_403(client, team, who):
         team.captains.add(user)
     else:
         user = UserFactory(email="stella@example.org", is_staff=True)
-    client.force_login(user)
+    log_in(client, user)
 
     for url in import_urls():
         assert client.get(url).status_code == 403, url

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Donation
+from tests.auth import log_in
 from tests.factories import DonationFactory, local_time
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ URL = "/finance/"
 
 @pytest.fixture
 def staff_client(client, finance_user):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
     return client
 
 

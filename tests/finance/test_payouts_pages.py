@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from finance.models import Payout
 from finance.services import payouts
+from tests.auth import log_in
 from tests.factories import DonationFactory, UserFactory
 from tests.fakes.stripe import charge_line, stripe_fee_line
 
@@ -53,7 +54,7 @@ def payout(fake_stripe, campaign):
 @pytest.mark.parametrize("role, expected", [("visitor", 302), ("captain", 403), ("staff", 403), ("finance", 200)])
 def test_only_finance_staff_may_see_payouts(client, people, payout, name, role, expected):
     if people[role]:
-        client.force_login(people[role])
+        log_in(client, people[role])
     url = reverse(f"finance:{name}", args=[payout.stripe_payout_id] if name == "payout-detail" else [])
 
     response = client.get(url)
@@ -64,13 +65,13 @@ def test_only_finance_staff_may_see_payouts(client, people, payout, name, role, 
 
 
 def test_an_unknown_payout_is_404(client, finance_user):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     assert client.get(reverse("finance:payout-detail", args=["po_nope"])).status_code == 404
 
 
 def test_the_list_shows_each_payout_with_its_matched_and_unmatched_counts(client, finance_user, payout):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     page = client.get(reverse("finance:payouts")).content.decode()
 
@@ -79,7 +80,7 @@ def test_the_list_shows_each_payout_with_its_matched_and_unmatched_counts(client
 
 
 def test_the_report_highlights_the_unmatched_lines_and_links_each_gift_to_the_admin(client, finance_user, payout):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     response = client.get(reverse("finance:payout-detail", args=["po_test_page"]))
 
@@ -96,7 +97,7 @@ def test_the_report_highlights_the_unmatched_lines_and_links_each_gift_to_the_ad
 
 def test_the_report_warns_when_the_lines_do_not_add_up(client, finance_user, payout):
     Payout.objects.filter(pk=payout.pk).update(amount_minor=payout.amount_minor + 1)
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     page = client.get(reverse("finance:payout-detail", args=["po_test_page"])).content.decode()
 
@@ -107,7 +108,7 @@ def test_the_report_warns_when_the_lines_do_not_add_up(client, finance_user, pay
 def test_the_report_and_list_run_the_same_number_of_queries_for_5_and_100_lines(
     client, finance_user, campaign, fake_stripe
 ):
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     def queries(url: str) -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -126,7 +127,7 @@ def test_the_report_and_list_run_the_same_number_of_queries_for_5_and_100_lines(
 
 def test_fetch_now_enqueues_the_fetch_of_recent_payouts(client, finance_user, fake_stripe):
     fake_stripe.add_payout("po_test_button", amount=0, status="paid")
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     response = client.post(reverse("finance:payouts-fetch"))
 
@@ -137,7 +138,7 @@ def test_fetch_now_enqueues_the_fetch_of_recent_payouts(client, finance_user, fa
 @pytest.mark.parametrize("role, expected", [("visitor", 302), ("captain", 403), ("staff", 403)])
 def test_fetch_now_is_refused_to_others_and_fetches_nothing(client, people, fake_stripe, role, expected):
     if people[role]:
-        client.force_login(people[role])
+        log_in(client, people[role])
 
     assert client.post(reverse("finance:payouts-fetch")).status_code == expected
     assert fake_stripe.calls == []
@@ -145,7 +146,7 @@ def test_fetch_now_is_refused_to_others_and_fetches_nothing(client, people, fake
 
 def test_fetch_now_needs_a_post_with_the_csrf_token(finance_user, fake_stripe):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(finance_user)
+    log_in(client, finance_user)
 
     assert client.get(reverse("finance:payouts-fetch")).status_code == 405
     assert client.post(reverse("finance:payouts-fetch")).status_code == 403
@@ -153,7 +154,7 @@ def test_fetch_now_needs_a_post_with_the_csrf_token(finance_user, fake_stripe):
 
 
 def test_the_admin_shows_a_payout_with_its_lines_and_cannot_add_or_change_them(client, payout):
-    client.force_login(UserFactory(email="root@example.org", is_staff=True, is_superuser=True))
+    log_in(client, UserFactory(email="root@example.org", is_staff=True, is_superuser=True))
 
     change_page = client.get(reverse("admin:finance_payout_change", args=[payout.pk]))
 

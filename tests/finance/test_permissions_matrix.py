@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from finance.models import GiftImport, Payout
 from finance.services.permissions import FINANCE_GROUP
 from tests import factories
+from tests.auth import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +141,7 @@ def person(request, team):
             user.groups.add(Group.objects.get(name=FINANCE_GROUP))
         if kind == "captain":
             team.captains.add(user)
-        client.force_login(user)
+        log_in(client, user)
         return client
 
     return login

@@ -4,6 +4,7 @@ themselves, then send it."""
 import pytest
 
 from receipts.models import ImpactUpdate, UpdateDelivery
+from tests.auth import log_in
 from tests.receipts.audience import donors_who_gave
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_sending_from_the_admin_reaches_the_audience_and_freezes_the_update(
 
 def test_staff_without_permission_cannot_send(client, update, django_user_model):
     staff = django_user_model.objects.create_user("clerk", "clerk@example.org", "pw", is_staff=True)
-    client.force_login(staff)
+    log_in(client, staff)
 
     assert client.post(f"/admin/receipts/impactupdate/{update.pk}/send/").status_code == 403
     assert client.get(f"/admin/receipts/impactupdate/{update.pk}/preview/").status_code == 403

@@ -11,4 +11,6 @@ class Command(BaseCommand):
         campaign, logins = seed_demo()
         self.stdout.write(f"Demo campaign: {settings.SITE_URL}{campaign.get_absolute_url()}")
         for login in logins:
-            self.stdout.write(f"Demo {login.role} login: {login.email} / {login.password}")
+            codes = " ".join(login.backup_codes)
+            second_factor = f", then one of the backup codes {codes}" if codes else ""
+            self.stdout.write(f"Demo {login.role} login: {login.email} / {login.password}{second_factor}")
