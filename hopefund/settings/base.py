@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value comes from the
 environment (see docs/contract.md), with the per-environment modules
-choosing the defaults."""
+choosing the defaults. Nothing here defaults to a usable secret or to the
+demo charity: those defaults live in sandbox.py, for dev and test only."""
 
 from pathlib import Path
 
@@ -152,11 +153,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Stripe ---
-STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "sk_test_localstripe")
-STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
-STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
-STRIPE_API_BASE = env.string("STRIPE_API_BASE", "http://127.0.0.1:8420")
-STRIPE_JS_URL = env.string("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/")
+STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env.string("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_JS_URL = env.string("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # Signed webhook timestamps older than this are refused (replay protection).
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 # What "cover the fees" adds: Stripe's standard card pricing, in basis
@@ -171,16 +172,17 @@ ANYMAIL = env.prefixed("ANYMAIL_")
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Hopefund Demo <receipts@hopefund.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Uploads (impact update images); emails carry their images inline, so
-# these files never need to be served publicly.
+# Uploads: fundraiser photos, and impact update images (emails carry
+# these inline, so they never need to be served publicly).
 MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
 # --- The organisation, as printed on receipts ---
-ORG_NAME = env.string("ORG_NAME", "Hopefund Demo Charity")
-ORG_TAX_ID = env.string("ORG_TAX_ID", "00-0000000")
-ORG_ADDRESS = env.string("ORG_ADDRESS", "100 Example Street, Springfield, IL 62701, USA")
-SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ORG_NAME = env.string("ORG_NAME")
+ORG_TAX_ID = env.string("ORG_TAX_ID")
+ORG_ADDRESS = env.string("ORG_ADDRESS")
+# The absolute base of every link we send (emails, password resets).
+SITE_URL = (env.string("SITE_URL") or "").rstrip("/")
 
 # Gift (and card set-up) attempts per client address; checked at start-up.
 DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "10/m")
@@ -216,6 +218,3 @@ LOGIN_RATE_LIMIT = env.string("LOGIN_RATE_LIMIT", "10/m")
 parse_rate(LOGIN_RATE_LIMIT)
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
-# Fundraiser photos.
-MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
-MEDIA_URL = "media/"
