@@ -139,3 +139,13 @@ def test_servers_and_workers_default_to_production_settings(module):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "hopefund.settings.production"
+
+
+def test_seed_demo_refuses_production_settings_in_one_line():
+    result = manage("seed_demo", env=PRODUCTION_ENV)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: seed_demo runs only with the dev or test settings: it creates logins with a published password."
+    ]
+    assert "hopefund-demo" not in result.stdout

@@ -218,3 +218,5 @@ LOGIN_RATE_LIMIT = env.string("LOGIN_RATE_LIMIT", "10/m")
 parse_rate(LOGIN_RATE_LIMIT)
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
+# seed_demo's logins have a published password: only the sandbox allows it.
+DEMO_SEEDING_ALLOWED = False
