@@ -21,6 +21,15 @@ def flag(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
 
 
+def integer(name: str, default: int, *, minimum: int = 0) -> int:
+    value = string(name)
+    if value is None:
+        return default
+    if not value.strip().isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return int(value)
+
+
 def comma_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in string(name, default).split(",") if item.strip()]
 

@@ -184,6 +184,10 @@ ORG_ADDRESS = env.string("ORG_ADDRESS")
 # The absolute base of every link we send (emails, password resets).
 SITE_URL = (env.string("SITE_URL") or "").rstrip("/")
 
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For:
+# client addresses for rate limits are read from there (0: REMOTE_ADDR;
+# core.rate_limit.client_address, README "Behind a proxy").
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 # Gift (and card set-up) attempts per client address; checked at start-up.
 DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "10/m")
 parse_rate(DONATION_RATE_LIMIT)
