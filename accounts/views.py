@@ -1,5 +1,7 @@
 """Sign up, log in (rate-limited), password reset, and a person's own pages."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -42,11 +44,22 @@ login_view = _limited_form("login", template="registration/login.html", blank_fo
     auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True)
 )
 
+
+class SiteUrlPasswordResetView(auth_views.PasswordResetView):
+    """The reset link is built from SITE_URL, never from the request's Host
+    header, which whoever asks for the reset controls."""
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc}
+        return super().form_valid(form)
+
+
 password_reset_view = _limited_form(
     "password-reset",
     template="registration/password_reset_form.html",
     blank_form=lambda request: PasswordResetForm(),
-)(auth_views.PasswordResetView.as_view())
+)(SiteUrlPasswordResetView.as_view())
 
 
 def _safe_next(request) -> str:
