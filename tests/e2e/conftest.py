@@ -56,9 +56,14 @@ def page(browser, live_server, settings, localstripe_url):
     page = context.new_page()
     page_errors = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    # Chromium reports what the Content-Security-Policy blocked on the console.
     blocked = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+
+    def note_what_the_policy_blocked(message):
+        # Chromium reports each Content-Security-Policy violation on the console.
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    page.on("console", note_what_the_policy_blocked)
     yield page
     context.close()
     assert not page_errors, f"JavaScript errors on the page: {page_errors}"
