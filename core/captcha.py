@@ -19,6 +19,20 @@ SITEVERIFY_URLS = {
     "turnstile": "https://challenges.cloudflare.com/turnstile/v0/siteverify",
     "hcaptcha": "https://api.hcaptcha.com/siteverify",
 }
+# What each provider's widget loads into our pages, by CSP directive
+# (hopefund/security_headers.py adds the configured provider's).
+PAGE_SOURCES = {
+    "turnstile": {
+        "script-src": ["https://challenges.cloudflare.com"],
+        "frame-src": ["https://challenges.cloudflare.com"],
+    },
+    "hcaptcha": {
+        "script-src": ["https://hcaptcha.com", "https://*.hcaptcha.com"],
+        "frame-src": ["https://hcaptcha.com", "https://*.hcaptcha.com"],
+        "style-src": ["https://hcaptcha.com", "https://*.hcaptcha.com"],
+        "connect-src": ["https://hcaptcha.com", "https://*.hcaptcha.com"],
+    },
+}
 # The donor is waiting on the answer, and a provider that does not answer
 # counts as a failed challenge, never as a passed one.
 VERIFY_TIMEOUT_SECONDS = 5

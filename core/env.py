@@ -47,8 +47,13 @@ def prefixed(prefix: str) -> dict[str, str]:
     }
 
 
-def required(names: list[str]) -> None:
-    """Refuse to start when any of `names` is unset or empty."""
-    missing = [name for name in names if string(name) is None]
-    if missing:
-        raise ImproperlyConfigured("Missing required environment variables: " + ", ".join(missing))
+def missing(names: list[str]) -> list[str]:
+    """One line for each of `names` that is unset or empty."""
+    return [f"{name} is required and not set" for name in names if string(name) is None]
+
+
+def refuse_to_start(problems: list[str]) -> None:
+    """Stop the settings from loading, naming every problem on its own line
+    so one failed start shows everything that needs fixing."""
+    if problems:
+        raise ImproperlyConfigured("Refusing to start:\n" + "\n".join(problems))

@@ -41,9 +41,28 @@ def seconds_until_allowed(*, scope: str, identity: str, rate: str) -> int:
 
 
 def client_address(request) -> str:
-    """The address the request came from. Behind a proxy, the proxy must
-    set REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips)."""
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The address the request came from, for every per-address limit.
+
+    With TRUSTED_PROXY_COUNT = 0 (no proxy) that is REMOTE_ADDR. gunicorn
+    always sets REMOTE_ADDR to its socket peer, so behind a proxy that is
+    the proxy, for every client alike (--forwarded-allow-ips only makes
+    gunicorn trust the scheme headers). With N trusted proxies, each
+    appending the address it saw to X-Forwarded-For (nginx:
+    $proxy_add_x_forwarded_for), the Nth entry from the right is the one
+    the outermost proxy saw; entries left of it came from the client and
+    are ignored, so forging the header changes nothing. A header with fewer
+    than N entries was written by our proxies alone (a request that entered
+    past the outermost one, e.g. a probe inside the network): its leftmost
+    entry is the furthest address any of them saw. No header at all means
+    no proxy was passed: REMOTE_ADDR."""
+    remote_addr = request.META.get("REMOTE_ADDR") or "unknown"
+    trusted_proxies = settings.TRUSTED_PROXY_COUNT
+    if not trusted_proxies:
+        return remote_addr
+    forwarded_for = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if not forwarded_for:
+        return remote_addr
+    return forwarded_for[-min(trusted_proxies, len(forwarded_for))]
 
 
 class RateLimited(Exception):

@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from hopefund.email_webhook import tracking_webhook
 from hopefund.health import healthz
 
 urlpatterns = [
@@ -15,7 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("receipts.urls")),
     path("finance/", include("finance.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<str:esp>/tracking/", tracking_webhook, name="email-tracking-webhook"),
 ]
 # Fundraiser photos, served by Django only when DEBUG is on (static() is
 # empty otherwise); production serves MEDIA_ROOT from its web server or a

@@ -5,11 +5,11 @@ class ReceiptsConfig(AppConfig):
     name = "receipts"
 
     def ready(self):
-        # The deploy check; the tracking webhook's receiver; and the modules
+        # The tracking webhook's receiver, and the modules
         # that register their kinds of email with receipts.outbox, which
         # must all be known before the first send or sweep.
         from donations.services import effects
-        from receipts import checks, signals  # noqa: F401
+        from receipts import signals  # noqa: F401
         from receipts.services import impact_updates, receipts, statements  # noqa: F401
 
         # Inside the gift's own transaction, under its row lock: a paid gift

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The worker would otherwise start with production settings (hopefund/celery.py).
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-hopefund.settings.dev}
 PORT=${PORT:-8000}
 LOCALSTRIPE_PORT=${LOCALSTRIPE_PORT:-8420}
 export SITE_URL=${SITE_URL:-http://127.0.0.1:$PORT}

@@ -1,11 +1,13 @@
 """Settings shared by every environment; each value comes from the
 environment (see docs/contract.md), with the per-environment modules
-choosing the defaults."""
+choosing the defaults. Nothing here defaults to a usable secret or to the
+demo charity: those defaults live in sandbox.py, for dev and test only."""
 
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 from core import captcha, env
 from core.money import gift_minimums
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "anymail",
+    "csp",
     "import_export",
     # Staff two-factor: TOTP apps and single-use backup codes (accounts/).
     "django_otp",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hopefund.security_headers.ContentSecurityPolicyMiddleware",
+    "hopefund.security_headers.permissions_policy",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +78,38 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# --- Headers (hopefund/security_headers.py) ---
+# Scripts only from the site and Stripe.js's host, and never inline (the
+# templates have no inline script or event handler); Stripe's origins are
+# added per request from STRIPE_JS_URL and STRIPE_API_BASE, with these
+# extra origins, e.g. a CAPTCHA provider's: comma-separated https origins.
+CSP_EXTRA_SCRIPT_ORIGINS = env.comma_list("CSP_EXTRA_SCRIPT_ORIGINS", "")
+CSP_EXTRA_FRAME_ORIGINS = env.comma_list("CSP_EXTRA_FRAME_ORIGINS", "")
+CSP_EXTRA_CONNECT_ORIGINS = env.comma_list("CSP_EXTRA_CONNECT_ORIGINS", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "connect-src": [SELF],
+        "img-src": [SELF, "data:"],
+        # Style sheets only from the site. Style *attributes* are allowed:
+        # the admin's email preview (an iframe srcdoc, which inherits this
+        # policy) shows the email's inline styles, and the admin and
+        # import-export templates use a few. An attribute cannot select
+        # other elements, so it cannot read the page.
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        # As X-Frame-Options: DENY (XFrameOptionsMiddleware): nobody frames us.
+        "frame-ancestors": [NONE],
+    }
+}
+# Links to other sites never carry our URLs (receipt, plan and invite
+# links have their secret in the path).
+SECURE_REFERRER_POLICY = "same-origin"
 
 ROOT_URLCONF = "hopefund.urls"
 WSGI_APPLICATION = "hopefund.wsgi.application"
@@ -177,11 +214,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Stripe ---
-STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "sk_test_localstripe")
-STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
-STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_localstripe_demo")
-STRIPE_API_BASE = env.string("STRIPE_API_BASE", "http://127.0.0.1:8420")
-STRIPE_JS_URL = env.string("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/")
+STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env.string("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_JS_URL = env.string("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # Stripe's events can be far larger than other request bodies (an invoice
 # with many lines): the webhook reads its own body up to this many bytes
 # (413 beyond), whatever DATA_UPLOAD_MAX_MEMORY_SIZE says.
@@ -200,17 +237,22 @@ ANYMAIL = env.prefixed("ANYMAIL_")
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Hopefund Demo <receipts@hopefund.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Uploads (impact update images); emails carry their images inline, so
-# these files never need to be served publicly.
+# Uploads: fundraiser photos, and impact update images (emails carry
+# these inline, so they never need to be served publicly).
 MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
 # --- The organisation, as printed on receipts ---
-ORG_NAME = env.string("ORG_NAME", "Hopefund Demo Charity")
-ORG_TAX_ID = env.string("ORG_TAX_ID", "00-0000000")
-ORG_ADDRESS = env.string("ORG_ADDRESS", "100 Example Street, Springfield, IL 62701, USA")
-SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ORG_NAME = env.string("ORG_NAME")
+ORG_TAX_ID = env.string("ORG_TAX_ID")
+ORG_ADDRESS = env.string("ORG_ADDRESS")
+# The absolute base of every link we send (emails, password resets).
+SITE_URL = (env.string("SITE_URL") or "").rstrip("/")
 
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For:
+# client addresses for rate limits are read from there (0: REMOTE_ADDR;
+# core.rate_limit.client_address, README "Behind a proxy").
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 # Gift (and card set-up) attempts per client address; checked at start-up.
 DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "10/m")
 parse_rate(DONATION_RATE_LIMIT)
@@ -294,6 +336,5 @@ TEAM_INVITE_DAYS = 14
 # Invites one account may send in any 24 hours, counted from the invites
 # table so a restart does not reset it.
 INVITE_DAILY_LIMIT = env.integer("INVITE_DAILY_LIMIT", 20, minimum=1)
-# Fundraiser photos.
-MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "media"))
-MEDIA_URL = "media/"
+# seed_demo's logins have a published password: only the sandbox allows it.
+DEMO_SEEDING_ALLOWED = False

@@ -5,8 +5,8 @@ environment."""
 from django.core.management.utils import get_random_secret_key
 
 from core import env
-from hopefund.settings.base import *  # noqa: F403
 from hopefund.settings.base import VAR_DIR
+from hopefund.settings.sandbox import *  # noqa: F403
 
 
 def _dev_secret_key() -> str:

@@ -3,8 +3,8 @@ started by tests/conftest.py. Celery runs tasks eagerly in unit tests; the
 integration tests start a real worker process instead."""
 
 from core import env
-from hopefund.settings.base import *  # noqa: F403
 from hopefund.settings.base import databases, redis_cache
+from hopefund.settings.sandbox import *  # noqa: F403
 
 SECRET_KEY = env.string("SECRET_KEY", "test-only-secret-key-not-for-production")
 DEBUG = False

@@ -48,13 +48,23 @@ def browser(_django_allows_orm_calls_under_playwright):
 def page(browser, live_server, settings, localstripe_url):
     """A fresh browser tab with the live server as its base URL, and the
     page's Stripe.js served by this run's localstripe. Uncaught JavaScript
-    errors on the page fail the test."""
+    errors on the page, and anything the Content-Security-Policy blocked,
+    fail the test."""
     settings.STRIPE_JS_URL = f"{localstripe_url}/js.stripe.com/v3/"
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page_errors = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
+    blocked = []
+
+    def note_what_the_policy_blocked(message):
+        # Chromium reports each Content-Security-Policy violation on the console.
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+
+    page.on("console", note_what_the_policy_blocked)
     yield page
     context.close()
     assert not page_errors, f"JavaScript errors on the page: {page_errors}"
+    assert not blocked, f"Blocked by the Content-Security-Policy: {blocked}"

@@ -17,6 +17,8 @@ WEBHOOK = "/anymail/postmark/tracking/"
 
 @pytest.fixture
 def webhook_secret(settings):
+    """Postmark is the provider we send through (only its webhook is mounted)."""
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "anymail:s3cret-webhook"}
 
 

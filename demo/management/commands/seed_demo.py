@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import seed_demo
 
@@ -8,6 +8,11 @@ class Command(BaseCommand):
     help = "Create or refresh the Dressember-style demo campaign, funds, teams and logins."
 
     def handle(self, *args, **options):
+        if not settings.DEMO_SEEDING_ALLOWED:
+            # The demo's logins have a published password, finance staff's among them.
+            raise CommandError(
+                "seed_demo runs only with the dev or test settings: it creates logins with a published password."
+            )
         campaign, logins = seed_demo()
         self.stdout.write(f"Demo campaign: {settings.SITE_URL}{campaign.get_absolute_url()}")
         for login in logins:
