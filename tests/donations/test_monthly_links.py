@@ -13,6 +13,7 @@ from donations.models import RecurringPlan
 from donations.selectors import PLAN_LINK_SALT, plan_management_path, read_plan_link
 from receipts.emails import receipt_message
 from receipts.models import Receipt
+from tests.auth import log_in
 from tests.stripe_events import invoice_event
 
 pytestmark = pytest.mark.django_db
@@ -161,11 +162,11 @@ def test_staff_revoke_a_plans_links_with_the_admin_action_which_needs_the_change
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_recurringplan", "change_recurringplan"]))
     action = {"action": "revoke_links", "_selected_action": [monthly_plan.pk]}
 
-    client.force_login(viewer)
+    log_in(client, viewer)
     client.post("/admin/donations/recurringplan/", action)
     assert client.get(old).status_code == 200
 
-    client.force_login(staff)
+    log_in(client, staff)
     done = client.post("/admin/donations/recurringplan/", action, follow=True)
     assert "Links revoked for 1 monthly gift" in done.content.decode()
     assert client.get(old).status_code == 404
