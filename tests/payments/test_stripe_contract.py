@@ -131,10 +131,10 @@ def test_refunds_add_up_on_the_charge(stripe_side):
 
 
 def test_a_monthly_subscription_charges_its_first_invoice_and_follows_changes(stripe_side):
-    customer = stripe_gateway.customer_with_card(
-        customer_id=None, email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa"
-    )
     plan_id = str(uuid.uuid4())
+    customer = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa", plan_public_id=plan_id
+    )
 
     subscription = stripe_gateway.subscribe(customer_id=customer, currency="usd", quantity=2500, plan_public_id=plan_id)
 
@@ -164,13 +164,12 @@ def test_a_monthly_subscription_charges_its_first_invoice_and_follows_changes(st
 )
 def test_a_subscription_whose_first_payment_does_not_go_through_is_incomplete(stripe_side, card, intent_status):
     payment_method = card if card.startswith("pm_") else stripe_side.card_payment_method(card)
-    customer = stripe_gateway.customer_with_card(
-        customer_id=None, email="ada@example.org", name="Ada Lee", payment_method=payment_method
+    plan_id = str(uuid.uuid4())
+    customer = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method=payment_method, plan_public_id=plan_id
     )
 
-    subscription = stripe_gateway.subscribe(
-        customer_id=customer, currency="usd", quantity=2500, plan_public_id=str(uuid.uuid4())
-    )
+    subscription = stripe_gateway.subscribe(customer_id=customer, currency="usd", quantity=2500, plan_public_id=plan_id)
 
     invoice = subscription.latest_invoice
     assert (subscription.status, invoice.status, invoice.amount_paid_minor) == ("incomplete", "open", 0)
