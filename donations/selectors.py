@@ -251,12 +251,12 @@ def donor_ids_with_gifts_between(*, start, end) -> list[int]:
 def gifts_of_donor_between(*, donor_id: int, start, end) -> list[Donation]:
     """A donor's gifts that succeeded in [start, end), refunded ones
     included (a statement lists them with nothing left to deduct), oldest
-    first, with fund and campaign (one query)."""
+    first, with donor, fund and campaign (one query)."""
     return list(
         Donation.objects.filter(
             donor_id=donor_id, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
         )
-        .select_related("fund", "campaign")
+        .select_related("donor", "fund", "campaign")
         .order_by("succeeded_at", "pk")
     )
 
