@@ -42,6 +42,10 @@ class Localstripe:
     authenticate = staticmethod(localstripe.authenticate)
     subscription = staticmethod(localstripe.subscription)
 
+    @staticmethod
+    def customer(customer_id: str) -> dict:
+        return localstripe.sdk_client().v1.customers.retrieve(customer_id).to_dict()
+
 
 class Fake:
     """The fake, in place of the gateway's calls."""
@@ -53,6 +57,9 @@ class Fake:
 
     def subscription(self, subscription_id: str) -> dict:
         return self.fake.objects[subscription_id]
+
+    def customer(self, customer_id: str) -> dict:
+        return self.fake.objects[customer_id]
 
 
 @pytest.fixture(params=["fake", "localstripe"])
@@ -156,6 +163,30 @@ def test_a_monthly_subscription_charges_its_first_invoice_and_follows_changes(st
     stripe_gateway.cancel_subscription(subscription.id)
     stripe_gateway.cancel_subscription(subscription.id)  # safe to repeat
     assert stripe_side.subscription(subscription.id)["status"] == "canceled"
+
+
+def test_a_second_plan_for_the_same_email_gets_its_own_customer_and_leaves_the_firsts_card_alone(stripe_side):
+    """Each plan's card is its own customer's default, which its
+    subscription charges (localstripe refuses `default_payment_method` on
+    a subscription, so the gateway relies on this alone)."""
+    first_plan, second_plan = str(uuid.uuid4()), str(uuid.uuid4())
+    first = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa", plan_public_id=first_plan
+    )
+    first_card = stripe_side.customer(first)["invoice_settings"]["default_payment_method"]
+    subscription = stripe_gateway.subscribe(customer_id=first, currency="usd", quantity=2500, plan_public_id=first_plan)
+
+    second = stripe_gateway.new_customer_with_card(
+        email="ada@example.org",
+        name="Mallory",
+        payment_method=stripe_side.card_payment_method("5555555555554444"),
+        plan_public_id=second_plan,
+    )
+
+    assert second != first
+    assert stripe_side.customer(first)["invoice_settings"]["default_payment_method"] == first_card
+    assert stripe_side.customer(second)["invoice_settings"]["default_payment_method"] != first_card
+    assert stripe_side.subscription(subscription.id)["customer"] == first
 
 
 @pytest.mark.parametrize(
