@@ -28,9 +28,6 @@ class Donor(models.Model):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, blank=True)
-    # The Stripe customer that monthly plans made before each plan had its
-    # own (RecurringPlan.stripe_customer_id) shared; no longer written.
-    stripe_customer_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -230,7 +227,7 @@ class RecurringPlan(models.Model):
     # The plan's own Stripe customer, holding only this plan's card: a
     # stranger who starts a monthly gift with someone's email never reaches
     # the card or the customer of that person's plans. (Not unique: plans
-    # made before shared their donor's customer.)
+    # made before this shared their donor's one customer.)
     stripe_customer_id = models.CharField(max_length=255, blank=True)
     stripe_subscription_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.INCOMPLETE)

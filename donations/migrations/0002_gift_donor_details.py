@@ -27,7 +27,8 @@ def copy_details_from_donors(apps, schema_editor):
 
 def copy_customers_to_plans(apps, schema_editor):
     """Plans made before each plan had a customer of its own bill their
-    donor's shared customer: that stays their customer."""
+    donor's shared customer: that stays their customer, now named on the
+    plan, and the donor no longer holds one."""
     RecurringPlan = apps.get_model("donations", "RecurringPlan")
     Donor = apps.get_model("donations", "Donor")
     customer = Donor.objects.filter(pk=OuterRef("donor_id")).values("stripe_customer_id")[:1]
@@ -89,4 +90,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(copy_details_from_donors, migrations.RunPython.noop),
         migrations.RunPython(copy_customers_to_plans, migrations.RunPython.noop),
+        migrations.RemoveField(model_name="donor", name="stripe_customer_id"),
     ]
