@@ -67,9 +67,8 @@ class ReceiptAdmin(OutboundEmailAdmin):
         hash of its token is stored."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        response = views.pdf_response(get_object_or_404(Receipt, pk=pk))
-        response["Cache-Control"] = "private, no-store"
-        return response
+        # admin_view already keeps it out of every cache.
+        return views.pdf_response(get_object_or_404(Receipt, pk=pk))
 
 
 @admin.register(VoidNotice)

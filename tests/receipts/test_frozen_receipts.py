@@ -168,3 +168,16 @@ def test_two_workers_building_the_same_delivery_build_the_same_link(organisation
 
     assert pdf_token_in(winner) == pdf_token_in(loser)
     assert Receipt.objects.get().pdf_token_hash == hashlib.sha256(pdf_token_in(winner).encode()).hexdigest()
+
+
+def test_staff_download_the_pdf_from_the_admin_without_the_donors_link(
+    organisation, make_gift, mailoutbox, admin_client
+):
+    make_gift()
+    receipt = Receipt.objects.get()
+
+    response = admin_client.get(f"/admin/receipts/receipt/{receipt.pk}/pdf/")
+
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert response.content == mailoutbox[0].attachments[0][1]
+    assert Receipt.objects.get().pdf_token_hash == receipt.pdf_token_hash
