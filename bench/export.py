@@ -68,7 +68,9 @@ FROM generate_series(1, %(donors)s) AS d;
 INSERT INTO donations_donation (
     public_id, amount_minor, fee_covered_minor, currency, status, refunded_minor, stripe_fee_minor,
     payment_intent_id, charge_id, source, frequency, anonymous, message, dedication, failure_code,
-    failure_message, created_at, succeeded_at, updated_at, campaign_id, team_id, fundraiser_id, donor_id, fund_id)
+    failure_message, created_at, succeeded_at, updated_at, campaign_id, team_id, fundraiser_id, donor_id, fund_id,
+    donor_first_name, donor_last_name, donor_address_line1, donor_address_line2, donor_city, donor_region,
+    donor_postal_code, donor_country)
 SELECT gen_random_uuid(), amount, fee, 'usd', status,
        CASE status WHEN 'refunded' THEN amount + fee WHEN 'partially_refunded' THEN amount / 3 ELSE 0 END,
        CASE WHEN status IN ('failed', 'pending') OR offline THEN NULL ELSE (amount + fee) * 29 / 1000 + 30 END,
@@ -80,7 +82,7 @@ SELECT gen_random_uuid(), amount, fee, 'usd', status,
        CASE WHEN status IN ('failed', 'pending') THEN NULL ELSE created + interval '2 seconds' END,
        created, CASE WHEN team IS NULL THEN i %% 5 + 1 ELSE team %% 5 + 1 END, team,
        CASE WHEN team IS NOT NULL AND i %% 7 = 0 THEN team + 100 * (i %% 10) END,
-       i %% %(donors)s + 1, i %% 3 + 1
+       i %% %(donors)s + 1, i %% 3 + 1, '', '', '', '', '', '', '', ''
 FROM (
     SELECT i, 500 + (i * 37 %% 2000) * 5 AS amount,
            CASE WHEN i %% 4 = 0 THEN (500 + (i * 37 %% 2000) * 5) * 3 / 100 + 30 ELSE 0 END AS fee,
@@ -92,21 +94,28 @@ FROM (
     FROM generate_series(1, %(gifts)s) AS i
 ) AS gift;
 
+-- Each gift carries the details its donor gave with it.
+UPDATE donations_donation AS g
+SET donor_first_name = d.first_name, donor_last_name = d.last_name, donor_address_line1 = d.address_line1,
+    donor_address_line2 = d.address_line2, donor_city = d.city, donor_region = d.region,
+    donor_postal_code = d.postal_code, donor_country = d.country
+FROM donations_donor AS d WHERE d.id = g.donor_id;
+
 INSERT INTO receipts_receipt (year, sequence, number, status, attempts, last_error, issued_at, sent_at,
                               donation_id, amount_minor, benefit_description, benefit_value_minor, currency,
-                              public_token, voided_at)
+                              pdf_token_hash, record, voided_at)
 SELECT extract(year FROM succeeded_at), id, extract(year FROM succeeded_at) || '-' || lpad(id::text, 7, '0'),
        CASE WHEN status = 'succeeded' THEN 'sent' ELSE 'void' END, 1, '', succeeded_at, succeeded_at,
-       id, amount_minor + fee_covered_minor, '', 0, currency, md5(id::text),
+       id, amount_minor + fee_covered_minor, '', 0, currency, md5(id::text), '{}',
        CASE WHEN status = 'succeeded' THEN NULL ELSE succeeded_at + interval '1 day' END
 FROM donations_donation WHERE succeeded_at IS NOT NULL;
 
 INSERT INTO receipts_receipt (year, sequence, number, status, attempts, last_error, issued_at, sent_at,
                               donation_id, replaces_id, amount_minor, benefit_description, benefit_value_minor,
-                              currency, public_token)
+                              currency, pdf_token_hash, record)
 SELECT r.year, r.sequence + 10000000, r.year || '-C' || lpad(d.id::text, 7, '0'), 'sent', 1, '',
        r.voided_at, r.voided_at, d.id, r.id, d.amount_minor + d.fee_covered_minor - d.refunded_minor, '', 0,
-       d.currency, md5('corrected' || d.id)
+       d.currency, md5('corrected' || d.id), '{}'
 FROM donations_donation d JOIN receipts_receipt r ON r.donation_id = d.id
 WHERE d.status = 'partially_refunded';
 

@@ -41,7 +41,16 @@ class RefundInline(admin.TabularInline):
 
 @admin.register(Donation)
 class DonationAdmin(ReadOnlyModelAdmin):
-    list_display = ("public_id", "created_at", "donor", "campaign", "fund", "amount_minor", "currency", "status")
+    list_display = (
+        "public_id",
+        "created_at",
+        "donor_as_given",
+        "campaign",
+        "fund",
+        "amount_minor",
+        "currency",
+        "status",
+    )
     list_filter = ("status", "source", "frequency", "fund", "campaign")
     search_fields = ("public_id", "donor__email", "payment_intent_id", "charge_id")
     list_select_related = ("donor", "campaign", "fund")
@@ -50,6 +59,11 @@ class DonationAdmin(ReadOnlyModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "refund_link"]
+
+    @admin.display(description="Donor", ordering="donor_last_name")
+    def donor_as_given(self, obj):
+        """The name given with this gift, and the donor's email."""
+        return f"{obj.donor_full_name} <{obj.donor.email}>"
 
     @admin.display(description="Refund")
     def refund_link(self, obj):

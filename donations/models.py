@@ -6,10 +6,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
+def postal_address_lines(*, address_line1, address_line2, city, region, postal_code, country) -> list[str]:
+    """A postal address as receipts and statements print it."""
+    city_line = " ".join(part for part in (city, region, postal_code) if part)
+    return [line for line in (address_line1, address_line2, city_line, country) if line]
+
+
 class Donor(models.Model):
     # The postal address, as receipts print it and imports and exports name it.
     ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
-    # What a gift's donor details may set (services/gifts.py upsert_donor).
+    # The details a donor gives with each gift (donations.services.donors).
     DETAIL_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS)
 
     # Stored lower-cased by the services; the constraint makes sure of it.
@@ -22,7 +28,6 @@ class Donor(models.Model):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, blank=True)
-    stripe_customer_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,9 +45,7 @@ class Donor(models.Model):
 
     @property
     def postal_address_lines(self) -> list[str]:
-        city_line = " ".join(part for part in (self.city, self.region, self.postal_code) if part)
-        lines = [self.address_line1, self.address_line2, city_line, self.country]
-        return [line for line in lines if line]
+        return postal_address_lines(**{name: getattr(self, name) for name in self.ADDRESS_FIELDS})
 
 
 class DonationQuerySet(models.QuerySet):
@@ -82,6 +85,11 @@ class Donation(models.Model):
         ONE_TIME = "one_time", "One-time"
         MONTHLY = "monthly", "Monthly"
 
+    # The donor's details as given with this gift (Donor.DETAIL_FIELDS ->
+    # this gift's field): walls, exports and receipts show these, so a later
+    # gift, whoever made it, never changes what an earlier one says.
+    DONOR_DETAIL_FIELDS = {name: f"donor_{name}" for name in Donor.DETAIL_FIELDS}
+
     # Gifts that count towards what a campaign has raised. A disputed gift
     # still counts until the dispute is lost.
     COUNTED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.DISPUTED)
@@ -109,6 +117,14 @@ class Donation(models.Model):
         related_name="donations",
     )
     fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="donations")
+    donor_first_name = models.CharField(max_length=100, blank=True)
+    donor_last_name = models.CharField(max_length=100, blank=True)
+    donor_address_line1 = models.CharField(max_length=200, blank=True)
+    donor_address_line2 = models.CharField(max_length=200, blank=True)
+    donor_city = models.CharField(max_length=100, blank=True)
+    donor_region = models.CharField(max_length=100, blank=True)
+    donor_postal_code = models.CharField(max_length=20, blank=True)
+    donor_country = models.CharField(max_length=2, blank=True)
     amount_minor = models.PositiveBigIntegerField(help_text="The gift, before any fee cover.")
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)
@@ -175,6 +191,20 @@ class Donation(models.Model):
     def is_counted(self) -> bool:
         return self.status in self.COUNTED_STATUSES
 
+    @property
+    def donor_details(self) -> dict[str, str]:
+        """The donor's details as given with this gift, by Donor field name."""
+        return {name: getattr(self, field) for name, field in self.DONOR_DETAIL_FIELDS.items()}
+
+    @property
+    def donor_full_name(self) -> str:
+        return f"{self.donor_first_name} {self.donor_last_name}".strip()
+
+    @property
+    def donor_postal_address_lines(self) -> list[str]:
+        details = self.donor_details
+        return postal_address_lines(**{name: details[name] for name in Donor.ADDRESS_FIELDS})
+
 
 class RecurringPlan(models.Model):
     """A monthly gift: one Stripe subscription, whose paid invoices each
@@ -198,6 +228,11 @@ class RecurringPlan(models.Model):
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)
     anonymous = models.BooleanField(default=False)
+    # The plan's own Stripe customer, holding only this plan's card: a
+    # stranger who starts a monthly gift with someone's email never reaches
+    # the card or the customer of that person's plans. (Not unique: plans
+    # made before this shared their donor's one customer.)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
     stripe_subscription_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.INCOMPLETE)
     # The last failed invoice the donor was told about (told once each).

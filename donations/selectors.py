@@ -209,8 +209,9 @@ def with_counter_totals(pages, *, scope: str):
 
 @dataclass(frozen=True)
 class GiftLine:
-    """A counted gift as a page or a captain may see it: never the donor's
-    email, and no name at all when the donor gave anonymously."""
+    """A counted gift as a page or a captain may see it: the name given
+    with that gift (never what a later gift gave), never the donor's email,
+    and no name at all when the donor gave anonymously."""
 
     donor_name: str
     amount_minor: int
@@ -231,8 +232,8 @@ def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
         .order_by("-succeeded_at", "-pk")
         .values(
             "anonymous",
-            "donor__first_name",
-            "donor__last_name",
+            "donor_first_name",
+            "donor_last_name",
             "kept",
             "currency",
             "message",
@@ -245,11 +246,11 @@ def _gift_line(row: dict, *, full_name: bool) -> GiftLine:
     if row["anonymous"]:
         name = ANONYMOUS
     elif full_name:
-        name = f"{row['donor__first_name']} {row['donor__last_name']}".strip()
+        name = f"{row['donor_first_name']} {row['donor_last_name']}".strip()
     else:
         # Public walls show a first name and an initial, as most platforms do.
-        initial = row["donor__last_name"][:1]
-        name = f"{row['donor__first_name']} {initial}." if initial else row["donor__first_name"]
+        initial = row["donor_last_name"][:1]
+        name = f"{row['donor_first_name']} {initial}." if initial else row["donor_first_name"]
     return GiftLine(
         donor_name=name,
         # What counts towards the totals, so a wall never disagrees with them.
@@ -298,12 +299,12 @@ def donor_ids_with_gifts_between(*, start, end) -> list[int]:
 def gifts_of_donor_between(*, donor_id: int, start, end) -> list[Donation]:
     """A donor's gifts that succeeded in [start, end), refunded ones
     included (a statement lists them with nothing left to deduct), oldest
-    first, with fund and campaign (one query)."""
+    first, with donor, fund and campaign (one query)."""
     return list(
         Donation.objects.filter(
             donor_id=donor_id, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
         )
-        .select_related("fund", "campaign")
+        .select_related("donor", "fund", "campaign")
         .order_by("succeeded_at", "pk")
     )
 

@@ -27,6 +27,9 @@ Decisions finance can rely on:
   has not been fetched yet, and gifts never charged. Offline gifts pay no
   Stripe fee.
 - Anonymous gifts keep their donor: finance sees who gave.
+- A gift's name and postal address are those given with that gift (a
+  later gift never rewrites them); the email is the donor's, which is
+  what ties their gifts together.
 - Every text cell that a spreadsheet would read as a formula (starting
   with = + - @, a tab or a carriage return) gets a leading single quote,
   as OWASP advises against CSV injection.
@@ -67,15 +70,15 @@ class Column:
 COLUMNS = (
     Column("gift_id", "public_id", ID, "The gift's public id."),
     Column("date", "gift_at", DATETIME, "When it succeeded (else when it was made), UTC."),
-    Column("first_name", "donor__first_name", TEXT, "The donor's, anonymous gifts included."),
-    Column("last_name", "donor__last_name", TEXT, "The donor's."),
+    Column("first_name", "donor_first_name", TEXT, "As given with the gift, anonymous gifts included."),
+    Column("last_name", "donor_last_name", TEXT, "As given with the gift."),
     Column("email", "donor__email", TEXT, "The donor's."),
-    Column("address_line1", "donor__address_line1", TEXT, "The donor's postal address…"),
-    Column("address_line2", "donor__address_line2", TEXT, ""),
-    Column("city", "donor__city", TEXT, ""),
-    Column("region", "donor__region", TEXT, ""),
-    Column("postal_code", "donor__postal_code", TEXT, ""),
-    Column("country", "donor__country", TEXT, "…ending with its two-letter country code."),
+    Column("address_line1", "donor_address_line1", TEXT, "The postal address given with the gift…"),
+    Column("address_line2", "donor_address_line2", TEXT, ""),
+    Column("city", "donor_city", TEXT, ""),
+    Column("region", "donor_region", TEXT, ""),
+    Column("postal_code", "donor_postal_code", TEXT, ""),
+    Column("country", "donor_country", TEXT, "…ending with its two-letter country code."),
     Column("anonymous", "anonymous", FLAG, "yes if the donor asked not to be named in public."),
     Column("campaign", "campaign__slug", TEXT, "The campaign's slug."),
     Column("team", "team__name", TEXT, "The team's name, if the gift was to a team."),

@@ -40,8 +40,8 @@ class DonationResource(SpreadsheetSafeResource):
     """Export only (see the module's docstring)."""
 
     donor_email = Field(attribute="donor__email", column_name="donor_email")
-    donor_first_name = Field(attribute="donor__first_name", column_name="donor_first_name")
-    donor_last_name = Field(attribute="donor__last_name", column_name="donor_last_name")
+    donor_first_name = Field(attribute="donor_first_name", column_name="donor_first_name")
+    donor_last_name = Field(attribute="donor_last_name", column_name="donor_last_name")
     campaign = Field(attribute="campaign__slug", column_name="campaign")
     team = Field(attribute="team__slug", column_name="team")
     fundraiser = Field(attribute="fundraiser__slug", column_name="fundraiser")

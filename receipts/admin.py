@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from core.admin import ReadOnlyModelAdmin
 from core.images import ADMIN_IMAGE_FIELDS
 from core.money import format_money
-from receipts import emails, outbox, selectors
+from receipts import emails, outbox, selectors, views
 from receipts.models import (
     CampaignBenefit,
     EmailSuppression,
@@ -53,7 +53,23 @@ class ReceiptAdmin(OutboundEmailAdmin):
 
     @admin.display(description="PDF")
     def pdf(self, receipt):
-        return format_html('<a href="{}">Download the PDF</a>', reverse("receipts:pdf", args=[receipt.public_token]))
+        return format_html(
+            '<a href="{}">Download the PDF</a>', reverse("admin:receipts_receipt_pdf", args=[receipt.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="receipts_receipt_pdf"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk: int):
+        """The PDF as the donor has it. Staff have no donor's link: only the
+        hash of its token is stored."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        # admin_view already keeps it out of every cache.
+        return views.pdf_response(get_object_or_404(Receipt, pk=pk))
 
 
 @admin.register(VoidNotice)

@@ -1,15 +1,28 @@
-"""What a receipt says, once: the email (HTML and text) and the PDF are all
-rendered from the same ReceiptFacts, so they can never disagree."""
+"""What a receipt or a year-end statement says, once.
 
-from dataclasses import dataclass
+Everything a receipt says (the donor as given with the gift, the amounts,
+fund, campaign and dates, the wording, the charity's identity) is worked
+out when it is issued and stored on it as a record (Receipt.record,
+YearEndStatement.record). The email (HTML and text) and the PDF are
+rendered from that record alone, so they never disagree with each other,
+and a receipt downloaded years later says what it said the day it was
+issued, whatever has changed since on the donor, the gift or the settings.
+
+Only two things are not part of the record: whether the receipt has since
+become void (its own status), and the links an email carries, which are
+made fresh for each email (the PDF download link; a monthly gift's
+management link)."""
+
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
 from core.money import format_money
+from donations.models import Donor, postal_address_lines
 
 NO_BENEFIT = "No goods or services were provided in exchange for this contribution."
 
@@ -19,26 +32,55 @@ def long_date(value) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+class Record:
+    """A frozen document: stored as JSON, read back exactly."""
+
+    def as_record(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict):
+        names = {field.name for field in fields(cls)}
+        return cls(**{name: value for name, value in record.items() if name in names})
+
+
 @dataclass(frozen=True)
-class ReceiptFacts:
+class Organisation(Record):
+    name: str
+    address: str
+    tax_id: str
+
+    @classmethod
+    def now(cls) -> "Organisation":
+        return cls(name=settings.ORG_NAME, address=settings.ORG_ADDRESS, tax_id=settings.ORG_TAX_ID)
+
+    @property
+    def exemption_statement(self) -> str:
+        return f"{self.name} is a tax-exempt charitable organization. Tax ID (EIN): {self.tax_id}"
+
+
+@dataclass(frozen=True)
+class ReceiptFacts(Record):
     number: str
     title: str
-    is_void: bool
     replaces_number: str | None
     org_name: str
     org_address: str
     org_tax_id: str
+    donor_first_name: str
     donor_name: str
     donor_address_lines: list[str]
     donor_email: str
     gift_date: str
     issued_date: str
+    # When it was issued, ISO 8601: the PDF's creation date.
+    issued_at: str
     amount: str
     currency: str
     fund: str
     campaign: str
     benefit_statement: str
-    pdf_url: str
+    exemption_statement: str
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -56,48 +98,60 @@ class ReceiptFacts:
         return rows
 
 
-def receipt_facts(receipt) -> ReceiptFacts:
-    """`receipt` with its donation, donor, fund, campaign and `replaces`
-    loaded (receipts.selectors.receipt_with_gift)."""
-    donation = receipt.donation
-    donor = donation.donor
+def receipt_facts_at_issue(
+    receipt, *, donation, donor_email: str, fund: str, campaign: str, replaces_number: str | None
+) -> ReceiptFacts:
+    """What `receipt` says, worked out from the gift (the donor's details as
+    given with it), the receipt's own amounts and the charity's identity as
+    they are now. Reads model fields only, so the migration that froze the
+    receipts issued before records existed can call it too."""
+    organisation = Organisation.now()
+    address = {name: getattr(donation, f"donor_{name}") for name in Donor.ADDRESS_FIELDS}
     return ReceiptFacts(
         number=receipt.number,
-        title="Corrected donation receipt" if receipt.replaces_id else "Donation receipt",
-        is_void=receipt.status == receipt.Status.VOID,
-        replaces_number=receipt.replaces.number if receipt.replaces_id else None,
-        org_name=settings.ORG_NAME,
-        org_address=settings.ORG_ADDRESS,
-        org_tax_id=settings.ORG_TAX_ID,
-        donor_name=donor.full_name,
-        donor_address_lines=donor.postal_address_lines,
-        donor_email=donor.email,
+        title="Corrected donation receipt" if replaces_number else "Donation receipt",
+        replaces_number=replaces_number,
+        org_name=organisation.name,
+        org_address=organisation.address,
+        org_tax_id=organisation.tax_id,
+        donor_first_name=donation.donor_first_name,
+        donor_name=f"{donation.donor_first_name} {donation.donor_last_name}".strip(),
+        donor_address_lines=postal_address_lines(**address),
+        donor_email=donor_email,
         gift_date=long_date(timezone.localtime(donation.succeeded_at).date()),
         issued_date=long_date(timezone.localtime(receipt.issued_at).date()),
+        issued_at=receipt.issued_at.isoformat(),
         amount=format_money(receipt.amount_minor, receipt.currency),
         currency=receipt.currency.upper(),
-        fund=donation.fund.name,
-        campaign=donation.campaign.title,
-        benefit_statement=benefit_statement(receipt),
-        pdf_url=settings.SITE_URL + reverse("receipts:pdf", kwargs={"token": receipt.public_token}),
+        fund=fund,
+        campaign=campaign,
+        benefit_statement=benefit_statement(
+            amount_minor=receipt.amount_minor,
+            currency=receipt.currency,
+            description=receipt.benefit_description,
+            value_minor=receipt.benefit_value_minor,
+        ),
+        exemption_statement=organisation.exemption_statement,
     )
 
 
-def benefit_statement(receipt) -> str:
+def benefit_statement(*, amount_minor: int, currency: str, description: str, value_minor: int) -> str:
     """The IRS's quid pro quo disclosure, or that there was nothing in return."""
-    if not receipt.benefit_value_minor:
+    if not value_minor:
         return NO_BENEFIT
-    value = format_money(receipt.benefit_value_minor, receipt.currency)
-    deductible = format_money(receipt.deductible_minor, receipt.currency)
+    value = format_money(value_minor, currency)
+    deductible = format_money(max(amount_minor - value_minor, 0), currency)
     return (
-        f"In exchange for this contribution you received {receipt.benefit_description}, with an "
+        f"In exchange for this contribution you received {description}, with an "
         f"estimated fair market value of {value}. The amount deductible for federal income tax "
         f"purposes is {deductible}."
     )
 
 
-def receipt_pdf(facts: ReceiptFacts) -> bytes:
-    """A one-page PDF holding the same facts as the email."""
+def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
+    """A one-page PDF holding the same facts as the email: the same bytes
+    every time it is drawn from the same record (reportlab's invariant mode,
+    dated when the receipt was issued)."""
     # reportlab costs every process that loads it about 15 MB, and only the
     # workers that send receipts draw PDFs: import it here, not on start-up
     # (export_donations has a 100 MB budget; see bench/export.py).
@@ -118,6 +172,8 @@ def receipt_pdf(facts: ReceiptFacts) -> bytes:
         rightMargin=inch,
         topMargin=inch,
         bottomMargin=inch,
+        # No clock and no random file id: the bytes depend on the record only.
+        invariant=True,
     )
 
     # Paragraphs read a little XML markup, so every value is escaped.
@@ -125,7 +181,7 @@ def receipt_pdf(facts: ReceiptFacts) -> bytes:
         return Paragraph(escape(text), styles[style])
 
     story = [para(facts.org_name, "Title"), para(facts.org_address), para(f"Tax ID (EIN): {facts.org_tax_id}")]
-    if facts.is_void:
+    if is_void:
         story.append(para(f"VOID: receipt {facts.number} no longer stands.", "Heading2"))
     story += [Spacer(1, 0.2 * inch), para(f"{facts.title} {facts.number}", "Heading1")]
     table = Table([[para(label), para(value)] for label, value in facts.rows], colWidths=[1.8 * inch, 4.7 * inch])
@@ -137,8 +193,72 @@ def receipt_pdf(facts: ReceiptFacts) -> bytes:
     story += [
         Spacer(1, 0.2 * inch),
         para(facts.benefit_statement),
-        para(f"{facts.org_name} is a tax-exempt charitable organization. Tax ID (EIN): {facts.org_tax_id}"),
+        para(facts.exemption_statement),
         para("Please keep this receipt for your tax records."),
     ]
-    document.build(story)
+    issued = _pdf_date(datetime.fromisoformat(facts.issued_at))
+
+    def date_as_issued(canvas, _document) -> None:
+        # Invariant mode dates every PDF 1 January 2000; the record says when.
+        canvas.setDateFormatter(lambda *_invariant_date: issued)
+
+    document.build(story, onFirstPage=date_as_issued, onLaterPages=date_as_issued)
     return buffer.getvalue()
+
+
+def _pdf_date(moment: datetime) -> str:
+    """A PDF date string (D:YYYYMMDDHHmmSS+00'00'), in UTC."""
+    return moment.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+@dataclass(frozen=True)
+class StatementFacts(Record):
+    """A year-end statement as issued: each line and total already written
+    out as the donor reads it."""
+
+    year: int
+    org_name: str
+    org_address: str
+    org_tax_id: str
+    exemption_statement: str
+    donor_name: str
+    donor_address_lines: list[str]
+    donor_email: str
+    # {"date", "campaign", "fund", "given", "refunded" ("" if none), "counts", "receipt_number"}
+    lines: list[dict]
+    # {"currency", "amount"}
+    totals: list[dict]
+
+
+def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: list) -> StatementFacts:
+    """What a statement says: `gifts` (oldest first, with their donor),
+    `lines` and `totals` from receipts.selectors.statement_lines; the donor
+    as given with their last gift of the year; the charity as it is now."""
+    organisation = Organisation.now()
+    last = gifts[-1] if gifts else None
+    return StatementFacts(
+        year=year,
+        org_name=organisation.name,
+        org_address=organisation.address,
+        org_tax_id=organisation.tax_id,
+        exemption_statement=organisation.exemption_statement,
+        donor_name=last.donor_full_name if last else "",
+        donor_address_lines=last.donor_postal_address_lines if last else [],
+        donor_email=last.donor.email if last else "",
+        lines=[
+            {
+                "date": long_date(line.date),
+                "campaign": line.campaign,
+                "fund": line.fund,
+                "given": format_money(line.charged_minor, line.currency),
+                "refunded": format_money(line.refunded_minor, line.currency) if line.refunded_minor else "",
+                "counts": format_money(line.net_minor, line.currency),
+                "receipt_number": line.receipt_number or "",
+            }
+            for line in lines
+        ],
+        totals=[
+            {"currency": total.currency.upper(), "amount": format_money(total.net_minor, total.currency)}
+            for total in totals
+        ],
+    )

@@ -16,25 +16,27 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from donations import selectors as donation_selectors
-from receipts import documents, selectors
-from receipts.documents import long_date
+from receipts import documents
 
 
-def receipt_message(receipt) -> EmailMultiAlternatives:
-    facts = documents.receipt_facts(receipt)
+def receipt_message(receipt, *, pdf_url: str) -> EmailMultiAlternatives:
+    """The receipt's email and PDF, drawn from its stored record; `pdf_url`
+    is this email's own download link (receipts.services.receipts.pdf_link)."""
+    facts = documents.ReceiptFacts.from_record(receipt.record)
     plan = receipt.donation.recurring_plan
     message = _message(
         "receipt",
         {
             "facts": facts,
-            "first_name": receipt.donation.donor.first_name,
+            "pdf_url": pdf_url,
             # Every monthly receipt lets the donor change or stop the gift.
             "manage_url": donation_selectors.plan_management_url(plan) if plan else None,
         },
         to=facts.donor_email,
         message_id=message_id(receipt),
     )
-    message.attach(f"receipt-{facts.number}.pdf", documents.receipt_pdf(facts), "application/pdf")
+    pdf = documents.receipt_pdf(facts, is_void=receipt.status == receipt.Status.VOID)
+    message.attach(f"receipt-{facts.number}.pdf", pdf, "application/pdf")
     return message
 
 
@@ -45,28 +47,24 @@ def message_id(receipt) -> str:
 
 
 def void_notice_message(notice) -> EmailMultiAlternatives:
-    facts = documents.receipt_facts(notice.receipt)
+    """Drawn from the voided receipt's stored record."""
+    facts = documents.ReceiptFacts.from_record(notice.receipt.record)
     return _message(
         "void_notice",
-        {"facts": facts, "first_name": notice.receipt.donation.donor.first_name},
+        {"facts": facts},
         to=facts.donor_email,
         message_id=_message_id(f"void-{facts.number}"),
     )
 
 
 def statement_message(statement) -> EmailMultiAlternatives:
-    lines, totals = selectors.statement_lines(statement)
-    donor = statement.donor
+    """Drawn from the statement's stored record."""
+    facts = documents.StatementFacts.from_record(statement.record)
     return _message(
         "statement",
-        {
-            "year": statement.year,
-            "donor": donor,
-            "lines": [(long_date(line.date), line) for line in lines],
-            "totals": totals,
-        },
-        to=donor.email,
-        message_id=_message_id(f"statement-{statement.year}-{donor.pk}"),
+        {"facts": facts},
+        to=facts.donor_email,
+        message_id=_message_id(f"statement-{statement.year}-{statement.donor_id}"),
     )
 
 
@@ -138,7 +136,9 @@ def _image_data_uri(update) -> str | None:
 
 
 def _message(template: str, context: dict, *, to: str, message_id: str) -> EmailMultiAlternatives:
-    context = {**_organisation(), **context}
+    """A receipt's, void notice's or statement's email: `context` is all its
+    templates see (the stored record and this email's links), never the
+    live settings."""
     message = EmailMultiAlternatives(
         subject=render_to_string(f"receipts/email/{template}_subject.txt", context).strip(),
         body=render_to_string(f"receipts/email/{template}.txt", context),

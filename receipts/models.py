@@ -1,14 +1,23 @@
+import hashlib
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 def new_token() -> str:
     """An unguessable token for a link in an email (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a link's token: its SHA-256, so the database alone
+    opens no link. A 256-bit token needs no salt or slow hash: it cannot be
+    guessed, only stolen."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ReceiptSequence(models.Model):
@@ -73,9 +82,14 @@ class Receipt(OutboundEmail):
     # Goods or services the donor received in return (IRS quid pro quo).
     benefit_description = models.CharField(max_length=200, blank=True)
     benefit_value_minor = models.PositiveBigIntegerField(default=0)
-    # The donor's link to download the PDF again.
-    public_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    issued_at = models.DateTimeField(auto_now_add=True)
+    # Everything the receipt says, fixed when it is issued
+    # (receipts.documents.ReceiptFacts): the email and every PDF are drawn
+    # from this alone, never from the donor, the gift or the settings.
+    record = models.JSONField(default=dict, editable=False)
+    # The SHA-256 of the token in the donor's link to download the PDF
+    # again; the token itself is only in the email (receipts.services.receipts.pdf_link).
+    pdf_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -132,10 +146,12 @@ class CampaignBenefit(models.Model):
 
 class YearEndStatement(OutboundEmail):
     """One per donor and year: every gift of that year, refunds reflected,
-    worked out when it is sent."""
+    as they stood when it was issued."""
 
     donor = models.ForeignKey("donations.Donor", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
+    # Everything the statement says (receipts.documents.StatementFacts).
+    record = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from receipts.models import (
     UpdateDelivery,
     VoidNotice,
     YearEndStatement,
+    token_hash,
 )
 
 # How many stalled emails one sweep hands back to the workers.
@@ -46,19 +47,15 @@ def current_receipt_number() -> Subquery:
 
 
 def receipt_with_gift(receipt_id: int) -> Receipt:
-    """A receipt with everything printed on it (one query)."""
-    return Receipt.objects.select_related("donation__donor", "donation__fund", "donation__campaign", "replaces").get(
-        pk=receipt_id
-    )
+    """A receipt with its gift's monthly plan, if any: its email is drawn
+    from its record, and a monthly receipt links to the plan (one query)."""
+    return Receipt.objects.select_related("donation__recurring_plan").get(pk=receipt_id)
 
 
 def receipt_by_token(token: str) -> Receipt | None:
-    """The receipt behind a donor's download link (one query)."""
-    return (
-        Receipt.objects.select_related("donation__donor", "donation__fund", "donation__campaign", "replaces")
-        .filter(public_token=token)
-        .first()
-    )
+    """The receipt behind a donor's download link: found by the token's
+    hash, the only thing stored of it (one query)."""
+    return Receipt.objects.filter(pdf_token_hash=token_hash(token)).first()
 
 
 def receipts_of_donation(donation_id: int) -> list[Receipt]:
@@ -71,9 +68,7 @@ def campaign_benefit(campaign_id: int) -> CampaignBenefit | None:
 
 
 def void_notice_with_receipt(notice_id: int) -> VoidNotice:
-    return VoidNotice.objects.select_related(
-        "receipt__donation__donor", "receipt__donation__fund", "receipt__donation__campaign"
-    ).get(pk=notice_id)
+    return VoidNotice.objects.select_related("receipt").get(pk=notice_id)
 
 
 # --- Year-end statements ---------------------------------------------------
@@ -91,8 +86,8 @@ def donors_due_a_statement(year: int) -> list[int]:
     return donation_selectors.donor_ids_with_gifts_between(start=start, end=end)
 
 
-def statement_with_donor(statement_id: int) -> YearEndStatement:
-    return YearEndStatement.objects.select_related("donor").get(pk=statement_id)
+def statement_by_id(statement_id: int) -> YearEndStatement:
+    return YearEndStatement.objects.get(pk=statement_id)
 
 
 @dataclass(frozen=True)
@@ -113,11 +108,11 @@ class StatementTotal:
     net_minor: int
 
 
-def statement_lines(statement: YearEndStatement) -> tuple[list[StatementLine], list[StatementTotal]]:
-    """Each gift of the donor's year as it stands now, and the total per
-    currency (two queries)."""
-    start, end = year_bounds(statement.year)
-    gifts = donation_selectors.gifts_of_donor_between(donor_id=statement.donor_id, start=start, end=end)
+def statement_lines(*, donor_id: int, year: int) -> tuple[list, list[StatementLine], list[StatementTotal]]:
+    """The donor's gifts of the year (oldest first), each as a statement
+    line as it stands now, and the total per currency (two queries)."""
+    start, end = year_bounds(year)
+    gifts = donation_selectors.gifts_of_donor_between(donor_id=donor_id, start=start, end=end)
     numbers = dict(
         Receipt.objects.filter(donation__in=gifts)
         .exclude(status=Receipt.Status.VOID)
@@ -140,7 +135,7 @@ def statement_lines(statement: YearEndStatement) -> tuple[list[StatementLine], l
     totals: dict[str, int] = {}
     for line in lines:
         totals[line.currency] = totals.get(line.currency, 0) + line.net_minor
-    return lines, [StatementTotal(currency, net) for currency, net in sorted(totals.items())]
+    return gifts, lines, [StatementTotal(currency, net) for currency, net in sorted(totals.items())]
 
 
 # --- Impact updates and suppression ---------------------------------------

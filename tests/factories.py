@@ -171,6 +171,15 @@ class DonationFactory(factory.django.DjangoModelFactory):
         ),
     )
     fund = factory.LazyFunction(lambda: FundFactory(slug="general", name="Where most needed"))
+    # The details given with the gift: the donor's, as the donate form sends them.
+    donor_first_name = factory.SelfAttribute("donor.first_name")
+    donor_last_name = factory.SelfAttribute("donor.last_name")
+    donor_address_line1 = factory.SelfAttribute("donor.address_line1")
+    donor_address_line2 = factory.SelfAttribute("donor.address_line2")
+    donor_city = factory.SelfAttribute("donor.city")
+    donor_region = factory.SelfAttribute("donor.region")
+    donor_postal_code = factory.SelfAttribute("donor.postal_code")
+    donor_country = factory.SelfAttribute("donor.country")
     amount_minor = 5000
     fee_covered_minor = 0
     currency = "usd"

@@ -4,12 +4,14 @@ disputes, failed renewals, the offline import) ends here, through
 gift_status.
 
 In this order, inside the caller's transaction, on the locked and saved
-donation (lock order: Donation -> GivingTotal -> ReceiptSequence):
+donation (lock order: Donation -> GivingTotal -> Donor -> ReceiptSequence):
 1. the campaign, team and fundraiser counters move (totals.record_change);
-2. the hooks other apps registered run: receipts issues the receipt of a
+2. a gift just paid gives its donor's record the details given with it
+   (donors.apply_details_of_paid_gift): only money taken changes a donor;
+3. the hooks other apps registered run: receipts issues the receipt of a
    gift just paid, and reissues or voids it after a refund. They run in
    the same transaction, so a succeeded gift never lacks its receipt;
-3. after commit, Stripe's fee is fetched for an online gift just paid, and
+4. after commit, Stripe's fee is fetched for an online gift just paid, and
    a donor whose monthly renewal failed is told.
 
 Apps above donations register their hooks from AppConfig.ready() with
@@ -24,7 +26,7 @@ from django.db import transaction
 
 from donations import tasks
 from donations.models import Donation
-from donations.services import totals
+from donations.services import donors, totals
 
 Status = Donation.Status
 
@@ -88,6 +90,7 @@ def apply_effects(donation: Donation, *, before: Before, wants_receipt: bool = T
     skips the receipt hooks."""
     totals.record_change(donation, before=before.contribution)
     if donation.status == Status.SUCCEEDED and before.status not in Donation.PAID_STATUSES:
+        donors.apply_details_of_paid_gift(donation)
         _run(ON_SUCCEEDED, donation, wants_receipt=wants_receipt)
         if donation.source == Donation.Source.ONLINE:
             pk = donation.pk

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from campaigns.models import Fund
 from core.money import fee_to_cover
-from donations.models import Donation, Donor, RecurringPlan
-from donations.services import gift_status
+from donations.models import Donation, RecurringPlan
+from donations.services import donors, gift_status
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined
 
@@ -155,7 +155,7 @@ def _record_pending_gift(gift: GiftRequest) -> tuple[Donation, bool]:
         gift=gift,
         create=lambda: new_donation(
             like=gift,
-            donor=upsert_donor(details=gift.donor),
+            donor=donors.donor_for(details=gift.donor),
             fee_covered_minor=gift.fee_covered_minor,
             frequency=gift.frequency,
             message=gift.message,
@@ -171,16 +171,20 @@ ATTRIBUTION = ("campaign", "team", "fundraiser", "fund")
 def new_donation(*, like: "GiftRequest | OfflineGiftRequest | RecurringPlan", **fields) -> Donation:
     """The one constructor of a gift's row: an unsaved, pending Donation
     attributed like `like` (a request for a gift, or the monthly plan a
-    renewal belongs to), for its amount and currency, anonymous if it is;
-    `fields` adds (or overrides) what this kind of gift records."""
+    renewal belongs to), for its amount and currency, anonymous if it is,
+    with the donor's details a request gave; `fields` adds (or overrides)
+    what this kind of gift records (a renewal: the details of its plan)."""
     if isinstance(like, RecurringPlan):
         # By id: the plan's campaign and fund need not be fetched.
         attribution = {f"{name}_id": getattr(like, f"{name}_id") for name in ATTRIBUTION}
+        given = {}
     else:
         attribution = {name: getattr(like, name) for name in ATTRIBUTION}
+        given = donors.gift_fields(like.donor)
     return Donation(
         **{
             **attribution,
+            **given,
             "amount_minor": like.amount_minor,
             "currency": like.currency,
             "anonymous": like.anonymous,
@@ -251,23 +255,6 @@ def _gift_with_key(key: str, fingerprint: str) -> Donation | None:
     if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
         raise IdempotencyKeyReused
     return earlier
-
-
-def upsert_donor(*, details: DonorDetails) -> Donor:
-    """One donor per email address (case-insensitive); the latest name and
-    address given win, and an address is never erased by a gift without one."""
-    fields = {name: getattr(details, name) for name in Donor.DETAIL_FIELDS}
-    donor, created = Donor.objects.get_or_create(email=details.email.lower(), defaults=fields)
-    if not created:
-        updates = {name: value for name, value in fields.items() if value}
-        changed = [name for name, value in updates.items() if getattr(donor, name) != value]
-        if changed:
-            for name in changed:
-                setattr(donor, name, updates[name])
-            donor.save(update_fields=[*changed, "updated_at"])
-    return donor
-
-
 def refresh_from_stripe(*, donation: Donation) -> Donation:
     """Ask Stripe where a gift still in flight stands, instead of waiting on
     a webhook that may be late or lost. Gifts in a final state, or never

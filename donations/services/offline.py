@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations.models import Donation, Donor
-from donations.services import gift_status, totals
-from donations.services.gifts import DonorDetails, GiftTarget, new_donation, upsert_donor
+from donations.services import donors, gift_status, totals
+from donations.services.gifts import DonorDetails, GiftTarget, new_donation
 
 # A received date has no time of day. Noon keeps the gift on that date, and
 # its receipt in that year, in any time zone within twelve hours of ours.
@@ -52,11 +52,12 @@ def record_offline_gifts(
 
 def _create_new_donors(oldest_first: list[OfflineGiftRequest]) -> None:
     """Insert the donors this batch introduces in one statement, with the
-    details of their first gift. Left to upsert_donor, each new donor would
-    be a savepoint, and thousands of subtransactions in one long transaction
-    slow every other session's snapshots on PostgreSQL. Existing donors are
-    left alone here; upsert_donor then applies each gift's details to them
-    exactly as for an online gift."""
+    details of their first gift. Left to donors.donor_for, each new donor
+    would be a savepoint, and thousands of subtransactions in one long
+    transaction slow every other session's snapshots on PostgreSQL.
+    Existing donors are left alone here; each gift, recorded as succeeded
+    (finance received it), then applies its details to its donor exactly
+    as a succeeded online gift does (donations.services.effects)."""
     first_seen: dict[str, DonorDetails] = {}
     for gift in oldest_first:
         first_seen.setdefault(gift.donor.email.lower(), gift.donor)
@@ -75,7 +76,7 @@ def _record(gift: OfflineGiftRequest) -> Donation:
     # Lock order: the new Donation, then its counters (already held), then
     # the receipt sequence.
     donation = _unsaved_donation(gift)
-    donation.donor = upsert_donor(details=gift.donor)
+    donation.donor = donors.donor_for(details=gift.donor)
     gift_status.move(
         donation,
         Donation.Status.SUCCEEDED,

@@ -14,8 +14,8 @@ from django.utils import timezone
 from core import rate_limit
 from core.money import format_money
 from donations import emails, selectors, tasks
-from donations.models import Donation, Donor, PlanChange, RecurringPlan
-from donations.services import effects, gift_status
+from donations.models import Donation, PlanChange, RecurringPlan
+from donations.services import donors, effects, gift_status
 from donations.services.gifts import (
     GiftOutcome,
     GiftRequest,
@@ -23,7 +23,6 @@ from donations.services.gifts import (
     create_once,
     new_donation,
     outcome_so_far,
-    upsert_donor,
 )
 from payments import stripe as stripe_gateway
 from payments.stripe import InvoiceState, PaymentDeclined, SubscriptionState
@@ -49,12 +48,14 @@ class PlanChangeRefused(Exception):
 
 
 def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
-    """Create the plan and its first gift, then the Stripe subscription,
-    whose first invoice is charged at once."""
+    """Create the plan and its first gift, then the plan's own Stripe
+    customer with the card, and the subscription, whose first invoice is
+    charged at once. The request proves no one's identity, so the card never
+    goes near the Stripe customer of the donor's other plans."""
 
     def plan_and_first_gift() -> Donation:
         plan = RecurringPlan.objects.create(
-            donor=upsert_donor(details=gift.donor),
+            donor=donors.donor_for(details=gift.donor),
             campaign=gift.campaign,
             team=gift.team,
             fundraiser=gift.fundraiser,
@@ -78,16 +79,16 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
     first, is_new = create_once(gift=gift, create=plan_and_first_gift)
     if not is_new:
         return outcome_so_far(first)
-    plan, donor = first.recurring_plan, first.donor
+    plan = first.recurring_plan
 
     try:
-        customer_id = stripe_gateway.customer_with_card(
-            customer_id=donor.stripe_customer_id,
-            email=donor.email,
+        customer_id = stripe_gateway.new_customer_with_card(
+            email=first.donor.email,
             name=gift.donor.full_name,
             payment_method=gift.payment_method,
+            plan_public_id=str(plan.public_id),
         )
-        Donor.objects.filter(pk=donor.pk, stripe_customer_id__isnull=True).update(stripe_customer_id=customer_id)
+        RecurringPlan.objects.filter(pk=plan.pk).update(stripe_customer_id=customer_id)
         subscription = stripe_gateway.subscribe(
             customer_id=customer_id,
             currency=plan.currency,
@@ -183,7 +184,9 @@ def record_failed_invoice(*, invoice: InvoiceState) -> bool:
 
 def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     """The locked gift for this invoice: the plan's first gift if the event
-    overtook the API call that records it, else a new one like the first."""
+    overtook the API call that records it, else a new one like the first.
+    A renewal is given with no details of its own: it carries the donor's
+    as on record when it is billed (changed only by gifts that succeeded)."""
     existing = Donation.objects.select_for_update().filter(invoice_id=invoice.id).first()
     if existing:
         return existing
@@ -196,6 +199,7 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
     renewal = new_donation(
         like=plan,
+        **donors.gift_fields(plan.donor),
         donor_id=plan.donor_id,
         recurring_plan=plan,
         frequency=Donation.Frequency.MONTHLY,

@@ -34,7 +34,7 @@ from payments.stripe.states import (
 from payments.stripe.subscriptions import (
     cancel_subscription,
     change_subscription_quantity,
-    customer_with_card,
+    new_customer_with_card,
     subscribe,
     subscription_plan_id,
 )
@@ -50,7 +50,7 @@ CALLS = (
     "retrieve_charge",
     "retrieve_payment_intent",
     "processing_fee",
-    "customer_with_card",
+    "new_customer_with_card",
     "subscribe",
     "subscription_plan_id",
     "change_subscription_quantity",
@@ -82,9 +82,9 @@ __all__ = [
     "change_subscription_quantity",
     "charge",
     "create_setup_intent",
-    "customer_with_card",
     "fee_of_balance_transaction",
     "list_payouts",
+    "new_customer_with_card",
     "payout_balance_transactions",
     "processing_fee",
     "refund",

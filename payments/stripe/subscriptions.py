@@ -1,5 +1,13 @@
-"""Monthly gifts: a customer with a card, and a subscription priced so that
-its quantity is the gift in minor units."""
+"""Monthly gifts: a customer of the plan's own with the card, and a
+subscription priced so that its quantity is the gift in minor units.
+
+A subscription charges its customer's default card. Each plan has a
+customer of its own, so that default is this plan's card and no other
+plan's: a card given by an unauthenticated request never reaches an
+existing customer. (Stripe also takes `default_payment_method` on the
+subscription itself; localstripe, which the contract, integration and
+browser suites run against, refuses it, so the per-plan customer is the
+one mechanism, and it holds on both.)"""
 
 import stripe
 
@@ -30,11 +38,17 @@ def monthly_plan_id(currency: str) -> str:
 
 
 @translate_stripe_errors(declines=True, invalid_request=lambda exc: unusable_card())
-def customer_with_card(*, customer_id: str | None, email: str, name: str, payment_method: str) -> str:
-    """The donor's Stripe customer (created if they have none) with this
-    card attached and set as the card their subscriptions charge."""
-    if customer_id is None:
-        customer_id = client().v1.customers.create(params={"email": email, "name": name}).id
+def new_customer_with_card(*, email: str, name: str, payment_method: str, plan_public_id: str) -> str:
+    """A new Stripe customer for one monthly plan, with this card attached
+    and set as the card its subscription charges."""
+    customer_id = (
+        client()
+        .v1.customers.create(
+            params={"email": email, "name": name, "metadata": {"plan_id": plan_public_id}},
+            options={"idempotency_key": f"plan-customer-{plan_public_id}"},
+        )
+        .id
+    )
     client().v1.payment_methods.attach(payment_method, params={"customer": customer_id})
     client().v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": payment_method}})
     return customer_id

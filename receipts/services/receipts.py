@@ -2,7 +2,8 @@
 
 A receipt is created, with its number, in the same transaction that makes
 its gift succeed, so a gift can never succeed without one and a rolled-back
-gift never uses up a number.
+gift never uses up a number. Everything it says is stored on it then
+(Receipt.record, see receipts.documents) and never worked out again.
 
 Lock order, after the donation ledger's: ReceiptSequence -> Receipt ->
 VoidNotice.
@@ -10,19 +11,45 @@ VoidNotice.
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from receipts import emails, outbox, selectors
-from receipts.models import Receipt, ReceiptSequence, VoidNotice
+from receipts import documents, emails, outbox, selectors
+from receipts.models import Receipt, ReceiptSequence, VoidNotice, token_hash
 
 logger = logging.getLogger(__name__)
+
+PDF_LINK_SALT = "hopefund.receipt-pdf-link"
+
+
+def pdf_link(*, receipt: Receipt) -> str:
+    """The donor's link to download this receipt's PDF again, for the email
+    about to be sent; only its token's hash is stored, so the link exists
+    nowhere but in the email, and an earlier email's link stops working.
+
+    The token is derived (HMAC with SECRET_KEY) from the receipt and its
+    delivery attempt, not drawn at random: the outbox builds a message
+    before it claims the send, so two workers racing for one attempt build
+    the same link, and the one that loses cannot break the link in the
+    email the winner sent. Each new attempt (a retry, staff sending it
+    again) gets a new token."""
+    token = salted_hmac(PDF_LINK_SALT, f"{receipt.pk}:{receipt.attempts}", algorithm="sha256").hexdigest()
+    Receipt.objects.filter(pk=receipt.pk).update(pdf_token_hash=token_hash(token))
+    return settings.SITE_URL + reverse("receipts:pdf", kwargs={"token": token})
+
+
+def compose_receipt_email(receipt: Receipt):
+    return emails.receipt_message(receipt, pdf_url=pdf_link(receipt=receipt))
+
 
 RECEIPT_EMAIL = outbox.register_kind(
     "receipt",
     model=Receipt,
     load=selectors.receipt_with_gift,
-    build=emails.receipt_message,
+    build=compose_receipt_email,
     created_field="issued_at",
 )
 VOID_NOTICE_EMAIL = outbox.register_kind(
@@ -92,7 +119,7 @@ def _issue(
     # January for a December gift belongs with that year's receipts.
     year = timezone.localtime(donation.succeeded_at).year
     sequence = _next_sequence(year)
-    receipt = Receipt.objects.create(
+    receipt = Receipt(
         donation=donation,
         year=year,
         sequence=sequence,
@@ -102,7 +129,17 @@ def _issue(
         currency=donation.currency,
         benefit_description=benefit_description,
         benefit_value_minor=benefit_value_minor,
+        issued_at=timezone.now(),
     )
+    receipt.record = documents.receipt_facts_at_issue(
+        receipt,
+        donation=donation,
+        donor_email=donation.donor.email,
+        fund=donation.fund.name,
+        campaign=donation.campaign.title,
+        replaces_number=replaces.number if replaces else None,
+    ).as_record()
+    receipt.save()
     outbox.send_on_commit(kind=RECEIPT_EMAIL, pk=receipt.pk)
     return receipt
 

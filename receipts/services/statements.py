@@ -1,21 +1,38 @@
 """Year-end statements: one per donor and year, listing the year's gifts
-with refunds reflected."""
+with refunds reflected, as they stand when the statement is issued: what
+it says is stored on it then (YearEndStatement.record) and its email is
+drawn from that alone."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 
-from receipts import emails, outbox, selectors
+from receipts import documents, emails, outbox, selectors
 from receipts.models import OutboundEmail, YearEndStatement
+
+
+def compose_statement_email(statement: YearEndStatement):
+    if not statement.record:
+        # Issued before statements stored what they say: frozen now, once.
+        statement.record = statement_record(donor_id=statement.donor_id, year=statement.year)
+        YearEndStatement.objects.filter(pk=statement.pk).update(record=statement.record)
+    return emails.statement_message(statement)
+
 
 STATEMENT_EMAIL = outbox.register_kind(
     "statement",
     model=YearEndStatement,
-    load=selectors.statement_with_donor,
-    build=emails.statement_message,
+    load=selectors.statement_by_id,
+    build=compose_statement_email,
     created_field="created_at",
 )
+
+
+def statement_record(*, donor_id: int, year: int) -> dict:
+    """What the donor's statement for `year` says, as things stand now."""
+    gifts, lines, totals = selectors.statement_lines(donor_id=donor_id, year=year)
+    return documents.statement_facts_at_issue(year=year, gifts=gifts, lines=lines, totals=totals).as_record()
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,11 @@ def issue_year_end_statements(
         return run
     with transaction.atomic():
         YearEndStatement.objects.bulk_create(
-            [YearEndStatement(donor_id=donor_id, year=year) for donor_id in donor_ids if donor_id not in already],
+            [
+                YearEndStatement(donor_id=donor_id, year=year, record=statement_record(donor_id=donor_id, year=year))
+                for donor_id in donor_ids
+                if donor_id not in already
+            ],
             ignore_conflicts=True,
             batch_size=1000,
         )

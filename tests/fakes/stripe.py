@@ -26,7 +26,6 @@ from datetime import datetime
 
 from django.conf import settings
 
-from payments.stripe import client as stripe_client
 from payments.stripe.errors import NotFound, PaymentDeclined, RefundFailed, StripeUnavailable
 from payments.stripe.states import (
     BalanceTransactionState,
@@ -300,12 +299,14 @@ class FakeStripe:
         return self._get(self._get(charge_id)["balance_transaction"])["fee"]
 
     @gateway_call
-    def customer_with_card(self, *, customer_id: str | None, email: str, name: str, payment_method: str) -> str:
-        if customer_id is None:
+    def new_customer_with_card(self, *, email: str, name: str, payment_method: str, plan_public_id: str) -> str:
+        def create() -> dict:
             customer_id = _new_id("cus")
-            self.objects[customer_id] = stripe_object("customer", id=customer_id, email=email, name=name)
-        elif customer_id not in self.objects:
-            raise stripe_client.unusable_card()
+            return self._store(
+                stripe_object("customer", id=customer_id, email=email, name=name, metadata={"plan_id": plan_public_id})
+            )
+
+        customer_id = self._idempotent(f"plan-customer-{plan_public_id}", create)["id"]
         if self._card(payment_method) in DECLINED_ALWAYS:
             raise PaymentDeclined(code="card_declined", message=DECLINE_MESSAGE, payment_intent_id=None)
         self.objects[customer_id]["invoice_settings"] = {"default_payment_method": payment_method}

@@ -46,8 +46,8 @@ CHARGE = (
 REFUND = (payments, "refund", {"payment_intent_id": "pi_x", "amount_minor": 100, "hopefund_refund_id": 1, "reason": ""})
 CARD = (
     subscriptions,
-    "customer_with_card",
-    {"customer_id": "cus_x", "email": "a@b.org", "name": "A", "payment_method": "pm_x"},
+    "new_customer_with_card",
+    {"email": "a@b.org", "name": "A", "payment_method": "pm_x", "plan_public_id": "p"},
 )
 SUBSCRIBE = (
     subscriptions,

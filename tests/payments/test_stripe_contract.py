@@ -42,6 +42,10 @@ class Localstripe:
     authenticate = staticmethod(localstripe.authenticate)
     subscription = staticmethod(localstripe.subscription)
 
+    @staticmethod
+    def customer(customer_id: str) -> dict:
+        return localstripe.sdk_client().v1.customers.retrieve(customer_id).to_dict()
+
 
 class Fake:
     """The fake, in place of the gateway's calls."""
@@ -53,6 +57,9 @@ class Fake:
 
     def subscription(self, subscription_id: str) -> dict:
         return self.fake.objects[subscription_id]
+
+    def customer(self, customer_id: str) -> dict:
+        return self.fake.objects[customer_id]
 
 
 @pytest.fixture(params=["fake", "localstripe"])
@@ -131,10 +138,10 @@ def test_refunds_add_up_on_the_charge(stripe_side):
 
 
 def test_a_monthly_subscription_charges_its_first_invoice_and_follows_changes(stripe_side):
-    customer = stripe_gateway.customer_with_card(
-        customer_id=None, email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa"
-    )
     plan_id = str(uuid.uuid4())
+    customer = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa", plan_public_id=plan_id
+    )
 
     subscription = stripe_gateway.subscribe(customer_id=customer, currency="usd", quantity=2500, plan_public_id=plan_id)
 
@@ -158,19 +165,42 @@ def test_a_monthly_subscription_charges_its_first_invoice_and_follows_changes(st
     assert stripe_side.subscription(subscription.id)["status"] == "canceled"
 
 
+def test_a_second_plan_for_the_same_email_gets_its_own_customer_and_leaves_the_firsts_card_alone(stripe_side):
+    """Each plan's card is its own customer's default, which its
+    subscription charges (localstripe refuses `default_payment_method` on
+    a subscription, so the gateway relies on this alone)."""
+    first_plan, second_plan = str(uuid.uuid4()), str(uuid.uuid4())
+    first = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa", plan_public_id=first_plan
+    )
+    first_card = stripe_side.customer(first)["invoice_settings"]["default_payment_method"]
+    subscription = stripe_gateway.subscribe(customer_id=first, currency="usd", quantity=2500, plan_public_id=first_plan)
+
+    second = stripe_gateway.new_customer_with_card(
+        email="ada@example.org",
+        name="Mallory",
+        payment_method=stripe_side.card_payment_method("5555555555554444"),
+        plan_public_id=second_plan,
+    )
+
+    assert second != first
+    assert stripe_side.customer(first)["invoice_settings"]["default_payment_method"] == first_card
+    assert stripe_side.customer(second)["invoice_settings"]["default_payment_method"] != first_card
+    assert stripe_side.subscription(subscription.id)["customer"] == first
+
+
 @pytest.mark.parametrize(
     "card, intent_status",
     [(DECLINING_PAYMENT_METHOD, "requires_payment_method"), (THREE_D_SECURE_CARD, "requires_action")],
 )
 def test_a_subscription_whose_first_payment_does_not_go_through_is_incomplete(stripe_side, card, intent_status):
     payment_method = card if card.startswith("pm_") else stripe_side.card_payment_method(card)
-    customer = stripe_gateway.customer_with_card(
-        customer_id=None, email="ada@example.org", name="Ada Lee", payment_method=payment_method
+    plan_id = str(uuid.uuid4())
+    customer = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method=payment_method, plan_public_id=plan_id
     )
 
-    subscription = stripe_gateway.subscribe(
-        customer_id=customer, currency="usd", quantity=2500, plan_public_id=str(uuid.uuid4())
-    )
+    subscription = stripe_gateway.subscribe(customer_id=customer, currency="usd", quantity=2500, plan_public_id=plan_id)
 
     invoice = subscription.latest_invoice
     assert (subscription.status, invoice.status, invoice.amount_paid_minor) == ("incomplete", "open", 0)

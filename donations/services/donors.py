@@ -1,0 +1,43 @@
+"""Donors: one per email address (case-insensitive), and the details a gift
+may change on that record.
+
+Anyone can type anyone's email into the donate form, so a gift's details
+are stored on the gift itself (Donation.DONOR_DETAIL_FIELDS) and change the
+shared record only once the gift has succeeded: a declined or abandoned
+gift changes nothing anyone else sees. Changing a donor's details in any
+other way is for staff, or for the donor through a signed link (the donor
+portal)."""
+
+from typing import TYPE_CHECKING
+
+from donations.models import Donation, Donor
+
+if TYPE_CHECKING:
+    from donations.services.gifts import DonorDetails
+
+
+def donor_for(*, details: "DonorDetails") -> Donor:
+    """The donor with this email address, created with these details if
+    there is none; an existing donor's details are left as they are."""
+    fields = {name: getattr(details, name) for name in Donor.DETAIL_FIELDS}
+    donor, _created = Donor.objects.get_or_create(email=details.email.lower(), defaults=fields)
+    return donor
+
+
+def gift_fields(details: "DonorDetails | Donor") -> dict[str, str]:
+    """The donor's details (as given with a request, or as on record) as a
+    new gift's fields."""
+    return {field: getattr(details, name) for name, field in Donation.DONOR_DETAIL_FIELDS.items()}
+
+
+def apply_details_of_paid_gift(donation: Donation) -> None:
+    """The donor's record takes the details given with a gift that has just
+    succeeded. A detail the gift left empty never erases one on record."""
+    donor = donation.donor
+    given = {name: value for name, value in donation.donor_details.items() if value}
+    changed = [name for name, value in given.items() if getattr(donor, name) != value]
+    if not changed:
+        return
+    for name in changed:
+        setattr(donor, name, given[name])
+    donor.save(update_fields=[*changed, "updated_at"])
