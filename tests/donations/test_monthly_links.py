@@ -11,7 +11,7 @@ from django.core import signing
 from accounts.models import User
 from donations.models import RecurringPlan
 from donations.selectors import PLAN_LINK_SALT, plan_management_path, read_plan_link
-from receipts.emails import receipt_message
+from receipts.services.receipts import compose_receipt_email
 from receipts.models import Receipt
 from tests.auth import log_in
 from tests.stripe_events import invoice_event
@@ -217,4 +217,4 @@ def test_a_receipt_email_built_long_after_its_receipt_was_issued_carries_a_link_
     receipt = Receipt.objects.get()
     link_clock.now += 3 * MAX_AGE
 
-    assert client.get(link_in(receipt_message(receipt))).status_code == 200
+    assert client.get(link_in(compose_receipt_email(receipt))).status_code == 200
