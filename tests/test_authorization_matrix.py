@@ -415,6 +415,18 @@ def test_the_matrix_lists_every_admin_action():
     assert registered == listed
 
 
+def test_every_admin_action_names_the_permission_it_needs():
+    # Without one, Django lets anyone who can see the list run the action.
+    unguarded = [
+        (model._meta.label_lower, name)
+        for model, model_admin in admin.site._registry.items()
+        for action, name, _ in model_admin._get_base_actions()
+        if not getattr(action, "allowed_permissions", None)
+    ]
+
+    assert unguarded == []
+
+
 # --- The people and their data --------------------------------------------------
 
 
