@@ -222,7 +222,7 @@ def in_admin(allowed: frozenset, *, yes=OK, no=FORBIDDEN) -> dict:
 # who may run its "delete selected" action). Read-only records (the ledger,
 # its events and emails) are added and deleted by nobody.
 ADMIN_MODELS = {
-    # model                      see        add        delete
+    # model: (see, add, delete)
     "auth.group": (SUPERUSER, SUPERUSER, SUPERUSER),
     "accounts.user": (SUPERUSER, SUPERUSER, SUPERUSER),
     "campaigns.campaign": (SUPERUSER, SUPERUSER, SUPERUSER),
@@ -267,7 +267,7 @@ ADMIN_PAGES = [
         in_admin(ANY_STAFF, yes=REDIRECT),
         "/admin/r/{team_type}/{team_pk}/",
     ),
-    # An app's index lists what the person may see in it; nothing is 404.
+    # An app's index lists what the person may see in it; nothing to see is a 404.
     *(
         Row(
             "admin/^(?P<app_label>auth|accounts|campaigns|donations|receipts|finance)/$",
