@@ -4,16 +4,26 @@ from campaigns import services
 from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team
 from core.images import ADMIN_IMAGE_FIELDS
 
+MODERATE_PERMISSION = "campaigns.moderate_page"
+
+
+class ModeratedAdmin(admin.ModelAdmin):
+    """A page or update staff may hide: the actions need
+    campaigns.moderate_page, not merely the right to see the list."""
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm(MODERATE_PERMISSION)
+
 
 def _moderation_actions(noun: str):
     """ "Hide" and "Show again" actions, through campaigns.services."""
 
-    @admin.action(description=f"Hide the selected {noun} from the public site")
+    @admin.action(description=f"Hide the selected {noun} from the public site", permissions=["moderate"])
     def hide(modeladmin, request, queryset):
         count = services.set_hidden(items=queryset, hidden=True)
         modeladmin.message_user(request, f"Hid {count} {noun}.", messages.SUCCESS)
 
-    @admin.action(description=f"Show the selected {noun} again")
+    @admin.action(description=f"Show the selected {noun} again", permissions=["moderate"])
     def show(modeladmin, request, queryset):
         count = services.set_hidden(items=queryset, hidden=False)
         modeladmin.message_user(request, f"{count} {noun} shown again.", messages.SUCCESS)
@@ -43,7 +53,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ModeratedAdmin):
     list_display = ("name", "campaign", "slug", "goal_minor", "is_featured", "is_hidden")
     list_filter = ("campaign", "is_featured", "is_hidden")
     list_editable = ("is_featured",)
@@ -53,7 +63,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fundraiser)
-class FundraiserAdmin(admin.ModelAdmin):
+class FundraiserAdmin(ModeratedAdmin):
     list_display = ("name", "campaign", "team", "owner", "goal_minor", "is_hidden")
     list_filter = ("campaign", "is_hidden")
     search_fields = ("name", "slug")
@@ -64,7 +74,7 @@ class FundraiserAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignUpdate)
-class CampaignUpdateAdmin(admin.ModelAdmin):
+class CampaignUpdateAdmin(ModeratedAdmin):
     """Staff post campaign-wide updates here (leave team and fundraiser
     empty); captains and owners post theirs from their dashboards."""
 

@@ -62,6 +62,8 @@ class Campaign(models.Model):
                 violation_error_message="A campaign must end after it starts.",
             ),
         ]
+        # Moderators hide what breaks the rules without the right to edit it.
+        permissions = [("moderate_page", "Can hide and show teams, fundraisers and updates")]
 
     def __str__(self) -> str:
         return self.title

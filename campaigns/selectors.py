@@ -81,13 +81,16 @@ def fundraiser_to_manage(campaign_slug: str, slug: str) -> Fundraiser | None:
 
 
 def can_manage_team(user, team: Team) -> bool:
-    """The team's captains and staff."""
-    return user.is_authenticated and (user.is_staff or team.captains.filter(pk=user.pk).exists())
+    """The team's captains only. Being staff (even a superuser) is no way
+    in: the dashboard shows donors' names and messages and speaks in the
+    team's name; staff act on teams through the admin, under its
+    permissions and history."""
+    return user.is_authenticated and team.captains.filter(pk=user.pk).exists()
 
 
 def can_manage_fundraiser(user, fundraiser: Fundraiser) -> bool:
-    """The page's owner and staff."""
-    return user.is_authenticated and (user.is_staff or fundraiser.owner_id == user.pk)
+    """The page's owner only (staff: see can_manage_team)."""
+    return user.is_authenticated and fundraiser.owner_id == user.pk
 
 
 def possible_co_captains(team: Team) -> list:

@@ -1,7 +1,10 @@
+import secrets
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -20,12 +23,61 @@ class DonorAdmin(admin.ModelAdmin):
     search_fields = ("email", "first_name", "last_name")
 
 
+REFUND_PERMISSION = "donations.refund_donation"
+# How long an opened refund form may be submitted, and so how long the
+# cache remembers that its token was used.
+REFUND_FORM_MAX_AGE = 60 * 60
+REFUND_FORM_SALT = "donations.admin.refund-form"
+ALREADY_SUBMITTED = (
+    "This refund form was already submitted, so nothing more was refunded: the gift's refunds are below. "
+    "To refund more, open the refund form again."
+)
+
+
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
         min_value=Decimal("0.01"), decimal_places=2, max_digits=12, help_text="In the gift's currency, e.g. 25.00"
     )
     reason = forms.ChoiceField(choices=Refund.Reason.choices)
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # One refund per rendered form: a double click, a resubmit or a
+    # replayed request carries a token that was already used.
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, donation_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.donation_id = donation_id
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            signed = signing.loads(cleaned.get("form_token", ""), salt=REFUND_FORM_SALT, max_age=REFUND_FORM_MAX_AGE)
+        except signing.BadSignature:
+            signed = None
+        if not isinstance(signed, dict) or signed.get("donation") != self.donation_id:
+            raise forms.ValidationError("This form had expired and nothing was refunded; check it and send it again.")
+        cleaned["form_token"] = signed["nonce"]
+        return cleaned
+
+    def claim_token(self) -> bool:
+        """Mark this form's token used; False if it already was. The cache's
+        add is atomic, so of two submissions at once only one claims it."""
+        return cache.add(f"refund-form:{self.cleaned_data['form_token']}", 1, timeout=REFUND_FORM_MAX_AGE)
+
+    def renew_token(self) -> "RefundForm":
+        """Before the form is shown (again): an unused token, keeping what
+        was typed and the errors found in it."""
+        token = new_refund_form_token(self.donation_id)
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["form_token"] = token
+        else:
+            self.initial["form_token"] = token
+        return self
+
+
+def new_refund_form_token(donation_id: int) -> str:
+    return signing.dumps({"donation": donation_id, "nonce": secrets.token_urlsafe(16)}, salt=REFUND_FORM_SALT)
 
 
 class RefundInline(admin.TabularInline):
@@ -80,13 +132,19 @@ class DonationAdmin(ReadOnlyModelAdmin):
             *super().get_urls(),
         ]
 
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm(REFUND_PERMISSION)
+
     def refund_view(self, request, pk: int):
-        if not request.user.has_perm("donations.add_refund"):
+        if not self.has_refund_permission(request):
             raise PermissionDenied
         donation = get_object_or_404(Donation, pk=pk)
         currency = CURRENCIES[donation.currency]
-        form = RefundForm(request.POST or None)
+        form = RefundForm(request.POST or None, donation_id=donation.pk)
         if request.method == "POST" and form.is_valid():
+            if not form.claim_token():
+                messages.warning(request, ALREADY_SUBMITTED)
+                return redirect("admin:donations_donation_change", donation.pk)
             amount_minor = int(form.cleaned_data["amount"].scaleb(currency.exponent))
             try:
                 refund = refunds.request_refund(
@@ -111,7 +169,7 @@ class DonationAdmin(ReadOnlyModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Refund gift {donation.public_id}",
             "donation": donation,
-            "form": form,
+            "form": form.renew_token(),
             "charged": format_money(donation.charged_minor, donation.currency),
             "refundable": format_money(refunds.refundable_minor(donation), donation.currency),
             "opts": self.model._meta,

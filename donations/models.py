@@ -162,6 +162,9 @@ class Donation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        # Sends money back through Stripe: granted on its own, never implied
+        # by the right to see or add ledger rows.
+        permissions = [("refund_donation", "Can refund gifts")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="donation_amount_positive"),
             models.CheckConstraint(

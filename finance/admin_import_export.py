@@ -49,14 +49,15 @@ class FinanceExportMixin(ExportMixin):
 
 class FinanceImportExportMixin(ImportMixin, FinanceExportMixin):
     """FinanceExportMixin plus import-export's two-step import: upload,
-    preview (nothing written), confirm. Needs finance.import_gifts and the
-    right to see the model; the preview and the import are both audited."""
+    preview (nothing written), confirm. Needs finance.import_gifts and,
+    since an import rewrites rows, the right to change the model; the
+    preview and the import are both audited."""
 
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_formats = [CSV, XLSX]
 
     def has_import_permission(self, request):
-        return request.user.has_perm(IMPORT_PERMISSION) and self.has_view_permission(request)
+        return request.user.has_perm(IMPORT_PERMISSION) and self.has_change_permission(request)
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)

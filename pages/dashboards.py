@@ -1,6 +1,6 @@
 """Captains' team dashboards and owners' fundraiser dashboards. Only a
-team's captains (or a page's owner) and staff get in: anyone else logged in
-gets 403, and a visitor is sent to log in."""
+team's captains (or a page's owner) get in: anyone else logged in, staff
+and superusers too, gets 403, and a visitor is sent to log in."""
 
 from functools import wraps
 

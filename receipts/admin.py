@@ -23,14 +23,20 @@ from receipts.models import (
 from receipts.services import impact_updates, statements
 from receipts.services import receipts as receipt_services
 
+RESEND_PERMISSION = "receipts.resend_email"
+
 
 class OutboundEmailAdmin(ReadOnlyModelAdmin):
-    """Staff see each email's delivery and can send failed ones again."""
+    """Staff see each email's delivery; those with receipts.resend_email
+    can send failed ones again."""
 
     email_kind: str
     actions = ["send_failed_again"]
 
-    @admin.action(description="Send the selected failed emails again")
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm(RESEND_PERMISSION)
+
+    @admin.action(description="Send the selected failed emails again", permissions=["resend"])
     def send_failed_again(self, request, queryset):
         queued = outbox.send_again(kind=self.email_kind, pks=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{queued} failed email(s) queued to send again; others were left as they are.")

@@ -95,6 +95,8 @@ class Receipt(OutboundEmail):
     class Meta:
         ordering = ["-issued_at"]
         indexes = [models.Index(fields=["status", "issued_at"])]
+        # Seeing a failed email is not the right to send it to the donor again.
+        permissions = [("resend_email", "Can send failed receipts, notices, statements and updates again")]
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="receipt_sequence_unique_in_year"),
             models.UniqueConstraint(

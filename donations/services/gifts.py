@@ -255,6 +255,8 @@ def _gift_with_key(key: str, fingerprint: str) -> Donation | None:
     if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
         raise IdempotencyKeyReused
     return earlier
+
+
 def refresh_from_stripe(*, donation: Donation) -> Donation:
     """Ask Stripe where a gift still in flight stands, instead of waiting on
     a webhook that may be late or lost. Gifts in a final state, or never

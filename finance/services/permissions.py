@@ -1,5 +1,11 @@
 """The Finance group: what finance staff may see and do. Captains and
-other staff get none of it unless they are added to the group."""
+other staff get none of it unless they are added to the group.
+
+Finance reads the ledger, exports it, imports offline gifts and donors'
+details (the admin's donor import changes donors, so it needs
+change_donor), and sends failed receipts, notices and statements again.
+Refunding moves money and is granted to people one by one
+(donations.refund_donation), as is everything else that changes a row."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
@@ -7,8 +13,16 @@ from django.db.models import Q
 FINANCE_GROUP = "Finance"
 
 FINANCE_PERMISSIONS = {
-    "donations": ["view_donation", "view_donor", "view_refund", "view_dispute", "view_fund", "view_recurringplan"],
-    "receipts": ["view_receipt", "view_voidnotice", "view_yearendstatement"],
+    "campaigns": ["view_fund"],
+    "donations": [
+        "view_donation",
+        "view_donor",
+        "change_donor",
+        "view_refund",
+        "view_dispute",
+        "view_recurringplan",
+    ],
+    "receipts": ["view_receipt", "view_voidnotice", "view_yearendstatement", "resend_email"],
     "finance": [
         "view_auditlogentry",
         "view_giftimport",

@@ -1,6 +1,7 @@
 """Campaign admin: dates, featured teams and moderation."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team
 from tests.auth import log_in
@@ -82,3 +83,45 @@ def test_staff_feature_a_team_from_the_list(admin_client, team):
     team.refresh_from_db()
     assert team.is_featured
     assert 'id="featured-heading"' in admin_client.get(team.campaign.get_absolute_url()).content.decode()
+
+
+# --- Moderation needs its own permission --------------------------------------
+
+MODERATED = [
+    ("team", "/admin/campaigns/team/", "view_team"),
+    ("fundraiser", "/admin/campaigns/fundraiser/", "view_fundraiser"),
+    ("update", "/admin/campaigns/campaignupdate/", "view_campaignupdate"),
+]
+
+
+@pytest.fixture
+def update(team):
+    return CampaignUpdate.objects.create(campaign=team.campaign, team=team, title="Rude words", body="...")
+
+
+def staff_with(*codenames):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.mark.parametrize("item, url, view", MODERATED, ids=[item for item, _, _ in MODERATED])
+def test_staff_who_may_only_see_a_list_cannot_hide_from_it(client, fundraiser, update, item, url, view, request):
+    page = request.getfixturevalue(item)
+    client.force_login(staff_with(view))
+
+    response = client.post(url, {"action": "hide", "_selected_action": [page.pk]}, follow=True)
+
+    assert response.status_code == 200
+    assert not type(page).objects.get(pk=page.pk).is_hidden
+    assert "Hide the selected" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("item, url, view", MODERATED, ids=[item for item, _, _ in MODERATED])
+def test_a_moderator_hides_without_the_right_to_edit(client, fundraiser, update, item, url, view, request):
+    page = request.getfixturevalue(item)
+    client.force_login(staff_with(view, "moderate_page"))
+
+    client.post(url, {"action": "hide", "_selected_action": [page.pk]})
+
+    assert type(page).objects.get(pk=page.pk).is_hidden

@@ -223,7 +223,11 @@ def count_queries(client, url: str) -> int:
 
 
 def test_every_page_runs_the_same_queries_with_5_or_200_fundraisers(client, campaign, team, fundraiser):
-    staff = UserFactory(email="staff@example.org", is_staff=True)
+    # Captain of the team and owner of the page, so both dashboards open.
+    manager = UserFactory(email="casey@example.org")
+    team.captains.add(manager)
+    fundraiser.owner = manager
+    fundraiser.save()
     DonationFactory(succeeded=True, through_services=True, fundraiser=fundraiser, amount_minor=2500, message="Go!")
     DonationFactory(succeeded=True, through_services=True, team=team, amount_minor=4000, anonymous=True)
     CampaignUpdate.objects.create(campaign=campaign, team=team, title="Hello", body="Hi")
@@ -252,7 +256,7 @@ def test_every_page_runs_the_same_queries_with_5_or_200_fundraisers(client, camp
 
     add_fundraisers(4)
     assert Fundraiser.objects.count() == 5
-    client.force_login(staff)
+    client.force_login(manager)
     with_five = {url: count_queries(client, url) for url in urls}
     add_fundraisers(195)
     assert Fundraiser.objects.count() == 200

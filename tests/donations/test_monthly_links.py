@@ -11,8 +11,8 @@ from django.core import signing
 from accounts.models import User
 from donations.models import RecurringPlan
 from donations.selectors import PLAN_LINK_SALT, plan_management_path, read_plan_link
-from receipts.services.receipts import compose_receipt_email
 from receipts.models import Receipt
+from receipts.services.receipts import compose_receipt_email
 from tests.auth import log_in
 from tests.stripe_events import invoice_event
 

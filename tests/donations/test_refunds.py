@@ -10,6 +10,7 @@ from donations.selectors import counter_tallies, counters_out_of_step
 from donations.services import refunds
 from receipts.models import Receipt
 from tests.auth import log_in
+from tests.factories import DonationFactory
 from tests.gifts import gift_body, give
 from tests.stripe_events import charge_event, post_event, refund_object
 
@@ -144,28 +145,110 @@ def test_refund_event_before_the_success_event_ends_refunded(
     assert mailoutbox == []  # a void receipt is never sent
 
 
-def test_admin_refund_page_refunds_and_refuses_too_much(client, paid_gift):
-    staff = User.objects.create_user("finance@example.org", password="pw", is_staff=True)
-    staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_refund", "view_donation"]))
-    log_in(client, staff)
-    url = f"/admin/donations/donation/{paid_gift.pk}/refund/"
+# --- The admin's refund page -------------------------------------------------
 
-    too_much = client.post(url, {"amount": "50.01", "reason": "other"})
+
+@pytest.fixture
+def refunder(client):
+    """Staff holding the refund permission (and the right to see gifts)."""
+    staff = User.objects.create_user("finance@example.org", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["refund_donation", "view_donation"]))
+    log_in(client, staff)
+    return staff
+
+
+def refund_url(donation) -> str:
+    return f"/admin/donations/donation/{donation.pk}/refund/"
+
+
+def opened_form(client, donation) -> dict:
+    """The refund form's fields as the page hands them out, its one-time
+    token included."""
+    page = client.get(refund_url(donation))
+    assert page.status_code == 200
+    return {"form_token": page.context["form"]["form_token"].value()}
+
+
+def test_admin_refund_page_refunds_and_refuses_too_much(client, paid_gift, refunder):
+    too_much = client.post(
+        refund_url(paid_gift), {**opened_form(client, paid_gift), "amount": "50.01", "reason": "other"}
+    )
     assert too_much.status_code == 400
     assert "at most $50.00" in too_much.content.decode()
 
-    done = client.post(url, {"amount": "12.50", "reason": "requested_by_customer", "note": "Asked by phone"})
+    done = client.post(
+        refund_url(paid_gift),
+        {
+            **opened_form(client, paid_gift),
+            "amount": "12.50",
+            "reason": "requested_by_customer",
+            "note": "Asked by phone",
+        },
+    )
     assert done.status_code == 302
     refund = Refund.objects.get()
-    assert (refund.amount_minor, refund.requested_by, refund.note) == (1250, staff, "Asked by phone")
+    assert (refund.amount_minor, refund.requested_by, refund.note) == (1250, refunder, "Asked by phone")
 
 
-def test_admin_refund_page_needs_the_refund_permission(client, paid_gift):
+def test_a_refund_form_submitted_twice_refunds_once_and_says_so_the_second_time(client, paid_gift, refunder):
+    form = {**opened_form(client, paid_gift), "amount": "10.00", "reason": "duplicate"}
+
+    first = client.post(refund_url(paid_gift), form)
+    second = client.post(refund_url(paid_gift), form, follow=True)
+
+    assert first.status_code == 302
+    assert second.redirect_chain == [(f"/admin/donations/donation/{paid_gift.pk}/change/", 302)]
+    assert "This refund form was already submitted, so nothing more was refunded" in second.content.decode()
+    paid_gift.refresh_from_db()
+    assert paid_gift.refunded_minor == 1000
+    assert list(Refund.objects.values_list("amount_minor", flat=True)) == [1000]
+    assert campaign_raised(paid_gift) == 4000
+
+
+def test_a_refused_refund_form_comes_back_with_a_fresh_token_that_refunds_once(client, paid_gift, refunder):
+    form = {**opened_form(client, paid_gift), "reason": "other"}
+    refused = client.post(refund_url(paid_gift), {**form, "amount": "99.00"})
+    fresh = refused.context["form"]["form_token"].value()
+    assert fresh != form["form_token"]
+
+    assert client.post(refund_url(paid_gift), {**form, "form_token": fresh, "amount": "5.00"}).status_code == 302
+    assert client.post(refund_url(paid_gift), {**form, "form_token": fresh, "amount": "5.00"}).status_code == 302
+
+    assert list(Refund.objects.values_list("amount_minor", flat=True)) == [500]
+
+
+@pytest.mark.parametrize(
+    "form_token",
+    ["", "forged", "THE OTHER GIFT'S"],
+    ids=["no token", "a forged token", "another gift's form"],
+)
+def test_a_refund_form_without_its_own_token_refunds_nothing(client, paid_gift, refunder, form_token):
+    if form_token == "THE OTHER GIFT'S":
+        other_gift = DonationFactory(succeeded=True, through_services=True)
+        form_token = opened_form(client, other_gift)["form_token"]
+
+    response = client.post(refund_url(paid_gift), {"form_token": form_token, "amount": "1.00", "reason": "other"})
+
+    assert response.status_code == 400
+    assert "This form had expired and nothing was refunded" in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_an_expired_refund_form_refunds_nothing(client, paid_gift, refunder, monkeypatch):
+    form = {**opened_form(client, paid_gift), "amount": "1.00", "reason": "other"}
+    monkeypatch.setattr("donations.admin.REFUND_FORM_MAX_AGE", -1)
+
+    assert client.post(refund_url(paid_gift), form).status_code == 400
+    assert not Refund.objects.exists()
+
+
+def test_admin_refund_page_needs_the_refund_permission_not_adding_refund_rows(client, paid_gift):
     viewer = User.objects.create_user("viewer@example.org", password="pw", is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_donation"))
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_donation", "add_refund"]))
     log_in(client, viewer)
 
-    response = client.post(f"/admin/donations/donation/{paid_gift.pk}/refund/", {"amount": "1.00", "reason": "other"})
+    assert client.get(refund_url(paid_gift)).status_code == 403
+    response = client.post(refund_url(paid_gift), {"amount": "1.00", "reason": "other"})
 
     assert response.status_code == 403
     assert not Refund.objects.exists()

@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +15,7 @@ from donations.models import Donation, Donor, Refund
 from finance.models import AuditLogEntry
 from receipts.models import Receipt
 from tests.auth import log_in
-from tests.factories import DonationFactory, DonorFactory, local_time
+from tests.factories import DonationFactory, DonorFactory, UserFactory, local_time
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +248,19 @@ def test_an_unchanged_donor_row_is_skipped_and_counts_as_no_change(staff_client)
     _confirm(staff_client, preview)
 
     assert AuditLogEntry.objects.filter(action="import").get().row_count == 0
+
+
+def test_the_donor_import_needs_the_right_to_change_donors_as_well_as_to_import(client, db):
+    importer = UserFactory(email="ivan@example.org", is_staff=True)
+    importer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["import_gifts", "view_donor"]),
+    )
+    DonorFactory(email="ada@example.org", first_name="Ada", last_name="Lee")
+    log_in(client, importer)
+
+    assert client.get("/admin/donations/donor/import/").status_code == 403
+    refused = _upload(client, "email,first_name,last_name\nada@example.org,Eve,Mallory\n")
+
+    assert refused.status_code == 403
+    assert Donor.objects.get().first_name == "Ada"
+    assert not AuditLogEntry.objects.exists()
