@@ -4,6 +4,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.rate_limit import parse_rate
+
 
 def string(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
@@ -32,6 +34,13 @@ def integer(name: str, default: int, *, minimum: int = 0) -> int:
     if number < minimum:
         raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return number
+
+
+def rate(name: str, default: str) -> str:
+    """A rate limit such as "10/m", refused at start-up when malformed."""
+    value = string(name, default)
+    parse_rate(value)
+    return value
 
 
 def comma_list(name: str, default: str) -> list[str]:

@@ -11,7 +11,6 @@ from csp.constants import NONE, SELF
 
 from core import captcha, env
 from core.money import gift_minimums
-from core.rate_limit import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -254,33 +253,27 @@ SITE_URL = (env.string("SITE_URL") or "").rstrip("/")
 # core.rate_limit.client_address, README "Behind a proxy").
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 # Gift (and card set-up) attempts per client address; checked at start-up.
-DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "10/m")
-parse_rate(DONATION_RATE_LIMIT)
+DONATION_RATE_LIMIT = env.rate("DONATION_RATE_LIMIT", "10/m")
 # Gift attempts per donor email address, whatever the client address.
-DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "5/h")
-parse_rate(DONATION_EMAIL_RATE_LIMIT)
+DONATION_EMAIL_RATE_LIMIT = env.rate("DONATION_EMAIL_RATE_LIMIT", "5/h")
 # How long the link to a donor's monthly-gift page works after the email
 # that carried it; each email carries a fresh one.
 MONTHLY_LINK_MAX_AGE_DAYS = env.integer("MONTHLY_LINK_MAX_AGE_DAYS", 60, minimum=1)
 # Requests to email a fresh link, per plan and per client address.
-MONTHLY_LINK_EMAIL_RATE_LIMIT = env.string("MONTHLY_LINK_EMAIL_RATE_LIMIT", "3/h")
-parse_rate(MONTHLY_LINK_EMAIL_RATE_LIMIT)
+MONTHLY_LINK_EMAIL_RATE_LIMIT = env.rate("MONTHLY_LINK_EMAIL_RATE_LIMIT", "3/h")
 # Reads of GET /api/donations/<uuid>/ per client address (the donate page
 # polls once a second for 30 seconds); checked at start-up.
-DONATION_STATUS_RATE_LIMIT = env.string("DONATION_STATUS_RATE_LIMIT", "120/m")
-parse_rate(DONATION_STATUS_RATE_LIMIT)
+DONATION_STATUS_RATE_LIMIT = env.rate("DONATION_STATUS_RATE_LIMIT", "120/m")
 # The smallest online gift per currency in minor units, e.g.
 # "usd=500,gbp=300"; 500 for each currency not named. Checked at start-up.
 MIN_GIFT_MINOR = gift_minimums(env.string("MIN_GIFT_MINOR", ""))
 # Gift attempts per card (Stripe's card fingerprint), whatever the payment
 # method, email or client address it comes with.
-DONATION_CARD_RATE_LIMIT = env.string("DONATION_CARD_RATE_LIMIT", "5/h")
-parse_rate(DONATION_CARD_RATE_LIMIT)
+DONATION_CARD_RATE_LIMIT = env.rate("DONATION_CARD_RATE_LIMIT", "5/h")
 # The card-testing breaker: more declines than this across the site (a
 # declined gift, a failed payment or card set-up) turn on a challenge for
 # every card attempt for the cool-down, and log an error (the alert).
-DECLINE_BREAKER_LIMIT = env.string("DECLINE_BREAKER_LIMIT", "30/10m")
-parse_rate(DECLINE_BREAKER_LIMIT)
+DECLINE_BREAKER_LIMIT = env.rate("DECLINE_BREAKER_LIMIT", "30/10m")
 DECLINE_BREAKER_COOLDOWN_SECONDS = env.integer("DECLINE_BREAKER_COOLDOWN_SECONDS", 3600, minimum=1)
 # The challenge: "" (none), "turnstile" or "hcaptcha". With the breaker on
 # and no provider, card attempts are refused (429) until it cools down.
@@ -294,8 +287,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request paths can carry a donor's link (hopefund/log_masking.py).
+    "filters": {"mask_tokens": {"()": "hopefund.log_masking.MaskTokensFilter"}},
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["mask_tokens"]},
+        "django.server": {"filters": ["mask_tokens"]},
         "django.db.backends": {"level": "WARNING"},
         # The SDK logs every request at INFO; our own log lines say what matters.
         "stripe": {"level": "WARNING"},
@@ -312,12 +309,10 @@ LOGIN_REDIRECT_URL = "my-pages"
 LOGOUT_REDIRECT_URL = "campaigns:home"
 # Login (and password-reset) attempts per client address and per email
 # address; checked at start-up.
-LOGIN_RATE_LIMIT = env.string("LOGIN_RATE_LIMIT", "10/m")
-parse_rate(LOGIN_RATE_LIMIT)
+LOGIN_RATE_LIMIT = env.rate("LOGIN_RATE_LIMIT", "10/m")
 # Sign-ups (and resent verification emails) per client address and per
 # address typed; checked at start-up.
-SIGNUP_RATE_LIMIT = env.string("SIGNUP_RATE_LIMIT", "10/h")
-parse_rate(SIGNUP_RATE_LIMIT)
+SIGNUP_RATE_LIMIT = env.rate("SIGNUP_RATE_LIMIT", "10/h")
 # How long the link that confirms an account's email address works.
 EMAIL_VERIFICATION_DAYS = 3
 # --- Staff accounts: second factor and idle timeout (accounts/) ---

@@ -108,7 +108,7 @@ def staff_with(*codenames):
 @pytest.mark.parametrize("item, url, view", MODERATED, ids=[item for item, _, _ in MODERATED])
 def test_staff_who_may_only_see_a_list_cannot_hide_from_it(client, fundraiser, update, item, url, view, request):
     page = request.getfixturevalue(item)
-    client.force_login(staff_with(view))
+    log_in(client, staff_with(view))
 
     response = client.post(url, {"action": "hide", "_selected_action": [page.pk]}, follow=True)
 
@@ -120,7 +120,7 @@ def test_staff_who_may_only_see_a_list_cannot_hide_from_it(client, fundraiser, u
 @pytest.mark.parametrize("item, url, view", MODERATED, ids=[item for item, _, _ in MODERATED])
 def test_a_moderator_hides_without_the_right_to_edit(client, fundraiser, update, item, url, view, request):
     page = request.getfixturevalue(item)
-    client.force_login(staff_with(view, "moderate_page"))
+    log_in(client, staff_with(view, "moderate_page"))
 
     client.post(url, {"action": "hide", "_selected_action": [page.pk]})
 

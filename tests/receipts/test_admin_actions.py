@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 
 from finance.services.permissions import FINANCE_GROUP
 from receipts.models import Receipt
+from tests.auth import log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def test_staff_who_may_only_see_receipts_cannot_send_one_again(
 ):
     viewer = UserFactory(is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_receipt"))
-    client.force_login(viewer)
+    log_in(client, viewer)
 
     response = send_again(client, failed_receipt, django_capture_on_commit_callbacks)
 
@@ -46,7 +47,7 @@ def test_finance_staff_send_a_failed_receipt_again(
 ):
     finance = UserFactory(is_staff=True)
     finance.groups.add(Group.objects.get(name=FINANCE_GROUP))
-    client.force_login(finance)
+    log_in(client, finance)
 
     response = send_again(client, failed_receipt, django_capture_on_commit_callbacks)
 
