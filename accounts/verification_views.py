@@ -21,9 +21,14 @@ def _too_many_sign_ups(request, wait: int):
 
 
 # Counted like logins: per client address and per address typed, so nobody's
-# inbox can be filled with notes sent from many client addresses.
+# inbox can be filled with notes sent from many client addresses. With Redis
+# down that cannot be counted: refused (503), as the resends below are.
 @rate_limit.limit_posts(
-    "signup", rate_setting="SIGNUP_RATE_LIMIT", answer=_too_many_sign_ups, identities=_address_and_typed_email
+    "signup",
+    rate_setting="SIGNUP_RATE_LIMIT",
+    answer=_too_many_sign_ups,
+    identities=_address_and_typed_email,
+    fail_safe=True,
 )
 @require_http_methods(["GET", "POST"])
 def signup(request):
@@ -69,7 +74,11 @@ def _too_many_resends(request, wait: int):
 
 @login_required
 @rate_limit.limit_posts(
-    "verify-resend", rate_setting="SIGNUP_RATE_LIMIT", answer=_too_many_resends, identities=_account_and_address
+    "verify-resend",
+    rate_setting="SIGNUP_RATE_LIMIT",
+    answer=_too_many_resends,
+    identities=_account_and_address,
+    fail_safe=True,
 )
 @require_http_methods(["GET", "POST"])
 def resend_verification(request):

@@ -39,14 +39,19 @@ def _address_and_typed_email(request) -> list[str]:
 def _limited_form(scope: str, *, template: str, blank_form, page_context=lambda request: {}):
     """Count each POST against LOGIN_RATE_LIMIT, per client address and per
     email address typed; over the limit, answer 429 with the form and a
-    message saying when to try again, and do nothing else."""
+    message saying when to try again, and do nothing else. Fails safe: with
+    Redis down nobody can count guesses, so the POST is refused (503)."""
 
     def too_many_attempts(request, wait: int):
         context = {**page_context(request), "form": blank_form(request), "rate_limited_for": wait}
         return render(request, template, context, status=429)
 
     return rate_limit.limit_posts(
-        scope, rate_setting="LOGIN_RATE_LIMIT", answer=too_many_attempts, identities=_address_and_typed_email
+        scope,
+        rate_setting="LOGIN_RATE_LIMIT",
+        answer=too_many_attempts,
+        identities=_address_and_typed_email,
+        fail_safe=True,
     )
 
 
@@ -100,11 +105,13 @@ def _per_person_and_address(request) -> list[str]:
 
 def _limited_codes(page, blank_form):
     """Count each code typed against LOGIN_RATE_LIMIT, per person and per
-    client address; over the limit, answer 429 with the page and a notice."""
+    client address; over the limit, answer 429 with the page and a notice.
+    Fails safe, like the password's limit."""
     return rate_limit.limit_posts(
         "second-factor",
         rate_setting="LOGIN_RATE_LIMIT",
         identities=_per_person_and_address,
+        fail_safe=True,
         answer=lambda request, wait: page(request, form=blank_form(), status=429, rate_limited_for=wait),
     )
 

@@ -1,5 +1,13 @@
 """Fixed-window attempt limits kept in the shared cache (Redis), so every
-web process counts together."""
+web process counts together.
+
+When Redis is unreachable a limit cannot count. By default it then lets
+the attempt through (fails open; core/shared_cache.py logs the outage):
+for a gift the per-email and per-card limits, the breaker and Stripe's own
+fraud checks remain, and refusing every donor while Redis restarts is the
+worse failure. A limit that is the only thing between an attacker and a
+password, or a person's inbox, passes `fail_safe=True` and is refused
+instead (SharedCacheDown; limit_posts answers 503 with Retry-After)."""
 
 import re
 import time
@@ -7,9 +15,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core import shared_cache
+from core.shared_cache import REFUSE, SharedCacheDown
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -23,21 +34,31 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2) or 1) * UNIT_SECONDS[match.group(3)]
 
 
-def seconds_until_allowed(*, scope: str, identity: str, rate: str) -> int:
+def seconds_until_allowed(*, scope: str, identity: str, rate: str, fail_safe: bool = False) -> int:
     """Count one attempt; 0 if it is allowed, otherwise how many seconds
-    until the window resets."""
+    until the window resets. With Redis unreachable: 0, or with
+    `fail_safe` SharedCacheDown."""
     allowed, window = parse_rate(rate)
     now = time.time()
     key = f"rate:{scope}:{identity}:{int(now // window)}"
-    cache.add(key, 0, timeout=window)
     try:
-        attempts = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, timeout=window)
-        attempts = 1
+        attempts = _count_attempt(key, window=window)
+    except SharedCacheDown:
+        if fail_safe:
+            raise
+        return 0
     if attempts <= allowed:
         return 0
     return max(1, int(window - now % window))
+
+
+def _count_attempt(key: str, *, window: int) -> int:
+    shared_cache.add(key, 0, timeout=window, when_down=REFUSE)
+    try:
+        return shared_cache.incr(key, when_down=REFUSE)
+    except ValueError:  # the key expired between add and incr
+        shared_cache.add(key, 1, timeout=window, when_down=REFUSE)
+        return 1
 
 
 def client_address(request) -> str:
@@ -83,12 +104,14 @@ def limit_posts(
     rate_setting: str,
     answer: Callable[[HttpRequest, int], HttpResponse],
     identities: Callable[[HttpRequest], list[str]] = by_client_address,
+    fail_safe: bool = False,
 ):
     """A view decorator: count each POST once per identity (by default the
     client address) against the rate in settings.<rate_setting>; over the
     limit for any of them, do nothing else and return `answer(request,
     seconds to wait)`, a 429 in the view's own form (JSON for an API, the
-    page with a notice for a form)."""
+    page with a notice for a form). With Redis unreachable the POST goes
+    through, or with `fail_safe` is answered 503 with Retry-After."""
 
     def decorator(view):
         @wraps(view)
@@ -96,9 +119,13 @@ def limit_posts(
             if request.method != "POST":
                 return view(request, *args, **kwargs)
             rate = getattr(settings, rate_setting)
-            waits = [
-                seconds_until_allowed(scope=scope, identity=identity, rate=rate) for identity in identities(request)
-            ]
+            try:
+                waits = [
+                    seconds_until_allowed(scope=scope, identity=identity, rate=rate, fail_safe=fail_safe)
+                    for identity in identities(request)
+                ]
+            except SharedCacheDown as down:
+                return briefly_unavailable(request, down)
             if max(waits):
                 return answer(request, max(waits))
             return view(request, *args, **kwargs)
@@ -106,3 +133,11 @@ def limit_posts(
         return limited
 
     return decorator
+
+
+def briefly_unavailable(request: HttpRequest, down: SharedCacheDown) -> HttpResponse:
+    """503 for a request refused because a limit it must pass cannot be
+    counted: nothing was done, and it can be sent again shortly."""
+    response = render(request, "briefly_unavailable.html", {"retry_after": down.retry_after}, status=503)
+    response["Retry-After"] = str(down.retry_after)
+    return response

@@ -4,12 +4,12 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core import shared_cache
 from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
 from donations.models import Dispute, Donation, Donor, GivingTotal, PlanChange, RecurringPlan, Refund, StripeEvent
@@ -31,6 +31,12 @@ REFUND_FORM_SALT = "donations.admin.refund-form"
 ALREADY_SUBMITTED = (
     "This refund form was already submitted, so nothing more was refunded: the gift's refunds are below. "
     "To refund more, open the refund form again."
+)
+# Without Redis nothing tells this submission from a double click's second
+# one, and a refund must never be sent twice: refused (fail safe).
+CANNOT_CHECK_RESUBMISSION = (
+    "Refunds are paused for a moment, so nothing was refunded: the check that stops a form being "
+    "submitted twice (Redis) cannot be reached. Send the form again in a minute."
 )
 
 
@@ -61,8 +67,10 @@ class RefundForm(forms.Form):
 
     def claim_token(self) -> bool:
         """Mark this form's token used; False if it already was. The cache's
-        add is atomic, so of two submissions at once only one claims it."""
-        return cache.add(f"refund-form:{self.cleaned_data['form_token']}", 1, timeout=REFUND_FORM_MAX_AGE)
+        add is atomic, so of two submissions at once only one claims it.
+        SharedCacheDown when Redis cannot be asked."""
+        token = self.cleaned_data["form_token"]
+        return shared_cache.add(f"refund-form:{token}", 1, timeout=REFUND_FORM_MAX_AGE, when_down=shared_cache.REFUSE)
 
     def renew_token(self) -> "RefundForm":
         """Before the form is shown (again): an unused token, keeping what
@@ -142,7 +150,11 @@ class DonationAdmin(ReadOnlyModelAdmin):
         currency = CURRENCIES[donation.currency]
         form = RefundForm(request.POST or None, donation_id=donation.pk)
         if request.method == "POST" and form.is_valid():
-            if not form.claim_token():
+            try:
+                claimed = form.claim_token()
+            except shared_cache.SharedCacheDown as down:
+                return self._refund_form(request, donation, form, cache_down=down)
+            if not claimed:
                 messages.warning(request, ALREADY_SUBMITTED)
                 return redirect("admin:donations_donation_change", donation.pk)
             amount_minor = int(form.cleaned_data["amount"].scaleb(currency.exponent))
@@ -165,6 +177,13 @@ class DonationAdmin(ReadOnlyModelAdmin):
             else:
                 messages.success(request, f"Refunded {format_money(refund.amount_minor, donation.currency)}.")
                 return redirect("admin:donations_donation_change", donation.pk)
+        return self._refund_form(request, donation, form)
+
+    def _refund_form(self, request, donation, form, *, cache_down: shared_cache.SharedCacheDown | None = None):
+        """The refund form (again); with `cache_down`, a 503 with Retry-After
+        saying that nothing was refunded."""
+        if cache_down:
+            form.add_error(None, CANNOT_CHECK_RESUBMISSION)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Refund gift {donation.public_id}",
@@ -174,7 +193,11 @@ class DonationAdmin(ReadOnlyModelAdmin):
             "refundable": format_money(refunds.refundable_minor(donation), donation.currency),
             "opts": self.model._meta,
         }
-        return render(request, "admin/donations/donation/refund.html", context, status=400 if form.errors else 200)
+        status = 503 if cache_down else 400 if form.errors else 200
+        response = render(request, "admin/donations/donation/refund.html", context, status=status)
+        if cache_down:
+            response["Retry-After"] = str(cache_down.retry_after)
+        return response
 
 
 @admin.register(Refund)

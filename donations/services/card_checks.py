@@ -10,6 +10,11 @@ form's SetupIntent and the gift itself), beyond the per-address limit:
   declines turn on a challenge for every card attempt for
   DECLINE_BREAKER_COOLDOWN_SECONDS, and log an error (the alert). With no
   CAPTCHA configured, card attempts are refused until it cools down.
+
+With Redis unreachable every one of them fails open (core/shared_cache.py
+logs the outage): the limits let the attempt through and declines go
+uncounted, and the breaker reads off. Refusing every donor while Redis
+restarts is the worse failure; Stripe's own fraud checks still apply.
 """
 
 import logging
@@ -18,9 +23,8 @@ import time
 from functools import cached_property
 
 from django.conf import settings
-from django.core.cache import cache
 
-from core import captcha, rate_limit
+from core import captcha, rate_limit, shared_cache
 from payments import stripe as stripe_gateway
 from payments.stripe import SetupIntentState, StripeUnavailable
 
@@ -118,7 +122,7 @@ def limit_per_card(*, payment_method: str) -> None:
 
 def breaker_seconds_left() -> int:
     """How long the breaker stays on; 0 when it is off."""
-    until = cache.get(BREAKER_KEY)
+    until = shared_cache.get(BREAKER_KEY, when_down=None)
     return max(0, math.ceil(until - time.time())) if until else 0
 
 
@@ -127,7 +131,7 @@ def record_decline(*, attempt_id: str) -> None:
     payment or setup intent) makes hearing of one decline twice, from the
     API's answer and from Stripe's event, count once."""
     _, window = rate_limit.parse_rate(settings.DECLINE_BREAKER_LIMIT)
-    if not cache.add(f"card-checks:decline:{attempt_id}", 1, timeout=window):
+    if not shared_cache.add(f"card-checks:decline:{attempt_id}", 1, timeout=window, when_down=False):
         return
     over = rate_limit.seconds_until_allowed(scope="declines", identity="site", rate=settings.DECLINE_BREAKER_LIMIT)
     if over:
@@ -139,7 +143,7 @@ def _turn_breaker_on() -> None:
     alert is logged when it turns on, not for every decline after."""
     cooldown = settings.DECLINE_BREAKER_COOLDOWN_SECONDS
     was_on = breaker_seconds_left() > 0
-    cache.set(BREAKER_KEY, time.time() + cooldown, timeout=cooldown)
+    shared_cache.set(BREAKER_KEY, time.time() + cooldown, timeout=cooldown, when_down=None)
     if not was_on:
         logger.error(
             "Card-testing breaker ON: more than %s declines across the site. For %s s every card attempt %s.",

@@ -9,12 +9,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.models import Fund
+from core import shared_cache
 from core.money import fee_to_cover
 from donations.models import Donation, RecurringPlan
 from donations.services import donors, gift_status
@@ -277,10 +277,12 @@ def refresh_for_poll(*, donation: Donation) -> Donation:
     """refresh_from_stripe, at most once per STRIPE_LOOKUP_INTERVAL_SECONDS
     per gift across every web process (the claim is in the shared cache);
     between look-ups the gift is answered from the ledger, which webhooks
-    keep current."""
+    keep current. With Redis unreachable no claim can be made, and the
+    gift is answered from the ledger (Stripe is not asked)."""
     if donation.status not in Donation.IN_FLIGHT_STATUSES or not donation.payment_intent_id:
         return donation
-    if not cache.add(f"gift-stripe-lookup:{donation.public_id}", True, timeout=STRIPE_LOOKUP_INTERVAL_SECONDS):
+    claim = f"gift-stripe-lookup:{donation.public_id}"
+    if not shared_cache.add(claim, True, timeout=STRIPE_LOOKUP_INTERVAL_SECONDS, when_down=False):
         return donation
     return refresh_from_stripe(donation=donation)
 

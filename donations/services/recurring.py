@@ -338,13 +338,18 @@ def revoke_links(*, plan_ids: list[int]) -> int:
 def offer_fresh_link(*, plan: RecurringPlan, client_address: str) -> bool:
     """Someone holding an expired link asked for a new one: queued for the
     plan's donor address unless this plan or this address asked too often
-    (MONTHLY_LINK_EMAIL_RATE_LIMIT), so nobody can flood a donor's inbox.
+    (MONTHLY_LINK_EMAIL_RATE_LIMIT), so nobody can flood a donor's inbox;
+    with Redis down that cannot be counted, and nothing is sent (fail safe).
     The caller answers the same either way."""
     rate = settings.MONTHLY_LINK_EMAIL_RATE_LIMIT
-    waits = [
-        rate_limit.seconds_until_allowed(scope="plan-link-email", identity=identity, rate=rate)
-        for identity in (f"plan:{plan.pk}", f"address:{client_address}")
-    ]
+    try:
+        waits = [
+            rate_limit.seconds_until_allowed(scope="plan-link-email", identity=identity, rate=rate, fail_safe=True)
+            for identity in (f"plan:{plan.pk}", f"address:{client_address}")
+        ]
+    except rate_limit.SharedCacheDown:
+        logger.warning("fresh link for monthly plan %s not sent: Redis is unreachable", plan.public_id)
+        return False
     if max(waits):
         logger.info("fresh link for monthly plan %s not sent: asked too often", plan.public_id)
         return False

@@ -25,7 +25,16 @@ def databases(default_url: str) -> dict:
 
 
 def redis_cache(redis_url: str) -> dict:
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    """The shared cache. Redis answers in a millisecond: a Redis that is
+    down or stalled must cost a request a fraction of a second, not hang
+    it (core/shared_cache.py decides what each use does without it)."""
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, "retry_on_timeout": False},
+        }
+    }
 
 
 DEBUG = env.flag("DEBUG", False)

@@ -1,0 +1,148 @@
+"""With Redis down (the shared cache, and possibly the broker) while
+PostgreSQL and Stripe are up, donors can still give: every use of the cache
+on a gift's path fails open, the refund form's one-time token fails safe,
+and a task that cannot be queued is logged, never answered as a 500. Redis
+is really unreachable here: the cache and the broker point at a port where
+nothing listens."""
+
+import logging
+
+import pytest
+
+from core import shared_cache
+from donations.models import Donation, Refund
+from hopefund.celery import app as celery_app
+from hopefund.settings.base import redis_cache
+from receipts.models import Receipt
+from tests.donations.test_refunds import opened_form, paid_gift, refund_url, refunder  # noqa: F401 (fixtures)
+from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give, start_card_form
+
+pytestmark = pytest.mark.django_db
+
+NOBODY_LISTENS = "redis://127.0.0.1:1/0"
+
+
+def outage_logs(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "core.shared_cache"]
+
+
+@pytest.fixture
+def redis_down(settings, caplog):
+    """The cache pointed at a dead Redis (setting CACHES makes Django drop
+    its cache connections); this process's memory of the outage is
+    forgotten before and after, so no other test inherits it."""
+    shared_cache.outage.reset()
+    settings.CACHES = redis_cache(NOBODY_LISTENS)
+    caplog.set_level(logging.ERROR, logger="core.shared_cache")
+    yield
+    shared_cache.outage.reset()
+
+
+def test_with_redis_down_a_card_gift_is_recorded_charged_receipted_and_answered_201(
+    client, campaign, redis_down, fake_stripe, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = give(client)
+
+    assert response.status_code == 201, response.content
+    donation = Donation.objects.get(public_id=response.json()["id"])
+    assert donation.status == Donation.Status.SUCCEEDED
+    assert len(fake_stripe.calls_to("charge")) == 1
+    assert Receipt.objects.get(donation=donation).status == Receipt.Status.SENT
+    assert len(mailoutbox) == 1
+    assert len(outage_logs(caplog)) == 1
+    assert "unreachable" in outage_logs(caplog)[0].getMessage()
+
+
+def test_with_redis_down_the_card_form_gets_its_setup_intent(client, campaign, redis_down, fake_stripe):
+    response = start_card_form(client)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["client_secret"]
+
+
+def test_an_outage_is_logged_once_not_for_every_gift(client, campaign, redis_down, caplog):
+    for number in range(3):
+        assert give(client, gift_body(donor__email=f"donor{number}@example.org")).status_code == 201
+
+    assert Donation.objects.filter(status=Donation.Status.SUCCEEDED).count() == 3
+    assert len(outage_logs(caplog)) == 1
+
+
+def test_with_redis_down_a_gift_in_flight_is_answered_from_the_ledger_without_asking_stripe(
+    client, campaign, redis_down, fake_stripe
+):
+    given = give(client, gift_body(payment_method=THREE_D_SECURE_PAYMENT_METHOD))
+    assert given.status_code == 201
+    stripe_lookups_before = len(fake_stripe.calls_to("retrieve_payment_intent"))
+
+    status = client.get(f"/api/donations/{given.json()['id']}/")
+
+    assert status.status_code == 200
+    assert status.json()["status"] == Donation.Status.REQUIRES_ACTION
+    assert len(fake_stripe.calls_to("retrieve_payment_intent")) == stripe_lookups_before
+
+
+def test_with_redis_down_a_refund_form_is_refused_with_503_and_refunds_nothing(
+    client,
+    paid_gift,  # noqa: F811 (the fixture)
+    refunder,  # noqa: F811 (the fixture)
+    settings,
+    fake_stripe,
+    caplog,
+):
+    form = {**opened_form(client, paid_gift), "amount": "10.00", "reason": "duplicate"}
+    shared_cache.outage.reset()
+    settings.CACHES = redis_cache(NOBODY_LISTENS)
+
+    try:
+        refused = client.post(refund_url(paid_gift), form)
+    finally:
+        shared_cache.outage.reset()
+
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == str(shared_cache.RETRY_AFTER_SECONDS)
+    assert "Refunds are paused for a moment, so nothing was refunded" in refused.content.decode()
+    assert Refund.objects.count() == 0
+    assert fake_stripe.calls_to("refund") == []
+    paid_gift.refresh_from_db()
+    assert paid_gift.refunded_minor == 0
+
+
+def test_with_redis_down_logging_in_is_refused_with_503_rather_than_unlimited(client, redis_down, django_user_model):
+    django_user_model.objects.create_user("ada@example.org", password="a long password")
+
+    response = client.post("/accounts/login/", {"username": "ada@example.org", "password": "a long password"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(shared_cache.RETRY_AFTER_SECONDS)
+    assert "nothing was done" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Celery really queueing, to a broker where nothing listens (the
+    producers made for the broker as it was are set aside meanwhile)."""
+    as_it_was = {name: celery_app.conf[name] for name in ("task_always_eager", "broker_url")}
+    celery_app.conf.update(task_always_eager=False, broker_url=NOBODY_LISTENS)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    yield
+    celery_app.conf.update(as_it_was)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_and_the_broker_down_a_paid_gift_is_recorded_and_answered_and_the_lost_enqueue_logged(
+    client, campaign, redis_down, broker_down, caplog
+):
+    caplog.set_level(logging.ERROR)
+
+    response = give(client)
+
+    assert response.status_code == 201, response.content
+    donation = Donation.objects.get(public_id=response.json()["id"])
+    assert donation.status == Donation.Status.SUCCEEDED
+    # Issued in the gift's own transaction; its email waits to be queued again.
+    assert Receipt.objects.get(donation=donation).status == Receipt.Status.PENDING
+    failed_enqueues = [record for record in caplog.records if "in on_commit()" in record.getMessage()]
+    assert len(failed_enqueues) == 2  # the receipt's email and the fee lookup
