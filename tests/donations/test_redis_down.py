@@ -6,6 +6,9 @@ is really unreachable here: the cache and the broker point at a port where
 nothing listens."""
 
 import logging
+import socket
+import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -52,6 +55,40 @@ def test_with_redis_down_a_card_gift_is_recorded_charged_receipted_and_answered_
     assert len(mailoutbox) == 1
     assert len(outage_logs(caplog)) == 1
     assert "unreachable" in outage_logs(caplog)[0].getMessage()
+
+
+def test_a_stalled_redis_costs_a_gift_one_socket_timeout_not_one_per_cache_call(
+    client, campaign, settings, fake_stripe, caplog
+):
+    # Accepts connections and never answers, like a Redis that hangs.
+    with socket.create_server(("127.0.0.1", 0)) as stalled:
+        shared_cache.outage.reset()
+        settings.CACHES = redis_cache(f"redis://127.0.0.1:{stalled.getsockname()[1]}/0")
+        try:
+            started = time.monotonic()
+            response = give(client)
+            took = time.monotonic() - started
+        finally:
+            shared_cache.outage.reset()
+
+    assert response.status_code == 201, response.content
+    # One read timeout (0.5 s), then no more Redis calls for the request's
+    # remaining limits and breaker; the rest is the gift itself.
+    assert took < 2.5
+    assert "Timeout" in outage_logs(caplog)[0].getMessage()
+
+
+def test_once_redis_is_back_the_limits_count_again(client, campaign, settings, monkeypatch, redis_down):
+    clock = SimpleNamespace(now=time.monotonic())
+    monkeypatch.setattr(shared_cache, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    settings.DONATION_RATE_LIMIT = "1/m"
+    assert give(client, gift_body(donor__email="first@example.org")).status_code == 201
+
+    settings.CACHES = redis_cache(settings.REDIS_URL)
+    clock.now += shared_cache.RECHECK_AFTER_SECONDS
+    answers = [give(client, gift_body(donor__email=f"d{n}@example.org")).status_code for n in range(2)]
+
+    assert answers == [201, 429]
 
 
 def test_with_redis_down_the_card_form_gets_its_setup_intent(client, campaign, redis_down, fake_stripe):
