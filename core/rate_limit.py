@@ -3,9 +3,9 @@ web process counts together.
 
 When Redis is unreachable a limit cannot count. By default it then lets
 the attempt through (fails open; core/shared_cache.py logs the outage):
-for a gift the per-email and per-card limits, the breaker and Stripe's own
-fraud checks remain, and refusing every donor while Redis restarts is the
-worse failure. A limit that is the only thing between an attacker and a
+refusing every donor while Redis restarts is the worse failure, and for
+the few seconds that lasts a gift's card attempts are left to Stripe's own
+fraud screening. A limit that is the only thing between an attacker and a
 password, or a person's inbox, passes `fail_safe=True` and is refused
 instead (SharedCacheDown; limit_posts answers 503 with Retry-After)."""
 

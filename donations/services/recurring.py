@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import rate_limit
+from core import rate_limit, shared_cache
 from core.money import format_money
 from donations import emails, selectors, tasks
 from donations.models import Donation, PlanChange, RecurringPlan
@@ -347,7 +347,7 @@ def offer_fresh_link(*, plan: RecurringPlan, client_address: str) -> bool:
             rate_limit.seconds_until_allowed(scope="plan-link-email", identity=identity, rate=rate, fail_safe=True)
             for identity in (f"plan:{plan.pk}", f"address:{client_address}")
         ]
-    except rate_limit.SharedCacheDown:
+    except shared_cache.SharedCacheDown:
         logger.warning("fresh link for monthly plan %s not sent: Redis is unreachable", plan.public_id)
         return False
     if max(waits):

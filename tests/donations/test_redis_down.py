@@ -14,6 +14,7 @@ import pytest
 
 from core import shared_cache
 from donations.models import Donation, Refund
+from donations.selectors import plan_management_path
 from hopefund.celery import app as celery_app
 from hopefund.settings.base import redis_cache
 from receipts.models import Receipt
@@ -30,15 +31,24 @@ def outage_logs(caplog) -> list[logging.LogRecord]:
 
 
 @pytest.fixture
-def redis_down(settings, caplog):
-    """The cache pointed at a dead Redis (setting CACHES makes Django drop
-    its cache connections); this process's memory of the outage is
-    forgotten before and after, so no other test inherits it."""
-    shared_cache.outage.reset()
-    settings.CACHES = redis_cache(NOBODY_LISTENS)
+def cut_redis(settings, caplog):
+    """`cut_redis()` points the cache at a dead Redis, or at `location`
+    (setting CACHES makes Django drop its cache connections). This
+    process's memory of the outage is forgotten at each cut and after the
+    test, so no other test inherits it."""
+
+    def cut(location: str = NOBODY_LISTENS) -> None:
+        shared_cache.outage.reset()
+        settings.CACHES = redis_cache(location)
+
     caplog.set_level(logging.ERROR, logger="core.shared_cache")
-    yield
+    yield cut
     shared_cache.outage.reset()
+
+
+@pytest.fixture
+def redis_down(cut_redis):
+    cut_redis()
 
 
 def test_with_redis_down_a_card_gift_is_recorded_charged_receipted_and_answered_201(
@@ -57,19 +67,13 @@ def test_with_redis_down_a_card_gift_is_recorded_charged_receipted_and_answered_
     assert "unreachable" in outage_logs(caplog)[0].getMessage()
 
 
-def test_a_stalled_redis_costs_a_gift_one_socket_timeout_not_one_per_cache_call(
-    client, campaign, settings, fake_stripe, caplog
-):
+def test_a_stalled_redis_costs_a_gift_one_socket_timeout_not_one_per_cache_call(client, campaign, cut_redis, caplog):
     # Accepts connections and never answers, like a Redis that hangs.
     with socket.create_server(("127.0.0.1", 0)) as stalled:
-        shared_cache.outage.reset()
-        settings.CACHES = redis_cache(f"redis://127.0.0.1:{stalled.getsockname()[1]}/0")
-        try:
-            started = time.monotonic()
-            response = give(client)
-            took = time.monotonic() - started
-        finally:
-            shared_cache.outage.reset()
+        cut_redis(f"redis://127.0.0.1:{stalled.getsockname()[1]}/0")
+        started = time.monotonic()
+        response = give(client)
+        took = time.monotonic() - started
 
     assert response.status_code == 201, response.content
     # One read timeout (0.5 s), then no more Redis calls for the request's
@@ -124,18 +128,13 @@ def test_with_redis_down_a_refund_form_is_refused_with_503_and_refunds_nothing(
     client,
     paid_gift,  # noqa: F811 (the fixture)
     refunder,  # noqa: F811 (the fixture)
-    settings,
+    cut_redis,
     fake_stripe,
-    caplog,
 ):
     form = {**opened_form(client, paid_gift), "amount": "10.00", "reason": "duplicate"}
-    shared_cache.outage.reset()
-    settings.CACHES = redis_cache(NOBODY_LISTENS)
+    cut_redis()
 
-    try:
-        refused = client.post(refund_url(paid_gift), form)
-    finally:
-        shared_cache.outage.reset()
+    refused = client.post(refund_url(paid_gift), form)
 
     assert refused.status_code == 503
     assert refused["Retry-After"] == str(shared_cache.RETRY_AFTER_SECONDS)
@@ -183,3 +182,19 @@ def test_with_redis_and_the_broker_down_a_paid_gift_is_recorded_and_answered_and
     assert Receipt.objects.get(donation=donation).status == Receipt.Status.PENDING
     failed_enqueues = [record for record in caplog.records if "in on_commit()" in record.getMessage()]
     assert len(failed_enqueues) == 2  # the receipt's email and the fee lookup
+
+
+def test_with_redis_down_an_expired_plan_link_is_answered_as_usual_and_sends_no_fresh_link(
+    client, monthly_plan, link_clock, mailoutbox, settings, cut_redis, django_capture_on_commit_callbacks
+):
+    expired = plan_management_path(monthly_plan)
+    link_clock.now += (settings.MONTHLY_LINK_MAX_AGE_DAYS + 1) * 24 * 3600
+    mailoutbox.clear()
+    cut_redis()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(expired, {"action": "email_fresh_link"})
+
+    assert answer.status_code == 200
+    assert "a new link is on its way" in answer.content.decode()
+    assert mailoutbox == []
