@@ -190,16 +190,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 # long unacknowledged: how soon a killed worker's tasks come back. It must
 # exceed the time limit above (or a slow task would run twice at once) and
 # the longest retry countdown (64 s, receipts/tasks.py), since Redis counts
-# a task waiting for its countdown as reserved.
+# a task waiting for its countdown as reserved. Each worker looks for such
+# tasks every 10 s (kombu's default scans only every 100 s), so they come
+# back within 160 s of their worker's death.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 150,
-    # A web request that queues a task while Redis is unreachable fails
-    # within seconds (the work is in the database; a sweep queues it).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    # A web request that queues a task while Redis is unreachable or stalled
+    # fails within seconds (the work is in the database; a sweep queues it).
     "socket_connect_timeout": 1,
-    "socket_timeout": 5,
+    "socket_timeout": 2,
 }
-# Two tries, 0.2 s apart, then the enqueue raises: with the timeouts above
-# at most about 2.5 s of a request is spent on a broker that is down.
+# One more try 0.2 s later, then the enqueue raises.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
 # Workers and beat wait out a Redis outage of any length, at start-up too.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
