@@ -25,6 +25,8 @@ def renewal_failed_message(donation) -> EmailMultiAlternatives:
             "manage_url": selectors.plan_management_url(donation.recurring_plan),
         },
         to=donation.donor.email,
+        # Sent again only if its worker died before it was marked sent.
+        message_id=_message_id(f"renewal-failed-{donation.invoice_id}"),
     )
 
 

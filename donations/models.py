@@ -243,6 +243,9 @@ class RecurringPlan(models.Model):
     # Signed into every link to the donor's page; raising it kills every
     # link made before (donations.selectors.plan_management_url).
     link_version = models.PositiveIntegerField(default=0)
+    # Someone asked for a fresh link to be emailed and it has not been sent
+    # yet: the outbox the beat sweep reads if the email's task was lost.
+    fresh_link_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
 

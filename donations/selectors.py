@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.models import KEPT_MINOR, Donation, Donor, GivingTotal, RecurringPlan, StripeEvent
+from donations.models import KEPT_MINOR, Donation, Donor, GivingTotal, PlanChange, RecurringPlan, StripeEvent
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,74 @@ def stale_in_flight_gifts(*, older_than: timedelta) -> list[int]:
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
+    )
+
+
+# --- What the beat sweeps queue again (donations.services.sweeps) ---
+# Each answers at most `limit` ids, oldest first, of work done between
+# `within` and `older_than` ago: old enough that its own task (with its
+# retries) has had its chance, recent enough to be worth doing.
+
+
+def gifts_without_fee(*, older_than: timedelta, within: timedelta, limit: int) -> list[int]:
+    """Online gifts paid whose Stripe fee was never recorded."""
+    now = timezone.now()
+    return list(
+        Donation.objects.filter(
+            source=Donation.Source.ONLINE,
+            status__in=Donation.PAID_STATUSES,
+            stripe_fee_minor__isnull=True,
+            succeeded_at__lt=now - older_than,
+            succeeded_at__gte=now - within,
+        )
+        .order_by("succeeded_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def plan_changes_not_told(*, older_than: timedelta, within: timedelta, limit: int) -> list[int]:
+    """Changes donors made to their monthly gifts that they were never emailed."""
+    now = timezone.now()
+    return list(
+        PlanChange.objects.filter(notice_sent_at__isnull=True, made_at__lt=now - older_than, made_at__gte=now - within)
+        .order_by("made_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def fresh_links_not_sent(*, older_than: timedelta, within: timedelta, limit: int) -> list[int]:
+    """Plans whose donor asked for a fresh link that was never emailed."""
+    now = timezone.now()
+    return list(
+        RecurringPlan.objects.filter(
+            fresh_link_requested_at__lt=now - older_than, fresh_link_requested_at__gte=now - within
+        )
+        .order_by("fresh_link_requested_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def renewal_failures_not_told(*, failure_code: str, older_than: timedelta, within: timedelta, limit: int) -> list[int]:
+    """Failed renewals whose donor was never told: the newest gift of its
+    plan (a donor is told of the latest failure, not of each one before
+    it), failed with `failure_code`, and not the invoice the plan last
+    sent a notice for."""
+    now = timezone.now()
+    newer_gift = Donation.objects.filter(
+        recurring_plan_id=OuterRef("recurring_plan_id"), created_at__gt=OuterRef("created_at")
+    )
+    return list(
+        Donation.objects.filter(
+            status=Donation.Status.FAILED,
+            failure_code=failure_code,
+            recurring_plan__isnull=False,
+            updated_at__lt=now - older_than,
+            updated_at__gte=now - within,
+        )
+        .exclude(invoice_id=F("recurring_plan__failure_notice_invoice_id"))
+        .exclude(Exists(newer_gift))
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

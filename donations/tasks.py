@@ -37,6 +37,20 @@ def record_processing_fee(donation_id: int) -> None:
     fees.record_processing_fee(donation_id=donation_id)
 
 
+@shared_task
+def record_missing_fees() -> int:
+    from donations.services import sweeps
+
+    return sweeps.queue_missing_fees()
+
+
+@shared_task
+def resend_donor_notices() -> int:
+    from donations.services import sweeps
+
+    return sweeps.queue_unsent_donor_notices()
+
+
 @shared_task(**RETRYING)
 def send_renewal_failed_notice(donation_id: int) -> None:
     from donations.services import recurring

@@ -28,6 +28,11 @@ STRIPE_RETRYING = {
 @shared_task(
     time_limit=int(IMPORT_TIME_LIMIT.total_seconds()),
     soft_time_limit=int(IMPORT_TIME_LIMIT.total_seconds()) - 60,
+    # Acknowledged as it starts: it runs far longer than Redis's visibility
+    # timeout, which would otherwise hand it to a second worker midway. The
+    # import's own claim stands in: the beat sweep (resume_stalled_imports)
+    # queues it again once the claim's lease is over.
+    acks_late=False,
 )
 def run_gift_import(gift_import_id: int) -> str:
     """No automatic retry: a failed run is recorded as failed with nothing
@@ -35,6 +40,13 @@ def run_gift_import(gift_import_id: int) -> str:
     from finance.imports import runner as gift_imports
 
     return gift_imports.run_import(gift_import_id=gift_import_id, channel=AuditLogEntry.Channel.WEB).status
+
+
+@shared_task
+def resume_stalled_imports() -> int:
+    from finance.imports import runner as gift_imports
+
+    return gift_imports.queue_stalled_imports()
 
 
 @shared_task(**STRIPE_RETRYING)

@@ -288,8 +288,10 @@ def refresh_for_poll(*, donation: Donation) -> Donation:
 
 
 # A gift recorded but never charged (the request died before Stripe
-# answered) is given up after this; if Stripe did charge it, the
-# payment_intent.succeeded webhook still moves it on (failed -> succeeded).
+# answered) is given up after this, once Stripe has been asked whether it
+# holds an intent for it (settle_stale_gift); if Stripe charges it later
+# all the same, the payment_intent.succeeded webhook still moves it on
+# (failed -> succeeded).
 ABANDONED_AFTER = timedelta(hours=1)
 
 
@@ -313,7 +315,16 @@ def abandon_uncharged_gift(*, donation_id: int) -> Donation:
 
 
 def settle_stale_gift(*, donation_id: int) -> Donation:
-    """A gift whose outcome never arrived: ask Stripe, or give up on it if
-    it never reached Stripe."""
-    refresh_from_stripe(donation=Donation.objects.get(pk=donation_id))
+    """A gift whose outcome never arrived: ask Stripe where it stands, by
+    its PaymentIntent or, when that id was never saved (the answer to the
+    charge was lost), by the gift's id in the intents' metadata. A gift is
+    given up on only when Stripe has no intent for it; a Stripe error
+    leaves it as it is, for the next sweep."""
+    donation = Donation.objects.get(pk=donation_id)
+    if donation.payment_intent_id:
+        return refresh_from_stripe(donation=donation)
+    if donation.status in Donation.IN_FLIGHT_STATUSES:
+        intent = stripe_gateway.find_gift_payment_intent(str(donation.public_id))
+        if intent is not None:
+            return gift_status.apply_payment_intent(intent=intent) or donation
     return abandon_uncharged_gift(donation_id=donation_id)

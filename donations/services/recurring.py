@@ -353,26 +353,36 @@ def offer_fresh_link(*, plan: RecurringPlan, client_address: str) -> bool:
     if max(waits):
         logger.info("fresh link for monthly plan %s not sent: asked too often", plan.public_id)
         return False
+    # Recorded first, so the beat sweep sends it if its task is lost.
+    RecurringPlan.objects.filter(pk=plan.pk).update(fresh_link_requested_at=timezone.now())
     transaction.on_commit(lambda: tasks.send_fresh_plan_link.delay(plan.pk), robust=True)
     return True
 
 
-def send_fresh_link(*, plan_id: int) -> None:
+def send_fresh_link(*, plan_id: int) -> bool:
     """A donor whose link expired asked for a new one: it goes to the
-    plan's donor address only, whoever asked."""
+    plan's donor address only, whoever asked. Sent once per request, as
+    plan change notices are (marked after the provider took it)."""
     plan = RecurringPlan.objects.select_related("donor", "campaign").get(pk=plan_id)
+    asked_at = plan.fresh_link_requested_at
+    if asked_at is None:
+        return False
     emails.fresh_link_message(plan).send()
+    # A request made while this one was sent is answered by this email too.
+    RecurringPlan.objects.filter(pk=plan_id, fresh_link_requested_at__gte=asked_at).update(fresh_link_requested_at=None)
+    return True
 
 
 def send_renewal_failed_notice(*, donation_id: int) -> bool:
-    """Tell the donor a renewal failed, at most once per invoice: the plan
-    remembers the invoice it sent a notice for before sending."""
-    with transaction.atomic():
-        donation = Donation.objects.select_related("recurring_plan").get(pk=donation_id)
-        plan = RecurringPlan.objects.select_for_update().get(pk=donation.recurring_plan_id)
-        if donation.status != Status.FAILED or plan.failure_notice_invoice_id == donation.invoice_id:
-            return False
-        plan.failure_notice_invoice_id = donation.invoice_id
-        plan.save(update_fields=["failure_notice_invoice_id"])
+    """Tell the donor a renewal failed, once per invoice: the plan
+    remembers the invoice it sent a notice for. Marked only after the
+    provider took it, so a failed send is retried (by the task, then the
+    beat sweep); a worker that dies in between sends it again with the same
+    Message-ID, as plan change notices do."""
+    donation = Donation.objects.select_related("recurring_plan").get(pk=donation_id)
+    plan = donation.recurring_plan
+    if donation.status != Status.FAILED or plan.failure_notice_invoice_id == donation.invoice_id:
+        return False
     emails.renewal_failed_message(donation).send()
+    RecurringPlan.objects.filter(pk=plan.pk).update(failure_notice_invoice_id=donation.invoice_id)
     return True

@@ -41,10 +41,30 @@ def start_gift_import(*, file_name: str, import_file: ImportFile, dry_run: bool,
     with transaction.atomic():
         gift_import = create_gift_import(file_name=file_name, import_file=import_file, dry_run=dry_run, user=user)
         pk = gift_import.pk
-        # If the broker is down the import stays queued; uploading the file
-        # again is safe (references are imported once).
+        # If the broker is down the import stays queued, and the beat
+        # sweep (queue_stalled_imports) queues it once the broker is back.
         transaction.on_commit(lambda: tasks.run_gift_import.delay(pk), robust=True)
     return gift_import
+
+
+# An import queued this long ago with no worker on it lost its task.
+NEVER_STARTED_AFTER = timedelta(minutes=1)
+STALLED_BATCH = 20
+
+
+def queue_stalled_imports() -> int:
+    """The beat sweep: queue again imports whose task was never queued or
+    whose worker died (the task claims the import, so a second delivery
+    of either does nothing)."""
+    now = timezone.now()
+    stalled = selectors.stalled_imports(
+        queued_before=now - NEVER_STARTED_AFTER,
+        running_before=now - tasks.IMPORT_TIME_LIMIT - CLAIM_MARGIN,
+        limit=STALLED_BATCH,
+    )
+    for gift_import_id in stalled:
+        tasks.run_gift_import.delay(gift_import_id)
+    return len(stalled)
 
 
 def run_import(*, gift_import_id: int, channel: str, on_progress: ProgressCallback | None = None) -> GiftImport:

@@ -1,6 +1,6 @@
 """Reads for offline gift imports."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.money import as_decimal
 from finance.models import GiftImport, OfflineGift
@@ -15,6 +15,19 @@ def references_already_imported(references: list[str]) -> set[str]:
     if not wanted:
         return set()
     return set(OfflineGift.objects.filter(external_reference__in=wanted).values_list("external_reference", flat=True))
+
+
+def stalled_imports(*, queued_before, running_before, limit: int) -> list[int]:
+    """Imports still queued (their task was never queued) or running since
+    before their lease (their worker died), oldest first (one query)."""
+    return list(
+        GiftImport.objects.filter(
+            Q(status=GiftImport.Status.QUEUED, created_at__lt=queued_before)
+            | Q(status=GiftImport.Status.RUNNING, started_at__lt=running_before)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def recent_imports(limit: int = RECENT_IMPORTS) -> QuerySet[GiftImport]:

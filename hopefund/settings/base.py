@@ -182,43 +182,76 @@ CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-# A task whose worker dies is delivered again, so every task is idempotent.
+# Delivery (docs/architecture.md, "Delivery and sweeps"). A task is
+# acknowledged only once it has run, and a task whose worker died is
+# delivered again: every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker holds no more tasks than it has processes, so a dead worker
+# takes no queue of others' tasks with it.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest ordinary task: a few Stripe calls of at most three tries of
+# 20 s each (payments/stripe/client.py). Long tasks (imports, year-end
+# statements) set their own limit and are acknowledged early instead.
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
+# Redis hands a reserved task to another worker once it has gone this
+# long unacknowledged: how soon a killed worker's tasks come back. It must
+# exceed the time limit above (or a slow task would run twice at once) and
+# the longest retry countdown (64 s, receipts/tasks.py), since Redis counts
+# a task waiting for its countdown as reserved. Each worker looks for such
+# tasks every 10 s (kombu's default scans only every 100 s), so they come
+# back within 160 s of their worker's death.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 150,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    # A web request that queues a task while Redis is unreachable or stalled
+    # fails within seconds (the work is in the database; a sweep queues it).
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
+# One more try 0.2 s later, then the enqueue raises.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
+# Workers and beat wait out a Redis outage of any length, at start-up too.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the worker loses Redis is stopped and delivered
+# again (safe: it is idempotent) rather than finishing unacknowledgeable.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Celery's Django fixup closes the DB connection after every task unless
 # this is set; reusing it more than triples throughput (shared/notes).
 CELERY_DB_REUSE_MAX = 200
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Redis redelivers an unacknowledged task after this long; it must exceed
-# the longest task so a slow task is not run twice concurrently.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+
+def beat_sweep(task: str, every_seconds: float) -> dict:
+    """A beat entry for a sweep. A tick not run within its period is
+    dropped (expires): a worker back after an hour runs one sweep, not
+    120 of them each queueing the same work."""
+    return {"task": task, "schedule": every_seconds, "options": {"expires": every_seconds}}
+
+
+# Every task that moves money, mail or fees has a sweep here that queues
+# again what its own task never did (the broker was down, the worker
+# died): see docs/architecture.md, "Delivery and sweeps".
+SWEEP_SECONDS = 30.0
 CELERY_BEAT_SCHEDULE = {
-    "redrive-stripe-events": {
-        "task": "donations.tasks.redrive_stripe_events",
-        "schedule": 60.0,
-    },
-    "settle-stale-gifts": {
-        "task": "donations.tasks.settle_stale_gifts",
-        "schedule": 300.0,
-    },
-    "resend-stalled-emails": {
-        "task": "receipts.tasks.resend_stalled_emails",
-        "schedule": 60.0,
-    },
-    # Mid-January: late refunds and address changes are in by then.
+    "redrive-stripe-events": beat_sweep("donations.tasks.redrive_stripe_events", SWEEP_SECONDS),
+    "record-missing-fees": beat_sweep("donations.tasks.record_missing_fees", SWEEP_SECONDS),
+    "resend-donor-notices": beat_sweep("donations.tasks.resend_donor_notices", SWEEP_SECONDS),
+    "resend-stalled-emails": beat_sweep("receipts.tasks.resend_stalled_emails", SWEEP_SECONDS),
+    "resume-stalled-imports": beat_sweep("finance.tasks.resume_stalled_imports", SWEEP_SECONDS),
+    "settle-stale-gifts": beat_sweep("donations.tasks.settle_stale_gifts", 300.0),
+    # Mid-January: late refunds and address changes are in by then. Run on
+    # seven days, so a run lost with its worker is made good the next day
+    # (each run issues only the statements not issued yet).
     "send-year-end-statements": {
         "task": "receipts.tasks.send_last_years_statements",
-        "schedule": crontab(minute=0, hour=15, day_of_month=15, month_of_year=1),
+        "schedule": crontab(minute=0, hour=15, day_of_month="15-21", month_of_year=1),
     },
     # Payout reconciliation; webhooks fetch each payout sooner, this is the
     # backstop for lost events and for payouts whose status moved on.
-    "fetch-recent-payouts": {
-        "task": "finance.tasks.fetch_recent_payouts",
-        "schedule": 3600.0,
-    },
+    "fetch-recent-payouts": beat_sweep("finance.tasks.fetch_recent_payouts", 3600.0),
 }
 
 # --- Stripe ---

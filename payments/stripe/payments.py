@@ -105,6 +105,22 @@ def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntentState:
 
 
 @translate_stripe_errors()
+def find_gift_payment_intent(donation_public_id: str) -> PaymentIntentState | None:
+    """The PaymentIntent `charge` made for a gift, found by the donation id
+    it carries as metadata, or None if Stripe has none: for a gift whose
+    intent id was never saved (the answer to `charge` was lost). Replaying
+    `charge` under its idempotency key would also name it, but would charge
+    a gift that never reached Stripe, so Stripe's search is asked instead.
+    Search lags new intents by up to a minute; the gifts asked about are
+    older. (localstripe has no search: only the fake answers this in tests.)"""
+    query = f"metadata['donation_id']:'{donation_public_id}'"
+    found = client().v1.payment_intents.search(params={"query": query, "limit": 10}).data
+    # Created once per idempotency key, so at most one; the newest if not.
+    intents = sorted((intent.to_dict() for intent in found), key=lambda intent: intent["created"])
+    return PaymentIntentState.from_stripe(intents[-1]) if intents else None
+
+
+@translate_stripe_errors()
 def processing_fee(charge_id: str) -> int:
     """Stripe's fee on a charge, from its balance transaction."""
     charge = client().v1.charges.retrieve(charge_id, params={"expand": ["balance_transaction"]}).to_dict()

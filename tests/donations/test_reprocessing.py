@@ -102,3 +102,31 @@ def test_stale_gift_sweep_leaves_recent_gifts_alone(client, campaign, fake_strip
 
     assert tasks.settle_stale_gifts.delay().get() == 0
     assert Donation.objects.get().status == Donation.Status.PENDING
+
+
+def test_a_charged_gift_whose_intent_id_was_never_saved_is_recovered_not_abandoned(client, campaign, fake_stripe):
+    fake_stripe.lose_next_answer("charge")  # Stripe charged it; the answer never came
+    give(client)
+    Donation.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    assert Donation.objects.get().payment_intent_id is None
+
+    tasks.settle_stale_gifts.delay()
+
+    donation = Donation.objects.get()
+    [intent] = fake_stripe.objects_of("payment_intent")
+    assert (donation.status, donation.payment_intent_id) == (Donation.Status.SUCCEEDED, intent["id"])
+    assert fake_stripe.calls_to("find_gift_payment_intent") == [((str(donation.public_id),), {})]
+
+
+def test_a_stale_gift_stripe_cannot_answer_for_is_left_pending_not_abandoned(client, campaign, fake_stripe):
+    from donations.services import gifts
+    from payments.stripe import StripeUnavailable
+
+    with fake_stripe.outage():
+        give(client)
+    Donation.objects.update(created_at=timezone.now() - timedelta(hours=2))
+
+    with fake_stripe.outage(), pytest.raises(StripeUnavailable):
+        gifts.settle_stale_gift(donation_id=Donation.objects.get().pk)
+
+    assert Donation.objects.get().status == Donation.Status.PENDING

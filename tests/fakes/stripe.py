@@ -295,6 +295,15 @@ class FakeStripe:
         return PaymentIntentState.from_stripe(self._get(payment_intent_id))
 
     @gateway_call
+    def find_gift_payment_intent(self, donation_public_id: str) -> PaymentIntentState | None:
+        intents = [
+            intent
+            for intent in self.objects_of("payment_intent")
+            if (intent.get("metadata") or {}).get("donation_id") == donation_public_id
+        ]
+        return PaymentIntentState.from_stripe(max(intents, key=lambda i: i["created"])) if intents else None
+
+    @gateway_call
     def processing_fee(self, charge_id: str) -> int:
         return self._get(self._get(charge_id)["balance_transaction"])["fee"]
 

@@ -442,3 +442,26 @@ def test_every_import_is_audited_with_its_row_count_and_outcome(fundraiser):
     assert imported.filters["status"] == "imported" and imported.filters["file_name"] == "gifts.csv"
     assert (rejected.row_count, rejected.filters["status"], rejected.filters["invalid_rows"]) == (0, "rejected", 1)
     assert rejected.filters["rows_in_file"] == 2
+
+
+def test_the_sweep_runs_an_import_whose_task_was_never_queued_and_one_whose_worker_died(fundraiser):
+    from finance import tasks
+
+    raw = csv_bytes([gift_row(1)])
+    never_queued = runner.create_gift_import(file_name="a.csv", import_file=reader.read_import_file(raw), dry_run=True)
+    worker_died = runner.create_gift_import(file_name="b.csv", import_file=reader.read_import_file(raw), dry_run=True)
+    live = runner.create_gift_import(file_name="c.csv", import_file=reader.read_import_file(raw), dry_run=True)
+    long_ago = timezone.now() - timedelta(hours=2)
+    GiftImport.objects.update(created_at=long_ago)
+    GiftImport.objects.filter(pk=worker_died.pk).update(status=GiftImport.Status.RUNNING, started_at=long_ago)
+    GiftImport.objects.filter(pk=live.pk).update(status=GiftImport.Status.RUNNING, started_at=timezone.now())
+
+    assert tasks.resume_stalled_imports.delay().get() == 2
+
+    statuses = dict(GiftImport.objects.values_list("pk", "status"))
+    assert statuses == {
+        never_queued.pk: GiftImport.Status.CHECKED,
+        worker_died.pk: GiftImport.Status.CHECKED,
+        live.pk: GiftImport.Status.RUNNING,
+    }
+    assert tasks.resume_stalled_imports.delay().get() == 0
