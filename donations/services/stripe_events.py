@@ -97,7 +97,11 @@ def _payment_failed(obj: dict) -> bool:
 
 
 def _setup_failed(obj: dict) -> bool:
-    return card_checks.stop_failed_setup(setup_intent=SetupIntentState.from_stripe(obj))
+    try:
+        return card_checks.stop_failed_setup(setup_intent=SetupIntentState.from_stripe(obj))
+    except stripe_gateway.NotFound:
+        # Stripe has no such SetupIntent to cancel: not one our form made.
+        return False
 
 
 def _charge(obj: dict) -> bool:
