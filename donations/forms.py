@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
 from core.money import CURRENCIES
+from core.text import UNSTORABLE_MESSAGE, is_storable
 from donations import rules
 from donations.models import Donation
 from donations.services.gifts import DonorDetails, GiftRequest
@@ -41,12 +42,20 @@ class JsonBooleanField(forms.Field):
 
 
 class JsonCharField(forms.CharField):
-    """A JSON string (not a number or an object), trimmed."""
+    """A JSON string (not a number or an object), trimmed, that PostgreSQL
+    can store and be queried with (core.text): JSON can spell a NUL or a
+    lone surrogate, and either would be a 500 at the first query."""
 
     def to_python(self, value):
         if value is not None and not isinstance(value, str):
             raise forms.ValidationError("Must be a string.", code="invalid")
+        if value and not is_storable(value):
+            raise forms.ValidationError(UNSTORABLE_MESSAGE, code="unstorable")
         return super().to_python(value)
+
+
+class JsonEmailField(JsonCharField, forms.EmailField):
+    """An email address sent as a JSON string."""
 
 
 def validate_country_code(value: str) -> None:
@@ -55,7 +64,7 @@ def validate_country_code(value: str) -> None:
 
 
 class DonorForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    email = JsonEmailField(max_length=254)
     first_name = JsonCharField(max_length=100)
     last_name = JsonCharField(max_length=100)
 
@@ -190,6 +199,8 @@ def parse_gift_request(
         errors["__all__"] = ["This request looks automated and was refused."]
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 255:
         errors["Idempotency-Key"] = ["Must be between 1 and 255 characters."]
+    elif idempotency_key and not is_storable(idempotency_key):
+        errors["Idempotency-Key"] = [UNSTORABLE_MESSAGE]
     if errors:
         return None, errors
 

@@ -406,6 +406,9 @@ class StripeEvent(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Why an ignored event changed nothing: no handler for its type, not
+    # one of ours, or an object without what its handler reads.
+    ignored_reason = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

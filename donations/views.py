@@ -190,6 +190,10 @@ def stripe_webhook(request):
     except InvalidWebhook as exc:
         logger.warning("refused a Stripe webhook: %s", exc)
         return JsonResponse({"error": {"code": "invalid_webhook", "message": str(exc)}}, status=400)
+    except stripe_events.UnstorableEvent as exc:
+        # Signed with our secret, yet no event Stripe sends: see store_stripe_event.
+        logger.warning("refused a signed Stripe event we cannot store: %s", exc)
+        return JsonResponse({"error": {"code": "unstorable_event", "message": str(exc)}}, status=400)
     return JsonResponse({"received": True, "duplicate": stored is None})
 
 

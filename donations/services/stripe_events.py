@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from core.text import is_storable, storable_json
 from donations import tasks
 from donations.models import StripeEvent
 from donations.services import card_checks, disputes, gift_status, recurring, refunds
@@ -14,11 +15,16 @@ from payments import stripe as stripe_gateway
 from payments.stripe import (
     ChargeState,
     DisputeState,
+    IncompleteObject,
     InvoiceState,
     PaymentIntentState,
     SetupIntentState,
     SubscriptionState,
 )
+
+
+class UnstorableEvent(Exception):
+    """A verified event whose id or type the inbox cannot hold as sent."""
 
 
 def receive_webhook(*, payload: bytes, signature: str | None) -> StripeEvent | None:
@@ -29,17 +35,55 @@ def receive_webhook(*, payload: bytes, signature: str | None) -> StripeEvent | N
 
 def store_stripe_event(*, event: dict) -> StripeEvent | None:
     """Store a verified event and queue it for processing once committed.
-    Returns None for an event id already stored (Stripe sent it again)."""
+    Returns None for an event id already stored (Stripe sent it again).
+
+    A repeat of an event stored but never processed (still `received`) is
+    queued again: Stripe repeats only what it thinks we missed, and it may
+    be right, when the reply to our COMMIT was lost (we answered 500 with
+    the event stored) or the enqueue after the commit failed. Processing
+    twice changes nothing (the row lock and status in process_stripe_event).
+
+    What PostgreSQL cannot store, decided per part of the event:
+    - its `id` or `type`: empty, longer than StripeEvent's columns (255 and
+      100), or holding a NUL or a lone surrogate, raises UnstorableEvent
+      (the view's 400) and stores nothing. The id is the inbox's key
+      against duplicates, so altering it could make two events one; and
+      Stripe's ids and types are short ASCII, so only a sender holding our
+      signing secret can send such an event, and it should hear no.
+    - anything else (a description, a name, metadata a donor typed): every
+      NUL and lone surrogate, in keys and values, is stored as U+FFFD and
+      the event is processed. Refusing would lose a real gift's event for
+      one odd character in a field no handler reads; handlers read ids,
+      amounts and statuses, which Stripe never fills with such characters.
+      The stored payload is then not byte for byte the signed body.
+    """
+    _check_storable_envelope(event)
     with transaction.atomic():
         stored, created = StripeEvent.objects.get_or_create(
             event_id=event["id"],
-            defaults={"type": event["type"], "livemode": bool(event.get("livemode")), "payload": event},
+            defaults={
+                "type": event["type"],
+                "livemode": event.get("livemode") is True,
+                "payload": storable_json(event),
+            },
         )
-        if created:
+        if created or stored.status == StripeEvent.Status.RECEIVED:
             # If the broker is down the event is still stored; the beat
             # sweep (redrive_stripe_events) picks it up later.
             transaction.on_commit(lambda: tasks.process_stripe_event.delay(stored.pk), robust=True)
     return stored if created else None
+
+
+def _check_storable_envelope(event: dict) -> None:
+    for key, column in (("id", "event_id"), ("type", "type")):
+        value = event[key]
+        limit = StripeEvent._meta.get_field(column).max_length
+        if not value:
+            raise UnstorableEvent(f"the event's {key} is empty")
+        if len(value) > limit:
+            raise UnstorableEvent(f"the event's {key} is longer than {limit} characters")
+        if not is_storable(value):
+            raise UnstorableEvent(f"the event's {key} holds a NUL or an unpaired surrogate")
 
 
 def _payment_intent(obj: dict) -> bool:
@@ -47,12 +91,17 @@ def _payment_intent(obj: dict) -> bool:
 
 
 def _payment_failed(obj: dict) -> bool:
-    card_checks.record_decline(attempt_id=obj["id"])
-    return _payment_intent(obj)
+    intent = PaymentIntentState.from_stripe(obj)
+    card_checks.record_decline(attempt_id=intent.id)
+    return gift_status.apply_payment_intent(intent=intent) is not None
 
 
 def _setup_failed(obj: dict) -> bool:
-    return card_checks.stop_failed_setup(setup_intent=SetupIntentState.from_stripe(obj))
+    try:
+        return card_checks.stop_failed_setup(setup_intent=SetupIntentState.from_stripe(obj))
+    except stripe_gateway.NotFound:
+        # Stripe has no such SetupIntent to cancel: not one our form made.
+        return False
 
 
 def _charge(obj: dict) -> bool:
@@ -76,7 +125,8 @@ def _subscription(obj: dict) -> bool:
 
 
 # Event type -> handler of the event's object; a handler answers whether the
-# object was one of ours. Types not listed are stored and marked ignored.
+# object was one of ours. Types not listed are stored and marked ignored, as
+# are objects a handler cannot read (it raises IncompleteObject).
 # Apps above donations add their own types with register_handler.
 EVENT_HANDLERS = {
     "payment_intent.succeeded": _payment_intent,
@@ -119,9 +169,8 @@ def process_stripe_event(*, event_pk: int) -> StripeEvent:
             event = StripeEvent.objects.select_for_update().get(pk=event_pk)
             if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
                 return event
-            handler = EVENT_HANDLERS.get(event.type)
-            handled = handler is not None and handler(event.payload["data"]["object"])
-            event.status = StripeEvent.Status.PROCESSED if handled else StripeEvent.Status.IGNORED
+            event.ignored_reason = _apply(event)
+            event.status = StripeEvent.Status.IGNORED if event.ignored_reason else StripeEvent.Status.PROCESSED
             event.attempts += 1
             event.last_error = ""
             event.processed_at = timezone.now()
@@ -130,6 +179,26 @@ def process_stripe_event(*, event_pk: int) -> StripeEvent:
     except Exception as exc:
         _record_event_failure(event_pk, exc)
         raise
+
+
+def _apply(event: StripeEvent) -> str:
+    """Run the event's handler; why it changed nothing, or "" if it did."""
+    handler = EVENT_HANDLERS.get(event.type)
+    if handler is None:
+        return "no handler for this event type"
+    obj = event.payload["data"]["object"]
+    if not isinstance(obj.get("id"), str):
+        return "its object has no id"
+    try:
+        # A savepoint: whatever the handler wrote before finding the object
+        # unreadable goes with it.
+        with transaction.atomic():
+            handled = handler(obj)
+    except IncompleteObject as incomplete:
+        # Not ours to fix nor Stripe's to resend: a shape no handler reads
+        # cannot be a gift Hopefund made, so it is recorded, not failed.
+        return f"incomplete object: {incomplete}"[:500]
+    return "" if handled else "not one of ours"
 
 
 def reprocess_stripe_event(*, event_pk: int) -> StripeEvent:

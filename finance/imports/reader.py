@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from core.text import UNSTORABLE, is_storable
 from donations.models import Donor
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -63,7 +64,25 @@ def read_import_file(raw: bytes) -> ImportFile:
             f'"CSV UTF-8" and try again.',
             line=line,
         ) from None
+    if not is_storable(text):
+        _refuse_unstorable(text)
     return ImportFile(text=text, row_count=sum(1 for _ in records(text)))
+
+
+def _refuse_unstorable(text: str) -> None:
+    """UTF-8 allows a NUL, PostgreSQL does not (not even in the stored
+    file): the whole file is refused, naming the first line and column."""
+    for line, cells in records(text):
+        for column, value in cells.items():
+            if column and not is_storable(value):
+                raise ImportFileError(
+                    f"Line {line}: {column} holds a NUL character, which cannot be stored; remove it and try again.",
+                    line=line,
+                )
+    line = text.count("\n", 0, UNSTORABLE.search(text).start()) + 1
+    raise ImportFileError(
+        f"Line {line} holds a NUL character, which cannot be stored; remove it and try again.", line=line
+    )
 
 
 def check_file_size(size: int) -> None:

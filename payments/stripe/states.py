@@ -1,16 +1,98 @@
 """What Stripe told us, as plain frozen values: built from the API's or an
 event's JSON by `from_stripe`, and never an SDK object, so nothing outside
-this package depends on the SDK's types or on the API version's shapes."""
+this package depends on the SDK's types or on the API version's shapes.
+
+`from_stripe` reads what it needs through the helpers below, so an object
+without a field a state needs, or with one of another type (an event of an
+older API version, an object of another kind, a hand-made event), raises
+IncompleteObject, saying which field, rather than a KeyError or TypeError
+from somewhere inside."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+# The longest id Hopefund stores (its CharFields); Stripe's are far shorter.
+MAX_ID_LENGTH = 255
+# PostgreSQL's bigint: an amount beyond it cannot be ours, nor stored.
+MAX_AMOUNT = 2**63 - 1
+
+
+class IncompleteObject(ValueError):
+    """The object lacks a field its state needs, or has it in another type:
+    it cannot be one Hopefund made, so whoever reads it may ignore it."""
+
+
+def _describe(data: dict) -> str:
+    kind = data.get("object") if isinstance(data.get("object"), str) else "object"
+    name = data.get("id") if isinstance(data.get("id"), str) else None
+    return f"{kind} {name[:MAX_ID_LENGTH]!r}" if name else f"{kind} without an id"
+
+
+def _kind(data: dict, expected: str) -> None:
+    """Objects say what they are; one of another kind is not this state's.
+    (Objects that do not say, such as hand-built ones, are taken as asked.)"""
+    kind = data.get("object")
+    if kind is not None and kind != expected:
+        raise IncompleteObject(f"{_describe(data)} is not a {expected}")
+
+
+def _text(data: dict, name: str) -> str:
+    """A string the state needs."""
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise IncompleteObject(f"{_describe(data)} has no {name} (a string)")
+    return value
+
+
+def _optional_text(data: dict, name: str) -> str:
+    value = data.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _amount(data: dict, name: str, *, optional: bool = False) -> int:
+    """A whole number of minor units (signed: balance transactions are)."""
+    value = data.get(name)
+    if value is None and optional:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_AMOUNT:
+        raise IncompleteObject(f"{_describe(data)} has no {name} (a whole number)")
+    return value
+
+
+def _timestamp(data: dict, name: str) -> datetime:
+    value = _amount(data, name)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise IncompleteObject(f"{_describe(data)} has no {name} (a timestamp)") from None
+
+
+def _mapping(data: dict, name: str) -> dict:
+    """A nested object, or {} when absent or not an object."""
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _metadata(data: dict, key: str) -> str | None:
+    value = _mapping(data, "metadata").get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _own_id(data: dict) -> str:
+    value = _text(data, "id")
+    if len(value) > MAX_ID_LENGTH:
+        raise IncompleteObject(f"{_describe(data)} has an id longer than {MAX_ID_LENGTH} characters")
+    return value
+
 
 def _id(value) -> str | None:
-    """An object reference as Stripe sends it: an id, or the expanded object."""
+    """An object reference as Stripe sends it: an id, or the expanded object.
+    None when absent, or when it cannot be a Stripe id (so matches nothing)."""
     if isinstance(value, dict):
-        return value.get("id")
-    return value or None
+        value = value.get("id")
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -28,17 +110,18 @@ class PaymentIntentState:
     @classmethod
     def from_stripe(cls, data: dict) -> "PaymentIntentState":
         """From a PaymentIntent as the API or an event carries it."""
-        error = data.get("last_payment_error") or {}
+        _kind(data, "payment_intent")
+        error = _mapping(data, "last_payment_error")
         return cls(
-            id=data["id"],
-            status=data["status"],
-            amount_minor=data["amount"],
-            currency=data["currency"],
-            client_secret=data.get("client_secret"),
-            donation_public_id=(data.get("metadata") or {}).get("donation_id"),
+            id=_own_id(data),
+            status=_text(data, "status"),
+            amount_minor=_amount(data, "amount"),
+            currency=_text(data, "currency"),
+            client_secret=_optional_text(data, "client_secret") or None,
+            donation_public_id=_metadata(data, "donation_id"),
             charge_id=_id(data.get("latest_charge")),
-            failure_code=error.get("decline_code") or error.get("code") or "",
-            failure_message=error.get("message") or "",
+            failure_code=_optional_text(error, "decline_code") or _optional_text(error, "code"),
+            failure_message=_optional_text(error, "message"),
         )
 
 
@@ -51,11 +134,12 @@ class SetupIntentState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "SetupIntentState":
-        error = data.get("last_setup_error") or {}
+        _kind(data, "setup_intent")
+        error = _mapping(data, "last_setup_error")
         return cls(
-            id=data["id"],
-            status=data["status"],
-            failure_code=error.get("decline_code") or error.get("code") or "",
+            id=_own_id(data),
+            status=_text(data, "status"),
+            failure_code=_optional_text(error, "decline_code") or _optional_text(error, "code"),
         )
 
 
@@ -68,7 +152,8 @@ class PaymentMethodState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "PaymentMethodState":
-        return cls(id=data["id"], card_fingerprint=(data.get("card") or {}).get("fingerprint") or None)
+        _kind(data, "payment_method")
+        return cls(id=_own_id(data), card_fingerprint=_optional_text(_mapping(data, "card"), "fingerprint") or None)
 
 
 @dataclass(frozen=True)
@@ -82,12 +167,13 @@ class RefundState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "RefundState":
+        _kind(data, "refund")
         return cls(
-            id=data["id"],
-            amount_minor=data["amount"],
-            status=data.get("status") or "succeeded",
+            id=_own_id(data),
+            amount_minor=_amount(data, "amount"),
+            status=_optional_text(data, "status") or "succeeded",
             charge_id=_id(data.get("charge")),
-            hopefund_refund_id=(data.get("metadata") or {}).get("hopefund_refund_id"),
+            hopefund_refund_id=_metadata(data, "hopefund_refund_id"),
         )
 
 
@@ -105,17 +191,20 @@ class ChargeState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "ChargeState":
-        refunds = data.get("refunds")
+        _kind(data, "charge")
+        refunds = _mapping(data, "refunds").get("data")
         return cls(
-            id=data["id"],
+            id=_own_id(data),
             payment_intent_id=_id(data.get("payment_intent")),
             invoice_id=_id(data.get("invoice")),
-            paid=bool(data.get("paid")) and data.get("status") == "succeeded",
-            amount_minor=data["amount"],
-            amount_refunded_minor=data.get("amount_refunded") or 0,
-            currency=data["currency"],
+            paid=data.get("paid") is True and data.get("status") == "succeeded",
+            amount_minor=_amount(data, "amount"),
+            amount_refunded_minor=_amount(data, "amount_refunded", optional=True),
+            currency=_text(data, "currency"),
             refunds=tuple(
-                RefundState.from_stripe(r) for r in (refunds.get("data") if isinstance(refunds, dict) else []) or []
+                RefundState.from_stripe(refund)
+                for refund in (refunds if isinstance(refunds, list) else [])
+                if isinstance(refund, dict)
             ),
         )
 
@@ -131,13 +220,14 @@ class DisputeState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "DisputeState":
+        _kind(data, "dispute")
         return cls(
-            id=data["id"],
+            id=_own_id(data),
             charge_id=_id(data.get("charge")),
             payment_intent_id=_id(data.get("payment_intent")),
-            amount_minor=data["amount"],
-            reason=data.get("reason") or "",
-            status=data["status"],
+            amount_minor=_amount(data, "amount"),
+            reason=_optional_text(data, "reason"),
+            status=_text(data, "status"),
         )
 
 
@@ -156,18 +246,19 @@ class InvoiceState:
     def from_stripe(cls, data: dict) -> "InvoiceState":
         # Older API versions (and localstripe) put the subscription and the
         # payment on the invoice itself; newer ones under `parent`.
+        _kind(data, "invoice")
         subscription = _id(data.get("subscription")) or _id(
-            ((data.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+            _mapping(_mapping(data, "parent"), "subscription_details").get("subscription")
         )
         return cls(
-            id=data["id"],
+            id=_own_id(data),
             subscription_id=subscription,
             payment_intent_id=_id(data.get("payment_intent")),
             charge_id=_id(data.get("charge")),
-            status=data.get("status") or "",
-            amount_paid_minor=data.get("amount_paid") or 0,
-            amount_due_minor=data.get("amount_due") or 0,
-            currency=data["currency"],
+            status=_optional_text(data, "status"),
+            amount_paid_minor=_amount(data, "amount_paid", optional=True),
+            amount_due_minor=_amount(data, "amount_due", optional=True),
+            currency=_text(data, "currency"),
         )
 
 
@@ -180,16 +271,13 @@ class SubscriptionState:
 
     @classmethod
     def from_stripe(cls, data: dict, *, latest_invoice: InvoiceState | None = None) -> "SubscriptionState":
+        _kind(data, "subscription")
         return cls(
-            id=data["id"],
-            status=data["status"],
-            plan_public_id=(data.get("metadata") or {}).get("plan_id"),
+            id=_own_id(data),
+            status=_text(data, "status"),
+            plan_public_id=_metadata(data, "plan_id"),
             latest_invoice=latest_invoice,
         )
-
-
-def _utc(timestamp: int) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -206,16 +294,17 @@ class PayoutState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "PayoutState":
+        _kind(data, "payout")
         return cls(
-            id=data["id"],
-            amount_minor=data["amount"],
-            currency=data["currency"],
-            status=data["status"],
+            id=_own_id(data),
+            amount_minor=_amount(data, "amount"),
+            currency=_text(data, "currency"),
+            status=_text(data, "status"),
             # A timestamp of midnight UTC on the day the bank is expected to
             # receive the money.
-            arrival_date=_utc(data["arrival_date"]).date(),
-            created_at=_utc(data["created"]),
-            automatic=bool(data.get("automatic")),
+            arrival_date=_timestamp(data, "arrival_date").date(),
+            created_at=_timestamp(data, "created"),
+            automatic=data.get("automatic") is True,
         )
 
 
@@ -242,18 +331,18 @@ class BalanceTransactionState:
 
     @classmethod
     def from_stripe(cls, data: dict) -> "BalanceTransactionState":
-        source = data.get("source")
-        expanded = source if isinstance(source, dict) else {}
+        _kind(data, "balance_transaction")
+        expanded = _mapping(data, "source")
         return cls(
-            id=data["id"],
-            type=data["type"],
-            source_id=_id(source) or "",
-            description=data.get("description") or "",
-            amount_minor=data["amount"],
-            fee_minor=data.get("fee") or 0,
-            net_minor=data["net"],
-            currency=data["currency"],
-            created_at=_utc(data["created"]),
+            id=_own_id(data),
+            type=_text(data, "type"),
+            source_id=_id(data.get("source")) or "",
+            description=_optional_text(data, "description"),
+            amount_minor=_amount(data, "amount"),
+            fee_minor=_amount(data, "fee", optional=True),
+            net_minor=_amount(data, "net"),
+            currency=_text(data, "currency"),
+            created_at=_timestamp(data, "created"),
             payment_intent_id=_id(expanded.get("payment_intent")),
             charge_id=_id(expanded.get("charge")),
         )

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 
 import stripe
 from django.conf import settings
@@ -10,6 +11,12 @@ from payments.stripe.client import STRIPE_API_VERSION
 from payments.stripe.errors import InvalidWebhook
 
 logger = logging.getLogger(__name__)
+
+# Stripe's events nest a dozen levels at most. A deeper body is refused
+# here, before anything walks it: json.loads stops near Python's recursion
+# limit, but whatever walks the result afterwards (storing it, for one)
+# would stop sooner, with a 500.
+MAX_EVENT_DEPTH = 64
 
 
 def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
@@ -23,9 +30,13 @@ def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
             settings.STRIPE_WEBHOOK_SECRET,
             settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
         )
-        event = json.loads(payload)
+        event = json.loads(payload, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidWebhook(str(exc)) from exc
+    except RecursionError:
+        raise InvalidWebhook(f"signed, but nested more than {MAX_EVENT_DEPTH} levels deep") from None
+    if _nests_deeper_than(event, MAX_EVENT_DEPTH):
+        raise InvalidWebhook(f"signed, but nested more than {MAX_EVENT_DEPTH} levels deep")
     if not _is_event(event):
         raise InvalidWebhook("signed, but not a Stripe event")
     if event.get("api_version") not in (None, STRIPE_API_VERSION):
@@ -49,3 +60,30 @@ def _is_event(event) -> bool:
         and isinstance(event.get("data"), dict)
         and isinstance(event["data"].get("object"), dict)
     )
+
+
+def _refuse_constant(name: str):
+    """NaN and Infinity are not JSON (Python's decoder takes them), and
+    PostgreSQL's jsonb refuses them."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400
+        raise ValueError(f"{text} is too large a number")
+    return number
+
+
+def _nests_deeper_than(value, limit: int) -> bool:
+    # A loop rather than recursion: it must not itself hit the limit.
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False

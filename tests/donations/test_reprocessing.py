@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from donations import tasks
 from donations.models import Donation, StripeEvent
+from donations.selectors import counters_out_of_step
+from receipts.models import Receipt
 from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import payment_intent_event, post_event
 
@@ -46,9 +48,6 @@ def test_reprocess_one_event_again_changes_nothing_the_second_time(stored_succes
     call_command("reprocess_stripe_events", "--event", stored_success_event.event_id)
     call_command("reprocess_stripe_events", "--event", stored_success_event.event_id)
 
-    from donations.selectors import counters_out_of_step
-    from receipts.models import Receipt
-
     assert Receipt.objects.count() == 1
     assert counters_out_of_step() == {}
 
@@ -74,6 +73,52 @@ def test_redrive_sweep_requeues_events_stuck_as_received(stored_success_event):
 
     assert tasks.redrive_stripe_events.delay().get() == 1
     assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+
+
+def test_repeat_of_a_stored_but_unprocessed_event_is_answered_duplicate_and_queued_again(
+    client, stored_success_event, django_capture_on_commit_callbacks
+):
+    """The COMMIT's reply was lost (or the enqueue failed): the event is
+    stored, never processed, and Stripe sends it again."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event(client, stored_success_event.payload)
+
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "duplicate": True}
+    stored_success_event.refresh_from_db()
+    assert stored_success_event.status == StripeEvent.Status.PROCESSED
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    assert Receipt.objects.count() == 1
+
+
+def test_repeat_of_a_processed_event_queues_nothing(client, stored_success_event, django_capture_on_commit_callbacks):
+    tasks.process_stripe_event.delay(stored_success_event.pk)
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = post_event(client, stored_success_event.payload)
+
+    assert response.json()["duplicate"] is True
+    assert queued == []
+
+
+def test_event_queued_by_its_delivery_and_again_by_its_repeat_is_applied_once(
+    client, stored_success_event, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Both queued before either ran (a slow worker): the second finds it done."""
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        post_event(client, stored_success_event.payload)
+        post_event(client, stored_success_event.payload)
+    assert len(queued) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for run in queued:
+            run()
+
+    stored_success_event.refresh_from_db()
+    assert (stored_success_event.status, stored_success_event.attempts) == (StripeEvent.Status.PROCESSED, 1)
+    assert Receipt.objects.count() == 1
+    assert len(mailoutbox) == 1
+    assert counters_out_of_step() == {}
 
 
 def test_stale_gift_sweep_asks_stripe_about_a_gift_whose_webhook_never_came(client, campaign, fake_stripe):
