@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0005_refund_donation_permission'),
+        ('donations', '0006_plan_fresh_link_requested_at'),
     ]
 
     operations = [
