@@ -3,6 +3,7 @@ charged when the donor gives; every paid invoice becomes one Donation,
 attributed like the first, exactly once (the invoice id is unique)."""
 
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -47,11 +48,12 @@ class PlanChangeRefused(Exception):
     """The donor's change cannot be made; the message says why."""
 
 
-def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
+def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]) -> GiftOutcome:
     """Create the plan and its first gift, then the plan's own Stripe
     customer with the card, and the subscription, whose first invoice is
     charged at once. The request proves no one's identity, so the card never
-    goes near the Stripe customer of the donor's other plans."""
+    goes near the Stripe customer of the donor's other plans.
+    `before_new_gift` runs as in gifts.create_once."""
 
     def plan_and_first_gift() -> Donation:
         plan = RecurringPlan.objects.create(
@@ -76,7 +78,7 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
             charge_attempt_started_at=timezone.now(),
         )
 
-    first, is_new = create_once(gift=gift, create=plan_and_first_gift)
+    first, is_new = create_once(gift=gift, create=plan_and_first_gift, before_create=before_new_gift)
     if not is_new:
         return outcome_so_far(first)
     plan = first.recurring_plan
