@@ -173,19 +173,18 @@ def new_donation(*, like: "GiftRequest | OfflineGiftRequest | RecurringPlan", **
     """The one constructor of a gift's row: an unsaved, pending Donation
     attributed like `like` (a request for a gift, or the monthly plan a
     renewal belongs to), for its amount and currency, anonymous if it is,
-    with the donor's details a request gave; `fields` adds (or overrides)
-    what this kind of gift records (a renewal: the details of its plan)."""
+    with the donor's details: as a request gave them, or for a renewal
+    (given with no details of its own) as on the plan's donor's record;
+    `fields` adds (or overrides) what this kind of gift records."""
     if isinstance(like, RecurringPlan):
         # By id: the plan's campaign and fund need not be fetched.
         attribution = {f"{name}_id": getattr(like, f"{name}_id") for name in ATTRIBUTION}
-        given = {}
     else:
         attribution = {name: getattr(like, name) for name in ATTRIBUTION}
-        given = donors.gift_fields(like.donor)
     return Donation(
         **{
             **attribution,
-            **given,
+            **donors.gift_fields(like.donor),
             "amount_minor": like.amount_minor,
             "currency": like.currency,
             "anonymous": like.anonymous,

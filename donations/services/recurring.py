@@ -186,9 +186,9 @@ def record_failed_invoice(*, invoice: InvoiceState) -> bool:
 
 def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     """The locked gift for this invoice: the plan's first gift if the event
-    overtook the API call that records it, else a new one like the first.
-    A renewal is given with no details of its own: it carries the donor's
-    as on record when it is billed (changed only by gifts that succeeded)."""
+    overtook the API call that records it, else a new one like the first,
+    carrying the donor's details as on record when it is billed (changed
+    only by gifts that succeeded)."""
     existing = Donation.objects.select_for_update().filter(invoice_id=invoice.id).first()
     if existing:
         return existing
@@ -201,7 +201,6 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
     renewal = new_donation(
         like=plan,
-        **donors.gift_fields(plan.donor),
         donor_id=plan.donor_id,
         recurring_plan=plan,
         frequency=Donation.Frequency.MONTHLY,
