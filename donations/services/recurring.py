@@ -264,9 +264,11 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
     The plan's row lock is taken before Stripe is called and held until
     the plan is saved, so two changes at once reach Stripe in the order
     they are saved and the plan always says what the subscription charges.
-    This is the one place a transaction stays open across a Stripe call: a
-    single subscription update on the donor's own row, which only another
-    change or this plan's webhooks wait for."""
+    With cancel, this is the one place a transaction stays open across a
+    Stripe call: a single subscription update on the donor's own row,
+    which only another change or this plan's webhooks wait for. The amount
+    it already charges (the form sent twice) asks nothing of Stripe and
+    tells the donor nothing."""
     ceiling = LINK_RAISE_LIMIT * selectors.plan_starting_amount_minor(plan)
     if amount_minor > ceiling:
         raise PlanChangeRefused(
@@ -279,6 +281,8 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
             raise PlanChangeRefused("This monthly gift has been stopped.")
         old_monthly_minor = plan.charged_minor
         fee = covered_fee(amount_minor) if plan.fee_covered_minor else 0
+        if (amount_minor, fee) == (plan.amount_minor, plan.fee_covered_minor):
+            return plan
         stripe_gateway.change_subscription_quantity(plan.stripe_subscription_id, amount_minor + fee)
         plan.amount_minor, plan.fee_covered_minor = amount_minor, fee
         plan.save(update_fields=["amount_minor", "fee_covered_minor"])
@@ -288,20 +292,23 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
 
 
 def cancel(*, plan: RecurringPlan, by_donor: bool) -> RecurringPlan:
-    """Stop the monthly gift: no further invoices. Safe to repeat. A donor
-    who stops it is emailed once; a plan stopped because its first payment
-    failed is not (the donor was just told their card was declined).
-    Locked before Stripe is called, as change_amount is."""
+    """Stop the monthly gift: no further invoices. Safe to repeat: a plan
+    stopped already asks nothing more of Stripe (every way a plan becomes
+    canceled stopped its subscription there, or never recorded one). A
+    donor who stops it is emailed once; a plan stopped because its first
+    payment failed is not (the donor was just told their card was
+    declined). Locked before Stripe is called, as change_amount is."""
     with transaction.atomic():
         plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status == PlanStatus.CANCELED:
+            return plan
         if plan.stripe_subscription_id:
             stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
-        if plan.status != PlanStatus.CANCELED:
-            old_monthly_minor = plan.charged_minor
-            plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
-            plan.save(update_fields=["status", "canceled_at"])
-            if by_donor:
-                _record_change(plan, PlanChange.Kind.STOPPED, old_monthly_minor=old_monthly_minor)
+        old_monthly_minor = plan.charged_minor
+        plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
+        plan.save(update_fields=["status", "canceled_at"])
+        if by_donor:
+            _record_change(plan, PlanChange.Kind.STOPPED, old_monthly_minor=old_monthly_minor)
     logger.info("monthly plan %s canceled", plan.public_id)
     return plan
 
