@@ -43,10 +43,6 @@ class Donor(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    @property
-    def postal_address_lines(self) -> list[str]:
-        return postal_address_lines(**{name: getattr(self, name) for name in self.ADDRESS_FIELDS})
-
 
 class DonationQuerySet(models.QuerySet):
     def counted(self) -> "DonationQuerySet":

@@ -151,12 +151,6 @@ def read_plan_link(token: str) -> PlanLink | None:
     return PlanLink(plan, expired) if plan else None
 
 
-def plan_for_link(token: str) -> RecurringPlan | None:
-    """The plan a live link opens (signed, current, not expired)."""
-    link = read_plan_link(token)
-    return link.plan if link and not link.expired else None
-
-
 def plan_starting_amount_minor(plan: RecurringPlan) -> int:
     """The monthly amount the donor chose when they gave their card: the
     plan's first gift (fee cover excluded)."""

@@ -20,5 +20,6 @@ GivingTotal (campaign, then team, then fundraiser) -> Donor ->
 ReceiptSequence.
 Taking row locks in one fixed order keeps concurrent webhooks and API
 calls from deadlocking. No transaction is held open across a call to
-Stripe.
+Stripe, but for a donor's change to a monthly plan (recurring.change_amount
+and recurring.cancel hold the plan's lock until it is saved).
 """

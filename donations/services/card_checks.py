@@ -78,20 +78,21 @@ def _limit_per_email(*, scope: str, email: str, challenge: Challenge) -> None:
     wait = rate_limit.seconds_until_allowed(
         scope=scope, identity=email.lower(), rate=settings.DONATION_EMAIL_RATE_LIMIT
     )
-    if not wait:
-        return
-    if not captcha.provider():
-        raise rate_limit.RateLimited(wait)
-    if not challenge.passed:
-        raise ChallengeRequired(failed=bool(challenge.token))
+    if wait:
+        _pass_challenge_or_refuse(challenge, refusal=rate_limit.RateLimited(wait))
 
 
 def _check_breaker(*, challenge: Challenge) -> None:
     seconds = breaker_seconds_left()
-    if not seconds:
-        return
+    if seconds:
+        _pass_challenge_or_refuse(challenge, refusal=CardChecksPaused(seconds))
+
+
+def _pass_challenge_or_refuse(challenge: Challenge, *, refusal: Exception) -> None:
+    """Past a limit: a passed challenge lets the attempt through; without a
+    CAPTCHA configured there is none to pass, and `refusal` is raised."""
     if not captcha.provider():
-        raise CardChecksPaused(seconds)
+        raise refusal
     if not challenge.passed:
         raise ChallengeRequired(failed=bool(challenge.token))
 

@@ -36,16 +36,17 @@ def take_gift(*, gift: GiftRequest, challenge: Challenge) -> GiftOutcome:
     fingerprint is the signal they cannot change), ChallengeRequired and
     CardChecksPaused, IdempotencyKeyReused, and StripeUnavailable when
     Stripe cannot be reached."""
-    # A retry of a recorded request only answers its first outcome, so it
-    # is not another card attempt; a key reused with another body is
-    # refused before anything is counted or asked of Stripe.
-    if not gifts.is_retry(gift=gift):
+
+    # Run only for a new gift: a retry of a recorded request (same key,
+    # same body) answers, or finishes charging, the gift recorded with the
+    # card already checked. A key reused with another body is refused
+    # before anything is counted or asked of Stripe.
+    def check_new_card_attempt() -> None:
         card_checks.check_card_attempt(email_scope="donation-email", email=gift.donor.email, challenge=challenge)
         card_checks.limit_per_card(payment_method=gift.payment_method)
-    if gift.frequency == Donation.Frequency.MONTHLY:
-        outcome = recurring.start_monthly_gift(gift=gift)
-    else:
-        outcome = gifts.give(gift=gift)
+
+    start = recurring.start_monthly_gift if gift.frequency == Donation.Frequency.MONTHLY else gifts.give
+    outcome = start(gift=gift, before_new_gift=check_new_card_attempt)
     donation = outcome.donation
     if donation.status == Donation.Status.FAILED:
         # The donor is only told their card was declined (see the view);

@@ -32,8 +32,11 @@ def gift_fields(details: "DonorDetails | Donor") -> dict[str, str]:
 
 def apply_details_of_paid_gift(donation: Donation) -> None:
     """The donor's record takes the details given with a gift that has just
-    succeeded. A detail the gift left empty never erases one on record."""
-    donor = donation.donor
+    succeeded. A detail the gift left empty never erases one on record.
+    The donor's row is locked before it is compared (lock order: ...
+    GivingTotal -> Donor), so two of their gifts succeeding at once each
+    compare against what the other wrote, not against a stale copy."""
+    donor = donation.donor = Donor.objects.select_for_update().get(pk=donation.donor_id)
     given = {name: value for name, value in donation.donor_details.items() if value}
     changed = [name for name, value in given.items() if getattr(donor, name) != value]
     if not changed:

@@ -99,16 +99,16 @@ class IdempotencyKeyReused(Exception):
     was written or charged, and nothing about that other gift may be told."""
 
 
-def give(*, gift: GiftRequest) -> GiftOutcome:
+def give(*, gift: GiftRequest, before_new_gift: Callable[[], None]) -> GiftOutcome:
     """Record the gift as pending, charge the card, record Stripe's answer.
     A decline is recorded as a failed gift. A retried request (same
     idempotency key, same request) answers as the first one did, never
-    charging twice.
+    charging twice. `before_new_gift` runs as in create_once.
 
     Raises IdempotencyKeyReused when the key came with another request, and
     StripeUnavailable when Stripe cannot be reached; the gift then stays
     pending and a retry may charge it."""
-    donation, is_new = _record_pending_gift(gift)
+    donation, is_new = _record_pending_gift(gift, before_new_gift)
     if not is_new and not _claim_charge(donation):
         return outcome_so_far(donation)
 
@@ -150,9 +150,10 @@ def _claim_charge(donation: Donation) -> bool:
     )
 
 
-def _record_pending_gift(gift: GiftRequest) -> tuple[Donation, bool]:
+def _record_pending_gift(gift: GiftRequest, before_new_gift: Callable[[], None]) -> tuple[Donation, bool]:
     return create_once(
         gift=gift,
+        before_create=before_new_gift,
         create=lambda: new_donation(
             like=gift,
             donor=donors.donor_for(details=gift.donor),
@@ -172,19 +173,18 @@ def new_donation(*, like: "GiftRequest | OfflineGiftRequest | RecurringPlan", **
     """The one constructor of a gift's row: an unsaved, pending Donation
     attributed like `like` (a request for a gift, or the monthly plan a
     renewal belongs to), for its amount and currency, anonymous if it is,
-    with the donor's details a request gave; `fields` adds (or overrides)
-    what this kind of gift records (a renewal: the details of its plan)."""
+    with the donor's details: as a request gave them, or for a renewal
+    (given with no details of its own) as on the plan's donor's record;
+    `fields` adds (or overrides) what this kind of gift records."""
     if isinstance(like, RecurringPlan):
         # By id: the plan's campaign and fund need not be fetched.
         attribution = {f"{name}_id": getattr(like, f"{name}_id") for name in ATTRIBUTION}
-        given = {}
     else:
         attribution = {name: getattr(like, name) for name in ATTRIBUTION}
-        given = donors.gift_fields(like.donor)
     return Donation(
         **{
             **attribution,
-            **given,
+            **donors.gift_fields(like.donor),
             "amount_minor": like.amount_minor,
             "currency": like.currency,
             "anonymous": like.anonymous,
@@ -213,12 +213,16 @@ def request_fingerprint(gift: GiftRequest) -> str:
     return hashlib.sha256(json.dumps(meaning, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def create_once(*, gift: GiftRequest, create: Callable[[], Donation]) -> tuple[Donation, bool]:
+def create_once(
+    *, gift: GiftRequest, create: Callable[[], Donation], before_create: Callable[[], None]
+) -> tuple[Donation, bool]:
     """(the new gift, True), or (the earlier gift with this request's
     idempotency key, False), also when a racing request with the same key
-    saved it first. `create()` returns the unsaved gift, having saved
-    anything it belongs to (a monthly plan); both are saved in one
-    transaction, with the key and the request's fingerprint.
+    saved it first. `before_create()` runs only for a request that is not
+    a retry of a recorded one, before anything is written (the checks
+    against card testing, which may raise). `create()` returns the unsaved
+    gift, having saved anything it belongs to (a monthly plan); both are
+    saved in one transaction, with the key and the request's fingerprint.
 
     Raises IdempotencyKeyReused, having written nothing, when the key was
     used by a request with another fingerprint: a key is never a way to
@@ -227,6 +231,7 @@ def create_once(*, gift: GiftRequest, create: Callable[[], Donation]) -> tuple[D
     fingerprint = request_fingerprint(gift) if key else ""
     if key and (earlier := _gift_with_key(key, fingerprint)):
         return earlier, False
+    before_create()
     try:
         with transaction.atomic():
             donation = create()
@@ -239,13 +244,6 @@ def create_once(*, gift: GiftRequest, create: Callable[[], Donation]) -> tuple[D
             raise
         return earlier, False
     return donation, True
-
-
-def is_retry(*, gift: GiftRequest) -> bool:
-    """True when this request's idempotency key already holds the gift it
-    made. Raises IdempotencyKeyReused when another request used the key."""
-    key = gift.idempotency_key
-    return bool(key) and _gift_with_key(key, request_fingerprint(gift)) is not None
 
 
 def _gift_with_key(key: str, fingerprint: str) -> Donation | None:

@@ -3,6 +3,7 @@ charged when the donor gives; every paid invoice becomes one Donation,
 attributed like the first, exactly once (the invoice id is unique)."""
 
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -47,11 +48,12 @@ class PlanChangeRefused(Exception):
     """The donor's change cannot be made; the message says why."""
 
 
-def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
+def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]) -> GiftOutcome:
     """Create the plan and its first gift, then the plan's own Stripe
     customer with the card, and the subscription, whose first invoice is
     charged at once. The request proves no one's identity, so the card never
-    goes near the Stripe customer of the donor's other plans."""
+    goes near the Stripe customer of the donor's other plans.
+    `before_new_gift` runs as in gifts.create_once."""
 
     def plan_and_first_gift() -> Donation:
         plan = RecurringPlan.objects.create(
@@ -76,7 +78,7 @@ def start_monthly_gift(*, gift: GiftRequest) -> GiftOutcome:
             charge_attempt_started_at=timezone.now(),
         )
 
-    first, is_new = create_once(gift=gift, create=plan_and_first_gift)
+    first, is_new = create_once(gift=gift, create=plan_and_first_gift, before_create=before_new_gift)
     if not is_new:
         return outcome_so_far(first)
     plan = first.recurring_plan
@@ -184,9 +186,9 @@ def record_failed_invoice(*, invoice: InvoiceState) -> bool:
 
 def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     """The locked gift for this invoice: the plan's first gift if the event
-    overtook the API call that records it, else a new one like the first.
-    A renewal is given with no details of its own: it carries the donor's
-    as on record when it is billed (changed only by gifts that succeeded)."""
+    overtook the API call that records it, else a new one like the first,
+    carrying the donor's details as on record when it is billed (changed
+    only by gifts that succeeded)."""
     existing = Donation.objects.select_for_update().filter(invoice_id=invoice.id).first()
     if existing:
         return existing
@@ -199,7 +201,6 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
     fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
     renewal = new_donation(
         like=plan,
-        **donors.gift_fields(plan.donor),
         donor_id=plan.donor_id,
         recurring_plan=plan,
         frequency=Donation.Frequency.MONTHLY,
@@ -263,9 +264,11 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
     The plan's row lock is taken before Stripe is called and held until
     the plan is saved, so two changes at once reach Stripe in the order
     they are saved and the plan always says what the subscription charges.
-    This is the one place a transaction stays open across a Stripe call: a
-    single subscription update on the donor's own row, which only another
-    change or this plan's webhooks wait for."""
+    With cancel, this is the one place a transaction stays open across a
+    Stripe call: a single subscription update on the donor's own row,
+    which only another change or this plan's webhooks wait for. The amount
+    it already charges (the form sent twice) asks nothing of Stripe and
+    tells the donor nothing."""
     ceiling = LINK_RAISE_LIMIT * selectors.plan_starting_amount_minor(plan)
     if amount_minor > ceiling:
         raise PlanChangeRefused(
@@ -278,6 +281,8 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
             raise PlanChangeRefused("This monthly gift has been stopped.")
         old_monthly_minor = plan.charged_minor
         fee = covered_fee(amount_minor) if plan.fee_covered_minor else 0
+        if (amount_minor, fee) == (plan.amount_minor, plan.fee_covered_minor):
+            return plan
         stripe_gateway.change_subscription_quantity(plan.stripe_subscription_id, amount_minor + fee)
         plan.amount_minor, plan.fee_covered_minor = amount_minor, fee
         plan.save(update_fields=["amount_minor", "fee_covered_minor"])
@@ -287,20 +292,23 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
 
 
 def cancel(*, plan: RecurringPlan, by_donor: bool) -> RecurringPlan:
-    """Stop the monthly gift: no further invoices. Safe to repeat. A donor
-    who stops it is emailed once; a plan stopped because its first payment
-    failed is not (the donor was just told their card was declined).
-    Locked before Stripe is called, as change_amount is."""
+    """Stop the monthly gift: no further invoices. Safe to repeat: a plan
+    stopped already asks nothing more of Stripe (every way a plan becomes
+    canceled stopped its subscription there, or never recorded one). A
+    donor who stops it is emailed once; a plan stopped because its first
+    payment failed is not (the donor was just told their card was
+    declined). Locked before Stripe is called, as change_amount is."""
     with transaction.atomic():
         plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status == PlanStatus.CANCELED:
+            return plan
         if plan.stripe_subscription_id:
             stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
-        if plan.status != PlanStatus.CANCELED:
-            old_monthly_minor = plan.charged_minor
-            plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
-            plan.save(update_fields=["status", "canceled_at"])
-            if by_donor:
-                _record_change(plan, PlanChange.Kind.STOPPED, old_monthly_minor=old_monthly_minor)
+        old_monthly_minor = plan.charged_minor
+        plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
+        plan.save(update_fields=["status", "canceled_at"])
+        if by_donor:
+            _record_change(plan, PlanChange.Kind.STOPPED, old_monthly_minor=old_monthly_minor)
     logger.info("monthly plan %s canceled", plan.public_id)
     return plan
 

@@ -57,7 +57,6 @@ CALLS = (
     "subscribe",
     "subscription_plan_id",
     "change_subscription_quantity",
-    "cancel_setup_intent",
     "cancel_subscription",
     "list_payouts",
     "retrieve_payout",

@@ -22,10 +22,11 @@
   const card = stripe.elements().create("card");
   card.mount("#card-element");
 
-  // The gift request whose answer never arrived (a network error), with
-  // its Idempotency-Key. The next submit sends exactly it again, card
-  // included, so the server answers the first attempt's outcome instead of
-  // charging twice (the same key with another body would be refused).
+  // The gift request whose answer never arrived (a network error, or a
+  // 503 for a one-time gift, below), with its Idempotency-Key. The next
+  // submit sends exactly it again, card included, so the server answers the
+  // first attempt's outcome instead of charging twice (the same key with
+  // another body would be refused).
   let unanswered = null;
 
   // The key is what ties a retry to its gift, so it must be unguessable:
@@ -239,7 +240,15 @@
       }
       unanswered = request;
       const gift = await postChecked(form.dataset.donateUrl, request.body, { "Idempotency-Key": request.key });
-      unanswered = null;
+      // A 503 on a one-time gift: Stripe's answer never reached the server,
+      // and the card may have been charged. That request goes again too, so
+      // the server charges the same gift under the same Stripe key (and gets
+      // the first charge back) instead of making a second gift. A monthly
+      // gift is not resumed that way: its plan was stopped, and only a new
+      // request can start one.
+      if (gift.status !== 503 || request.body.frequency === "monthly") {
+        unanswered = null;
+      }
 
       if (gift.status === 400) {
         showError(firstErrorMessage(gift.data.errors));
@@ -257,7 +266,7 @@
         const intent = authenticated.paymentIntent;
         const refused = intent && (intent.status === "requires_payment_method" || intent.status === "canceled");
         if (authenticated.error || refused) {
-            showError((authenticated.error && authenticated.error.message) ||
+          showError((authenticated.error && authenticated.error.message) ||
             "Your bank did not authorise the payment. No money was taken.");
           return;
         }

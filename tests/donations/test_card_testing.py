@@ -212,6 +212,20 @@ def test_a_payment_method_stripe_gives_no_fingerprint_for_is_limited_under_its_o
     assert len(fake_stripe.calls_to("charge")) == 1
 
 
+def test_a_retry_with_the_same_key_and_body_is_not_counted_as_another_card_attempt(
+    client, campaign, fake_stripe, settings
+):
+    settings.DONATION_CARD_RATE_LIMIT = settings.DONATION_EMAIL_RATE_LIMIT = "1/h"
+
+    first = give(client, HTTP_IDEMPOTENCY_KEY="one-gift")
+    retry = give(client, HTTP_IDEMPOTENCY_KEY="one-gift")
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert len(fake_stripe.calls_to("retrieve_payment_method")) == 1
+    assert give(client, HTTP_IDEMPOTENCY_KEY="another-gift").status_code == 429
+
+
 # --- The decline-rate breaker and its challenge --------------------------
 
 

@@ -3,10 +3,14 @@ from the gift, and copied to the shared donor record only by a gift that
 succeeded, never blanking what that gift left out. A monthly plan's card
 lives on a Stripe customer of the plan's own."""
 
+from datetime import date
+
 import pytest
 
 from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import gifts_page, recent_gifts
+from donations.services import offline
+from donations.services.gifts import DonorDetails
 from finance.exports import HEADERS, GiftExport, GiftFilters
 from tests.gifts import gift_body, give
 
@@ -56,11 +60,6 @@ def test_a_succeeded_gift_updates_the_donor_without_blanking_what_it_left_empty(
 
 
 def test_an_offline_gift_recorded_by_finance_updates_its_donor(make_gift):
-    from datetime import date
-
-    from donations.services import offline
-    from donations.services.gifts import DonorDetails
-
     ada = make_gift().donor
     gift = Donation.objects.get()
     offline.record_offline_gifts(

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from donations.models import Donation, RecurringPlan
-from donations.selectors import counter_tallies, counters_out_of_step, plan_for_link, plan_management_url
+from donations.selectors import PlanLink, counter_tallies, counters_out_of_step, plan_management_url, read_plan_link
 from receipts.models import Receipt
 from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import invoice_event, subscription_event
@@ -191,7 +191,7 @@ def test_every_monthly_receipt_carries_the_signed_link_to_change_or_stop_the_gif
     for receipt_email in mailoutbox:
         for text in (receipt_email.body, receipt_email.alternatives[0][0]):
             token = re.search(re.escape(link_start) + r"([^/\s\"]+)/", text).group(1)
-            assert plan_for_link(token) == monthly_plan
+            assert read_plan_link(token) == PlanLink(monthly_plan, expired=False)
 
 
 def test_one_time_receipts_carry_no_plan_link(client, campaign, mailoutbox, django_capture_on_commit_callbacks):

@@ -67,8 +67,24 @@ def test_two_changes_send_two_emails_each_with_its_own_amounts(
     ]
 
 
+def test_the_same_amount_sent_again_asks_nothing_of_stripe_and_sends_no_second_email(
+    client, monthly_plan, fake_stripe, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    path = plan_management_path(monthly_plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [client.post(path, {"action": "change", "amount": "40.00"}) for _ in range(2)]
+
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert len(mailoutbox) == 1
+    assert PlanChange.objects.count() == 1
+    assert len(fake_stripe.calls_to("change_subscription_quantity")) == 1
+    monthly_plan.refresh_from_db()
+    assert monthly_plan.amount_minor == quantity_at_stripe(fake_stripe, monthly_plan) == 4000
+
+
 def test_stopping_the_gift_sends_the_donor_exactly_one_email_even_if_stopped_twice(
-    client, monthly_plan, mailoutbox, django_capture_on_commit_callbacks
+    client, monthly_plan, fake_stripe, mailoutbox, django_capture_on_commit_callbacks
 ):
     mailoutbox.clear()
     path = plan_management_path(monthly_plan)
@@ -83,6 +99,7 @@ def test_stopping_the_gift_sends_the_donor_exactly_one_email_even_if_stopped_twi
     assert "/monthly/" not in email.body
     change = PlanChange.objects.get()
     assert (change.kind, change.old_monthly_minor, change.new_monthly_minor) == ("stopped", 2500, 0)
+    assert len(fake_stripe.calls_to("cancel_subscription")) == 1
 
 
 def test_a_plan_stopped_because_its_first_payment_failed_sends_no_stop_email(

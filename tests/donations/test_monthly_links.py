@@ -11,6 +11,7 @@ from django.core import signing
 from accounts.models import User
 from donations.models import RecurringPlan
 from donations.selectors import PLAN_LINK_SALT, plan_management_path, read_plan_link
+from donations.services import recurring
 from receipts.models import Receipt
 from receipts.services.receipts import compose_receipt_email
 from tests.auth import log_in
@@ -109,8 +110,6 @@ def test_fresh_link_requests_are_limited_per_plan_whatever_the_client_address(
 
 
 def test_revoked_link_is_404_while_a_fresh_one_works(client, monthly_plan):
-    from donations.services import recurring
-
     old = plan_management_path(monthly_plan)
 
     recurring.revoke_links(plan_ids=[monthly_plan.pk])
@@ -124,8 +123,6 @@ def test_revoked_link_is_404_while_a_fresh_one_works(client, monthly_plan):
 def test_revoked_link_is_404_even_once_expired_so_it_cannot_ask_for_a_fresh_one(
     client, monthly_plan, link_clock, mailoutbox
 ):
-    from donations.services import recurring
-
     old = plan_management_path(monthly_plan)
     recurring.revoke_links(plan_ids=[monthly_plan.pk])
     link_clock.now += MAX_AGE + 1
@@ -176,8 +173,6 @@ def test_staff_revoke_a_plans_links_with_the_admin_action_which_needs_the_change
 
 
 def test_links_sent_before_links_had_versions_work_until_they_expire_or_are_revoked(client, monthly_plan, link_clock):
-    from donations.services import recurring
-
     # As plan_management_url signed them before: the plan's id alone.
     legacy = f"/monthly/{signing.dumps(str(monthly_plan.public_id), salt=PLAN_LINK_SALT)}/"
     assert client.get(legacy).status_code == 200

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.rate_limit import parse_rate
 from donations.models import Donation
-from tests.gifts import gift_body, give, start_card_form
+from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,6 @@ def test_each_client_address_has_its_own_allowance(client, campaign, settings):
     assert give(client, REMOTE_ADDR="203.0.113.1").status_code == 201
     assert give(client, REMOTE_ADDR="203.0.113.1").status_code == 429
     assert give(client, gift_body(donor__email="b@example.org"), REMOTE_ADDR="203.0.113.2").status_code == 201
-
-
-def test_card_setup_is_limited_as_well(client, campaign, settings):
-    settings.DONATION_RATE_LIMIT = "1/m"
-
-    assert start_card_form(client).status_code == 201
-    assert start_card_form(client).status_code == 429
 
 
 @pytest.mark.parametrize(
