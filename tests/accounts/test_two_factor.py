@@ -5,6 +5,7 @@ and captains do not. Setting it up, verifying it, and its limits."""
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django_otp.oath import TOTP
@@ -213,6 +214,16 @@ def test_setting_up_shows_the_key_three_ways_and_a_right_first_code_turns_it_on_
     assert client.get("/finance/").status_code == 200
     again = client.get(SETUP)
     assert again.status_code == 302 and again["Location"].startswith(VERIFY)
+
+
+def test_the_authenticator_app_shows_the_charitys_name_next_to_the_code(client, finance_member):
+    client.force_login(finance_member)
+
+    client.get(SETUP)
+
+    config_url = TOTPDevice.objects.get(user=finance_member).config_url
+    assert f"issuer={quote(settings.ORG_NAME)}" in config_url
+    assert config_url.startswith(f"otpauth://totp/{quote(settings.ORG_NAME)}%3A")
 
 
 def test_enrolment_refuses_a_wrong_first_code(client, finance_member):
