@@ -7,7 +7,9 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -69,6 +71,16 @@ def test_a_staff_session_with_a_password_only_is_sent_to_the_second_factor_befor
 
     assert response.status_code == 302
     assert response["Location"] == f"{VERIFY}?next={quote(page, safe='')}"
+
+
+def test_a_finance_page_looks_the_finance_group_up_once_for_both_staff_session_checks(client, people):
+    log_in(client, people["finance group, not staff"])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/finance/").status_code == 200
+
+    group_lookups = [query["sql"] for query in queries if '"auth_group"."name" =' in query["sql"]]
+    assert len(group_lookups) == 1, group_lookups
 
 
 def test_someone_without_a_second_factor_yet_is_sent_on_to_set_one_up_keeping_where_they_were_going(
