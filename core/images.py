@@ -41,7 +41,11 @@ def without_metadata(upload) -> SimpleUploadedFile:
                 upright = upright.convert("RGBA")
             # A new image from the pixels alone carries no info, EXIF or text.
             clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    except (OSError, Image.DecompressionBombError) as error:
+    except UnsafeImage:
+        raise
+    except Exception as error:
+        # Pillow raises more than OSError on a file it cannot read: a broken
+        # EXIF block alone gives SyntaxError, TypeError or struct.error.
         raise UnsafeImage("That file is not an image we can read.") from error
     extension, content_type = KEPT_FORMATS[kind]
     options = {"icc_profile": icc_profile} if icc_profile else {}

@@ -77,6 +77,24 @@ def test_a_photo_in_another_format_is_refused(client, campaign, donor_account, s
     assert not Fundraiser.objects.exists()
 
 
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_a_photo_whose_exif_block_is_broken_is_refused_with_a_message(
+    client, campaign, donor_account, settings, tmp_path, kind
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    buffer = io.BytesIO()
+    # An EXIF block whose TIFF header is garbage: Pillow reads the pixels but
+    # fails on the orientation with an error other than OSError.
+    Image.new("RGB", (8, 8), "red").save(buffer, kind, exif=b"Exif\x00\x00XX*\x00\x00\x00\x00\x08")
+    photo = SimpleUploadedFile(f"me.{kind.lower()}", buffer.getvalue(), content_type=f"image/{kind.lower()}")
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": photo})
+
+    assert response.status_code == 400 and "That file is not an image we can read." in response.content.decode()
+    assert not Fundraiser.objects.exists()
+
+
 @pytest.mark.parametrize(("model", "field"), [(ImpactUpdate, "image"), (Fundraiser, "photo")])
 def test_an_image_uploaded_in_the_admin_is_cleaned_of_exif(rf, model, field):
     model_admin = admin.site._registry[model]
