@@ -81,8 +81,9 @@ MIDDLEWARE = [
 # --- Headers (hopefund/security_headers.py) ---
 # Scripts only from the site and Stripe.js's host, and never inline (the
 # templates have no inline script or event handler); Stripe's origins are
-# added per request from STRIPE_JS_URL and STRIPE_API_BASE, with these
-# extra origins, e.g. a CAPTCHA provider's: comma-separated https origins.
+# added per request from STRIPE_JS_URL and STRIPE_API_BASE, and the
+# configured CAPTCHA provider's from core/captcha.py, with these extra
+# origins for any other provider: comma-separated https origins.
 CSP_EXTRA_SCRIPT_ORIGINS = env.comma_list("CSP_EXTRA_SCRIPT_ORIGINS", "")
 CSP_EXTRA_FRAME_ORIGINS = env.comma_list("CSP_EXTRA_FRAME_ORIGINS", "")
 CSP_EXTRA_CONNECT_ORIGINS = env.comma_list("CSP_EXTRA_CONNECT_ORIGINS", "")
