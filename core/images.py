@@ -30,7 +30,10 @@ def without_metadata(upload) -> SimpleUploadedFile:
     upload.seek(0)
     try:
         with Image.open(upload) as image:
-            kind = image.format
+            # A phone's JPEG that carries a second image (an HDR gain map, a
+            # depth map) opens as MPO: it is a JPEG, and its first image is
+            # the photo; only that one is kept.
+            kind = "JPEG" if image.format == "MPO" else image.format
             if kind not in KEPT_FORMATS:
                 raise UnsafeImage("Use a JPEG, PNG or WebP image.")
             if image.width * image.height > MAX_PIXELS:

@@ -77,6 +77,24 @@ def test_a_photo_in_another_format_is_refused(client, campaign, donor_account, s
     assert not Fundraiser.objects.exists()
 
 
+def test_a_phones_jpeg_carrying_a_second_image_is_kept_as_a_plain_jpeg_of_the_photo(
+    client, campaign, donor_account, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    buffer = io.BytesIO()
+    photo, gain_map = Image.new("RGB", (40, 20), "red"), Image.new("RGB", (10, 5), "blue")
+    photo.save(buffer, "MPO", save_all=True, append_images=[gain_map])
+    upload = SimpleUploadedFile("PXL_0001.jpg", buffer.getvalue(), content_type="image/jpeg")
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"  # as Pillow sees such a photo
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": upload})
+
+    assert response.status_code == 302
+    with Fundraiser.objects.get().photo.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and image.size == (40, 20) and getattr(image, "n_frames", 1) == 1
+
+
 @pytest.mark.parametrize("kind", ["PNG", "WEBP"])
 def test_a_photo_whose_exif_block_is_broken_is_refused_with_a_message(
     client, campaign, donor_account, settings, tmp_path, kind
