@@ -308,8 +308,9 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my-pages"
 LOGOUT_REDIRECT_URL = "campaigns:home"
-# Login (and password-reset) attempts per client address and per email
-# address; checked at start-up.
+# Login (the site's and the admin's, counted together) and password-reset
+# attempts per client address and per email address; second-factor codes
+# per person and per client address; checked at start-up.
 LOGIN_RATE_LIMIT = env.rate("LOGIN_RATE_LIMIT", "10/m")
 # Sign-ups (and resent verification emails) per client address and per
 # address typed; checked at start-up.
