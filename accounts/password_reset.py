@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 
+from accounts import tasks
+
 
 class QueuedPasswordResetForm(PasswordResetForm):
     def save(self, **ignored):
         """PasswordResetView calls this with the request; the task needs none of it."""
-        from accounts import tasks  # tasks import this module
-
         tasks.send_password_reset.delay(email=self.cleaned_data["email"])
 
 

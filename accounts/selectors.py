@@ -14,10 +14,18 @@ def email_is_registered(email: str) -> bool:
 def needs_second_factor(user) -> bool:
     """Whoever can reach donors' details or move money: staff, superusers
     and the Finance group. Fundraisers and captains log in with a password
-    only."""
+    only.
+
+    Both staff-session middlewares ask on every request, so the group query
+    is remembered on the user object, as Django's permission checks
+    remember theirs (each request loads its user afresh)."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or user.is_superuser or user.groups.filter(name=FINANCE_GROUP).exists()
+    if user.is_staff or user.is_superuser:
+        return True
+    if not hasattr(user, "_in_finance_group"):
+        user._in_finance_group = user.groups.filter(name=FINANCE_GROUP).exists()
+    return user._in_finance_group
 
 
 def has_second_factor(user) -> bool:

@@ -1,4 +1,5 @@
-"""Thin Celery wrappers around accounts' work."""
+"""Thin Celery wrappers around accounts' work. Each imports its work inside
+the task, as in the other apps: that module imports this one to queue it."""
 
 from celery import shared_task
 

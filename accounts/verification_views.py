@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import verification
 from accounts.forms import SignupForm
-from accounts.views import _address_and_typed_email, safe_next
+from accounts.views import address_and_typed_email, person_and_address, safe_next, with_next
 from core import rate_limit
 
 
@@ -27,7 +26,7 @@ def _too_many_sign_ups(request, wait: int):
     "signup",
     rate_setting="SIGNUP_RATE_LIMIT",
     answer=_too_many_sign_ups,
-    identities=_address_and_typed_email,
+    identities=address_and_typed_email,
     fail_safe=True,
 )
 @require_http_methods(["GET", "POST"])
@@ -41,8 +40,7 @@ def signup(request):
             email=data["email"], first_name=data["first_name"], last_name=data["last_name"], password=data["password1"]
         )
         # The same answer whether or not the address already had an account.
-        next_page = safe_next(request)
-        return redirect(reverse("signup-sent") + (f"?{urlencode({'next': next_page})}" if next_page else ""))
+        return redirect(with_next(reverse("signup-sent"), safe_next(request)))
     return render(
         request, "accounts/signup.html", {"form": form, "next": safe_next(request)}, status=400 if form.errors else 200
     )
@@ -64,10 +62,6 @@ def verify_email(request, token: str):
     return redirect("login")
 
 
-def _account_and_address(request) -> list[str]:
-    return [f"user:{request.user.pk}", f"address:{rate_limit.client_address(request)}"]
-
-
 def _too_many_resends(request, wait: int):
     return render(request, "accounts/verify_email_needed.html", {"rate_limited_for": wait}, status=429)
 
@@ -77,7 +71,7 @@ def _too_many_resends(request, wait: int):
     "verify-resend",
     rate_setting="SIGNUP_RATE_LIMIT",
     answer=_too_many_resends,
-    identities=_account_and_address,
+    identities=person_and_address,
     fail_safe=True,
 )
 @require_http_methods(["GET", "POST"])

@@ -27,8 +27,8 @@ from campaigns import selectors as campaign_selectors
 from core import rate_limit
 
 
-def _address_and_typed_email(request) -> list[str]:
-    """Per client address and per email address typed."""
+def address_and_typed_email(request) -> list[str]:
+    """Rate-limit identities: per client address and per email address typed."""
     identities = [f"address:{rate_limit.client_address(request)}"]
     typed = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()
     if typed:
@@ -50,7 +50,7 @@ def _limited_form(scope: str, *, template: str, blank_form, page_context=lambda 
         scope,
         rate_setting="LOGIN_RATE_LIMIT",
         answer=too_many_attempts,
-        identities=_address_and_typed_email,
+        identities=address_and_typed_email,
         fail_safe=True,
     )
 
@@ -95,11 +95,12 @@ def my_pages(request):
     return render(request, "accounts/my_pages.html", {"pages": campaign_selectors.pages_of(request.user)})
 
 
-def _with_next(url: str, next_url: str) -> str:
+def with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}" if next_url else url
 
 
-def _per_person_and_address(request) -> list[str]:
+def person_and_address(request) -> list[str]:
+    """Rate-limit identities of a logged-in person: per account and per client address."""
     return [f"user:{request.user.pk}", f"address:{rate_limit.client_address(request)}"]
 
 
@@ -110,7 +111,7 @@ def _limited_codes(page, blank_form):
     return rate_limit.limit_posts(
         "second-factor",
         rate_setting="LOGIN_RATE_LIMIT",
-        identities=_per_person_and_address,
+        identities=person_and_address,
         fail_safe=True,
         answer=lambda request, wait: page(request, form=blank_form(), status=429, rate_limited_for=wait),
     )
@@ -138,7 +139,7 @@ def second_factor_verify(request):
     if request.user.is_verified():
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     if not selectors.has_second_factor(request.user):
-        return redirect(_with_next(reverse("second-factor-setup"), next_url))
+        return redirect(with_next(reverse("second-factor-setup"), next_url))
     form = SecondFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.verify_second_factor(user=request.user, code=form.cleaned_data["code"])
@@ -174,7 +175,7 @@ def second_factor_setup(request):
     this one page and never again. Only for someone with no second factor
     yet: a password alone never adds another."""
     if selectors.has_second_factor(request.user):
-        return redirect(_with_next(reverse("second-factor-verify"), safe_next(request)))
+        return redirect(with_next(reverse("second-factor-verify"), safe_next(request)))
     return _set_up_authenticator(request)
 
 

@@ -30,7 +30,10 @@ def without_metadata(upload) -> SimpleUploadedFile:
     upload.seek(0)
     try:
         with Image.open(upload) as image:
-            kind = image.format
+            # A phone's JPEG that carries a second image (an HDR gain map, a
+            # depth map) opens as MPO: it is a JPEG, and its first image is
+            # the photo; only that one is kept.
+            kind = "JPEG" if image.format == "MPO" else image.format
             if kind not in KEPT_FORMATS:
                 raise UnsafeImage("Use a JPEG, PNG or WebP image.")
             if image.width * image.height > MAX_PIXELS:
@@ -41,7 +44,11 @@ def without_metadata(upload) -> SimpleUploadedFile:
                 upright = upright.convert("RGBA")
             # A new image from the pixels alone carries no info, EXIF or text.
             clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    except (OSError, Image.DecompressionBombError) as error:
+    except UnsafeImage:
+        raise
+    except Exception as error:
+        # Pillow raises more than OSError on a file it cannot read: a broken
+        # EXIF block alone gives SyntaxError, TypeError or struct.error.
         raise UnsafeImage("That file is not an image we can read.") from error
     extension, content_type = KEPT_FORMATS[kind]
     options = {"icc_profile": icc_profile} if icc_profile else {}

@@ -90,8 +90,9 @@ MIDDLEWARE = [
 # --- Headers (hopefund/security_headers.py) ---
 # Scripts only from the site and Stripe.js's host, and never inline (the
 # templates have no inline script or event handler); Stripe's origins are
-# added per request from STRIPE_JS_URL and STRIPE_API_BASE, with these
-# extra origins, e.g. a CAPTCHA provider's: comma-separated https origins.
+# added per request from STRIPE_JS_URL and STRIPE_API_BASE, and the
+# configured CAPTCHA provider's from core/captcha.py, with these extra
+# origins for any other provider: comma-separated https origins.
 CSP_EXTRA_SCRIPT_ORIGINS = env.comma_list("CSP_EXTRA_SCRIPT_ORIGINS", "")
 CSP_EXTRA_FRAME_ORIGINS = env.comma_list("CSP_EXTRA_FRAME_ORIGINS", "")
 CSP_EXTRA_CONNECT_ORIGINS = env.comma_list("CSP_EXTRA_CONNECT_ORIGINS", "")
@@ -349,8 +350,9 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my-pages"
 LOGOUT_REDIRECT_URL = "campaigns:home"
-# Login (and password-reset) attempts per client address and per email
-# address; checked at start-up.
+# Login (the site's and the admin's, counted together) and password-reset
+# attempts per client address and per email address; second-factor codes
+# per person and per client address; checked at start-up.
 LOGIN_RATE_LIMIT = env.rate("LOGIN_RATE_LIMIT", "10/m")
 # Sign-ups (and resent verification emails) per client address and per
 # address typed; checked at start-up.

@@ -16,5 +16,7 @@ ORG_NAME = env.string("ORG_NAME", "Hopefund Demo Charity")
 ORG_TAX_ID = env.string("ORG_TAX_ID", "00-0000000")
 ORG_ADDRESS = env.string("ORG_ADDRESS", "100 Example Street, Springfield, IL 62701, USA")
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# base.py named the issuer from its own ORG_NAME, unset there.
+OTP_TOTP_ISSUER = ORG_NAME
 
 DEMO_SEEDING_ALLOWED = True

@@ -21,10 +21,10 @@ EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.locmem.Em
 STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "sk_test_hopefund_tests")
 STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "whsec_hopefund_tests")
 # Every test gives from 127.0.0.1; the limit's own tests lower it.
-DONATION_RATE_LIMIT = env.string("DONATION_RATE_LIMIT", "100000/m")
-DONATION_EMAIL_RATE_LIMIT = env.string("DONATION_EMAIL_RATE_LIMIT", "100000/m")
-DONATION_CARD_RATE_LIMIT = env.string("DONATION_CARD_RATE_LIMIT", "100000/m")
-DECLINE_BREAKER_LIMIT = env.string("DECLINE_BREAKER_LIMIT", "100000/m")
+DONATION_RATE_LIMIT = env.rate("DONATION_RATE_LIMIT", "100000/m")
+DONATION_EMAIL_RATE_LIMIT = env.rate("DONATION_EMAIL_RATE_LIMIT", "100000/m")
+DONATION_CARD_RATE_LIMIT = env.rate("DONATION_CARD_RATE_LIMIT", "100000/m")
+DECLINE_BREAKER_LIMIT = env.rate("DECLINE_BREAKER_LIMIT", "100000/m")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

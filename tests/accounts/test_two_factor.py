@@ -5,8 +5,11 @@ and captains do not. Setting it up, verifying it, and its limits."""
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -68,6 +71,16 @@ def test_a_staff_session_with_a_password_only_is_sent_to_the_second_factor_befor
 
     assert response.status_code == 302
     assert response["Location"] == f"{VERIFY}?next={quote(page, safe='')}"
+
+
+def test_a_finance_page_looks_the_finance_group_up_once_for_both_staff_session_checks(client, people):
+    log_in(client, people["finance group, not staff"])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/finance/").status_code == 200
+
+    group_lookups = [query["sql"] for query in queries if '"auth_group"."name" =' in query["sql"]]
+    assert len(group_lookups) == 1, group_lookups
 
 
 def test_someone_without_a_second_factor_yet_is_sent_on_to_set_one_up_keeping_where_they_were_going(
@@ -213,6 +226,16 @@ def test_setting_up_shows_the_key_three_ways_and_a_right_first_code_turns_it_on_
     assert client.get("/finance/").status_code == 200
     again = client.get(SETUP)
     assert again.status_code == 302 and again["Location"].startswith(VERIFY)
+
+
+def test_the_authenticator_app_shows_the_charitys_name_next_to_the_code(client, finance_member):
+    client.force_login(finance_member)
+
+    client.get(SETUP)
+
+    config_url = TOTPDevice.objects.get(user=finance_member).config_url
+    assert f"issuer={quote(settings.ORG_NAME)}" in config_url
+    assert config_url.startswith(f"otpauth://totp/{quote(settings.ORG_NAME)}%3A")
 
 
 def test_enrolment_refuses_a_wrong_first_code(client, finance_member):

@@ -77,6 +77,42 @@ def test_a_photo_in_another_format_is_refused(client, campaign, donor_account, s
     assert not Fundraiser.objects.exists()
 
 
+def test_a_phones_jpeg_carrying_a_second_image_is_kept_as_a_plain_jpeg_of_the_photo(
+    client, campaign, donor_account, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    buffer = io.BytesIO()
+    photo, gain_map = Image.new("RGB", (40, 20), "red"), Image.new("RGB", (10, 5), "blue")
+    photo.save(buffer, "MPO", save_all=True, append_images=[gain_map])
+    upload = SimpleUploadedFile("PXL_0001.jpg", buffer.getvalue(), content_type="image/jpeg")
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"  # as Pillow sees such a photo
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": upload})
+
+    assert response.status_code == 302
+    with Fundraiser.objects.get().photo.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and image.size == (40, 20) and getattr(image, "n_frames", 1) == 1
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_a_photo_whose_exif_block_is_broken_is_refused_with_a_message(
+    client, campaign, donor_account, settings, tmp_path, kind
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(donor_account)
+    buffer = io.BytesIO()
+    # An EXIF block whose TIFF header is garbage: Pillow reads the pixels but
+    # fails on the orientation with an error other than OSError.
+    Image.new("RGB", (8, 8), "red").save(buffer, kind, exif=b"Exif\x00\x00XX*\x00\x00\x00\x00\x08")
+    photo = SimpleUploadedFile(f"me.{kind.lower()}", buffer.getvalue(), content_type=f"image/{kind.lower()}")
+
+    response = client.post(START, {"name": "Dana's Dressember", "goal": "100", "photo": photo})
+
+    assert response.status_code == 400 and "That file is not an image we can read." in response.content.decode()
+    assert not Fundraiser.objects.exists()
+
+
 @pytest.mark.parametrize(("model", "field"), [(ImpactUpdate, "image"), (Fundraiser, "photo")])
 def test_an_image_uploaded_in_the_admin_is_cleaned_of_exif(rf, model, field):
     model_admin = admin.site._registry[model]
