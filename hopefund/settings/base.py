@@ -89,6 +89,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so that it sees a view's exception first: a database
+    # outage is a 503 (hopefund/outages.py; handler500 does the same for
+    # one met by a middleware above).
+    "hopefund.outages.DatabaseOutageMiddleware",
 ]
 
 # --- Headers (hopefund/security_headers.py) ---
