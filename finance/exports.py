@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import BinaryIO
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, PositiveSmallIntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
@@ -244,7 +244,12 @@ class GiftExport:
     def _copy_chunks(self) -> Iterator[bytes]:
         sql, params = copy_statement(self.filters)
         buffer = bytearray()
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # One statement streams every gift, as fast as the reader takes
+            # them (a browser's download, a pipe): longer than
+            # DATABASE_STATEMENT_TIMEOUT_MS allows a statement. Exempt for
+            # this transaction only.
+            cursor.execute("SET LOCAL statement_timeout = 0")
             # Django's wrapper around psycopg's own cursor, which can COPY.
             with cursor.cursor.copy(sql, params) as copy:
                 for data in copy:

@@ -6,6 +6,9 @@ from django.urls import include, path
 from hopefund.email_webhook import tracking_webhook
 from hopefund.health import healthz
 
+# The friendly 500 page, and a 503 for a database outage that no view met.
+handler500 = "hopefund.outages.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Ahead of the admin's own login view, which has no rate limit.

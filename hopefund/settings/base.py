@@ -17,11 +17,24 @@ VAR_DIR = BASE_DIR / "var"
 
 
 def databases(default_url: str) -> dict:
-    return {
-        "default": dj_database_url.parse(
-            env.string("DATABASE_URL", default_url), conn_max_age=60, conn_health_checks=True
-        )
-    }
+    """DATABASE_URL, and on PostgreSQL the timeouts that keep a stalled
+    database from holding every web worker: a connection attempt gives up
+    after DATABASE_CONNECT_TIMEOUT seconds, a statement after
+    DATABASE_STATEMENT_TIMEOUT_MS (0: no limit). Either may also be given in
+    DATABASE_URL's query (`?connect_timeout=10`, `?options=-c statement_timeout=...`),
+    which wins. SQLite has neither."""
+    database = dj_database_url.parse(env.string("DATABASE_URL", default_url), conn_max_age=60, conn_health_checks=True)
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        # psycopg waits at least 2 seconds whatever it is told.
+        options.setdefault("connect_timeout", env.integer("DATABASE_CONNECT_TIMEOUT", 5, minimum=2))
+        # Under gunicorn's 30-second worker timeout, so that a stalled
+        # statement ends as a 503 page rather than a killed worker. Set for
+        # the session at connect time, so it costs no round trip; a later
+        # -c in the URL's own options overrides it.
+        statement_timeout = env.integer("DATABASE_STATEMENT_TIMEOUT_MS", 20_000)
+        options["options"] = f"-c statement_timeout={statement_timeout} {options.get('options', '')}".strip()
+    return {"default": database}
 
 
 def redis_cache(redis_url: str) -> dict:
@@ -85,6 +98,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so that it sees a view's exception first: a database
+    # outage is a 503 (hopefund/outages.py; handler500 does the same for
+    # one met by a middleware above).
+    "hopefund.outages.DatabaseOutageMiddleware",
 ]
 
 # --- Headers (hopefund/security_headers.py) ---
