@@ -190,6 +190,25 @@ def test_a_worker_that_loaded_the_receipt_before_another_attempt_sends_nothing_a
     assert client.get(pdf_path_in(sent)).content == sent.attachments[0][1]
 
 
+def test_a_send_resumed_after_its_worker_died_keeps_the_link_of_the_email_that_may_have_gone_out(
+    organisation, make_gift, mailoutbox, client
+):
+    make_gift(send_receipt=False)
+    pk = Receipt.objects.get().pk
+    # A worker built the email, claimed it, handed it to the provider and
+    # died before recording that it was sent.
+    maybe_delivered = receipt_services.compose_receipt_email(selectors.receipt_with_gift(pk))
+    Receipt.objects.filter(pk=pk).update(
+        status=Receipt.Status.SENDING, attempts=1, claimed_at=timezone.now() - 2 * outbox.SENDING_LEASE
+    )
+
+    outbox.send_email(kind=receipt_services.RECEIPT_EMAIL, pk=pk)
+
+    [resent] = mailoutbox
+    assert pdf_token_in(resent) == pdf_token_in(maybe_delivered)
+    assert client.get(pdf_path_in(maybe_delivered)).status_code == 200
+
+
 def test_staff_download_the_pdf_from_the_admin_without_the_donors_link(
     organisation, make_gift, mailoutbox, admin_client
 ):
