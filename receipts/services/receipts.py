@@ -138,14 +138,7 @@ def _issue(
         benefit_value_minor=benefit_value_minor,
         issued_at=timezone.now(),
     )
-    receipt.record = documents.receipt_facts_at_issue(
-        receipt,
-        donation=donation,
-        donor_email=donation.donor.email,
-        fund=donation.fund.name,
-        campaign=donation.campaign.title,
-        replaces_number=replaces.number if replaces else None,
-    ).as_record()
+    receipt.record = documents.receipt_facts_at_issue(receipt).as_record()
     receipt.save()
     outbox.send_on_commit(kind=RECEIPT_EMAIL, pk=receipt.pk)
     return receipt
