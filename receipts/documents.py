@@ -45,7 +45,10 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Organisation(Record):
+class Organisation:
+    """The charity as the settings name it now: copied field by field into
+    each record, never stored itself."""
+
     name: str
     address: str
     tax_id: str
