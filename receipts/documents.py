@@ -45,7 +45,10 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Organisation(Record):
+class Organisation:
+    """The charity as the settings name it now: copied field by field into
+    each record, never stored itself."""
+
     name: str
     address: str
     tax_id: str
@@ -98,13 +101,14 @@ class ReceiptFacts(Record):
         return rows
 
 
-def receipt_facts_at_issue(
-    receipt, *, donation, donor_email: str, fund: str, campaign: str, replaces_number: str | None
-) -> ReceiptFacts:
-    """What `receipt` says, worked out from the gift (the donor's details as
-    given with it), the receipt's own amounts and the charity's identity as
-    they are now. Reads model fields only, so the migration that froze the
-    receipts issued before records existed can call it too."""
+def receipt_facts_at_issue(receipt) -> ReceiptFacts:
+    """What `receipt` says, worked out from its gift (the donor's details as
+    given with it), its own amounts, the receipt it replaces and the
+    charity's identity as they are now. Reads model fields only, so the
+    migration that froze the receipts issued before records existed can
+    call it too."""
+    donation = receipt.donation
+    replaces_number = receipt.replaces.number if receipt.replaces_id else None
     organisation = Organisation.now()
     address = {name: getattr(donation, f"donor_{name}") for name in Donor.ADDRESS_FIELDS}
     return ReceiptFacts(
@@ -117,14 +121,14 @@ def receipt_facts_at_issue(
         donor_first_name=donation.donor_first_name,
         donor_name=f"{donation.donor_first_name} {donation.donor_last_name}".strip(),
         donor_address_lines=postal_address_lines(**address),
-        donor_email=donor_email,
+        donor_email=donation.donor.email,
         gift_date=long_date(timezone.localtime(donation.succeeded_at).date()),
         issued_date=long_date(timezone.localtime(receipt.issued_at).date()),
         issued_at=receipt.issued_at.isoformat(),
         amount=format_money(receipt.amount_minor, receipt.currency),
         currency=receipt.currency.upper(),
-        fund=fund,
-        campaign=campaign,
+        fund=donation.fund.name,
+        campaign=donation.campaign.title,
         benefit_statement=benefit_statement(
             amount_minor=receipt.amount_minor,
             currency=receipt.currency,

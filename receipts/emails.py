@@ -123,7 +123,14 @@ def _update_message(update, *, to: str, unsubscribe_url: str, message_id: str | 
 
 
 def _update_context(update, *, unsubscribe_url: str, image_src: str | None) -> dict:
-    return {**_organisation(), "update": update, "unsubscribe_url": unsubscribe_url, "image_src": image_src}
+    # Updates are news, not documents: they sign off with the charity as it is now.
+    return {
+        "org_name": settings.ORG_NAME,
+        "org_address": settings.ORG_ADDRESS,
+        "update": update,
+        "unsubscribe_url": unsubscribe_url,
+        "image_src": image_src,
+    }
 
 
 def _image_data_uri(update) -> str | None:
@@ -148,15 +155,6 @@ def _message(template: str, context: dict, *, to: str, message_id: str) -> Email
     )
     message.attach_alternative(render_to_string(f"receipts/email/{template}.html", context), "text/html")
     return message
-
-
-def _organisation() -> dict:
-    return {
-        "org_name": settings.ORG_NAME,
-        "org_address": settings.ORG_ADDRESS,
-        "org_tax_id": settings.ORG_TAX_ID,
-        "site_url": settings.SITE_URL,
-    }
 
 
 def _message_id(local_part: str) -> str:

@@ -117,10 +117,6 @@ class Receipt(OutboundEmail):
     def format_number(year: int, sequence: int) -> str:
         return f"{year}-{sequence:06d}"
 
-    @property
-    def deductible_minor(self) -> int:
-        return max(self.amount_minor - self.benefit_value_minor, 0)
-
 
 class VoidNotice(OutboundEmail):
     """Tells the donor that a receipt they were sent no longer stands

@@ -115,9 +115,12 @@ def send_email(*, kind: str, pk: int) -> OutboundEmail:
     if spec.skip_if is not None and spec.skip_if(email):
         return _skip(spec.model, pk)
     # Built before the claim: a rendering fault leaves the email pending,
-    # never stuck in `sending`.
+    # never stuck in `sending`. The claim then holds only while no other
+    # worker has claimed the row since it was loaded: a message built from
+    # an older attempt (a receipt's link is made per attempt) is dropped,
+    # and that worker's own task sends the row.
     message = spec.build(email)
-    if not _claim(spec.model, pk):
+    if not _claim(spec.model, pk, attempts_when_built=email.attempts):
         return spec.model.objects.get(pk=pk)
     try:
         message.send()
@@ -198,10 +201,10 @@ def _is_claimable(email: OutboundEmail) -> bool:
     )
 
 
-def _claim(model: type[OutboundEmail], pk: int) -> bool:
+def _claim(model: type[OutboundEmail], pk: int, *, attempts_when_built: int) -> bool:
     with transaction.atomic():
         email = model.objects.select_for_update().get(pk=pk)
-        if not _is_claimable(email):
+        if email.attempts != attempts_when_built or not _is_claimable(email):
             return False
         email.status = Status.SENDING
         email.attempts += 1

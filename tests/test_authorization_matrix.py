@@ -184,8 +184,9 @@ SITE = [
     ),
     Row(
         "accounts/two-factor/setup/",
-        "GET",
-        answers(OK, anonymous=LOGIN, donor=LOGIN, **dict.fromkeys(STAFF_ROLES, REDIRECT)),
+        "POST",
+        answers(BAD_REQUEST, anonymous=LOGIN, donor=LOGIN, **dict.fromkeys(STAFF_ROLES, REDIRECT)),
+        data={"code": "not-a-code"},
     ),
     # Finance pages: the Finance group's permissions, or a superuser.
     Row("finance/", "GET", FINANCE_PAGE),

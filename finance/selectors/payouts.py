@@ -101,7 +101,7 @@ def payout_report(stripe_payout_id: str, *, lines_page=None) -> PayoutReport | N
         for index, value in enumerate((1, amount, fee, net)):
             kind_sums[index] += value
     totals = [KindTotal(kind, label, *sums[kind]) for kind, label in LineKind.LABELS.items()]
-    with_records = payout.lines.select_related("donation__donor", "refund")
+    with_records = payout.lines.select_related("donation", "refund")
     return PayoutReport(
         payout=payout,
         totals=totals,

@@ -21,15 +21,7 @@ def hash_tokens_and_freeze_receipts(apps, schema_editor):
     batch = []
     for receipt in receipts.iterator(chunk_size=BATCH):
         receipt.pdf_token_hash = hashlib.sha256(receipt.public_token.encode()).hexdigest()
-        donation = receipt.donation
-        receipt.record = receipt_facts_at_issue(
-            receipt,
-            donation=donation,
-            donor_email=donation.donor.email,
-            fund=donation.fund.name,
-            campaign=donation.campaign.title,
-            replaces_number=receipt.replaces.number if receipt.replaces_id else None,
-        ).as_record()
+        receipt.record = receipt_facts_at_issue(receipt).as_record()
         batch.append(receipt)
         if len(batch) == BATCH:
             Receipt.objects.bulk_update(batch, ["pdf_token_hash", "record"])

@@ -35,9 +35,16 @@ def pdf_link(*, receipt: Receipt) -> str:
     before it claims the send, so two workers racing for one attempt build
     the same link, and the one that loses cannot break the link in the
     email the winner sent. Each new attempt (a retry, staff sending it
-    again) gets a new token."""
-    token = salted_hmac(PDF_LINK_SALT, f"{receipt.pk}:{receipt.attempts}", algorithm="sha256").hexdigest()
-    Receipt.objects.filter(pk=receipt.pk).update(pdf_token_hash=token_hash(token))
+    again) gets a new token. A send resumed after its worker died (a row
+    still `sending`) is the same attempt: the email that may have gone out,
+    which mail clients take for the same message, keeps a working link.
+
+    The hash is stored only while the row is at the attempt the token was
+    made for; a worker that loaded it earlier writes nothing, and the
+    outbox refuses its claim."""
+    attempt = receipt.attempts - 1 if receipt.status == Receipt.Status.SENDING else receipt.attempts
+    token = salted_hmac(PDF_LINK_SALT, f"{receipt.pk}:{attempt}", algorithm="sha256").hexdigest()
+    Receipt.objects.filter(pk=receipt.pk, attempts=receipt.attempts).update(pdf_token_hash=token_hash(token))
     return settings.SITE_URL + reverse("receipts:pdf", kwargs={"token": token})
 
 
@@ -131,14 +138,7 @@ def _issue(
         benefit_value_minor=benefit_value_minor,
         issued_at=timezone.now(),
     )
-    receipt.record = documents.receipt_facts_at_issue(
-        receipt,
-        donation=donation,
-        donor_email=donation.donor.email,
-        fund=donation.fund.name,
-        campaign=donation.campaign.title,
-        replaces_number=replaces.number if replaces else None,
-    ).as_record()
+    receipt.record = documents.receipt_facts_at_issue(receipt).as_record()
     receipt.save()
     outbox.send_on_commit(kind=RECEIPT_EMAIL, pk=receipt.pk)
     return receipt

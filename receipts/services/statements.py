@@ -1,7 +1,9 @@
 """Year-end statements: one per donor and year, listing the year's gifts
-with refunds reflected, as they stand when the statement is issued: what
-it says is stored on it then (YearEndStatement.record) and its email is
-drawn from that alone."""
+with refunds reflected, as they stand when the statement's email is first
+built: what it says is stored on it then (YearEndStatement.record), and
+that email and every later one are drawn from the record alone. Working it
+out in the workers that send, not in the run that creates the rows, keeps
+the yearly run to a few queries however many donors gave."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +16,7 @@ from receipts.models import OutboundEmail, YearEndStatement
 
 def compose_statement_email(statement: YearEndStatement):
     if not statement.record:
-        # Issued before statements stored what they say: frozen now, once.
-        statement.record = statement_record(donor_id=statement.donor_id, year=statement.year)
-        YearEndStatement.objects.filter(pk=statement.pk).update(record=statement.record)
+        statement.record = _freeze(statement)
     return emails.statement_message(statement)
 
 
@@ -29,10 +29,14 @@ STATEMENT_EMAIL = outbox.register_kind(
 )
 
 
-def statement_record(*, donor_id: int, year: int) -> dict:
-    """What the donor's statement for `year` says, as things stand now."""
-    gifts, lines, totals = selectors.statement_lines(donor_id=donor_id, year=year)
-    return documents.statement_facts_at_issue(year=year, gifts=gifts, lines=lines, totals=totals).as_record()
+def _freeze(statement: YearEndStatement) -> dict:
+    """Store what the statement says, as things stand now, unless another
+    worker building it at the same time stored it first: then theirs
+    stands, and is returned."""
+    gifts, lines, totals = selectors.statement_lines(donor_id=statement.donor_id, year=statement.year)
+    record = documents.statement_facts_at_issue(year=statement.year, gifts=gifts, lines=lines, totals=totals)
+    YearEndStatement.objects.filter(pk=statement.pk, record={}).update(record=record.as_record())
+    return YearEndStatement.objects.values_list("record", flat=True).get(pk=statement.pk)
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,7 @@ def issue_year_end_statements(
         return run
     with transaction.atomic():
         YearEndStatement.objects.bulk_create(
-            [
-                YearEndStatement(donor_id=donor_id, year=year, record=statement_record(donor_id=donor_id, year=year))
-                for donor_id in donor_ids
-                if donor_id not in already
-            ],
+            [YearEndStatement(donor_id=donor_id, year=year) for donor_id in donor_ids if donor_id not in already],
             ignore_conflicts=True,
             batch_size=1000,
         )

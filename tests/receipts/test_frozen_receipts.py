@@ -5,10 +5,12 @@ the gift or the charity's settings. The download link's token is stored
 only as a hash."""
 
 import hashlib
+from dataclasses import replace
 from io import BytesIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from pypdf import PdfReader
 
 from campaigns.models import Campaign, Fund
@@ -107,8 +109,6 @@ def test_a_year_end_statement_says_what_it_said_when_issued(
 ):
     from datetime import UTC, datetime
 
-    from django.utils import timezone
-
     last_year = timezone.localdate().year - 1
     gift = make_gift(amount_minor=5000)
     Donation.objects.filter(pk=gift.pk).update(succeeded_at=datetime(last_year, 3, 1, 12, tzinfo=UTC))
@@ -168,6 +168,45 @@ def test_two_workers_building_the_same_delivery_build_the_same_link(organisation
 
     assert pdf_token_in(winner) == pdf_token_in(loser)
     assert Receipt.objects.get().pdf_token_hash == hashlib.sha256(pdf_token_in(winner).encode()).hexdigest()
+
+
+def test_a_worker_that_loaded_the_receipt_before_another_attempt_sends_nothing_and_breaks_no_link(
+    organisation, make_gift, mailoutbox, client, monkeypatch
+):
+    make_gift(send_receipt=False)
+    pk = Receipt.objects.get().pk
+    loaded_early = selectors.receipt_with_gift(pk)
+    # Meanwhile another worker claimed it and the provider failed for now.
+    Receipt.objects.filter(pk=pk).update(attempts=1)
+    spec = outbox.registered_kind(receipt_services.RECEIPT_EMAIL)
+
+    with monkeypatch.context() as patch:
+        patch.setitem(outbox._KINDS, receipt_services.RECEIPT_EMAIL, replace(spec, load=lambda _pk: loaded_early))
+        outbox.send_email(kind=receipt_services.RECEIPT_EMAIL, pk=pk)
+    assert mailoutbox == []
+    outbox.send_email(kind=receipt_services.RECEIPT_EMAIL, pk=pk)
+
+    [sent] = mailoutbox
+    assert client.get(pdf_path_in(sent)).content == sent.attachments[0][1]
+
+
+def test_a_send_resumed_after_its_worker_died_keeps_the_link_of_the_email_that_may_have_gone_out(
+    organisation, make_gift, mailoutbox, client
+):
+    make_gift(send_receipt=False)
+    pk = Receipt.objects.get().pk
+    # A worker built the email, claimed it, handed it to the provider and
+    # died before recording that it was sent.
+    maybe_delivered = receipt_services.compose_receipt_email(selectors.receipt_with_gift(pk))
+    Receipt.objects.filter(pk=pk).update(
+        status=Receipt.Status.SENDING, attempts=1, claimed_at=timezone.now() - 2 * outbox.SENDING_LEASE
+    )
+
+    outbox.send_email(kind=receipt_services.RECEIPT_EMAIL, pk=pk)
+
+    [resent] = mailoutbox
+    assert pdf_token_in(resent) == pdf_token_in(maybe_delivered)
+    assert client.get(pdf_path_in(maybe_delivered)).status_code == 200
 
 
 def test_staff_download_the_pdf_from_the_admin_without_the_donors_link(

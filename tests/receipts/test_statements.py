@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from donations.models import Donation
-from receipts import tasks
+from receipts import selectors, tasks
 from receipts.models import Receipt, YearEndStatement
+from receipts.services import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +126,35 @@ def test_beat_sends_last_years_statements_in_january(settings, last_years_gifts,
     assert entry["schedule"].month_of_year == {1}
 
     assert tasks.send_last_years_statements.delay().get() == 1
+
+
+def test_the_yearly_run_makes_the_same_few_queries_however_many_donors_gave(
+    organisation, make_gift, django_capture_on_commit_callbacks
+):
+    def queries_for_a_run(year: int) -> int:
+        with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
+            statements.issue_year_end_statements(year=year)
+        return len(queries)
+
+    for index, year in enumerate((LAST_YEAR - 1, LAST_YEAR, LAST_YEAR, LAST_YEAR, LAST_YEAR)):
+        received_on(make_gift(donor__email=f"donor{index}@example.org"), datetime(year, 6, 1, 12, tzinfo=UTC))
+
+    assert queries_for_a_run(LAST_YEAR) == queries_for_a_run(LAST_YEAR - 1)
+    assert YearEndStatement.objects.count() == 5
+
+
+def test_two_workers_building_one_statement_send_what_the_first_stored(
+    organisation, make_gift, django_capture_on_commit_callbacks
+):
+    received_on(make_gift(amount_minor=5000), datetime(LAST_YEAR, 6, 1, 12, tzinfo=UTC))
+    with django_capture_on_commit_callbacks(execute=False):
+        statements.issue_year_end_statements(year=LAST_YEAR)
+    pk = YearEndStatement.objects.get().pk
+    first, second = selectors.statement_by_id(pk), selectors.statement_by_id(pk)
+
+    sent = statements.compose_statement_email(first)
+    Donation.objects.update(amount_minor=100)  # a change between the two builds
+    racing = statements.compose_statement_email(second)
+
+    assert racing.body == sent.body and "$50.00" in sent.body
+    assert YearEndStatement.objects.get().record == first.record
