@@ -210,6 +210,8 @@ def manage_plan(request, token: str):
         return _expired_plan_link(request, link.plan)
     plan = link.plan
     form = PlanAmountForm(plan=plan)
+    # Outside the form: stopping the gift sends no amount, so no form is bound.
+    processor_error = None
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -227,7 +229,7 @@ def manage_plan(request, token: str):
         except recurring.PlanChangeRefused as exc:
             form.add_error("amount", str(exc))
         except StripeUnavailable:
-            form.add_error(None, "We could not reach our payment processor. Please try again in a minute.")
+            processor_error = "We could not reach our payment processor. Please try again in a minute."
         plan.refresh_from_db()
     return render(
         request,
@@ -235,10 +237,11 @@ def manage_plan(request, token: str):
         {
             "plan": plan,
             "form": form,
+            "processor_error": processor_error,
             "done": request.GET.get("done"),
             "link_max_age_days": settings.MONTHLY_LINK_MAX_AGE_DAYS,
         },
-        status=400 if form.errors else 200,
+        status=400 if form.errors or processor_error else 200,
     )
 
 

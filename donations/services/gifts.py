@@ -109,7 +109,7 @@ def give(*, gift: GiftRequest, before_new_gift: Callable[[], None]) -> GiftOutco
     StripeUnavailable when Stripe cannot be reached; the gift then stays
     pending and a retry may charge it."""
     donation, is_new = _record_pending_gift(gift, before_new_gift)
-    if not is_new and not _claim_charge(donation):
+    if not is_new and not claim_charge(donation):
         return outcome_so_far(donation)
 
     # A gift whose earlier attempt never got an answer from Stripe is
@@ -139,7 +139,7 @@ def outcome_so_far(donation: Donation) -> GiftOutcome:
     return GiftOutcome(donation)
 
 
-def _claim_charge(donation: Donation) -> bool:
+def claim_charge(donation: Donation) -> bool:
     """Whether this request may charge a gift that no request has charged:
     at most one request at a time holds the claim."""
     now = timezone.now()

@@ -20,6 +20,7 @@ from donations.services import donors, effects, gift_status
 from donations.services.gifts import (
     GiftOutcome,
     GiftRequest,
+    claim_charge,
     covered_fee,
     create_once,
     new_donation,
@@ -53,7 +54,13 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
     customer with the card, and the subscription, whose first invoice is
     charged at once. The request proves no one's identity, so the card never
     goes near the Stripe customer of the donor's other plans.
-    `before_new_gift` runs as in gifts.create_once."""
+    `before_new_gift` runs as in gifts.create_once.
+
+    If Stripe's answer is lost (StripeUnavailable after Stripe may have
+    made the customer or the subscription), the plan stays incomplete and
+    its first gift pending: a retry of the same request resumes it, and
+    the per-plan idempotency keys make Stripe hand back the customer and
+    subscription it made the first time, so nothing is charged twice."""
 
     def plan_and_first_gift() -> Donation:
         plan = RecurringPlan.objects.create(
@@ -79,12 +86,14 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
         )
 
     first, is_new = create_once(gift=gift, create=plan_and_first_gift, before_create=before_new_gift)
-    if not is_new:
+    if not is_new and not _resumable(first):
         return outcome_so_far(first)
     plan = first.recurring_plan
 
     try:
-        customer_id = stripe_gateway.new_customer_with_card(
+        # Saved only once the card is attached and made the default, so a
+        # resumed plan with a customer asks nothing more of it.
+        customer_id = plan.stripe_customer_id or stripe_gateway.new_customer_with_card(
             email=first.donor.email,
             name=gift.donor.full_name,
             payment_method=gift.payment_method,
@@ -101,7 +110,8 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
         RecurringPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.CANCELED, canceled_at=timezone.now())
         return GiftOutcome(gift_status.record_decline(donation_id=first.pk, decline=decline))
     except stripe_gateway.StripeUnavailable:
-        RecurringPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.CANCELED, canceled_at=timezone.now())
+        # Stripe may have made the subscription all the same: the plan is
+        # not canceled (it could be billing), and a retry resumes it.
         Donation.objects.filter(pk=first.pk).update(charge_attempt_started_at=None)
         raise
 
@@ -127,6 +137,14 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
     return GiftOutcome(first)
 
 
+def _resumable(first: Donation) -> bool:
+    """Whether a retried request may carry on with a plan whose earlier
+    attempt never heard Stripe's answer: no subscription recorded, the
+    plan not stopped, and this request holds the first gift's claim."""
+    plan = first.recurring_plan
+    return plan.stripe_subscription_id is None and plan.status == PlanStatus.INCOMPLETE and claim_charge(first)
+
+
 def _record_invoice_on(donation: Donation, invoice: InvoiceState) -> None:
     """Tie a locked gift to its invoice, and mark it paid if it was."""
     if donation.invoice_id is None:
@@ -147,6 +165,7 @@ def _locked_plan_and_gift(invoice: InvoiceState):
         return
     with transaction.atomic():
         plan = RecurringPlan.objects.select_for_update().get(pk=plan_id)
+        _remember_subscription(plan, invoice.subscription_id)
         yield plan, _gift_for_invoice(plan, invoice)
 
 
@@ -220,12 +239,23 @@ def apply_subscription(*, subscription: SubscriptionState) -> bool:
         return False
     with transaction.atomic():
         plan = RecurringPlan.objects.select_for_update().get(pk=plan_id)
+        _remember_subscription(plan, subscription.id)
         status = SUBSCRIPTION_TO_PLAN_STATUS.get(subscription.status, plan.status)
         if plan.status != PlanStatus.CANCELED and status != plan.status:
             plan.status = status
             plan.canceled_at = timezone.now() if status == PlanStatus.CANCELED else None
             plan.save(update_fields=["status", "canceled_at"])
     return True
+
+
+def _remember_subscription(plan: RecurringPlan, subscription_id: str) -> None:
+    """A locked plan found through the subscription's metadata, whose
+    subscription id was never saved (Stripe's answer to subscribe was
+    lost): the event tells it, so later events, changes and the donor's
+    cancel reach that subscription."""
+    if plan.stripe_subscription_id is None:
+        plan.stripe_subscription_id = subscription_id
+        plan.save(update_fields=["stripe_subscription_id"])
 
 
 def _plan_for_subscription(subscription_id: str | None, *, plan_public_id: str | None = None) -> int | None:
@@ -294,7 +324,8 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
 def cancel(*, plan: RecurringPlan, by_donor: bool) -> RecurringPlan:
     """Stop the monthly gift: no further invoices. Safe to repeat: a plan
     stopped already asks nothing more of Stripe (every way a plan becomes
-    canceled stopped its subscription there, or never recorded one). A
+    canceled stopped its subscription there, or never recorded one), and
+    a subscription Stripe no longer has counts as stopped. A
     donor who stops it is emailed once; a plan stopped because its first
     payment failed is not (the donor was just told their card was
     declined). Locked before Stripe is called, as change_amount is."""
@@ -303,7 +334,12 @@ def cancel(*, plan: RecurringPlan, by_donor: bool) -> RecurringPlan:
         if plan.status == PlanStatus.CANCELED:
             return plan
         if plan.stripe_subscription_id:
-            stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
+            try:
+                stripe_gateway.cancel_subscription(plan.stripe_subscription_id)
+            except stripe_gateway.NotFound:
+                # Gone at Stripe already (canceled or its customer deleted
+                # in the dashboard): nothing is left that could charge.
+                logger.info("monthly plan %s: its subscription was already gone at Stripe", plan.public_id)
         old_monthly_minor = plan.charged_minor
         plan.status, plan.canceled_at = PlanStatus.CANCELED, timezone.now()
         plan.save(update_fields=["status", "canceled_at"])

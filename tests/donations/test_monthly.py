@@ -217,3 +217,56 @@ def test_a_renewal_stripe_bills_and_sends_makes_the_next_gift(monthly_plan, deli
 
     renewal = Donation.objects.order_by("created_at").last()
     assert (renewal.status, renewal.amount_minor, renewal.recurring_plan) == ("succeeded", 2500, monthly_plan)
+
+
+def test_lost_subscribe_answer_leaves_the_plan_resumable_and_the_retry_makes_one_subscription_one_first_gift_one_charge(
+    client, campaign, fake_stripe, deliver_events
+):
+    fake_stripe.lose_next_answer("subscribe")  # Stripe made and billed the subscription; the answer never came
+    first = give(client, gift_body(frequency="monthly"), HTTP_IDEMPOTENCY_KEY="monthly-answer-lost")
+
+    assert first.status_code == 503
+    plan = RecurringPlan.objects.get()
+    assert (plan.status, plan.stripe_subscription_id, plan.canceled_at) == ("incomplete", None, None)
+
+    second = give(client, gift_body(frequency="monthly"), HTTP_IDEMPOTENCY_KEY="monthly-answer-lost")
+    deliver_events(*fake_stripe.events)
+
+    assert second.status_code == 201
+    assert second.json()["status"] == "succeeded"
+    plan.refresh_from_db()
+    assert plan.status == RecurringPlan.Status.ACTIVE
+    assert [s["id"] for s in fake_stripe.objects_of("subscription")] == [plan.stripe_subscription_id]
+    assert [c["id"] for c in fake_stripe.objects_of("customer")] == [plan.stripe_customer_id]
+    assert len(fake_stripe.objects_of("payment_intent")) == 1
+    first_gift = Donation.objects.get()
+    assert (first_gift.status, first_gift.recurring_plan) == ("succeeded", plan)
+
+
+def test_invoice_event_for_a_plan_missing_its_subscription_id_attaches_it_and_the_donor_can_stop_it(
+    client, campaign, fake_stripe, deliver_events
+):
+    fake_stripe.lose_next_answer("subscribe")
+    assert give(client, gift_body(frequency="monthly")).status_code == 503
+    [subscription] = fake_stripe.objects_of("subscription")
+
+    deliver_events(*fake_stripe.events_of("invoice.paid"))
+
+    plan = RecurringPlan.objects.get()
+    assert (plan.stripe_subscription_id, plan.status) == (subscription["id"], RecurringPlan.Status.ACTIVE)
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    url = plan_management_url(plan).removeprefix(settings.SITE_URL)
+    assert client.post(url, {"action": "cancel"}).status_code == 302
+    assert subscription["status"] == "canceled"
+
+
+def test_subscription_event_for_a_plan_missing_its_subscription_id_attaches_it(
+    client, campaign, fake_stripe, deliver_events
+):
+    fake_stripe.lose_next_answer("subscribe")
+    assert give(client, gift_body(frequency="monthly")).status_code == 503
+    [subscription] = fake_stripe.objects_of("subscription")
+
+    deliver_events(*fake_stripe.events_of("customer.subscription.created"))
+
+    assert RecurringPlan.objects.get().stripe_subscription_id == subscription["id"]

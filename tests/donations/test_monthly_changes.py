@@ -203,3 +203,35 @@ def test_concurrent_changes_leave_plan_and_subscription_equal(monthly_plan, fake
         (2500, 3000),
         (3000, 4000),
     ]
+
+
+def test_stopping_a_gift_whose_subscription_stripe_no_longer_has_stops_it_and_tells_the_donor_once(
+    client, monthly_plan, fake_stripe, mailoutbox, django_capture_on_commit_callbacks
+):
+    del fake_stripe.objects[monthly_plan.stripe_subscription_id]  # deleted in Stripe's dashboard: a 404
+    mailoutbox.clear()
+    path = plan_management_path(monthly_plan)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(path, {"action": "cancel"})
+        client.post(path, {"action": "cancel"})
+
+    assert answer.status_code == 302
+    monthly_plan.refresh_from_db()
+    assert monthly_plan.status == RecurringPlan.Status.CANCELED
+    [email] = mailoutbox
+    assert "has been stopped" in email.subject
+
+
+def test_stopping_a_gift_while_stripe_is_unreachable_is_refused_and_changes_nothing(
+    client, monthly_plan, fake_stripe, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    with fake_stripe.outage(), django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(plan_management_path(monthly_plan), {"action": "cancel"})
+
+    assert answer.status_code == 400
+    assert "could not reach our payment processor" in answer.content.decode()
+    monthly_plan.refresh_from_db()
+    assert monthly_plan.status == RecurringPlan.Status.ACTIVE
+    assert not PlanChange.objects.exists()
+    assert mailoutbox == []
