@@ -165,6 +165,12 @@ def test_a_monthly_subscription_charges_its_first_invoice_and_follows_changes(st
     assert stripe_side.subscription(subscription.id)["status"] == "canceled"
 
 
+def test_canceling_a_subscription_stripe_no_longer_has_is_not_found(stripe_side):
+    """What recurring.cancel counts as already stopped (removed in the dashboard)."""
+    with pytest.raises(NotFound):
+        stripe_gateway.cancel_subscription("sub_never_made")
+
+
 def test_a_second_plan_for_the_same_email_gets_its_own_customer_and_leaves_the_firsts_card_alone(stripe_side):
     """Each plan's card is its own customer's default, which its
     subscription charges (localstripe refuses `default_payment_method` on
