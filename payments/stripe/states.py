@@ -67,6 +67,12 @@ def _timestamp(data: dict, name: str) -> datetime:
         raise IncompleteObject(f"{_describe(data)} has no {name} (a timestamp)") from None
 
 
+def _failure_code(error: dict) -> str:
+    """A card's own decline code (e.g. insufficient_funds) when Stripe gives
+    one, else the error's code (e.g. incorrect_cvc)."""
+    return _optional_text(error, "decline_code") or _optional_text(error, "code")
+
+
 def _mapping(data: dict, name: str) -> dict:
     """A nested object, or {} when absent or not an object."""
     value = data.get(name)
@@ -120,7 +126,7 @@ class PaymentIntentState:
             client_secret=_optional_text(data, "client_secret") or None,
             donation_public_id=_metadata(data, "donation_id"),
             charge_id=_id(data.get("latest_charge")),
-            failure_code=_optional_text(error, "decline_code") or _optional_text(error, "code"),
+            failure_code=_failure_code(error),
             failure_message=_optional_text(error, "message"),
         )
 
@@ -139,7 +145,7 @@ class SetupIntentState:
         return cls(
             id=_own_id(data),
             status=_text(data, "status"),
-            failure_code=_optional_text(error, "decline_code") or _optional_text(error, "code"),
+            failure_code=_failure_code(error),
         )
 
 
