@@ -42,7 +42,7 @@ def wait_for_http(url: str, *, timeout: float = 30, headers: dict | None = None)
 
 # Tests marked with one of these talk to localstripe; every other test to
 # the in-memory fake, so that the unit suite starts no Stripe at all.
-LOCALSTRIPE_MARKERS = ("stripe_contract", "integration", "e2e")
+LOCALSTRIPE_MARKERS = ("stripe_contract", "integration", "e2e", "reliability")
 # Nothing listens there: a call that went around the fake fails at once.
 NO_STRIPE_HERE = "http://127.0.0.1:9"
 

@@ -3,15 +3,16 @@ integration tests that must not run tasks eagerly."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
-from hopefund.celery import app as celery_app
 from tests.conftest import ROOT
 
 # A warm shutdown waits for running tasks; on a loaded machine a batch can
@@ -40,6 +41,7 @@ class CeleryWorker:
             **environment,
         }
         self.process = None
+        self.hostname = f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
 
     def start(self) -> None:
         command = [
@@ -55,7 +57,7 @@ class CeleryWorker:
             "--without-gossip",
             "--without-mingle",
             "--hostname",
-            f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@%h",
+            self.hostname,
         ]
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(
@@ -76,12 +78,20 @@ class CeleryWorker:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def pool_process_ids(self) -> list[int]:
+        """The prefork pool's processes (the main process's children)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
     def _wait_until_it_answers(self, timeout: float = 60) -> None:
+        """Until the worker says it is ready (it logs so once it consumes
+        from the broker, which may be another Redis than this process's)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log_path.read_text()}")
-            if celery_app.control.ping(timeout=0.5):
+            if f"{self.hostname} ready." in self.log_path.read_text(errors="replace"):
                 return
+            time.sleep(0.1)
         self.kill()
         raise TimeoutError(f"worker did not start: {self.log_path.read_text()}")
