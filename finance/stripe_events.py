@@ -1,8 +1,7 @@
 """Finance's part of the Stripe webhook inbox: payout events, registered
 with donations' inbox by FinanceConfig.ready()."""
 
-from django.db import transaction
-
+from core import task_queue
 from finance import tasks
 
 PAYOUT_EVENTS = ("payout.paid", "payout.updated", "payout.failed")
@@ -13,5 +12,5 @@ def enqueue_payout_fetch(payout: dict) -> bool:
     fetching talks to Stripe, which must not happen under the event's row
     lock. A lost enqueue is caught up by the hourly fetch_recent_payouts."""
     payout_id = payout["id"]
-    transaction.on_commit(lambda: tasks.fetch_payout.delay(payout_id), robust=True)
+    task_queue.enqueue_on_commit(tasks.fetch_payout, payout_id)
     return True

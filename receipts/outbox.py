@@ -42,6 +42,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from core import task_queue
 from receipts import selectors, tasks
 from receipts.models import OutboundEmail
 
@@ -98,9 +99,11 @@ def registered_kind(name: str) -> EmailKind:
 
 def send_on_commit(*, kind: str, pk: int) -> None:
     """Queue one email's send once the current transaction commits. If the
-    broker is down, the sweep (resend_stalled) sends it later."""
+    broker is down, the task is parked and queued again when it is back
+    (core/task_queue.py); the resend_stalled sweep covers a task lost
+    inside the broker."""
     registered_kind(kind)  # an unknown kind fails here, in the caller, not in a worker
-    transaction.on_commit(lambda: tasks.send_email.delay(kind, pk), robust=True)
+    task_queue.enqueue_on_commit(tasks.send_email, kind, pk)
 
 
 def send_email(*, kind: str, pk: int) -> OutboundEmail:

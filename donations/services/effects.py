@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 
+from core import task_queue
 from donations import tasks
 from donations.models import Donation
 from donations.services import donors, totals
@@ -94,14 +94,14 @@ def apply_effects(donation: Donation, *, before: Before, wants_receipt: bool = T
         _run(ON_SUCCEEDED, donation, wants_receipt=wants_receipt)
         if donation.source == Donation.Source.ONLINE:
             pk = donation.pk
-            transaction.on_commit(lambda: tasks.record_processing_fee.delay(pk), robust=True)
+            task_queue.enqueue_on_commit(tasks.record_processing_fee, pk)
     elif before.status in Donation.PAID_STATUSES and donation.refunded_minor and before.differs_from(donation):
         # Also after a dispute closes: a refund made during it is only
         # reflected in the receipt once the gift is (partly) refunded again.
         _run(ON_REFUNDED, donation, wants_receipt=wants_receipt)
     if donation.status == Status.FAILED and before.status != Status.FAILED and donation.failure_code == RENEWAL_FAILED:
         pk = donation.pk
-        transaction.on_commit(lambda: tasks.send_renewal_failed_notice.delay(pk), robust=True)
+        task_queue.enqueue_on_commit(tasks.send_renewal_failed_notice, pk)
 
 
 def _run(moment: str, donation: Donation, *, wants_receipt: bool) -> None:

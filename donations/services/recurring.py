@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import rate_limit, shared_cache
+from core import rate_limit, shared_cache, task_queue
 from core.money import format_money
 from donations import emails, selectors, tasks
 from donations.models import Donation, PlanChange, RecurringPlan
@@ -354,7 +354,7 @@ def _record_change(plan: RecurringPlan, kind: str, *, old_monthly_minor: int) ->
     change = PlanChange.objects.create(
         plan=plan, kind=kind, old_monthly_minor=old_monthly_minor, new_monthly_minor=new_monthly_minor
     )
-    transaction.on_commit(lambda: tasks.send_plan_change_notice.delay(change.pk), robust=True)
+    task_queue.enqueue_on_commit(tasks.send_plan_change_notice, change.pk)
 
 
 def send_plan_change_notice(*, change_id: int) -> bool:
@@ -399,7 +399,7 @@ def offer_fresh_link(*, plan: RecurringPlan, client_address: str) -> bool:
         return False
     # Recorded first, so the beat sweep sends it if its task is lost.
     RecurringPlan.objects.filter(pk=plan.pk).update(fresh_link_requested_at=timezone.now())
-    transaction.on_commit(lambda: tasks.send_fresh_plan_link.delay(plan.pk), robust=True)
+    task_queue.enqueue_on_commit(tasks.send_fresh_plan_link, plan.pk)
     return True
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from core import task_queue
 from core.text import is_storable, storable_json
 from donations import tasks
 from donations.models import StripeEvent
@@ -68,9 +69,10 @@ def store_stripe_event(*, event: dict) -> StripeEvent | None:
             },
         )
         if created or stored.status == StripeEvent.Status.RECEIVED:
-            # If the broker is down the event is still stored; the beat
-            # sweep (redrive_stripe_events) picks it up later.
-            transaction.on_commit(lambda: tasks.process_stripe_event.delay(stored.pk), robust=True)
+            # If the broker is down the event is still stored and its task
+            # parked (core/task_queue.py); the redrive_stripe_events sweep
+            # covers a task lost inside the broker.
+            task_queue.enqueue_on_commit(tasks.process_stripe_event, stored.pk)
     return stored if created else None
 
 

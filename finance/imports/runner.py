@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import task_queue
 from donations.services import offline
 from finance import tasks
 from finance.imports.reader import ImportFile, ImportFileError
@@ -43,7 +44,7 @@ def start_gift_import(*, file_name: str, import_file: ImportFile, dry_run: bool,
         pk = gift_import.pk
         # If the broker is down the import stays queued, and the beat
         # sweep (queue_stalled_imports) queues it once the broker is back.
-        transaction.on_commit(lambda: tasks.run_gift_import.delay(pk), robust=True)
+        task_queue.enqueue_on_commit(tasks.run_gift_import, pk)
     return gift_import
 
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "core",
     "accounts",
     "campaigns",
     "donations",
@@ -253,7 +254,11 @@ def beat_sweep(task: str, every_seconds: float) -> dict:
 # again what its own task never did (the broker was down, the worker
 # died): see docs/architecture.md, "Delivery and sweeps".
 SWEEP_SECONDS = 30.0
+PARKED_TASKS_SECONDS = 5.0
 CELERY_BEAT_SCHEDULE = {
+    # Not a sweep of stalled work: tasks whose enqueue found the broker
+    # down, queued again within seconds of its return (core/task_queue.py).
+    "requeue-parked-tasks": beat_sweep("core.tasks.requeue_parked_tasks", PARKED_TASKS_SECONDS),
     "redrive-stripe-events": beat_sweep("donations.tasks.redrive_stripe_events", SWEEP_SECONDS),
     "record-missing-fees": beat_sweep("donations.tasks.record_missing_fees", SWEEP_SECONDS),
     "resend-donor-notices": beat_sweep("donations.tasks.resend_donor_notices", SWEEP_SECONDS),

@@ -4,6 +4,7 @@ once, never to a suppressed address."""
 from django.db import transaction
 from django.utils import timezone
 
+from core import task_queue
 from receipts import emails, outbox, selectors, tasks
 from receipts.models import ImpactUpdate, OutboundEmail, UpdateDelivery
 
@@ -36,7 +37,7 @@ def start_sending_update(*, update_id: int) -> ImpactUpdate:
             update.status = ImpactUpdate.Status.SENDING
             update.send_started_at = timezone.now()
             update.save(update_fields=["status", "send_started_at"])
-        transaction.on_commit(lambda: tasks.queue_update_batch.delay(update_id, 0), robust=True)
+        task_queue.enqueue_on_commit(tasks.queue_update_batch, update_id, 0)
     return update
 
 
@@ -64,7 +65,7 @@ def queue_update_batch(*, update_id: int, after_donor_id: int) -> None:
             outbox.send_on_commit(kind=UPDATE_EMAIL, pk=pk)
         if len(donors) == UPDATE_BATCH_SIZE:
             next_after = donor_ids[-1]
-            transaction.on_commit(lambda: tasks.queue_update_batch.delay(update_id, next_after), robust=True)
+            task_queue.enqueue_on_commit(tasks.queue_update_batch, update_id, next_after)
         else:
             ImpactUpdate.objects.filter(pk=update_id).update(
                 status=ImpactUpdate.Status.SENT, all_queued_at=timezone.now()
