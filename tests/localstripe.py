@@ -3,6 +3,7 @@
 browser, and what Stripe holds. Unit tests ask the fake instead."""
 
 import json
+import urllib.parse
 import urllib.request
 
 import stripe
@@ -41,3 +42,10 @@ def authenticate(client_secret: str, *, success: bool) -> None:
 
 def subscription(subscription_id: str) -> dict:
     return sdk_client().v1.subscriptions.retrieve(subscription_id).to_dict()
+
+
+def send_webhooks_to(url: str) -> None:
+    """Have localstripe deliver its events to `url`, signed with our secret
+    (one registration: a later call moves it)."""
+    data = urllib.parse.urlencode({"url": url, "secret": settings.STRIPE_WEBHOOK_SECRET}).encode()
+    urllib.request.urlopen(f"{settings.STRIPE_API_BASE}/_config/webhooks/hopefund-tests", data=data, timeout=5).close()

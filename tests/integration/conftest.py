@@ -2,8 +2,6 @@
 database, instead of eager mode."""
 
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 import redis
@@ -11,6 +9,7 @@ from django.conf import settings
 
 from hopefund.celery import app as celery_app
 from tests.integration.workers import CeleryWorker
+from tests.localstripe import send_webhooks_to
 
 
 @pytest.fixture
@@ -43,12 +42,7 @@ def celery_worker_process(live_server, localstripe_url, mail_dir, tmp_path):
 @pytest.fixture
 def localstripe_webhooks_to(localstripe_url):
     """Have localstripe deliver its events to a URL, signed with our secret."""
-
-    def register(url: str) -> None:
-        data = urllib.parse.urlencode({"url": url, "secret": settings.STRIPE_WEBHOOK_SECRET}).encode()
-        urllib.request.urlopen(f"{localstripe_url}/_config/webhooks/hopefund-tests", data=data, timeout=5)
-
-    return register
+    return send_webhooks_to
 
 
 def wait_for(condition, *, timeout=30, message="condition"):

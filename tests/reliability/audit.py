@@ -28,6 +28,8 @@ class Audit:
     duplicates: int
     lost: int
     recovery_seconds: float | None = None
+    # 5xx answers to donors and pages (None: not a row about them).
+    server_errors: int | None = None
     problems: list[str] = field(default_factory=list)
 
     def assert_exact(self) -> None:

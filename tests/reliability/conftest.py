@@ -33,13 +33,14 @@ def settle(stack, request):
     """Wait until the stack has made good everything (the audit is exact),
     at most `within` seconds after `since`; record the row either way."""
 
-    def wait(*, fault: str, attempted: int, since: float, within: float) -> Audit:
+    def wait(*, fault: str, attempted: int, since: float, within: float, server_errors: int | None = None) -> Audit:
         deadline = since + within
         while True:
             result = audit(fault=fault, attempted=attempted, mail_dir=stack.mail_dir)
             settled = not result.problems
             if settled or time.monotonic() > deadline:
                 result.recovery_seconds = time.monotonic() - since if settled else None
+                result.server_errors = server_errors
                 AUDITS.append(result)
                 if not settled:
                     print(stack.logs())
@@ -52,7 +53,7 @@ def settle(stack, request):
 def pytest_terminal_summary(terminalreporter):
     if not AUDITS:
         return
-    header = ("fault", "attempted", "recorded", "charged", "receipts sent", "duplicates", "lost", "recovered in")
+    header = ("fault", "attempted", "recorded", "charged", "receipts sent", "duplicates", "lost", "5xx", "recovered in")
     rows = [
         (
             row.fault,
@@ -62,6 +63,7 @@ def pytest_terminal_summary(terminalreporter):
             row.receipts_sent,
             row.duplicates,
             row.lost,
+            "-" if row.server_errors is None else row.server_errors,
             "not recovered" if row.recovery_seconds is None else f"{row.recovery_seconds:.0f} s",
         )
         for row in AUDITS

@@ -46,9 +46,10 @@ def give(base_url: str, number: int) -> Answer:
     )
 
 
-def give_many(base_url: str, count: int, *, concurrency: int = 5) -> list[Answer]:
+def give_many(base_url: str, count: int, *, concurrency: int = 5, first_number: int = 0) -> list[Answer]:
+    """`count` gifts, each from its own donor (numbered from `first_number`)."""
     with ThreadPoolExecutor(concurrency) as pool:
-        return list(pool.map(lambda number: give(base_url, number), range(count)))
+        return list(pool.map(lambda number: give(base_url, number), range(first_number, first_number + count)))
 
 
 def send_event(base_url: str, stripe_event: dict) -> Answer:
