@@ -39,8 +39,10 @@ NEEDS_NO_SWEEP = {
     # Queues an impact update's deliveries; staff start it again to go on
     # (receipts.services.impact_updates.start_sending_update).
     "receipts.tasks.queue_update_batch",
+    # Beat queues it again every few seconds, as the sweeps.
+    "core.tasks.requeue_parked_tasks",
 }
-OUR_APPS = ("accounts.", "campaigns.", "donations.", "finance.", "pages.", "receipts.", "demo.")
+OUR_APPS = ("core.", "accounts.", "campaigns.", "donations.", "finance.", "pages.", "receipts.", "demo.")
 LONG_TASKS = ("finance.tasks.run_gift_import", "receipts.tasks.send_last_years_statements")
 
 
@@ -129,3 +131,10 @@ def test_work_accepted_while_the_broker_was_down_is_swept_within_half_a_minute_o
     assert sweep["schedule"] <= 30
     # A tick no worker took in time is dropped, not piled up behind others.
     assert sweep["options"]["expires"] == sweep["schedule"]
+
+
+def test_tasks_parked_while_the_broker_was_down_are_queued_again_within_seconds_of_its_return():
+    requeue = settings.CELERY_BEAT_SCHEDULE["requeue-parked-tasks"]
+    assert requeue["task"] == "core.tasks.requeue_parked_tasks"
+    assert requeue["schedule"] <= 5
+    assert requeue["options"]["expires"] == requeue["schedule"]
