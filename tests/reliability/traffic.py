@@ -36,9 +36,9 @@ def request(url: str, *, data: bytes | None = None, headers: dict | None = None,
     return Answer(status, body, answer_headers)
 
 
-def give(base_url: str, number: int) -> Answer:
-    """Gift `number`, from its own donor."""
-    body = gift_body(donor__email=f"donor-{number}@example.org", amount_minor=1000 + number)
+def give(base_url: str, number: int, **overrides) -> Answer:
+    """Gift `number`, from its own donor; `overrides` as for gift_body."""
+    body = gift_body(**{"donor__email": f"donor-{number}@example.org", "amount_minor": 1000 + number, **overrides})
     return request(
         f"{base_url}/api/donations/",
         data=json.dumps(body).encode(),
@@ -46,9 +46,9 @@ def give(base_url: str, number: int) -> Answer:
     )
 
 
-def give_many(base_url: str, count: int, *, concurrency: int = 5) -> list[Answer]:
+def give_many(base_url: str, count: int, *, concurrency: int = 5, **overrides) -> list[Answer]:
     with ThreadPoolExecutor(concurrency) as pool:
-        return list(pool.map(lambda number: give(base_url, number), range(count)))
+        return list(pool.map(lambda number: give(base_url, number, **overrides), range(count)))
 
 
 def send_event(base_url: str, stripe_event: dict) -> Answer:
