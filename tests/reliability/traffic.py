@@ -36,9 +36,9 @@ def request(url: str, *, data: bytes | None = None, headers: dict | None = None,
     return Answer(status, body, answer_headers)
 
 
-def give(base_url: str, number: int) -> Answer:
-    """Gift `number`, from its own donor."""
-    body = gift_body(donor__email=f"donor-{number}@example.org", amount_minor=1000 + number)
+def give(base_url: str, number: int, **overrides) -> Answer:
+    """Gift `number`, from its own donor; `overrides` as for gift_body."""
+    body = gift_body(**{"donor__email": f"donor-{number}@example.org", "amount_minor": 1000 + number, **overrides})
     return request(
         f"{base_url}/api/donations/",
         data=json.dumps(body).encode(),
@@ -46,10 +46,12 @@ def give(base_url: str, number: int) -> Answer:
     )
 
 
-def give_many(base_url: str, count: int, *, concurrency: int = 5, first_number: int = 0) -> list[Answer]:
-    """`count` gifts, each from its own donor (numbered from `first_number`)."""
+def give_many(base_url: str, count: int, *, concurrency: int = 5, first_number: int = 0, **overrides) -> list[Answer]:
+    """`count` gifts, each from its own donor (numbered from `first_number`);
+    `overrides` change every gift's body."""
+    numbers = range(first_number, first_number + count)
     with ThreadPoolExecutor(concurrency) as pool:
-        return list(pool.map(lambda number: give(base_url, number), range(first_number, first_number + count)))
+        return list(pool.map(lambda number: give(base_url, number, **overrides), numbers))
 
 
 def send_event(base_url: str, stripe_event: dict) -> Answer:
