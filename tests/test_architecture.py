@@ -137,7 +137,7 @@ def test_no_module_imports_itself_in_a_circle_at_load_time():
 # `path/to/file.ext` or `path/to/file.py::name` (a function, class, or
 # Class.method) in backticks.
 DOC_REFERENCE = re.compile(r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|html|md|csv|yml|toml|js|css|sh|txt))(?:::([\w.]+))?`")
-DOCS = ("README.md", "docs/architecture.md", "docs/security.md")
+DOCS = ("README.md", "docs/architecture.md", "docs/security.md", "docs/reliability.md")
 
 
 def _names_in(scope: list[ast.stmt]) -> dict[str, ast.stmt]:
