@@ -7,7 +7,7 @@ import json
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -63,11 +63,18 @@ WRITTEN_BY_REQUESTS = ("donations", "receipts", "finance", "campaigns")
 
 
 def row_counts() -> dict[str, int]:
-    return {
-        model._meta.label: model.objects.count()
+    """Rows per model, in one query: the properties take this twice per example."""
+    tables = {
+        model._meta.label: model._meta.db_table
         for app in WRITTEN_BY_REQUESTS
         for model in apps.get_app_config(app).get_models()
+        if not model._meta.proxy
     }
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(f"SELECT %s, count(*) FROM {quote(table)}" for table in tables.values())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(tables))
+        return dict(cursor.fetchall())
 
 
 def rows_written(before: dict[str, int]) -> dict[str, int]:
