@@ -10,10 +10,11 @@ import pytest
 from django.utils.html import escape
 
 from campaigns.models import CampaignUpdate
-from receipts.models import ImpactUpdate
+from receipts.models import CampaignBenefit, ImpactUpdate
 from receipts.services import impact_updates
 from tests.auth import log_in
 from tests.factories import DonationFactory, DonorFactory, UserFactory
+from tests.receipts.test_receipt_documents import attached_pdf, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,9 @@ FIELDS = (
     "team_update.body",
     "impact_update.title",
     "impact_update.body",
+    "fund.name",
+    "fund.description",
+    "benefit.description",
 )
 
 CAMPAIGN = "/campaigns/dressember-2026/"
@@ -60,6 +64,8 @@ PLACES = {
         "gift.message",
         "campaign_update.title",
         "campaign_update.body",
+        "fund.name",
+        "fund.description",
     ),
     "team page": (
         "team.name",
@@ -73,8 +79,18 @@ PLACES = {
     "team dashboard": ("team.name", "donor.first_name", "gift.message"),
     "fundraiser dashboard": ("fundraiser.name", "donor.first_name", "gift.message"),
     "admin gift list": ("donor.first_name",),
-    "receipt email (HTML)": ("donor.first_name", "donor.last_name", "donor.address_line1", "donor.city"),
-    "receipt email (text)": ("donor.first_name", "donor.last_name", "donor.address_line1", "donor.city"),
+    **dict.fromkeys(
+        ("receipt email (HTML)", "receipt email (text)", "receipt PDF (text)"),
+        (
+            "campaign.title",
+            "donor.first_name",
+            "donor.last_name",
+            "donor.address_line1",
+            "donor.city",
+            "fund.name",
+            "benefit.description",
+        ),
+    ),
     "impact update email (HTML)": ("impact_update.title", "impact_update.body"),
     "impact update email (text)": ("impact_update.title", "impact_update.body"),
 }
@@ -84,6 +100,9 @@ PLACES = {
 def world(campaign, team, fundraiser, funds, mailoutbox, django_capture_on_commit_callbacks):
     """Every field of FIELDS planted; the gift paid and receipted, an impact
     update sent to its donor."""
+    funds["aftercare"].name, funds["aftercare"].description = payload("fund.name"), payload("fund.description")
+    funds["aftercare"].save()
+    CampaignBenefit.objects.create(campaign=campaign, description=payload("benefit.description"), value_minor=100)
     for obj, prefix in ((campaign, "campaign"), (team, "team"), (fundraiser, "fundraiser")):
         obj.story = payload(f"{prefix}.story")
         name = "title" if prefix == "campaign" else "name"
@@ -149,6 +168,9 @@ RENDER = {
     "admin gift list": lambda world, client, admin: page(log_in(client, admin), "/admin/donations/donation/"),
     "receipt email (HTML)": lambda world, client, admin: email(world, "receipt", "html"),
     "receipt email (text)": lambda world, client, admin: email(world, "receipt", "text"),
+    "receipt PDF (text)": lambda world, client, admin: pdf_text(
+        attached_pdf(next(m for m in world["mail"] if "receipt" in m.subject))
+    ),
     "impact update email (HTML)": lambda world, client, admin: email(world, payload("impact_update.title"), "html"),
     "impact update email (text)": lambda world, client, admin: email(world, payload("impact_update.title"), "text"),
 }

@@ -189,3 +189,22 @@ def test_gift_body_just_under_the_memory_limit_of_junk_fields_is_refused_cheaply
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["amount_minor"]
     assert rows_written(before) == {}
+
+
+@PROPERTY
+@given(body=mutated_gift_bodies())
+def test_any_mutation_of_the_card_forms_body_is_answered_deliberately_and_writes_nothing(client, fundraiser, body):
+    # The card form's first step (POST /api/setup-intents/) reads the same
+    # gift, but records nothing, whatever it answers.
+    body.pop("payment_method", None)
+    with one_example():
+        before = row_counts()
+        response = client.post("/api/setup-intents/", data=json_bytes(body), content_type="application/json")
+
+        assert response.status_code < 500, response.content[:500]
+        assert rows_written(before) == {}
+        if response.status_code == 201:
+            assert response.json()["client_secret"]
+        else:
+            assert 400 <= response.status_code < 500
+            assert error_message_of(response)
