@@ -7,13 +7,19 @@ email it must appear as typed (not double-escaped into &lt;). A new field
 or page is one line in FIELDS or PLACES."""
 
 import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils.html import escape
 
 from campaigns.models import CampaignUpdate
+from finance.imports import reader, runner
+from finance.models import AuditLogEntry
+from finance.services.permissions import FINANCE_GROUP
 from receipts.models import CampaignBenefit, ImpactUpdate
 from receipts.services import impact_updates
 from tests.auth import log_in
 from tests.factories import DonationFactory, DonorFactory, UserFactory
+from tests.finance.import_files import csv_bytes, gift_row
 from tests.receipts.test_receipt_documents import attached_pdf, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +53,8 @@ FIELDS = (
     "fund.name",
     "fund.description",
     "benefit.description",
+    "import.file_name",
+    "import.cell",
 )
 
 CAMPAIGN = "/campaigns/dressember-2026/"
@@ -79,6 +87,8 @@ PLACES = {
     "team dashboard": ("team.name", "donor.first_name", "gift.message"),
     "fundraiser dashboard": ("fundraiser.name", "donor.first_name", "gift.message"),
     "admin gift list": ("donor.first_name",),
+    # A rejected import names the bad cell's text in its error.
+    "finance import page": ("import.file_name", "import.cell"),
     **dict.fromkeys(
         ("receipt email (HTML)", "receipt email (text)", "receipt PDF (text)"),
         (
@@ -137,7 +147,21 @@ def world(campaign, team, fundraiser, funds, mailoutbox, django_capture_on_commi
     )
     with django_capture_on_commit_callbacks(execute=True):
         impact_updates.start_sending_update(update_id=update.pk)
-    return {"captain": captain, "owner": fundraiser.owner, "mail": mailoutbox}
+    rejected = runner.create_gift_import(
+        file_name=payload("import.file_name"),
+        import_file=reader.read_import_file(csv_bytes([gift_row(1, fundraiser=payload("import.cell"))])),
+        dry_run=False,
+    )
+    runner.run_import(gift_import_id=rejected.pk, channel=AuditLogEntry.Channel.COMMAND)
+    finance = UserFactory(is_staff=True)
+    finance.groups.add(Group.objects.get(name=FINANCE_GROUP))
+    return {
+        "captain": captain,
+        "owner": fundraiser.owner,
+        "finance": finance,
+        "import": reverse("finance:import-detail", args=[rejected.public_id]),
+        "mail": mailoutbox,
+    }
 
 
 def email(world, subject_part: str, kind: str) -> str:
@@ -165,6 +189,7 @@ RENDER = {
     "fundraiser page": lambda world, client, admin: page(client, FUNDRAISER),
     "team dashboard": lambda world, client, admin: page(client, TEAM + "manage/", world["captain"]),
     "fundraiser dashboard": lambda world, client, admin: page(client, FUNDRAISER + "manage/", world["owner"]),
+    "finance import page": lambda world, client, admin: page(log_in(client, world["finance"]), world["import"]),
     "admin gift list": lambda world, client, admin: page(log_in(client, admin), "/admin/donations/donation/"),
     "receipt email (HTML)": lambda world, client, admin: email(world, "receipt", "html"),
     "receipt email (text)": lambda world, client, admin: email(world, "receipt", "text"),
