@@ -27,7 +27,7 @@ from donations.services.gifts import (
     outcome_so_far,
 )
 from payments import stripe as stripe_gateway
-from payments.stripe import InvoiceState, PaymentDeclined, SubscriptionState
+from payments.stripe import IncompleteObject, InvoiceState, PaymentDeclined, SubscriptionState
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +217,12 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
         first.save(update_fields=["invoice_id", "updated_at"])
         return first
     charged = invoice.amount_paid_minor or invoice.amount_due_minor
+    if charged <= 0 or invoice.currency != plan.currency:
+        # Our plans bill a fixed amount in their own currency, so such an
+        # invoice (a $0 one, after a coupon or proration) is no month's
+        # gift; a gift of it would break the ledger's rules (a positive
+        # amount, the campaign's currency) and fail the event forever.
+        raise IncompleteObject(f"invoice {invoice.id} charges {charged} {invoice.currency}, not a month of this plan")
     fee = plan.fee_covered_minor if charged == plan.charged_minor else 0
     renewal = new_donation(
         like=plan,

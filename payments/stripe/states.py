@@ -49,18 +49,21 @@ def _optional_text(data: dict, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _amount(data: dict, name: str, *, optional: bool = False) -> int:
-    """A whole number of minor units (signed: balance transactions are)."""
+def _amount(data: dict, name: str, *, optional: bool = False, signed: bool = False) -> int:
+    """A whole number of minor units. Only balance transactions (and what
+    is read like them) are `signed`; a negative payment, refund, dispute or
+    invoice amount is no object Stripe sends, and stored it would break the
+    ledger's constraints on every retry of its event."""
     value = data.get(name)
     if value is None and optional:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_AMOUNT:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_AMOUNT or (value < 0 and not signed):
         raise IncompleteObject(f"{_describe(data)} has no {name} (a whole number)")
     return value
 
 
 def _timestamp(data: dict, name: str) -> datetime:
-    value = _amount(data, name)
+    value = _amount(data, name, signed=True)
     try:
         return datetime.fromtimestamp(value, tz=UTC)
     except (OverflowError, OSError, ValueError):
@@ -303,7 +306,7 @@ class PayoutState:
         _kind(data, "payout")
         return cls(
             id=_own_id(data),
-            amount_minor=_amount(data, "amount"),
+            amount_minor=_amount(data, "amount", signed=True),
             currency=_text(data, "currency"),
             status=_text(data, "status"),
             # A timestamp of midnight UTC on the day the bank is expected to
@@ -344,9 +347,9 @@ class BalanceTransactionState:
             type=_text(data, "type"),
             source_id=_id(data.get("source")) or "",
             description=_optional_text(data, "description"),
-            amount_minor=_amount(data, "amount"),
-            fee_minor=_amount(data, "fee", optional=True),
-            net_minor=_amount(data, "net"),
+            amount_minor=_amount(data, "amount", signed=True),
+            fee_minor=_amount(data, "fee", optional=True, signed=True),
+            net_minor=_amount(data, "net", signed=True),
             currency=_text(data, "currency"),
             created_at=_timestamp(data, "created"),
             payment_intent_id=_id(expanded.get("payment_intent")),
