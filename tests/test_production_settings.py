@@ -130,6 +130,24 @@ def test_debug_stays_off_in_production_whatever_the_environment_says():
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
 
 
+@pytest.mark.parametrize(("value", "timeout"), [(None, "10.0"), ("2.5", "2.5")])
+def test_sends_wait_for_the_email_provider_a_bounded_number_of_seconds(value, timeout):
+    env = {**PRODUCTION_ENV, **({"ANYMAIL_REQUESTS_TIMEOUT": value} if value else {})}
+    code = "from django.conf import settings; print(repr(settings.ANYMAIL['REQUESTS_TIMEOUT']))"
+
+    result = manage("shell", "-c", code, env=env)
+
+    # A float: requests refuses a timeout given as a string, failing every send.
+    assert result.stdout.strip().splitlines()[-1] == timeout, result.stderr
+
+
+def test_production_refuses_an_email_provider_timeout_that_is_not_a_number():
+    result = django_setup({**PRODUCTION_ENV, "ANYMAIL_REQUESTS_TIMEOUT": "soon"})
+
+    assert result.returncode != 0
+    assert "ANYMAIL_REQUESTS_TIMEOUT must be a number of at least 0.1, not 'soon'" in result.stderr
+
+
 @pytest.mark.parametrize("module", ["hopefund.wsgi", "hopefund.asgi", "hopefund.celery"])
 def test_servers_and_workers_default_to_production_settings(module):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
