@@ -29,7 +29,14 @@ PRODUCTION_ENV = {
 }
 # Every variable these tests set, and the others production reads, so
 # that nothing from the environment running the tests leaks in.
-PRODUCTION_READS = {*PRODUCTION_ENV, "DEBUG", "STRIPE_JS_URL", "STRIPE_API_BASE", "TRUSTED_PROXY_COUNT"}
+PRODUCTION_READS = {
+    *PRODUCTION_ENV,
+    "DEBUG",
+    "STRIPE_JS_URL",
+    "STRIPE_API_BASE",
+    "TRUSTED_PROXY_COUNT",
+    "EMAIL_TIMEOUT",
+}
 
 REQUIRED = [
     "SECRET_KEY",
@@ -131,9 +138,13 @@ def test_debug_stays_off_in_production_whatever_the_environment_says():
 
 
 @pytest.mark.parametrize(("value", "timeout"), [(None, "10.0"), ("2.5", "2.5")])
-def test_sends_wait_for_the_email_provider_a_bounded_number_of_seconds(value, timeout):
-    env = {**PRODUCTION_ENV, **({"ANYMAIL_REQUESTS_TIMEOUT": value} if value else {})}
-    code = "from django.conf import settings; print(repr(settings.ANYMAIL['REQUESTS_TIMEOUT']))"
+@pytest.mark.parametrize(
+    ("variable", "setting"),
+    [("ANYMAIL_REQUESTS_TIMEOUT", "ANYMAIL['REQUESTS_TIMEOUT']"), ("EMAIL_TIMEOUT", "EMAIL_TIMEOUT")],
+)
+def test_sends_wait_for_the_email_provider_a_bounded_number_of_seconds(variable, setting, value, timeout):
+    env = {**PRODUCTION_ENV, **({variable: value} if value else {})}
+    code = f"from django.conf import settings; print(repr(settings.{setting}))"
 
     result = manage("shell", "-c", code, env=env)
 

@@ -298,6 +298,9 @@ ANYMAIL = env.prefixed("ANYMAIL_")
 # the environment it would break every send). A send that times out is
 # tried again like a 5xx, with the same Message-ID (receipts/outbox.py).
 ANYMAIL["REQUESTS_TIMEOUT"] = env.number("ANYMAIL_REQUESTS_TIMEOUT", 10.0, minimum=0.1)
+# The same for an SMTP server (Django's default is to wait for ever, until
+# the task's time limit).
+EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", 10.0, minimum=0.1)
 # A temporary provider failure is tried again after EMAIL_RETRY_BACKOFF_SECONDS,
 # then twice that, and so on (2, 4 ... 64 s), EMAIL_SEND_RETRIES times; then
 # the email is `failed` for staff (receipts/tasks.py). The longest wait
