@@ -86,7 +86,7 @@ def postmark_worker(localstripe_url, tmp_path):
 def workers_are_idle() -> bool:
     """No task is queued on the broker, running, or held by a worker (a
     retry waiting for its countdown is held). Asks the first worker that
-    answers: these tests run one at a time."""
+    answers, so call it with one worker running."""
     if redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(celery_app.conf.task_default_queue):
         return False
     inspect = celery_app.control.inspect(timeout=1, limit=1)
