@@ -1,5 +1,6 @@
 """Typed access to environment variables (the settings are 12-factor)."""
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,20 @@ def integer(name: str, default: int, *, minimum: int = 0) -> int:
     if number < minimum:
         raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return number
+
+
+def number(name: str, default: float, *, minimum: float) -> float:
+    """A number of seconds and the like: fractions allowed."""
+    value = string(name)
+    if value is None:
+        return default
+    try:
+        parsed = float(value)
+    except ValueError:
+        parsed = math.nan
+    if not (math.isfinite(parsed) and parsed >= minimum):
+        raise ImproperlyConfigured(f"{name} must be a number of at least {minimum}, not {value!r}")
+    return parsed
 
 
 def rate(name: str, default: str) -> str:

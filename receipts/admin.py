@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyModelAdmin
@@ -27,11 +28,16 @@ RESEND_PERMISSION = "receipts.resend_email"
 
 
 class OutboundEmailAdmin(ReadOnlyModelAdmin):
-    """Staff see each email's delivery; those with receipts.resend_email
-    can send failed ones again."""
+    """Staff see each email's delivery (filter by status for the failed
+    ones, with the provider's error); those with receipts.resend_email can
+    send failed ones again."""
 
     email_kind: str
     actions = ["send_failed_again"]
+
+    @admin.display(description="Last error")
+    def error(self, email):
+        return Truncator(email.last_error).chars(120)
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm(RESEND_PERMISSION)
@@ -45,7 +51,7 @@ class OutboundEmailAdmin(ReadOnlyModelAdmin):
 @admin.register(Receipt)
 class ReceiptAdmin(OutboundEmailAdmin):
     email_kind = receipt_services.RECEIPT_EMAIL
-    list_display = ("number", "donation", "amount", "status", "attempts", "issued_at", "sent_at", "replaces")
+    list_display = ("number", "donation", "amount", "status", "attempts", "error", "issued_at", "sent_at", "replaces")
     list_filter = ("status", "year")
     search_fields = ("number", "donation__donor__email")
     list_select_related = ("donation", "replaces")
@@ -81,7 +87,7 @@ class ReceiptAdmin(OutboundEmailAdmin):
 @admin.register(VoidNotice)
 class VoidNoticeAdmin(OutboundEmailAdmin):
     email_kind = receipt_services.VOID_NOTICE_EMAIL
-    list_display = ("receipt", "status", "attempts", "created_at", "sent_at")
+    list_display = ("receipt", "status", "attempts", "error", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("receipt__number",)
 
@@ -89,7 +95,7 @@ class VoidNoticeAdmin(OutboundEmailAdmin):
 @admin.register(YearEndStatement)
 class YearEndStatementAdmin(OutboundEmailAdmin):
     email_kind = statements.STATEMENT_EMAIL
-    list_display = ("year", "donor", "status", "attempts", "created_at", "sent_at")
+    list_display = ("year", "donor", "status", "attempts", "error", "created_at", "sent_at")
     list_filter = ("status", "year")
     search_fields = ("donor__email",)
     list_select_related = ("donor",)
@@ -98,7 +104,7 @@ class YearEndStatementAdmin(OutboundEmailAdmin):
 @admin.register(UpdateDelivery)
 class UpdateDeliveryAdmin(OutboundEmailAdmin):
     email_kind = impact_updates.UPDATE_EMAIL
-    list_display = ("update", "donor", "status", "attempts", "sent_at")
+    list_display = ("update", "donor", "status", "attempts", "error", "sent_at")
     list_filter = ("status", "update")
     search_fields = ("donor__email",)
     list_select_related = ("update", "donor")

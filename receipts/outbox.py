@@ -14,13 +14,15 @@ for a retry with backoff; a permanent one (the provider refused the
 message or the address) marks it failed at once; staff can send failed
 ones again from the admin.
 
-The one window where an email can go out twice: the provider accepted it
-and the worker died (or lost the database) before `sent` was saved. The row
-stays in `sending`; after SENDING_LEASE the sweep hands it to another
-worker, which sends it again. The window is the time between the
-provider's answer and one UPDATE of one row; and because the message's
-Message-ID is derived from what it is, a mail client shows the second copy
-as the same message.
+Two ways an email can go out twice, both with the same Message-ID
+(derived from what the message is), so a mail client shows one message:
+- the provider accepted it and the worker died (or lost the database)
+  before `sent` was saved. The row stays in `sending`; after SENDING_LEASE
+  the sweep hands it to another worker, which sends it again. The window
+  is the time between the provider's answer and one UPDATE of one row.
+- the provider took it but answered after our timeout
+  (ANYMAIL["REQUESTS_TIMEOUT"]): we cannot tell that from a send it never
+  got, and the provider's API has no idempotency key, so it is retried.
 
 An OutboundEmail row's lock is only ever taken alone.
 """

@@ -173,6 +173,16 @@ def delivery_counts(update_id: int) -> dict[str, int]:
     )
 
 
+def failed_email_counts() -> list[tuple[type[OutboundEmail], int]]:
+    """How many receipts, void notices and year-end statements (the emails
+    finance staff look after) are `failed`: refused by the provider, or
+    not sent through every retry (one query each)."""
+    return [
+        (model, model.objects.filter(status=OutboundEmail.Status.FAILED).count())
+        for model in (Receipt, VoidNotice, YearEndStatement)
+    ]
+
+
 # --- The sweep --------------------------------------------------------------
 
 

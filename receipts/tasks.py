@@ -6,27 +6,33 @@ here would make a cycle."""
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-MAX_SEND_RETRIES = 6
 # The sweep leaves emails this long to their own task first.
 NEVER_TRIED_FOR = timedelta(minutes=1)
 # Longer than the longest wait between two retries (below).
 IDLE_FOR = timedelta(minutes=15)
 
 
-@shared_task(bind=True, max_retries=MAX_SEND_RETRIES)
+# The retries are counted here (settings.EMAIL_SEND_RETRIES), not by Celery.
+@shared_task(bind=True, max_retries=None)
 def send_email(self, kind: str, pk: int) -> None:
     from receipts import outbox
 
     try:
         outbox.send_email(kind=kind, pk=pk)
     except Exception as exc:
-        if self.request.retries >= MAX_SEND_RETRIES:
+        if self.request.retries >= settings.EMAIL_SEND_RETRIES:
             outbox.give_up(kind=kind, pk=pk)
             return
-        # 2, 4, 8 ... seconds, at most ten minutes.
-        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 600)) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+
+
+def retry_countdown(retries: int) -> float:
+    """Seconds before the next try after `retries` retries: 2, 4, 8 ... in
+    production (settings.EMAIL_RETRY_BACKOFF_SECONDS doubled each time)."""
+    return settings.EMAIL_RETRY_BACKOFF_SECONDS * 2**retries
 
 
 @shared_task

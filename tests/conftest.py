@@ -11,9 +11,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from core import rate_limit
+from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
 from tests import factories
 from tests.auth import log_in
@@ -121,6 +123,14 @@ def admin_client(client, admin_user):
     """pytest-django's superuser's client, with the second factor the admin
     asks for given."""
     return log_in(client, admin_user)
+
+
+@pytest.fixture
+def finance_user(db):
+    """The finance team's member, who may see every finance page."""
+    user = factories.UserFactory(email="fiona@example.org", first_name="Fiona", last_name="Finance", is_staff=True)
+    user.groups.add(Group.objects.get(name=FINANCE_GROUP))
+    return user
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ on beat."""
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from hopefund.celery import app
+from receipts import tasks
 
 # Each of our tasks -> the beat entry that queues again what it never did,
 # or why it needs none. A new task must be added here (and to the docs).
@@ -67,6 +69,14 @@ def test_a_dead_workers_tasks_come_back_within_minutes_but_never_while_one_still
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
     for name in our_tasks() - set(LONG_TASKS):
         assert (app.tasks[name].time_limit or app.conf.task_time_limit) < visibility, name
+
+
+def test_an_email_is_tried_again_after_2_to_64_seconds_each_wait_shorter_than_the_visibility_timeout():
+    waits = [tasks.retry_countdown(retries) for retries in range(settings.EMAIL_SEND_RETRIES)]
+
+    assert waits == [2, 4, 8, 16, 32, 64]
+    assert max(waits) < app.conf.broker_transport_options["visibility_timeout"]
+    assert timedelta(seconds=max(waits)) < tasks.IDLE_FOR  # the sweep leaves a retry to its countdown
 
 
 def test_tasks_longer_than_the_visibility_timeout_are_acknowledged_as_they_start():

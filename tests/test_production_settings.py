@@ -29,7 +29,14 @@ PRODUCTION_ENV = {
 }
 # Every variable these tests set, and the others production reads, so
 # that nothing from the environment running the tests leaks in.
-PRODUCTION_READS = {*PRODUCTION_ENV, "DEBUG", "STRIPE_JS_URL", "STRIPE_API_BASE", "TRUSTED_PROXY_COUNT"}
+PRODUCTION_READS = {
+    *PRODUCTION_ENV,
+    "DEBUG",
+    "STRIPE_JS_URL",
+    "STRIPE_API_BASE",
+    "TRUSTED_PROXY_COUNT",
+    "EMAIL_TIMEOUT",
+}
 
 REQUIRED = [
     "SECRET_KEY",
@@ -128,6 +135,28 @@ def test_debug_stays_off_in_production_whatever_the_environment_says():
     )
 
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+@pytest.mark.parametrize(("value", "timeout"), [(None, "10.0"), ("2.5", "2.5")])
+@pytest.mark.parametrize(
+    ("variable", "setting"),
+    [("ANYMAIL_REQUESTS_TIMEOUT", "ANYMAIL['REQUESTS_TIMEOUT']"), ("EMAIL_TIMEOUT", "EMAIL_TIMEOUT")],
+)
+def test_sends_wait_for_the_email_provider_a_bounded_number_of_seconds(variable, setting, value, timeout):
+    env = {**PRODUCTION_ENV, **({variable: value} if value else {})}
+    code = f"from django.conf import settings; print(repr(settings.{setting}))"
+
+    result = manage("shell", "-c", code, env=env)
+
+    # A float: requests refuses a timeout given as a string, failing every send.
+    assert result.stdout.strip().splitlines()[-1] == timeout, result.stderr
+
+
+def test_production_refuses_an_email_provider_timeout_that_is_not_a_number():
+    result = django_setup({**PRODUCTION_ENV, "ANYMAIL_REQUESTS_TIMEOUT": "soon"})
+
+    assert result.returncode != 0
+    assert "ANYMAIL_REQUESTS_TIMEOUT must be a number of at least 0.1, not 'soon'" in result.stderr
 
 
 @pytest.mark.parametrize("module", ["hopefund.wsgi", "hopefund.asgi", "hopefund.celery"])

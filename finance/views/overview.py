@@ -1,9 +1,10 @@
 """The finance overview: totals by fund, campaign and month, and gifts per
-day, for a chosen period."""
+day, for a chosen period; and the emails that failed, whatever the period."""
 
 from dataclasses import dataclass
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
@@ -12,6 +13,7 @@ from finance.access import finance_permission_required
 from finance.charts import Bar, bar_chart
 from finance.periods import PeriodForm
 from finance.selectors import overview as selectors
+from receipts import selectors as receipt_selectors
 
 
 @dataclass(frozen=True)
@@ -20,16 +22,27 @@ class DayChart:
     heading: str
 
 
+@dataclass(frozen=True)
+class FailedEmails:
+    count: int
+    name: str  # "receipt", or "receipts" for more than one
+    # The admin's list of them, with each one's error and the action that
+    # sends them again.
+    admin_url: str
+
+
 @finance_permission_required("finance.view_finance_reports")
 @require_GET
 def overview(request):
     form = PeriodForm(request.GET)
+    failed_emails = _failed_emails()
     if not form.is_valid():
-        return render(request, "finance/overview.html", {"form": form}, status=400)
+        return render(request, "finance/overview.html", {"form": form, "failed_emails": failed_emails}, status=400)
     period = form.period
     overview = selectors.finance_overview(start=period.start, end=period.end)
     context = {
         "form": form,
+        "failed_emails": failed_emails,
         "overview": overview,
         "charts": _day_charts(overview),
         "day_rows": [
@@ -38,6 +51,17 @@ def overview(request):
         ],
     }
     return render(request, "finance/overview.html", context)
+
+
+def _failed_emails() -> list[FailedEmails]:
+    failed = []
+    for model, count in receipt_selectors.failed_email_counts():
+        if count:
+            opts = model._meta
+            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+            failed.append(FailedEmails(count, str(name), f"{changelist}?status__exact=failed"))
+    return failed
 
 
 def _day_charts(overview: selectors.Overview) -> list[DayChart]:

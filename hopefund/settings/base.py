@@ -217,8 +217,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 # Redis hands a reserved task to another worker once it has gone this
 # long unacknowledged: how soon a killed worker's tasks come back. It must
 # exceed the time limit above (or a slow task would run twice at once) and
-# the longest retry countdown (64 s, receipts/tasks.py), since Redis counts
-# a task waiting for its countdown as reserved. Each worker looks for such
+# the longest email retry countdown (64 s, EMAIL_RETRY_BACKOFF_SECONDS
+# below), since Redis counts a task waiting for its countdown as reserved. Each worker looks for such
 # tasks every 10 s (kombu's default scans only every 100 s), so they come
 # back within 160 s of their worker's death.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -298,6 +298,20 @@ STRIPE_FEE_FIXED_MINOR = 30
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env.string("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 ANYMAIL = env.prefixed("ANYMAIL_")
+# How long a send waits to connect to the provider's API, and then for
+# each read of its answer (anymail's own default is 30 s; as a string from
+# the environment it would break every send). A send that times out is
+# tried again like a 5xx, with the same Message-ID (receipts/outbox.py).
+ANYMAIL["REQUESTS_TIMEOUT"] = env.number("ANYMAIL_REQUESTS_TIMEOUT", 10.0, minimum=0.1)
+# The same for an SMTP server (Django's default is to wait for ever, until
+# the task's time limit).
+EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", 10.0, minimum=0.1)
+# A temporary provider failure is tried again after EMAIL_RETRY_BACKOFF_SECONDS,
+# then twice that, and so on (2, 4 ... 64 s), EMAIL_SEND_RETRIES times; then
+# the email is `failed` for staff (receipts/tasks.py). The longest wait
+# must stay below the broker's visibility_timeout (above).
+EMAIL_SEND_RETRIES = env.integer("EMAIL_SEND_RETRIES", 6)
+EMAIL_RETRY_BACKOFF_SECONDS = env.number("EMAIL_RETRY_BACKOFF_SECONDS", 2.0, minimum=0.01)
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Hopefund Demo <receipts@hopefund.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

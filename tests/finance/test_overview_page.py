@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from donations.models import Donation
+from receipts.models import Receipt
 from tests.auth import log_in
 from tests.factories import DonationFactory, local_time
 
@@ -150,3 +151,24 @@ def test_the_page_runs_as_many_queries_for_200_gifts_as_for_5(staff_client, camp
     add_gifts(195)
 
     assert _page_queries(staff_client) == few
+
+
+def test_the_overview_counts_failed_emails_and_links_to_the_admins_list_of_them(staff_client, make_gift):
+    make_gift(send_receipt=False)
+    make_gift(send_receipt=False)
+    Receipt.objects.update(status=Receipt.Status.FAILED, last_error="AnymailRecipientsRefused: inactive")
+
+    page = staff_client.get(URL).content.decode()
+
+    assert "Emails that failed" in page
+    assert '<a href="/admin/receipts/receipt/?status__exact=failed">2 receipts</a>' in page
+    listing = staff_client.get("/admin/receipts/receipt/?status__exact=failed").content.decode()
+    for receipt in Receipt.objects.all():
+        assert receipt.number in listing
+    assert "AnymailRecipientsRefused: inactive" in listing
+
+
+def test_the_overview_says_nothing_of_failed_emails_when_none_failed(staff_client, make_gift):
+    make_gift(send_receipt=False)  # pending: not failed (yet)
+
+    assert "Emails that failed" not in staff_client.get(URL).content.decode()

@@ -131,7 +131,7 @@ def test_last_failed_retry_marks_the_receipt_failed(make_gift, settings):
     make_gift(send_receipt=False)
     receipt = Receipt.objects.get()
 
-    tasks.send_email.apply(args=["receipt", receipt.pk], retries=tasks.MAX_SEND_RETRIES)
+    tasks.send_email.apply(args=["receipt", receipt.pk], retries=settings.EMAIL_SEND_RETRIES)
 
     receipt.refresh_from_db()
     assert receipt.status == Receipt.Status.FAILED
