@@ -6,9 +6,12 @@ import socket
 import time
 
 import pytest
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
+from django.db import DatabaseError, connection
 from kombu.exceptions import OperationalError
 
+from donations.models import StripeEvent
 from hopefund.celery import app
 
 # Each of our tasks -> the beat entry that queues again what it never did,
@@ -129,3 +132,21 @@ def test_work_accepted_while_the_broker_was_down_is_swept_within_half_a_minute_o
     assert sweep["schedule"] <= 30
     # A tick no worker took in time is dropped, not piled up behind others.
     assert sweep["options"]["expires"] == sweep["schedule"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_after_one_that_met_a_dead_database_connection_connects_afresh():
+    """A pool process keeps its connection between tasks
+    (CELERY_DB_REUSE_MAX), so one that PostgreSQL dropped, or a proxy
+    reset, must be replaced before the next task, not met by every task
+    until the 200th."""
+    task = app.tasks["donations.tasks.redrive_stripe_events"]
+    connection.ensure_connection()
+    connection.connection.close()  # the server went away: the socket is dead
+    with pytest.raises(DatabaseError):
+        StripeEvent.objects.count()  # the task that met the outage
+
+    task_postrun.send(sender=task, task_id="lost", task=task, args=(), kwargs={}, retval=None, state="FAILURE")
+    task_prerun.send(sender=task, task_id="next", task=task, args=(), kwargs={})
+
+    assert StripeEvent.objects.count() == 0
