@@ -29,6 +29,12 @@ FRIENDLY_503 = "We'll be back in a moment"
 AWAITING_EVENT = 4
 ALREADY_PAID = 2
 ATTEMPTED_DURING_CUT = 3
+# The campaign's, a team's and a fundraiser's page, each with its gift form.
+PAGES = (
+    "/campaigns/dressember-2026/",
+    "/campaigns/dressember-2026/teams/freedom-threads/",
+    "/campaigns/dressember-2026/fundraisers/ada-lee/",
+)
 
 
 def all_intent_ids() -> set[str]:
@@ -112,11 +118,7 @@ def test_events_sent_while_postgresql_is_cut_are_refused_503_then_redelivered_an
         healthz_started = time.monotonic()
         health = request(f"{base}/healthz")
         healthz_seconds = time.monotonic() - healthz_started
-        pages = [
-            request(f"{base}/campaigns/dressember-2026/"),
-            request(f"{base}/campaigns/dressember-2026/teams/freedom-threads/"),
-            request(f"{base}/campaigns/dressember-2026/fundraisers/ada-lee/"),
-        ]
+        pages = [request(f"{base}{path}") for path in PAGES]
         api = request(f"{base}/api/campaigns/dressember-2026/")
         refused_gifts = [
             give(base, 100 + number, headers={"Idempotency-Key": f"during-the-cut-{number}"})
@@ -144,7 +146,6 @@ def test_events_sent_while_postgresql_is_cut_are_refused_503_then_redelivered_an
         # Accepted only once the database was back, and then at once.
         assert delivery.attempts[-1][0] >= restored_at - 1
         assert delivery.attempts[-1][0] < restored_at + 6
-    assert time.monotonic() - cut_at >= CUT_SECONDS
 
     # The gifts refused while cut never reached Stripe; their donors, told
     # to come back, give again with the same key and are charged once.
@@ -160,3 +161,4 @@ def test_events_sent_while_postgresql_is_cut_are_refused_503_then_redelivered_an
     stored = StripeEvent.objects.filter(type="payment_intent.succeeded")
     assert sorted(stored.values_list("event_id", flat=True)) == sorted(e["id"] for e in events)
     assert {(e.status, e.attempts) for e in stored} == {(StripeEvent.Status.PROCESSED, 1)}
+    assert [request(f"{base}{path}").status for path in PAGES] == [200] * len(PAGES)
