@@ -143,9 +143,9 @@ def test_events_sent_while_postgresql_is_cut_are_refused_503_then_redelivered_an
         sent_at, first = delivery.attempts[0]
         assert sent_at < cut_at + CUT_SECONDS
         assert_json_503(first)
-        # Accepted only once the database was back, and then at once.
-        assert delivery.attempts[-1][0] >= restored_at - 1
-        assert delivery.attempts[-1][0] < restored_at + 6
+        # Accepted by the first delivery after the restore (or by one sent
+        # as it happened): Stripe's next try finds us back.
+        assert len([sent for sent, _ in delivery.attempts if sent >= restored_at]) <= 1, statuses
 
     # The gifts refused while cut never reached Stripe; their donors, told
     # to come back, give again with the same key and are charged once.
