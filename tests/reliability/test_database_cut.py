@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 
 from donations.models import Donation, StripeEvent
 from receipts.models import Receipt
@@ -39,6 +40,16 @@ PAGES = (
 
 def all_intent_ids() -> set[str]:
     return {intent.id for intent in sdk_client().v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()}
+
+
+def sessions_of_the_stack() -> int:
+    """PostgreSQL's sessions on this database other than the test's own:
+    every other one is the stack's, through the proxy."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
 
 
 def succeeded_event_for(intent_id: str) -> dict:
@@ -111,6 +122,7 @@ def test_events_sent_while_postgresql_is_cut_are_refused_503_then_redelivered_an
 
     stack.database_proxy.cut()
     cut_at = time.monotonic()
+    wait_for(lambda: not sessions_of_the_stack(), timeout=5, message="PostgreSQL to end the stack's sessions")
     threading.Timer(CUT_SECONDS, restore).start()
     with ThreadPoolExecutor(len(events)) as stripe:
         deliveries = stripe.map(lambda stripe_event: deliver_like_stripe(base, stripe_event, within=60), events)
