@@ -7,9 +7,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
+from django.db import DatabaseError, connection
 from kombu.exceptions import OperationalError
 
+from donations.models import StripeEvent
 from hopefund.celery import app
 from receipts import tasks
 
@@ -148,3 +151,21 @@ def test_tasks_parked_while_the_broker_was_down_are_queued_again_within_seconds_
     assert requeue["task"] == "core.tasks.requeue_parked_tasks"
     assert requeue["schedule"] <= 5
     assert requeue["options"]["expires"] == requeue["schedule"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_after_one_that_met_a_dead_database_connection_connects_afresh():
+    """A pool process keeps its connection between tasks
+    (CELERY_DB_REUSE_MAX), so one that PostgreSQL dropped, or a proxy
+    reset, must be replaced before the next task, not met by every task
+    until the 200th."""
+    task = app.tasks["donations.tasks.redrive_stripe_events"]
+    connection.ensure_connection()
+    connection.connection.close()  # the server went away: the socket is dead
+    with pytest.raises(DatabaseError):
+        StripeEvent.objects.count()  # the task that met the outage
+
+    task_postrun.send(sender=task, task_id="lost", task=task, args=(), kwargs={}, retval=None, state="FAILURE")
+    task_prerun.send(sender=task, task_id="next", task=task, args=(), kwargs={})
+
+    assert StripeEvent.objects.count() == 0

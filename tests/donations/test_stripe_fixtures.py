@@ -7,47 +7,17 @@ processed or ignored, never failed: a shape we cannot read is not one of
 our gifts, so nothing is Stripe's to resend or ours to fix."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 
 from donations.models import Donation, StripeEvent
-from donations.services.stripe_events import EVENT_HANDLERS
 from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import FIXTURES, event, invoice_event, payment_intent_event, post_event, stripe_object
+from tests.stripe_payloads import DJSTRIPE_EVENTS, as_handled_events, handled_types, object_kind
 
 pytestmark = pytest.mark.django_db
 
-DJSTRIPE_EVENTS = {
-    path.stem: json.loads(path.read_text())
-    for path in sorted((Path(__file__).parent.parent / "fixtures" / "djstripe-events").glob("*.json"))
-}
-
-
-def object_kind(event_type: str) -> str:
-    """The kind of object an event of this type carries."""
-    for prefix, kind in (("charge.dispute.", "dispute"), ("customer.subscription.", "subscription")):
-        if event_type.startswith(prefix):
-            return kind
-    return event_type.split(".")[0]
-
-
-HANDLED_TYPES = sorted(EVENT_HANDLERS)
-
-# Every example object, by where it came from.
-EXAMPLE_OBJECTS = {
-    **{f"djstripe:{name}": stripe_event["data"]["object"] for name, stripe_event in DJSTRIPE_EVENTS.items()},
-    **{f"stripe:{kind}": obj for kind, obj in FIXTURES.items() if kind != "event"},
-}
-
-
-def as_handled_events():
-    """Each example object sent as every handled type that carries its kind."""
-    for source, obj in EXAMPLE_OBJECTS.items():
-        for event_type in HANDLED_TYPES:
-            if object_kind(event_type) == obj.get("object"):
-                yield pytest.param(event_type, obj, id=f"{event_type}<-{source}")
+HANDLED_TYPES = handled_types()
 
 
 def assert_answered_and_settled(response):
@@ -72,7 +42,10 @@ def test_stripes_example_event_is_answered_200_and_processed_or_ignored(client, 
     assert_answered_and_settled(response)
 
 
-@pytest.mark.parametrize(("event_type", "obj"), list(as_handled_events()))
+@pytest.mark.parametrize(
+    ("event_type", "obj"),
+    [pytest.param(event_type, obj, id=f"{event_type}<-{source}") for event_type, source, obj in as_handled_events()],
+)
 def test_example_object_as_a_handled_event_is_answered_200_and_processed_or_ignored(
     client, campaign, event_type, obj, django_capture_on_commit_callbacks
 ):

@@ -39,10 +39,14 @@ class TcpProxy:
         with self._lock:
             connections, self._connections = self._connections, set()
         for sock in connections:
-            # SO_LINGER 0: the peer gets a reset, as when a server dies.
+            # SO_LINGER 0: the peer gets a reset, as when a server dies. The
+            # shutdown first: a close alone does not wake the pipe thread
+            # blocked reading the socket, which keeps it open, and
+            # PostgreSQL's session (with any transaction) alive.
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
     close = cut
 

@@ -2,6 +2,7 @@
 from several threads at once, and signed events."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -36,13 +37,13 @@ def request(url: str, *, data: bytes | None = None, headers: dict | None = None,
     return Answer(status, body, answer_headers)
 
 
-def give(base_url: str, number: int, **overrides) -> Answer:
-    """Gift `number`, from its own donor; `overrides` as for gift_body."""
+def give(base_url: str, number: int, *, headers: dict | None = None, **overrides) -> Answer:
+    """Gift `number`, from its own donor (`overrides` as for gift_body)."""
     body = gift_body(**{"donor__email": f"donor-{number}@example.org", "amount_minor": 1000 + number, **overrides})
     return request(
         f"{base_url}/api/donations/",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
 
 
@@ -61,3 +62,32 @@ def send_event(base_url: str, stripe_event: dict) -> Answer:
         data=body,
         headers={"Content-Type": "application/json", "Stripe-Signature": sign(body)},
     )
+
+
+@dataclass
+class Delivery:
+    """One event as Stripe delivered it: each attempt's answer and when it
+    was sent (time.monotonic())."""
+
+    event: dict
+    attempts: list[tuple[float, Answer]]
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.attempts) and 200 <= self.attempts[-1][1].status < 300
+
+
+def deliver_like_stripe(base_url: str, stripe_event: dict, *, within: float, first_delay: float = 0.5) -> Delivery:
+    """Send an event as Stripe does: signed afresh each time, again after
+    any answer but a 2xx, the wait doubling (Stripe's own schedule over
+    three days, scaled down to seconds and capped at 4 s), for at most
+    `within` seconds."""
+    deadline = time.monotonic() + within
+    delivery = Delivery(stripe_event, [])
+    delay = first_delay
+    while True:
+        delivery.attempts.append((time.monotonic(), send_event(base_url, stripe_event)))
+        if delivery.accepted or time.monotonic() + delay > deadline:
+            return delivery
+        time.sleep(delay)
+        delay = min(delay * 2, 4)
