@@ -33,6 +33,8 @@ PAYMENTS_UNAVAILABLE = {
         "message": "We could not reach our payment processor. Please try again in a minute.",
     }
 }
+# What that message says, for clients that read the header instead.
+PAYMENTS_RETRY_AFTER_SECONDS = 60
 
 # Whatever Stripe's reason (incorrect_cvc, expired_card, fraudulent...): a
 # precise one tells a card tester what to change. The gift keeps Stripe's.
@@ -84,6 +86,12 @@ def card_attempt_refused(request, refusal: Exception) -> JsonResponse:
 CARD_ATTEMPT_REFUSALS = (rate_limit.RateLimited, ChallengeRequired, CardChecksPaused)
 
 
+def payments_unavailable() -> JsonResponse:
+    response = JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
+    response["Retry-After"] = str(PAYMENTS_RETRY_AFTER_SECONDS)
+    return response
+
+
 def gift_from_request(request, *, payment_method_required: bool):
     """(the validated GiftRequest, None), or (None, the 400/413 answer)."""
     try:
@@ -122,7 +130,7 @@ def create_donation(request):
         return JsonResponse(IDEMPOTENCY_KEY_REUSED, status=422)
     except StripeUnavailable:
         logger.exception("Stripe unavailable while charging a gift")
-        return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
+        return payments_unavailable()
 
     donation = outcome.donation
     if donation.status == Donation.Status.FAILED:
@@ -156,7 +164,7 @@ def create_setup_intent(request):
         return card_attempt_refused(request, refusal)
     except StripeUnavailable:
         logger.exception("Stripe unavailable while creating a SetupIntent")
-        return JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
+        return payments_unavailable()
     return JsonResponse({"client_secret": client_secret}, status=201)
 
 

@@ -3,7 +3,8 @@ reached or does not answer in time (a connection refused, a connect or
 statement timeout): 503 with Retry-After, never a bare 500. People get a
 friendly page; the JSON API and the webhooks get JSON (Stripe, like the
 email provider, retries any 5xx, so an event sent meanwhile is delivered
-again once the database is back).
+again once the database is back). The same JSON paths get a JSON 404
+for a path no view matched.
 
 The error pages are rendered without the request: no context processor
 runs, so neither the user nor the session nor the messages (all in the
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ SERVICE_UNAVAILABLE = {
         "message": "We can't reach our records just now. Please try again in a minute.",
     }
 }
+NOT_FOUND = {"error": {"code": "not_found", "message": "There is nothing at this address."}}
 SERVER_ERROR = {
     "error": {
         "code": "server_error",
@@ -53,6 +56,15 @@ class DatabaseOutageMiddleware:
         # django.request logs the 503 itself; this says why.
         logger.warning("The database is unavailable (%s: %s): answered 503", type(exception).__name__, exception)
         return service_unavailable(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: a path no view matched (such as /api/campaigns/<a slug
+    with a space>/) is answered in JSON on the JSON paths too, like the
+    views' own 404s; people get Django's page."""
+    if _wants_json(request):
+        return JsonResponse(NOT_FOUND, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

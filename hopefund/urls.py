@@ -3,14 +3,18 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from hopefund.api_schema import api_schema
 from hopefund.email_webhook import tracking_webhook
 from hopefund.health import healthz
 
-# The friendly 500 page, and a 503 for a database outage that no view met.
+# The friendly 500 page, and a 503 for a database outage that no view met;
+# JSON for both, and for a 404, on the JSON paths.
+handler404 = "hopefund.outages.page_not_found"
 handler500 = "hopefund.outages.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/schema/", api_schema, name="api-schema"),
     # Ahead of the admin's own login view, which has no rate limit.
     path("admin/login/", include("accounts.admin_urls")),
     path("admin/", admin.site.urls),

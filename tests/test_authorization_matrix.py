@@ -107,6 +107,7 @@ PAGE_AT = "/campaigns/dressember-2026/fundraisers/ada-lee/"
 
 SITE = [
     Row("healthz", "GET", EVERYONE_OK),
+    Row("api/schema/", "GET", EVERYONE_OK),
     Row("", "GET", EVERYONE_OK, "/"),
     Row("campaigns/<slug:slug>/", "GET", EVERYONE_OK, "/campaigns/dressember-2026/"),
     Row("api/campaigns/<slug:slug>/", "GET", EVERYONE_OK, "/api/campaigns/dressember-2026/"),

@@ -48,9 +48,12 @@ def retrieve_payment_method(payment_method_id: str) -> PaymentMethodState:
 
 
 def _unusable_payment_method(exc: stripe.InvalidRequestError) -> Exception | None:
-    # A payment method id that does not exist or was used already: the
-    # donor's input, not our fault.
-    if exc.param == "payment_method" or (exc.code or "").startswith("resource_missing"):
+    # A payment method id that does not exist (Stripe names the parameter
+    # and says resource_missing; localstripe answers a bare 404: the
+    # payment method is the only object the call names) or was used
+    # already: the donor's input, not our fault.
+    missing = exc.http_status == 404 or (exc.code or "").startswith("resource_missing")
+    if exc.param == "payment_method" or missing:
         return unusable_card()
     return None
 

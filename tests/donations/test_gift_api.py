@@ -248,12 +248,13 @@ def test_gift_to_a_closed_campaign_is_refused_with_a_reason(client, campaign):
     assert not Donation.objects.exists()
 
 
-def test_stripe_unreachable_answers_503_and_keeps_the_gift_pending(client, campaign, fake_stripe):
+def test_stripe_unreachable_answers_503_with_retry_after_and_keeps_the_gift_pending(client, campaign, fake_stripe):
     with fake_stripe.outage():
         response = give(client)
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "payments_unavailable"
+    assert response["Retry-After"] == "60"
     assert Donation.objects.get().status == Donation.Status.PENDING
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from payments.stripe.client import unusable_card
 from payments.stripe.errors import NotFound, PaymentDeclined, RefundFailed, StripeUnavailable
 from payments.stripe.states import (
     BalanceTransactionState,
@@ -257,9 +258,7 @@ class FakeStripe:
 
     @gateway_call
     def retrieve_payment_method(self, payment_method_id: str) -> PaymentMethodState:
-        # Stripe's test payment methods (pm_card_visa, ...) and those made
-        # from a card number; the fingerprint follows the card, as Stripe's does.
-        if payment_method_id not in self.payment_methods and not payment_method_id.startswith("pm_card_"):
+        if not self._knows_payment_method(payment_method_id):
             raise NotFound(f"(fake) No such PaymentMethod: '{payment_method_id}'")
         card = self._card(payment_method_id)
         method = stripe_object("payment_method", id=payment_method_id)
@@ -270,6 +269,10 @@ class FakeStripe:
     def charge(
         self, *, amount_minor: int, currency: str, payment_method: str, donation_public_id: str
     ) -> PaymentIntentState:
+        if not self._knows_payment_method(payment_method):
+            # Stripe refuses it before making an intent (resource_missing on
+            # payment_method), which the gateway calls an unusable card.
+            raise unusable_card()
         intent = self._idempotent(
             f"donation-{donation_public_id}",
             lambda: self._confirm(
@@ -390,6 +393,11 @@ class FakeStripe:
         if isinstance(reply, PaymentDeclined):
             raise reply
         return reply
+
+    def _knows_payment_method(self, payment_method: str) -> bool:
+        # Stripe's test payment methods (pm_card_visa, ...) and those made
+        # from a card number; the fingerprint follows the card, as Stripe's does.
+        return payment_method in self.payment_methods or payment_method.startswith("pm_card_")
 
     def _card(self, payment_method: str) -> str:
         return self.payment_methods.get(payment_method, payment_method)

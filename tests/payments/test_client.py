@@ -71,6 +71,8 @@ def call(monkeypatch, target, exc):
         (CHARGE, card_error, errors.PaymentDeclined),
         (CARD, card_error, errors.PaymentDeclined),
         (CHARGE, lambda: invalid_request(param="payment_method"), errors.PaymentDeclined),
+        # An unknown payment method, as localstripe says it: no code, no param.
+        (CHARGE, lambda: invalid_request(http_status=404, message="Not Found"), errors.PaymentDeclined),
         (CARD, invalid_request, errors.PaymentDeclined),
         # A card error where no card was presented is Stripe's to sort out.
         (REFUND, card_error, errors.StripeUnavailable),

@@ -103,6 +103,15 @@ def test_a_declined_card_raises_payment_declined(stripe_side, card):
     assert declined.value.payment_intent_id is None or declined.value.payment_intent_id.startswith("pi_")
 
 
+def test_charging_a_payment_method_stripe_does_not_know_is_an_unusable_card(stripe_side):
+    # Stripe says resource_missing on payment_method, localstripe a bare 404:
+    # either way the donor's input, not an outage.
+    with pytest.raises(PaymentDeclined) as declined:
+        charge("pm_nope")
+
+    assert declined.value.code == "invalid_payment_method"
+
+
 @pytest.mark.parametrize(
     "success, status, failure_code",
     [(True, "succeeded", ""), (False, "requires_payment_method", "payment_intent_authentication_failure")],
