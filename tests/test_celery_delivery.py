@@ -60,7 +60,7 @@ def test_a_task_is_acknowledged_after_it_ran_and_delivered_again_if_its_worker_d
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
-    assert app.conf.worker_cancel_long_running_tasks_on_connection_loss is True
+    assert app.conf.worker_cancel_long_running_tasks_on_connection_loss is False
 
 
 def test_a_dead_workers_tasks_come_back_within_minutes_but_never_while_one_still_runs():

@@ -235,9 +235,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "in
 # Workers and beat wait out a Redis outage of any length, at start-up too.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-# A task running when the worker loses Redis is stopped and delivered
-# again (safe: it is idempotent) rather than finishing unacknowledgeable.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A task running when the worker loses Redis finishes its work, which
+# needs no Redis; only its acknowledgement is lost, so if Redis kept the
+# message it is delivered again and finds the work done (every task is
+# idempotent). Stopping it instead loses the work when Redis comes back
+# empty, and leaves an email it had claimed `sending` until the claim's
+# 10-minute lease runs out (tests/reliability/test_redis_outage.py).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Celery's Django fixup closes the DB connection after every task unless
 # this is set; reusing it more than triples throughput (shared/notes).
 CELERY_DB_REUSE_MAX = 200
