@@ -36,9 +36,9 @@ def request(url: str, *, data: bytes | None = None, headers: dict | None = None,
     return Answer(status, body, answer_headers)
 
 
-def give(base_url: str, number: int) -> Answer:
-    """Gift `number`, from its own donor."""
-    body = gift_body(donor__email=f"donor-{number}@example.org", amount_minor=1000 + number)
+def give(base_url: str, number: int, **overrides) -> Answer:
+    """Gift `number`, from its own donor (`overrides` as for gift_body)."""
+    body = gift_body(**{"donor__email": f"donor-{number}@example.org", "amount_minor": 1000 + number, **overrides})
     return request(
         f"{base_url}/api/donations/",
         data=json.dumps(body).encode(),
