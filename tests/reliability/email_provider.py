@@ -3,9 +3,9 @@ that can hold a send: the way to catch a worker mid-send. Each message it
 accepts is written into the stack's mailbox, so the audit counts it as
 it counts the file backend's mail.
 
-Not tests/integration's FakePostmark (failures by status, in-memory
-delivery): this one writes to the mailbox the audit reads and holds a send
-only when asked to."""
+Not the integration tests' FakePostmark (failures by status, in-memory
+delivery): this one writes into the mailbox the audit reads and holds a
+send only when asked to."""
 
 import json
 import os
