@@ -38,9 +38,10 @@ class OutboundEmail(models.Model):
 
     pending -> sending (claimed under a row lock) -> sent, or back to
     pending after a temporary provider error, or failed after a permanent
-    one or the last retry. A row left in `sending` longer than
-    receipts.outbox.SENDING_LEASE belongs to a worker that died; the
-    sweep hands it to a new one."""
+    one or the last retry. A row left in `sending` belongs to a worker that
+    died: the task that claimed it takes it back when it is delivered
+    again; otherwise, once it has been `sending` longer than
+    receipts.outbox.SENDING_LEASE, the sweep hands it to a new one."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -54,6 +55,7 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the current send began.")
+    claimed_by = models.CharField(max_length=255, blank=True, help_text="The id of the task sending it.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -17,9 +17,12 @@ ones again from the admin.
 Two ways an email can go out twice, both with the same Message-ID
 (derived from what the message is), so a mail client shows one message:
 - the provider accepted it and the worker died (or lost the database)
-  before `sent` was saved. The row stays in `sending`; after SENDING_LEASE
-  the sweep hands it to another worker, which sends it again. The window
-  is the time between the provider's answer and one UPDATE of one row.
+  before `sent` was saved. The row stays in `sending`, claimed by its task
+  (`claimed_by`). That task sends it again when it is delivered again (at
+  once if its pool process died, after Redis's visibility timeout if the
+  whole worker did); a row no task comes back for is handed to another
+  worker by the sweep after SENDING_LEASE. The window is the time between
+  the provider's answer and one UPDATE of one row.
 - the provider took it but answered after our timeout
   (ANYMAIL["REQUESTS_TIMEOUT"]): we cannot tell that from a send it never
   got, and the provider's API has no idempotency key, so it is retried.
@@ -108,14 +111,16 @@ def send_on_commit(*, kind: str, pk: int) -> None:
     task_queue.enqueue_on_commit(tasks.send_email, kind, pk)
 
 
-def send_email(*, kind: str, pk: int) -> OutboundEmail:
+def send_email(*, kind: str, pk: int, task_id: str = "") -> OutboundEmail:
     """Send one pending email once. Raises the provider's error when it is
     temporary (the caller retries); records a permanent one as failed.
     An email in any other state is left alone: sent already, being sent by
-    a live worker, void, failed or skipped."""
+    a live worker, void, failed or skipped. `task_id` is the Celery task
+    sending it: one it claimed before, whose run died mid-send, it takes
+    back at once."""
     spec = registered_kind(kind)
     email = spec.load(pk)
-    if not _is_claimable(email):
+    if not _is_claimable(email, task_id=task_id):
         return email
     if spec.skip_if is not None and spec.skip_if(email):
         return _skip(spec.model, pk)
@@ -125,7 +130,7 @@ def send_email(*, kind: str, pk: int) -> OutboundEmail:
     # an older attempt (a receipt's link is made per attempt) is dropped,
     # and that worker's own task sends the row.
     message = spec.build(email)
-    if not _claim(spec.model, pk, attempts_when_built=email.attempts):
+    if not _claim(spec.model, pk, attempts_when_built=email.attempts, task_id=task_id):
         return spec.model.objects.get(pk=pk)
     try:
         message.send()
@@ -196,25 +201,33 @@ def resend_stalled(*, never_tried_for: timedelta, idle_for: timedelta) -> int:
     return queued
 
 
-def _is_claimable(email: OutboundEmail) -> bool:
+def _is_claimable(email: OutboundEmail, *, task_id: str) -> bool:
     if email.status == Status.PENDING:
         return True
-    # Its worker died mid-send (see the module's docstring). Rows left in
-    # `sending` before claims were timed have no claimed_at.
-    return email.status == Status.SENDING and (
-        email.claimed_at is None or email.claimed_at < timezone.now() - SENDING_LEASE
-    )
+    if email.status != Status.SENDING:
+        return False
+    # Claimed by this very task: the run that claimed it is over, since a
+    # task's message is delivered again only once its pool process died
+    # (task_reject_on_worker_lost), or its worker did and Redis's visibility
+    # timeout passed, which outlasts a task's time limit.
+    if task_id and email.claimed_by == task_id:
+        return True
+    # Its worker died mid-send and its task is lost too (see the module's
+    # docstring). Rows left in `sending` before claims were timed have no
+    # claimed_at.
+    return email.claimed_at is None or email.claimed_at < timezone.now() - SENDING_LEASE
 
 
-def _claim(model: type[OutboundEmail], pk: int, *, attempts_when_built: int) -> bool:
+def _claim(model: type[OutboundEmail], pk: int, *, attempts_when_built: int, task_id: str) -> bool:
     with transaction.atomic():
         email = model.objects.select_for_update().get(pk=pk)
-        if email.attempts != attempts_when_built or not _is_claimable(email):
+        if email.attempts != attempts_when_built or not _is_claimable(email, task_id=task_id):
             return False
         email.status = Status.SENDING
         email.attempts += 1
         email.claimed_at = timezone.now()
-        email.save(update_fields=["status", "attempts", "claimed_at"])
+        email.claimed_by = task_id
+        email.save(update_fields=["status", "attempts", "claimed_at", "claimed_by"])
         return True
 
 

@@ -21,7 +21,7 @@ def send_email(self, kind: str, pk: int) -> None:
     from receipts import outbox
 
     try:
-        outbox.send_email(kind=kind, pk=pk)
+        outbox.send_email(kind=kind, pk=pk, task_id=self.request.id)
     except Exception as exc:
         if self.request.retries >= settings.EMAIL_SEND_RETRIES:
             outbox.give_up(kind=kind, pk=pk)

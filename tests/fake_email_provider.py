@@ -5,19 +5,24 @@ anymail: each request gets the next answer of a script, then `then`.
 Point a process at it with EMAIL_BACKEND=anymail.backends.postmark.EmailBackend,
 ANYMAIL_POSTMARK_SERVER_TOKEN=<anything> and ANYMAIL_POSTMARK_API_URL=<fake.url>.
 The answers are Postmark's own: a 500, a 422 with ErrorCode 406 (inactive
-recipient) or 300 (invalid address), and two ways of never answering in time."""
+recipient) or 300 (invalid address), and two ways of never answering in time.
+With `mail_dir`, every message it takes is also written there, as Django's
+file backend would, for the reliability suite's audit to count."""
 
 import enum
 import itertools
 import json
+import os
 import select
 import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from email.message import EmailMessage
 from email.utils import parseaddr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 class Answer(enum.Enum):
@@ -48,10 +53,11 @@ class Request:
 class FakePostmark(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, *, script: list[Answer] = (), then: Answer = Answer.ACCEPT):
+    def __init__(self, *, script: list[Answer] = (), then: Answer = Answer.ACCEPT, mail_dir: Path | None = None):
         super().__init__(("127.0.0.1", 0), _PostmarkHandler)
         self.script = list(script)
         self.then = then
+        self.mail_dir = mail_dir
         self.requests: list[Request] = []
         # The messages Postmark took (and would deliver), in order.
         self.delivered: list[dict] = []
@@ -62,6 +68,25 @@ class FakePostmark(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/"
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What a process needs to send through this provider."""
+        return {
+            "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+            "ANYMAIL_POSTMARK_SERVER_TOKEN": "postmark-test-token",
+            "ANYMAIL_POSTMARK_API_URL": self.url,
+        }
+
+    def hold_next(self) -> None:
+        """The next send is held until its client leaves, and not taken."""
+        with self.lock:
+            self.script.insert(0, Answer.HOLD_AND_DROP)
+
+    def held(self) -> list[dict]:
+        """The messages being held (or held so far) unanswered."""
+        with self.lock:
+            return [request.message for request in self.requests if request.answer is Answer.HOLD_AND_DROP]
 
     def start(self) -> "FakePostmark":
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -75,6 +100,25 @@ class FakePostmark(ThreadingHTTPServer):
         """Seconds between one request's arrival and the next's."""
         arrivals = [request.at for request in self.requests]
         return [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+
+    def take(self, message: dict) -> None:
+        with self.lock:
+            self.delivered.append(message)
+        if self.mail_dir is not None:
+            self._write_to_mailbox(message)
+
+    def _write_to_mailbox(self, message: dict) -> None:
+        """Whole or not at all (the audit reads the mailbox meanwhile):
+        written beside it, then moved in."""
+        mail = EmailMessage()
+        for name in ("From", "To", "Subject"):
+            mail[name] = message[name]
+        for header in message.get("Headers", []):
+            mail[header["Name"]] = header["Value"]
+        mail.set_content(message.get("TextBody") or "")
+        staged = self.mail_dir.parent / f"postmark-{uuid.uuid4().hex}.eml"
+        staged.write_text(mail.as_string())
+        os.replace(staged, self.mail_dir / staged.name)
 
     def _next_answer(self, message: dict) -> Answer:
         with self.lock:
@@ -91,13 +135,14 @@ class _PostmarkHandler(BaseHTTPRequestHandler):
         answer = self.server._next_answer(message)
         if answer in (Answer.HOLD_AND_DROP, Answer.HOLD_THEN_ACCEPT):
             self._wait_for_the_client_to_leave()
-            taken = self.server.delivered if answer is Answer.HOLD_THEN_ACCEPT else self.server.abandoned
-            with self.server.lock:
-                taken.append(message)
+            if answer is Answer.HOLD_THEN_ACCEPT:
+                self.server.take(message)
+            else:
+                with self.server.lock:
+                    self.server.abandoned.append(message)
             return
         if answer is Answer.ACCEPT:
-            with self.server.lock:
-                self.server.delivered.append(message)
+            self.server.take(message)
             self._answer(
                 200,
                 {
@@ -136,7 +181,10 @@ class _PostmarkHandler(BaseHTTPRequestHandler):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             readable, _, _ = select.select([self.connection], [], [], 0.1)
-            if readable and self.connection.recv(1, socket.MSG_PEEK) == b"":
+            try:
+                if readable and self.connection.recv(1, socket.MSG_PEEK) == b"":
+                    return
+            except ConnectionResetError:  # a client killed outright
                 return
 
     def log_message(self, *args):

@@ -63,13 +63,11 @@ def postmark_worker(localstripe_url, tmp_path):
     celery_app.conf.task_always_eager = False
     workers = []
 
-    def start(api_url: str, **environment: str) -> CeleryWorker:
+    def start(provider: FakePostmark, **environment: str) -> CeleryWorker:
         worker = CeleryWorker(
             log_path=tmp_path / "worker.log",
             localstripe_url=localstripe_url,
-            EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
-            ANYMAIL_POSTMARK_SERVER_TOKEN="postmark-test-token",
-            ANYMAIL_POSTMARK_API_URL=api_url,
+            **provider.environment,
             **environment,
         )
         workers.append(worker)

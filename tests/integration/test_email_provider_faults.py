@@ -48,7 +48,7 @@ def test_provider_500s_are_retried_after_growing_waits_and_one_receipt_is_delive
     client, campaign, fake_postmark, postmark_worker
 ):
     provider = fake_postmark(script=[Answer.SERVER_ERROR] * 3)
-    postmark_worker(provider.url, EMAIL_RETRY_BACKOFF_SECONDS="0.5")
+    postmark_worker(provider, EMAIL_RETRY_BACKOFF_SECONDS="0.5")
 
     assert give(client, gift_body()).status_code == 201
 
@@ -69,7 +69,7 @@ def test_a_send_the_provider_never_answered_in_time_nor_took_is_sent_again_and_d
     client, campaign, fake_postmark, postmark_worker
 ):
     provider = fake_postmark(script=[Answer.HOLD_AND_DROP])
-    postmark_worker(provider.url, ANYMAIL_REQUESTS_TIMEOUT="1", EMAIL_RETRY_BACKOFF_SECONDS="0.1")
+    postmark_worker(provider, ANYMAIL_REQUESTS_TIMEOUT="1", EMAIL_RETRY_BACKOFF_SECONDS="0.1")
 
     assert give(client, gift_body()).status_code == 201
 
@@ -90,7 +90,7 @@ def test_a_send_the_provider_took_after_our_timeout_is_delivered_twice_with_one_
     timed-out send may have been taken. The retry carries the same
     Message-ID, so the donor's mail client shows one message."""
     provider = fake_postmark(script=[Answer.HOLD_THEN_ACCEPT])
-    postmark_worker(provider.url, ANYMAIL_REQUESTS_TIMEOUT="1", EMAIL_RETRY_BACKOFF_SECONDS="0.1")
+    postmark_worker(provider, ANYMAIL_REQUESTS_TIMEOUT="1", EMAIL_RETRY_BACKOFF_SECONDS="0.1")
 
     assert give(client, gift_body()).status_code == 201
 
@@ -108,7 +108,7 @@ def test_a_recipient_the_provider_refuses_fails_the_receipt_at_once_with_no_retr
     client, campaign, fake_postmark, postmark_worker, finance_user, refusal
 ):
     provider = fake_postmark(script=[refusal])
-    postmark_worker(provider.url, EMAIL_RETRY_BACKOFF_SECONDS="0.1")
+    postmark_worker(provider, EMAIL_RETRY_BACKOFF_SECONDS="0.1")
 
     assert give(client, gift_body()).status_code == 201
 
@@ -124,7 +124,7 @@ def test_a_provider_down_for_good_fails_the_receipt_after_its_last_retry_and_fin
     client, campaign, fake_postmark, postmark_worker, finance_user
 ):
     provider = fake_postmark(then=Answer.SERVER_ERROR)
-    postmark_worker(provider.url, EMAIL_RETRY_BACKOFF_SECONDS="0.05")
+    postmark_worker(provider, EMAIL_RETRY_BACKOFF_SECONDS="0.05")
 
     assert give(client, gift_body()).status_code == 201
 

@@ -19,7 +19,7 @@ def test_a_worker_killed_while_the_provider_holds_the_send_delivers_one_receipt_
     client, campaign, fake_postmark, postmark_worker
 ):
     provider = fake_postmark(script=[Answer.HOLD_AND_DROP])
-    worker = postmark_worker(provider.url)
+    worker = postmark_worker(provider)
     assert give(client, gift_body()).status_code == 201
     wait_for(lambda: provider.requests, message="the send to reach the provider")
 
@@ -29,7 +29,7 @@ def test_a_worker_killed_while_the_provider_holds_the_send_delivers_one_receipt_
     receipt = Receipt.objects.get()
     assert (receipt.status, provider.delivered) == (Receipt.Status.SENDING, [])
 
-    postmark_worker(provider.url)
+    postmark_worker(provider)
     # The lease passes (ten minutes in real life) and beat runs the sweep.
     Receipt.objects.filter(pk=receipt.pk).update(claimed_at=timezone.now() - outbox.SENDING_LEASE)
     tasks.resend_stalled_emails.delay()

@@ -128,11 +128,27 @@ def test_sending_again_leaves_a_sent_receipt_alone(make_gift, mailoutbox, django
     assert len(mailoutbox) == 1
 
 
-def stuck_in_sending(receipt: Receipt, *, since: timedelta) -> None:
+def stuck_in_sending(receipt: Receipt, *, since: timedelta, by_task: str = "task-that-died") -> None:
     """As a worker leaves it when it dies after claiming the receipt."""
     Receipt.objects.filter(pk=receipt.pk).update(
-        status=Receipt.Status.SENDING, attempts=1, claimed_at=timezone.now() - since, sent_at=None
+        status=Receipt.Status.SENDING, attempts=1, claimed_at=timezone.now() - since, claimed_by=by_task, sent_at=None
     )
+
+
+def test_a_send_task_delivered_again_after_its_worker_died_mid_send_sends_at_once(make_gift, mailoutbox):
+    make_gift()
+    receipt = Receipt.objects.get()
+    stuck_in_sending(receipt, since=timedelta(seconds=5), by_task="task-1")
+    mailoutbox.clear()
+
+    # The same task's message, which the worker puts back when its pool
+    # process dies (Redis, when the whole worker does).
+    tasks.send_email.apply(args=("receipt", receipt.pk), task_id="task-1")
+
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.attempts, receipt.claimed_by) == (Receipt.Status.SENT, 2, "task-1")
+    [resent] = mailoutbox
+    assert resent.extra_headers["Message-ID"] == f"<receipt-{receipt.number}@127.0.0.1>"
 
 
 def test_a_receipt_whose_worker_died_mid_send_is_sent_by_the_sweep_after_the_lease(make_gift, mailoutbox):
@@ -168,6 +184,7 @@ def test_a_receipt_being_sent_by_a_live_worker_is_left_to_it(make_gift, mailoutb
 
     assert tasks.resend_stalled_emails.delay().get() == 0
     outbox.send_email(kind="receipt", pk=receipt.pk)
+    tasks.send_email.apply(args=("receipt", receipt.pk), task_id="another-task")
 
     assert Receipt.objects.get().status == Receipt.Status.SENDING
     assert mailoutbox == []

@@ -13,11 +13,18 @@ AUDITS: list[Audit] = []
 
 
 @pytest.fixture
-def stack(localstripe_url, tmp_path, campaign):
+def stack_environment() -> dict[str, str]:
+    """More environment for every process of the stack; a module overrides
+    this to point the stack at something of its own (an email provider)."""
+    return {}
+
+
+@pytest.fixture
+def stack(localstripe_url, tmp_path, campaign, stack_environment):
     """Redis, gunicorn, a worker and beat on this test's database, with the
     demo's campaign. The test process itself keeps its own Redis and talks
     to the database directly, so a fault only reaches the stack."""
-    running = Stack(workdir=tmp_path, localstripe_url=localstripe_url)
+    running = Stack(workdir=tmp_path, localstripe_url=localstripe_url, **stack_environment)
     try:
         running.start()
         yield running
