@@ -25,29 +25,24 @@ def flag(name: str, default: bool) -> bool:
 
 
 def integer(name: str, default: int, *, minimum: int = 0) -> int:
-    value = string(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
-    return number
+    return _at_least(name, default, minimum=minimum, parse=int, kind="a whole number")
 
 
 def number(name: str, default: float, *, minimum: float) -> float:
     """A number of seconds and the like: fractions allowed."""
+    return _at_least(name, default, minimum=minimum, parse=float, kind="a number")
+
+
+def _at_least(name: str, default, *, minimum, parse, kind: str):
     value = string(name)
     if value is None:
         return default
     try:
-        parsed = float(value)
+        parsed = parse(value)
     except ValueError:
         parsed = math.nan
     if not (math.isfinite(parsed) and parsed >= minimum):
-        raise ImproperlyConfigured(f"{name} must be a number of at least {minimum}, not {value!r}")
+        raise ImproperlyConfigured(f"{name} must be {kind} of at least {minimum}, not {value!r}")
     return parsed
 
 
