@@ -85,6 +85,19 @@ def localstripe_url(request):
 
 
 @pytest.fixture
+def localstripe_webhooks_to(localstripe_url):
+    """`localstripe_webhooks_to(url)`: localstripe delivers its events to
+    `url`, signed with our secret, for this test only. Its registration
+    outlives the test, so afterwards it is pointed where nothing listens:
+    no later test (nor the session's live server) hears of this one's
+    events."""
+    from tests.localstripe import send_webhooks_to
+
+    yield send_webhooks_to
+    send_webhooks_to(f"{NO_STRIPE_HERE}/")
+
+
+@pytest.fixture
 def fake_stripe(monkeypatch):
     """The in-memory Stripe, in place of every call of payments.stripe."""
     fake = FakeStripe()

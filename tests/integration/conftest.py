@@ -10,7 +10,6 @@ from django.conf import settings
 from hopefund.celery import app as celery_app
 from tests.fake_email_provider import FakePostmark
 from tests.integration.workers import CeleryWorker
-from tests.localstripe import send_webhooks_to
 
 
 @pytest.fixture
@@ -89,12 +88,6 @@ def workers_are_idle() -> bool:
     inspect = celery_app.control.inspect(timeout=1, limit=1)
     found = [inspect.active(), inspect.reserved(), inspect.scheduled()]
     return all(replies is not None and not any(replies.values()) for replies in found)
-
-
-@pytest.fixture
-def localstripe_webhooks_to(localstripe_url):
-    """Have localstripe deliver its events to a URL, signed with our secret."""
-    return send_webhooks_to
 
 
 def wait_for(condition, *, timeout=30, message="condition"):

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.gifts import THREE_D_SECURE_CARD
-from tests.localstripe import authenticate, card_payment_method, send_webhooks_to
+from tests.localstripe import authenticate, card_payment_method
 from tests.reliability.traffic import Answer, give, give_many
 
 OUTAGE_SECONDS = 20
@@ -37,8 +37,10 @@ def give_with_3d_secure(base_url: str, number: int, payment_method: str) -> Answ
     return answer
 
 
-def test_redis_killed_while_donors_give_loses_and_doubles_nothing_and_answers_no_5xx(stack, settle):
-    send_webhooks_to(f"{stack.web.url}/stripe/webhook/")
+def test_redis_killed_while_donors_give_loses_and_doubles_nothing_and_answers_no_5xx(
+    stack, settle, localstripe_webhooks_to
+):
+    localstripe_webhooks_to(f"{stack.web.url}/stripe/webhook/")
     secure_card = card_payment_method(THREE_D_SECURE_CARD)
     before = give_many(stack.web.url, 15)
 
