@@ -218,9 +218,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 # long unacknowledged: how soon a killed worker's tasks come back. It must
 # exceed the time limit above (or a slow task would run twice at once) and
 # the longest email retry countdown (64 s, EMAIL_RETRY_BACKOFF_SECONDS
-# below), since Redis counts a task waiting for its countdown as reserved. Each worker looks for such
-# tasks every 10 s (kombu's default scans only every 100 s), so they come
-# back within 160 s of their worker's death.
+# below), since Redis counts a task waiting for its countdown as reserved.
+# Each worker looks for such tasks every 10 s (kombu's default scans only
+# every 100 s), so they come back within 160 s of their worker's death.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 150,
     "unacked_restore_interval": 10,
