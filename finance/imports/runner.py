@@ -42,8 +42,8 @@ def start_gift_import(*, file_name: str, import_file: ImportFile, dry_run: bool,
     with transaction.atomic():
         gift_import = create_gift_import(file_name=file_name, import_file=import_file, dry_run=dry_run, user=user)
         pk = gift_import.pk
-        # If the broker is down the import stays queued, and the beat
-        # sweep (queue_stalled_imports) queues it once the broker is back.
+        # If the broker is down its task is parked (core/task_queue.py);
+        # the resume_stalled_imports sweep covers a task lost inside it.
         task_queue.enqueue_on_commit(tasks.run_gift_import, pk)
     return gift_import
 
