@@ -18,6 +18,5 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.
  && mkdir -p /app/var/media && chown -R hopefund /app/var
 USER hopefund
 EXPOSE 8000
-# The access log masks the tokens some paths carry (hopefund/log_masking.py).
-CMD ["gunicorn", "hopefund.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--logger-class", "hopefund.log_masking.TokenMaskingLogger"]
+# Workers, threads, timeouts and the token-masking access log: gunicorn.conf.py.
+CMD ["gunicorn", "hopefund.wsgi:application"]

@@ -1,7 +1,7 @@
 """Benchmark: `manage.py export_donations` against PostgreSQL's own COPY of
 the same rows, on a million gifts.
 
-    .venv/bin/python bench/export.py [--gifts 1000000] [--keep]
+    .venv/bin/python -m bench.export [--gifts 1000000] [--keep]
 
 Creates the database hopefund_bench (BENCH_DATABASE_URL to change it; it is
 dropped first if it exists, and at the end unless --keep), migrates it,
@@ -21,14 +21,22 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/hopefund_bench")
+from bench.common import (
+    ROOT,
+    database_url,
+    django_environment,
+    drop_database,
+    migrate,
+    print_result,
+    recreate_database,
+    step,
+    verdict,
+)
+
+DATABASE_URL = database_url("hopefund_bench")
 MAX_RATIO = 2.0
 MAX_PEAK_MB = 100
 RUNS = 2
@@ -129,14 +137,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
     args = parser.parse_args()
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hopefund.settings.test", "DATABASE_URL": DATABASE_URL}
-    name = urlsplit(DATABASE_URL).path.lstrip("/")
-    recreate_database(name)
+    env = django_environment(DATABASE_URL)
+    recreate_database(DATABASE_URL)
     try:
-        step(
-            "migrating",
-            lambda: subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True),
-        )
+        step("migrating", lambda: migrate(env))
         step(f"loading {args.gifts:,} gifts", lambda: load(args.gifts))
         copy_sql = export_copy_sql(env)
 
@@ -147,7 +151,7 @@ def main() -> int:
         peak_mb = max(peak for _, peak in runs)
     finally:
         if not args.keep:
-            drop_database(name)
+            drop_database(DATABASE_URL)
 
     ratio = export_seconds / copy_seconds
     print(f"PostgreSQL COPY of the same rows : {copy_seconds:6.2f} s")
@@ -159,34 +163,8 @@ def main() -> int:
         f"export_donations peak memory     : {peak_mb:6.1f} MB (target < {MAX_PEAK_MB} MB)  "
         f"{verdict(peak_mb < MAX_PEAK_MB)}"
     )
+    print_result("export_seconds", export_seconds, ratio)
     return 0 if ratio <= MAX_RATIO and peak_mb < MAX_PEAK_MB else 1
-
-
-def step(label: str, action) -> None:
-    started = time.monotonic()
-    print(f"{label}...", end=" ", flush=True)
-    action()
-    print(f"{time.monotonic() - started:.1f} s", flush=True)
-
-
-def verdict(met: bool) -> str:
-    return "ok" if met else "MISSED"
-
-
-def _admin_url() -> str:
-    parts = urlsplit(DATABASE_URL)
-    return urlunsplit(parts._replace(path="/postgres"))
-
-
-def recreate_database(name: str) -> None:
-    drop_database(name)
-    with psycopg.connect(_admin_url(), autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(_admin_url(), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def load(gifts: int) -> None:

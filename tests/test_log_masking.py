@@ -52,22 +52,16 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 
 def test_gunicorns_access_log_masks_the_token_in_the_request_line_and_the_referrer():
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hopefund.settings.test"}
+    # The production configuration (gunicorn.conf.py, read from the working
+    # directory) is what chooses the masking logger.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hopefund.settings.test",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+    }
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "hopefund.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--access-logfile",
-            "-",
-            "--logger-class",
-            "hopefund.log_masking.TokenMaskingLogger",
-        ],
+        [sys.executable, "-m", "gunicorn", "hopefund.wsgi:application"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -84,30 +84,15 @@ class RedisServer(ServiceProcess):
 
 
 class Gunicorn(ServiceProcess):
-    """The web server as production runs it (the Dockerfile's command),
-    on a free port."""
+    """The web server as production runs it (gunicorn.conf.py, as the
+    Dockerfile starts it), on a free port."""
 
     def __init__(self, *, log_path: Path, env: dict):
         self.port = free_port()
         super().__init__(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "hopefund.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--timeout",
-                "60",
-                "--access-logfile",
-                "-",
-                "--logger-class",
-                "hopefund.log_masking.TokenMaskingLogger",
-            ],
+            [sys.executable, "-m", "gunicorn", "hopefund.wsgi:application", "--config", str(ROOT / "gunicorn.conf.py")],
             log_path=log_path,
-            env=env,
+            env={**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2"},
         )
 
     @property

@@ -1,0 +1,23 @@
+"""The production web server's configuration. gunicorn reads this file
+from its working directory by default, so the Dockerfile, docker-compose.yml
+and the benchmarks (bench/) all run the same server.
+
+Threaded workers: a gift waits on Stripe (300 ms or more a call) far longer
+than it computes, so each process serves many requests while others wait.
+Each thread may hold one database connection (CONN_MAX_AGE), so
+WEB_CONCURRENCY x GUNICORN_THREADS must stay under PostgreSQL's
+max_connections with the workers' connections added."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# Above DATABASE_STATEMENT_TIMEOUT_MS (20 s) and the Stripe client's budget,
+# so a slow request ends with its own error, not a killed worker.
+timeout = 30
+keepalive = 5
+accesslog = "-"
+# The access log masks the tokens some paths carry (hopefund/log_masking.py).
+logger_class = "hopefund.log_masking.TokenMaskingLogger"
