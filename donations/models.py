@@ -127,6 +127,11 @@ class Donation(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     refunded_minor = models.PositiveBigIntegerField(default=0)
     stripe_fee_minor = models.PositiveBigIntegerField(null=True, blank=True)
+    # The number of the receipt that stands now (not void, not replaced by
+    # a correction), blank when none does: a copy kept by receipts in the
+    # transaction that issues, voids or corrects one, so the gift export
+    # reads it with the gift instead of searching receipts row by row.
+    receipt_number = models.CharField(max_length=20, blank=True, default="", editable=False)
     payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     charge_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     # Each paid invoice of a monthly gift is one Donation.

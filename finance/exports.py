@@ -48,7 +48,6 @@ from django.db.models.functions import Coalesce
 from core.money import CURRENCIES, as_decimal
 from donations.models import KEPT_MINOR, Donation
 from finance.spreadsheets import FORMULA_STARTS, escape_formula
-from receipts.selectors import current_receipt_number
 
 # The kinds of cell, each formatted the same way by SQL and by Python.
 ID = "id"
@@ -156,7 +155,6 @@ def gift_values(filters: GiftFilters) -> QuerySet:
             default=KEPT_MINOR - Coalesce("stripe_fee_minor", Value(0)),
             output_field=BigIntegerField(),
         ),
-        receipt_number=current_receipt_number(),
         exponent=Case(
             *(When(currency=currency.code, then=Value(currency.exponent)) for currency in CURRENCIES.values()),
             default=None,

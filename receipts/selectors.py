@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from donations import selectors as donation_selectors
+from donations.models import Donation
 from receipts.models import (
     CampaignBenefit,
     EmailSuppression,
@@ -34,15 +36,30 @@ def receipt_number_for(donation) -> str | None:
     return receipt.number if receipt else None
 
 
-def current_receipt_number() -> Subquery:
+def current_receipt_number() -> Coalesce:
     """For annotating a query over gifts: the number of the receipt that
-    stands now (not void, and not replaced by a correction), or NULL. A
-    correlated subquery, so a report of any size reads it in its own query."""
-    return Subquery(
-        Receipt.objects.filter(donation=OuterRef("pk"), replaced_by__isnull=True)
-        .exclude(status=Receipt.Status.VOID)
-        .order_by("-issued_at", "-pk")
-        .values("number")[:1]
+    stands now (not void, and not replaced by a correction), or blank,
+    worked out from the receipts. The source of truth for the copy on each
+    gift (Donation.receipt_number) that receipts.services keeps."""
+    return Coalesce(
+        Subquery(
+            Receipt.objects.filter(donation=OuterRef("pk"), replaced_by__isnull=True)
+            .exclude(status=Receipt.Status.VOID)
+            .order_by("-issued_at", "-pk")
+            .values("number")[:1]
+        ),
+        Value(""),
+    )
+
+
+def gifts_with_stale_receipt_number() -> QuerySet:
+    """Gifts whose copy of their standing receipt's number differs from
+    the receipts (one query): empty unless something wrote receipts around
+    receipts.services. Annotated with `standing`, the right number."""
+    return (
+        Donation.objects.annotate(standing=current_receipt_number())
+        .exclude(receipt_number=F("standing"))
+        .order_by("pk")
     )
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from donations.models import Donation
 from receipts import documents, emails, outbox, selectors
 from receipts.models import Receipt, ReceiptSequence, VoidNotice, token_hash
 
@@ -75,13 +76,15 @@ def issue_receipt(*, donation) -> Receipt:
     if existing:
         return existing
     benefit = selectors.campaign_benefit(donation.campaign_id)
-    return _issue(
+    receipt = _issue(
         donation=donation,
         amount_minor=donation.charged_minor,
         replaces=None,
         benefit_description=benefit.description if benefit else "",
         benefit_value_minor=benefit.value_minor if benefit else 0,
     )
+    _show_on_gift(donation, receipt)
+    return receipt
 
 
 def reissue_after_refund(*, donation) -> Receipt | None:
@@ -95,28 +98,46 @@ def reissue_after_refund(*, donation) -> Receipt | None:
     new number, replaces it for the amount charged less the refunds.
     Nothing changes when the receipts already match (a repeated call).
     Returns the receipt that now stands, if any."""
+    with transaction.atomic():
+        standing = _bring_in_line_after_refund(donation)
+        _show_on_gift(donation, standing)
+    return standing
+
+
+def _bring_in_line_after_refund(donation) -> Receipt | None:
     receipts = selectors.receipts_of_donation(donation.pk)
     live = [receipt for receipt in receipts if receipt.status != Receipt.Status.VOID]
-    with transaction.atomic():
-        if donation.status == donation.Status.REFUNDED or donation.kept_minor <= 0:
-            _void(live, notify_donor=True)
-            return None
-        if donation.status != donation.Status.PARTIALLY_REFUNDED or not receipts:
-            return live[-1] if live else None
-        # The last receipt is the head of the chain of corrections.
-        current = receipts[-1]
-        if live == [current] and current.amount_minor == donation.kept_minor:
-            return current
-        corrected = _issue(
-            donation=donation,
-            amount_minor=donation.kept_minor,
-            replaces=current,
-            benefit_description=current.benefit_description,
-            benefit_value_minor=current.benefit_value_minor,
-        )
-        # The corrected receipt itself tells the donor the old one is void.
-        _void(live, notify_donor=False)
-        return corrected
+    if donation.status == donation.Status.REFUNDED or donation.kept_minor <= 0:
+        _void(live, notify_donor=True)
+        return None
+    if donation.status != donation.Status.PARTIALLY_REFUNDED or not receipts:
+        return live[-1] if live else None
+    # The last receipt is the head of the chain of corrections.
+    current = receipts[-1]
+    if live == [current] and current.amount_minor == donation.kept_minor:
+        return current
+    corrected = _issue(
+        donation=donation,
+        amount_minor=donation.kept_minor,
+        replaces=current,
+        benefit_description=current.benefit_description,
+        benefit_value_minor=current.benefit_value_minor,
+    )
+    # The corrected receipt itself tells the donor the old one is void.
+    _void(live, notify_donor=False)
+    return corrected
+
+
+def _show_on_gift(donation, receipt: Receipt | None) -> None:
+    """Keep the gift's copy of the standing receipt's number
+    (Donation.receipt_number, which the gift export reads) equal to
+    `receipt`, the one that stands now, in the transaction that changed it.
+    The caller holds the donation's row lock, so the copy cannot go stale
+    between this write and the commit."""
+    number = receipt.number if receipt else ""
+    if donation.receipt_number != number:
+        Donation.objects.filter(pk=donation.pk).update(receipt_number=number)
+        donation.receipt_number = number
 
 
 def _issue(
@@ -168,3 +189,23 @@ def _void(receipts: list[Receipt], *, notify_donor: bool) -> None:
             notice, created = VoidNotice.objects.get_or_create(receipt=receipt)
             if created:
                 outbox.send_on_commit(kind=VOID_NOTICE_EMAIL, pk=notice.pk)
+
+
+def repair_receipt_numbers() -> int:
+    """Set each gift's copy of its standing receipt's number to what its
+    receipts say, where it differs; returns how many gifts were repaired.
+    Each gift is re-read under its row lock, the lock every receipt change
+    holds, so a receipt issued meanwhile is not overwritten."""
+    repaired = 0
+    for pk in selectors.gifts_with_stale_receipt_number().values_list("pk", flat=True):
+        with transaction.atomic():
+            gift = (
+                Donation.objects.select_for_update()
+                .annotate(standing=selectors.current_receipt_number())
+                .only("receipt_number")
+                .get(pk=pk)
+            )
+            if gift.receipt_number != gift.standing:
+                Donation.objects.filter(pk=pk).update(receipt_number=gift.standing)
+                repaired += 1
+    return repaired
