@@ -19,6 +19,10 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding
 
 
 class QuietServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops connections from a burst
+    # of clients, which then wait a second for TCP to try again.
+    request_queue_size = 256
+
     def handle_error(self, request, client_address):
         # A client that hung up (a worker stopped mid-call) is no error of ours.
         if not isinstance(sys.exc_info()[1], ConnectionError):
