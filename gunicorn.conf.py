@@ -2,18 +2,23 @@
 from its working directory by default, so the Dockerfile, docker-compose.yml
 and the benchmarks (bench/) all run the same server.
 
-Threaded workers: a gift waits on Stripe (300 ms or more a call) far longer
-than it computes, so each process serves many requests while others wait.
-Each thread may hold one database connection (CONN_MAX_AGE), so
-WEB_CONCURRENCY x GUNICORN_THREADS must stay under PostgreSQL's
-max_connections with the workers' connections added."""
+Threaded workers: a gift waits on Stripe (300 ms or more a call, two
+calls a gift) far longer than it computes (about 35 ms), so each process
+serves many requests while others wait. 40 gifts a second at about 0.7 s
+each, more under load, are 30 to 60 requests in flight: 2 x 32 threads
+(bench/gifts.py measured 21 gifts/s with 2 x 16 and 32/s with 2 x 32 on
+two cores; bench/README.md). Each thread may hold one database
+connection (CONN_MAX_AGE), so WEB_CONCURRENCY x GUNICORN_THREADS (64)
+plus the Celery worker's processes and beat must stay under PostgreSQL's
+max_connections (100 by default): raise max_connections (or put
+PgBouncer in front) before raising either."""
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 # Above DATABASE_STATEMENT_TIMEOUT_MS (20 s) and the Stripe client's budget,
 # so a slow request ends with its own error, not a killed worker.
 timeout = 30

@@ -16,7 +16,7 @@ from donations.models import Donation
 from donations.services import donate, recurring, stripe_events
 from donations.services.card_checks import CardChecksPaused, Challenge, ChallengeRequired
 from donations.services.gifts import IdempotencyKeyReused
-from payments.stripe import InvalidWebhook, StripeUnavailable
+from payments.stripe import InvalidWebhook, StripeRateLimited, StripeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,16 @@ PAYMENTS_UNAVAILABLE = {
 }
 # What that message says, for clients that read the header instead.
 PAYMENTS_RETRY_AFTER_SECONDS = 60
+
+# Stripe's rate limit is counted per second: past it (the request already
+# waited out a few seconds of it), the donor can try again almost at once.
+PAYMENTS_BUSY = {
+    "error": {
+        "code": "payments_unavailable",
+        "message": "Our payment processor is very busy right now. Please try again in a few seconds.",
+    }
+}
+PAYMENTS_BUSY_RETRY_AFTER_SECONDS = 5
 
 # Whatever Stripe's reason (incorrect_cvc, expired_card, fraudulent...): a
 # precise one tells a card tester what to change. The gift keeps Stripe's.
@@ -86,9 +96,16 @@ def card_attempt_refused(request, refusal: Exception) -> JsonResponse:
 CARD_ATTEMPT_REFUSALS = (rate_limit.RateLimited, ChallengeRequired, CardChecksPaused)
 
 
-def payments_unavailable() -> JsonResponse:
-    response = JsonResponse(PAYMENTS_UNAVAILABLE, status=503)
-    response["Retry-After"] = str(PAYMENTS_RETRY_AFTER_SECONDS)
+def payments_unavailable(outage: StripeUnavailable, *, doing: str) -> JsonResponse:
+    """503 with Retry-After; nothing was charged (a gift stays pending)."""
+    if isinstance(outage, StripeRateLimited):
+        logger.warning("Stripe's rate limit refused us while %s", doing)
+        body, wait = PAYMENTS_BUSY, PAYMENTS_BUSY_RETRY_AFTER_SECONDS
+    else:
+        logger.error("Stripe unavailable while %s", doing, exc_info=outage)
+        body, wait = PAYMENTS_UNAVAILABLE, PAYMENTS_RETRY_AFTER_SECONDS
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(wait)
     return response
 
 
@@ -128,9 +145,8 @@ def create_donation(request):
         return card_attempt_refused(request, refusal)
     except IdempotencyKeyReused:
         return JsonResponse(IDEMPOTENCY_KEY_REUSED, status=422)
-    except StripeUnavailable:
-        logger.exception("Stripe unavailable while charging a gift")
-        return payments_unavailable()
+    except StripeUnavailable as outage:
+        return payments_unavailable(outage, doing="charging a gift")
 
     donation = outcome.donation
     if donation.status == Donation.Status.FAILED:
@@ -162,9 +178,8 @@ def create_setup_intent(request):
         client_secret = donate.start_card_form(gift=gift, challenge=challenge_of(request))
     except CARD_ATTEMPT_REFUSALS as refusal:
         return card_attempt_refused(request, refusal)
-    except StripeUnavailable:
-        logger.exception("Stripe unavailable while creating a SetupIntent")
-        return payments_unavailable()
+    except StripeUnavailable as outage:
+        return payments_unavailable(outage, doing="creating a SetupIntent")
     return JsonResponse({"client_secret": client_secret}, status=201)
 
 

@@ -45,7 +45,13 @@ INTENT_TO_DONATION_STATUS = {
 
 
 def lock(donation_pk: int) -> Donation:
-    return Donation.objects.select_for_update().get(pk=donation_pk)
+    return _locking().get(pk=donation_pk)
+
+
+def _locking():
+    # The campaign and fund come with the row (only the row is locked): a
+    # gift just paid names both on its receipt (receipts/documents.py).
+    return Donation.objects.select_for_update(of=("self",)).select_related("campaign", "fund")
 
 
 def move(
@@ -129,12 +135,14 @@ def _paid_status(donation: Donation) -> str:
     return Status.SUCCEEDED
 
 
-def apply_payment_intent(*, intent: PaymentIntentState) -> Donation | None:
+def apply_payment_intent(*, intent: PaymentIntentState, donation_pk: int | None = None) -> Donation | None:
     """Move the gift the intent belongs to towards the intent's status.
     Safe to call any number of times, in any order, from the API or from a
-    webhook. Returns None when the intent is not one of our gifts."""
+    webhook. Returns None when the intent is not one of our gifts.
+    `donation_pk`: the gift the caller made the intent for, which need not
+    be looked up by the intent."""
     with transaction.atomic():
-        donation = _lock_for_intent(intent)
+        donation = lock(donation_pk) if donation_pk else _lock_for_intent(intent)
         if donation is None:
             return None
         if (intent.amount_minor, intent.currency) != (donation.charged_minor, donation.currency):
@@ -160,12 +168,12 @@ def record_decline(*, donation_id: int, decline: PaymentDeclined) -> Donation:
 
 
 def _lock_for_intent(intent: PaymentIntentState) -> Donation | None:
-    by_intent = Donation.objects.select_for_update().filter(payment_intent_id=intent.id).first()
+    by_intent = _locking().filter(payment_intent_id=intent.id).first()
     if by_intent or not intent.donation_public_id:
         return by_intent
     # The event can arrive before the API call that created the intent has
     # saved its id; the intent's metadata names the gift.
-    return Donation.objects.select_for_update().filter(public_id=uuid_or_none(intent.donation_public_id)).first()
+    return _locking().filter(public_id=uuid_or_none(intent.donation_public_id)).first()
 
 
 def uuid_or_none(value: str | None) -> uuid.UUID | None:

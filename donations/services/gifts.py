@@ -127,7 +127,7 @@ def give(*, gift: GiftRequest, before_new_gift: Callable[[], None]) -> GiftOutco
     except stripe_gateway.StripeUnavailable:
         Donation.objects.filter(pk=donation.pk).update(charge_attempt_started_at=None)
         raise
-    donation = gift_status.apply_payment_intent(intent=intent)
+    donation = gift_status.apply_payment_intent(intent=intent, donation_pk=donation.pk)
     needs_action = donation.status == Status.REQUIRES_ACTION
     return GiftOutcome(donation, intent.client_secret if needs_action else None)
 

@@ -6,7 +6,14 @@ API or SDK version stays inside this package.
 Callers use this package's names (`stripe_gateway.charge(...)`), never the
 topic modules', so that tests can put the in-memory fake in its place."""
 
-from payments.stripe.errors import InvalidWebhook, NotFound, PaymentDeclined, RefundFailed, StripeUnavailable
+from payments.stripe.errors import (
+    InvalidWebhook,
+    NotFound,
+    PaymentDeclined,
+    RefundFailed,
+    StripeRateLimited,
+    StripeUnavailable,
+)
 from payments.stripe.payments import (
     cancel_setup_intent,
     charge,
@@ -78,6 +85,7 @@ __all__ = [
     "RefundFailed",
     "RefundState",
     "SetupIntentState",
+    "StripeRateLimited",
     "StripeUnavailable",
     "SubscriptionState",
     "cancel_setup_intent",

@@ -2,12 +2,17 @@
 exceptions become ours."""
 
 import functools
+import logging
+import random
+import time
 from collections.abc import Callable
 
 import stripe
 from django.conf import settings
 
-from payments.stripe.errors import NotFound, PaymentDeclined, StripeUnavailable
+from payments.stripe.errors import NotFound, PaymentDeclined, StripeRateLimited, StripeUnavailable
+
+logger = logging.getLogger(__name__)
 
 # Pinned, so that upgrading the SDK never changes the shape of what Stripe
 # sends back without a change here. Invoices of this version still name
@@ -21,6 +26,20 @@ STRIPE_API_VERSION = "2024-06-20"
 # which a gift's charge claim is considered abandoned (donations/services/gifts.py).
 REQUEST_TIMEOUT_SECONDS = 20
 MAX_NETWORK_RETRIES = 2
+
+# Past its rate limit (by default 25 requests a second per endpoint) Stripe
+# answers 429. stripe-python retries only connection errors, 409s, 5xx and
+# answers that carry `Stripe-Should-Retry: true` (HTTPClient._should_retry
+# in 16.x), so a plain 429 comes back at once as stripe.RateLimitError. A
+# burst passes within a second or two, so the call is tried again after
+# each of these waits (each one random between half and all of it, so
+# that threads refused together do not come back together): at most 3.75 s
+# in all, well inside a gift request's budget (gunicorn's 30 s timeout),
+# then StripeRateLimited. Trying again is safe: Stripe carried out nothing
+# it refused with a 429, and every call that creates something sends an
+# idempotency key, so even a call that did go through is answered, not
+# repeated.
+RATE_LIMIT_WAITS_SECONDS = (0.25, 0.5, 1.0, 2.0)
 
 
 def client() -> stripe.StripeClient:
@@ -52,19 +71,26 @@ def translate_stripe_errors(*, declines: bool = False, invalid_request: InvalidR
     PaymentDeclined, for the donor to try another (elsewhere a card error
     is Stripe's problem, not the donor's). `invalid_request` may name a
     more precise error for a request Stripe refused (None keeps the
-    default)."""
+    default). A call Stripe refuses for its rate limit is tried again after
+    each of RATE_LIMIT_WAITS_SECONDS, then is StripeRateLimited."""
 
     def decorate(call):
         @functools.wraps(call)
         def translated(*args, **kwargs):
-            try:
-                return call(*args, **kwargs)
-            except stripe.CardError as exc:
-                raise (declined(exc) if declines else unavailable(exc)) from exc
-            except stripe.InvalidRequestError as exc:
-                raise (invalid_request and invalid_request(exc)) or unavailable(exc) from exc
-            except stripe.StripeError as exc:
-                raise unavailable(exc) from exc
+            for wait in (*RATE_LIMIT_WAITS_SECONDS, None):
+                try:
+                    return call(*args, **kwargs)
+                except stripe.RateLimitError as exc:
+                    if wait is None:
+                        logger.warning("Stripe's rate limit still refused %s after every wait", call.__name__)
+                        raise StripeRateLimited(str(exc)) from exc
+                    time.sleep(wait * random.uniform(0.5, 1))
+                except stripe.CardError as exc:
+                    raise (declined(exc) if declines else unavailable(exc)) from exc
+                except stripe.InvalidRequestError as exc:
+                    raise (invalid_request and invalid_request(exc)) or unavailable(exc) from exc
+                except stripe.StripeError as exc:
+                    raise unavailable(exc) from exc
 
         return translated
 

@@ -166,8 +166,8 @@ def _issue(
 
 
 def _next_sequence(year: int) -> int:
-    ReceiptSequence.objects.get_or_create(year=year)
-    sequence = ReceiptSequence.objects.select_for_update().get(year=year)
+    # One query for every receipt but a year's first: the row, locked.
+    sequence, _created = ReceiptSequence.objects.select_for_update().get_or_create(year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number

@@ -9,7 +9,7 @@ from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import counter_tallies
 from donations.services import gifts
 from receipts.models import Receipt
-from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
+from tests.gifts import DECLINING_PAYMENT_METHOD, THREE_D_SECURE_PAYMENT_METHOD, gift_body, give, start_card_form
 from tests.stripe_events import payment_intent_event, post_event
 
 pytestmark = pytest.mark.django_db
@@ -256,6 +256,32 @@ def test_stripe_unreachable_answers_503_with_retry_after_and_keeps_the_gift_pend
     assert response.json()["error"]["code"] == "payments_unavailable"
     assert response["Retry-After"] == "60"
     assert Donation.objects.get().status == Donation.Status.PENDING
+
+
+def test_stripe_rate_limit_answers_503_with_a_short_retry_after_and_a_retry_charges_once(client, campaign, fake_stripe):
+    key = {"HTTP_IDEMPOTENCY_KEY": "gift-busy-1"}
+    fake_stripe.rate_limit_next(2)  # the card's look-up and the charge
+
+    refused = give(client, **key)
+    retried = give(client, **key)
+
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "payments_unavailable"
+    assert refused["Retry-After"] == "5"
+    assert retried.status_code == 201
+    assert retried.json()["id"] == str(Donation.objects.get().public_id)
+    assert len(fake_stripe.calls_to("charge")) == 2
+    assert len(fake_stripe.objects_of("payment_intent")) == 1
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+
+
+def test_card_form_under_stripes_rate_limit_is_503_with_a_short_retry_after(client, campaign, fake_stripe):
+    fake_stripe.rate_limit_next()
+
+    response = start_card_form(client)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
 
 
 @pytest.mark.parametrize("success, status", [(True, "succeeded"), (False, "failed")])

@@ -8,8 +8,8 @@ scenarios against this fake and localstripe.
 
 Scripting: Stripe's test payment methods and cards behave as they do in
 Stripe (`pm_card_chargeCustomerFail` declines, card 4000 0025 0000 3155
-asks for 3-D Secure); `decline_next`, `fail_next` and `outage` script the
-rest; `confirm_card_setup` is what Stripe.js does with a SetupIntent's
+asks for 3-D Secure); `decline_next`, `fail_next`, `rate_limit_next` and
+`outage` script the rest; `confirm_card_setup` is what Stripe.js does with a SetupIntent's
 client secret; `authenticate` is the donor's 3-D Secure step; `renew` bills a
 subscription's next month; `add_payout` records a payout. Every object
 change appends the event Stripe would send to `events`; `calls` records
@@ -27,7 +27,7 @@ from datetime import datetime
 from django.conf import settings
 
 from payments.stripe.client import unusable_card
-from payments.stripe.errors import NotFound, PaymentDeclined, RefundFailed, StripeUnavailable
+from payments.stripe.errors import NotFound, PaymentDeclined, RefundFailed, StripeRateLimited, StripeUnavailable
 from payments.stripe.states import (
     BalanceTransactionState,
     ChargeState,
@@ -79,6 +79,9 @@ def gateway_call(method):
     def call(self, *args, **kwargs):
         with self._lock:
             self.calls.append((method.__name__, args, kwargs))
+            if self._rate_limited > 0:
+                self._rate_limited -= 1
+                raise StripeRateLimited(f"(fake) Stripe's rate limit refused {method.__name__}")
             if self._down or self._failures > 0:
                 self._failures = max(self._failures - 1, 0)
                 raise StripeUnavailable(f"(fake) Stripe is unavailable for {method.__name__}")
@@ -102,6 +105,7 @@ class FakeStripe:
         self._replies: dict[str, object] = {}
         self._declines: list[dict] = []
         self._failures = 0
+        self._rate_limited = 0
         self._lost_answers: list[str | None] = []
         self._down = False
         # The test client and eager Celery run in one thread, but a test may
@@ -118,6 +122,11 @@ class FakeStripe:
     def fail_next(self, count: int = 1) -> None:
         """The next `count` calls raise StripeUnavailable."""
         self._failures += count
+
+    def rate_limit_next(self, count: int = 1) -> None:
+        """The next `count` calls raise StripeRateLimited, as the real
+        gateway does once Stripe's 429s outlast its waits."""
+        self._rate_limited += count
 
     def lose_next_answer(self, call: str | None = None) -> None:
         """The next call (or the next call of `call`) is carried out, but
