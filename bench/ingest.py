@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -108,6 +109,9 @@ def main() -> int:
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=180, help="Give up on processing after this many seconds.")
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="py-spy the first worker and gunicorn into DIR (collapsed stacks)."
+    )
     args = parser.parse_args()
 
     env = django_environment(DATABASE_URL, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
@@ -202,6 +206,7 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
                      app="bench.ingest_celery", **env)
         for n in range(2)
     ]  # fmt: skip
+    profilers = []
     try:
         step("start redis, gunicorn and two workers", lambda: [web.start(), *(w.start() for w in workers)])
         host, port = web.url.removeprefix("http://").split(":")
@@ -231,6 +236,10 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
                 latencies.extend(mine)
                 statuses.extend(codes)
 
+        profilers = [] if args.profile is None else [
+            profile(args.profile / f"{name}.txt", pid) for name, pid in (("worker", workers[0].process.pid),
+                                                                        ("gunicorn", web.process.pid))
+        ]  # fmt: skip
         print(f"sending {len(bodies):,} events from {args.senders} senders...", flush=True)
         started = time.monotonic()
         threads = [threading.Thread(target=sender) for _ in range(args.senders)]
@@ -253,6 +262,9 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
         broker = redis_server_client(redis_server.url)
         queued = {queue: broker.llen(queue) for queue in FOLLOW_UP_QUEUES.values()}
     finally:
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=30)
         web.stop()
         for worker in workers:
             worker.stop()
@@ -268,6 +280,13 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
         "queued": queued,
         "env": env,
     }
+
+
+def profile(path: Path, pid: int) -> subprocess.Popen:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
+    command = [py_spy, "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", "50"]
+    return subprocess.Popen([*command, "--output", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def redis_server_client(url: str):
