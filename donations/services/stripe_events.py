@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import task_queue
@@ -79,23 +79,30 @@ def store_stripe_event(*, event: dict) -> StripeEvent | None:
       The stored payload is then not byte for byte the signed body.
     """
     _check_storable_envelope(event)
-    with transaction.atomic():
-        stored, created = StripeEvent.objects.get_or_create(
-            event_id=event["id"],
-            defaults={
-                "type": event["type"],
-                "livemode": event.get("livemode") is True,
-                "payload": storable_json(event),
-            },
-        )
-        if created or stored.status == StripeEvent.Status.RECEIVED:
-            # If the broker is down the event is still stored and its task
-            # parked (core/task_queue.py); the redrive_stripe_events sweep
-            # covers a task lost inside the broker.
-            if stored.type in BATCHED_TYPES:
-                task_queue.wake_on_commit(tasks.drain_stripe_events)
-            else:
-                task_queue.enqueue_on_commit(tasks.process_stripe_event, stored.pk)
+    # Insert first and look only on a conflict: a new event, nearly every
+    # one, costs one INSERT and its commit, the acknowledgement's whole path.
+    try:
+        with transaction.atomic():
+            stored = StripeEvent.objects.create(
+                event_id=event["id"],
+                type=event["type"],
+                livemode=event.get("livemode") is True,
+                payload=storable_json(event),
+            )
+        created = True
+    except IntegrityError:
+        stored = StripeEvent.objects.filter(event_id=event["id"]).first()
+        if stored is None:
+            raise
+        created = False
+    if created or stored.status == StripeEvent.Status.RECEIVED:
+        # If the broker is down the event is still stored and its task
+        # parked (core/task_queue.py); the redrive_stripe_events sweep
+        # covers a task lost inside the broker.
+        if stored.type in BATCHED_TYPES:
+            task_queue.wake_on_commit(tasks.drain_stripe_events)
+        else:
+            task_queue.enqueue_on_commit(tasks.process_stripe_event, stored.pk)
     return stored if created else None
 
 
@@ -227,8 +234,8 @@ def _apply_batch(batch_size: int) -> int:
         )
         if not events:
             return 0
-        gift_status.lock_for_intents(list(filter(None, map(_intent_or_none, events))))
         with totals.counters_written_once():
+            gift_status.lock_for_intents(list(filter(None, map(_intent_or_none, events))))
             for event in events:
                 try:
                     # A savepoint per event: one that fails takes only its
