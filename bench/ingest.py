@@ -107,7 +107,7 @@ def main() -> int:
     parser.add_argument("--gifts", type=int, default=10_000)
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
-    parser.add_argument("--timeout", type=float, default=180, help="Give up on processing after this many seconds.")
+    parser.add_argument("--timeout", type=float, default=240, help="Give up on processing after this many seconds.")
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
     parser.add_argument(
         "--profile", type=Path, metavar="DIR", help="py-spy the first worker and gunicorn into DIR (collapsed stacks)."
