@@ -123,3 +123,21 @@ def test_many_webhooks_queue_one_drain_until_it_starts(campaign, django_capture_
             event=payment_intent_event("payment_intent.succeeded", gifts[2], status="succeeded")
         )
     assert queued == [tasks.drain_stripe_events.name] * 2
+
+
+def test_a_batch_locks_its_gifts_counters_and_donors_before_the_first_receipt_number(
+    campaign, django_capture_on_commit_callbacks
+):
+    """Gift by gift, the second gift's donor would be locked after the
+    first gift's receipt number, against the lock order."""
+    stored_successes(pending_gifts(2, campaign=campaign))
+
+    with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
+        stripe_events.drain_stripe_events()
+
+    locks = [query["sql"] for query in queries.captured_queries if query["sql"].endswith("FOR UPDATE")]
+    first_number = next(n for n, sql in enumerate(locks) if 'FROM "receipts_receiptsequence"' in sql)
+    before = locks[:first_number]
+    assert any('FROM "donations_donation"' in sql and " IN (" in sql for sql in before)
+    assert any('FROM "donations_givingtotal"' in sql for sql in before)
+    assert any('FROM "donations_donor"' in sql and " IN (" in sql for sql in before)
