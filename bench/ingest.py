@@ -257,17 +257,14 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
                 time.sleep(0.05)
             seconds = time.monotonic() - started
         print(f"  {done:,} of {args.gifts:,} gifts succeeded after {seconds:.1f} s", flush=True)
-        # Whatever is still queued or running settles before the checks.
-        time.sleep(2)
+        # The checks compare the database with the queues once nothing
+        # moves any more: the workers have stopped (a warm stop ends the
+        # batch they are applying).
+        stop(profilers, web, workers)
         broker = redis_server_client(redis_server.url)
         queued = {queue: broker.llen(queue) for queue in FOLLOW_UP_QUEUES.values()}
     finally:
-        for profiler in profilers:
-            profiler.send_signal(signal.SIGINT)
-            profiler.wait(timeout=30)
-        web.stop()
-        for worker in workers:
-            worker.stop()
+        stop(profilers, web, workers)
         redis_server.kill()
     latencies.sort()
     return {
@@ -280,6 +277,16 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
         "queued": queued,
         "env": env,
     }
+
+
+def stop(profilers: list[subprocess.Popen], web, workers) -> None:
+    for profiler in profilers:
+        if profiler.poll() is None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=30)
+    web.stop()
+    for worker in workers:
+        worker.stop()
 
 
 def profile(path: Path, pid: int) -> subprocess.Popen:
