@@ -80,6 +80,10 @@ def set(key: str, value: Any, *, timeout: int, when_down: Any) -> None:
     _call(lambda: cache.set(key, value, timeout=timeout), key=key, when_down=when_down)
 
 
+def delete(key: str, *, when_down: Any) -> None:
+    _call(lambda: cache.delete(key), key=key, when_down=when_down)
+
+
 def incr(key: str, *, when_down: Any) -> int:
     """cache.incr; ValueError, as from the cache, when the key is not set."""
     return _call(lambda: cache.incr(key), key=key, when_down=when_down)

@@ -20,17 +20,47 @@ from celery import Task, current_app
 from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError
 
+from core import shared_cache
 from core.models import ParkedTask
 
 logger = logging.getLogger(__name__)
 
 REQUEUE_BATCH = 500
+# How long a woken task counts as queued and not yet started. Past it, the
+# next wake queues it again: a task lost inside the broker does not keep
+# its work waiting for the sweeps, and one merely late runs twice, which
+# every task here is safe to do.
+WAKE_SECONDS = 10
 
 
 def enqueue_on_commit(task: Task, *args) -> None:
     """`task.delay(*args)` once the current transaction commits (at once
     outside one); parked if the broker cannot take it."""
     transaction.on_commit(lambda: enqueue(task, *args))
+
+
+def wake_on_commit(task: Task) -> None:
+    """Queue `task` (no arguments) once the current transaction commits,
+    unless a run of it is queued and has not started yet: that run will
+    see this transaction's work. Many requests then share one task, which
+    takes all their work at once; it must call `woken` as it starts."""
+    transaction.on_commit(lambda: _wake(task))
+
+
+def _wake(task: Task) -> None:
+    # Redis down: queue it (parked if the broker is the same Redis).
+    if shared_cache.add(_wake_key(task), 1, timeout=WAKE_SECONDS, when_down=True):
+        enqueue(task)
+
+
+def woken(task: Task) -> None:
+    """A woken task has started: the next wake queues another run, for
+    work committed after this run has looked."""
+    shared_cache.delete(_wake_key(task), when_down=None)
+
+
+def _wake_key(task: Task) -> str:
+    return f"task-queue:woken:{task.name}"
 
 
 def enqueue(task: Task, *args) -> None:

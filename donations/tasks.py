@@ -22,6 +22,13 @@ def process_stripe_event(event_pk: int) -> None:
     stripe_events.process_stripe_event(event_pk=event_pk)
 
 
+@shared_task(**RETRYING)
+def drain_stripe_events() -> int:
+    from donations.services import stripe_events
+
+    return stripe_events.drain_stripe_events()
+
+
 @shared_task
 def redrive_stripe_events() -> int:
     stale = selectors.stripe_events_to_redrive(older_than=timedelta(minutes=1), max_attempts=MAX_EVENT_ATTEMPTS)

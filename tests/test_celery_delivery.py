@@ -20,6 +20,7 @@ from receipts import tasks
 # or why it needs none. A new task must be added here (and to the docs).
 SWEPT_BY = {
     "donations.tasks.process_stripe_event": "redrive-stripe-events",
+    "donations.tasks.drain_stripe_events": "redrive-stripe-events",
     "donations.tasks.record_processing_fee": "record-missing-fees",
     "donations.tasks.send_plan_change_notice": "resend-donor-notices",
     "donations.tasks.send_fresh_plan_link": "resend-donor-notices",

@@ -16,10 +16,11 @@ import uuid
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from donations.models import Donation
-from donations.services import effects
+from donations.services import donors, effects, totals
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined, PaymentIntentState
 
@@ -165,6 +166,27 @@ def record_decline(*, donation_id: int, decline: PaymentDeclined) -> Donation:
         donation.save(update_fields=["charge_attempt_started_at"])
         move(donation, Status.FAILED, failure_code=decline.code, failure_message=decline.message)
         return donation
+
+
+def lock_for_intents(intents: list[PaymentIntentState]) -> None:
+    """Lock every gift these intents can belong to (by the intent's id or
+    its metadata, as _lock_for_intent finds them) in id order, then their
+    counters (totals.lock_counters), then their donors: a transaction
+    applying many intents takes its locks so, up front, in the lock order
+    (effects.py). Gift by gift, the second gift would lock its donor after
+    the first took the receipt number, and could deadlock with a gift of
+    the same donor to another campaign."""
+    intent_ids = [intent.id for intent in intents]
+    public_ids = [uuid_or_none(intent.donation_public_id) for intent in intents if intent.donation_public_id]
+    donations = (
+        Donation.objects.select_for_update()
+        .filter(Q(payment_intent_id__in=intent_ids) | Q(public_id__in=[p for p in public_ids if p]))
+        .order_by("pk")
+        .only("pk", "campaign_id", "team_id", "fundraiser_id", "donor_id")
+    )
+    donations = list(donations)
+    totals.lock_counters(donations)
+    donors.lock(sorted({donation.donor_id for donation in donations}))
 
 
 def _lock_for_intent(intent: PaymentIntentState) -> Donation | None:

@@ -1,10 +1,13 @@
 """The raised/gift/donor counters of a gift's campaign, team and
 fundraiser, kept equal to the ledger inside the gift's own transaction."""
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, When
+from django.db.models import Case, F, When
 
 from donations import selectors
 from donations.models import Donation, GivingTotal
@@ -31,9 +34,15 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
     if after == before:
         return
     gift_delta = int(after.counted) - int(before.counted)
+    batch = getattr(_batch, "current", None)
     for scope, ledger_filter in _scopes(donation):
-        GivingTotal.objects.get_or_create(**scope)
-        total = GivingTotal.objects.select_for_update().get(**scope)
+        # In counters_written_once, a counter locked up front gets a sum.
+        deferred = batch is not None and _scope_key(scope) in batch.locked
+        if deferred:
+            total = batch.delta(scope)
+        else:
+            GivingTotal.objects.get_or_create(**scope)
+            total = GivingTotal.objects.select_for_update().get(**scope)
         total.raised_minor += after.amount_minor - before.amount_minor
         total.gift_count += gift_delta
         # Under the counter's lock no other gift to this scope can change,
@@ -45,7 +54,74 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
             .exists()
         ):
             total.donor_count += gift_delta
-        total.save(update_fields=["raised_minor", "gift_count", "donor_count"])
+        if not deferred:
+            total.save(update_fields=["raised_minor", "gift_count", "donor_count"])
+
+
+@dataclass
+class _Delta:
+    raised_minor: int = 0
+    gift_count: int = 0
+    donor_count: int = 0
+
+
+class _CounterBatch:
+    """The counters a transaction recording many gifts has locked, and what
+    its gifts have added to each so far."""
+
+    def __init__(self) -> None:
+        self.locked: set[tuple] = set()
+        self.deltas: dict[tuple, tuple[dict, _Delta]] = {}
+
+    def delta(self, scope: dict) -> _Delta:
+        return self.deltas.setdefault(_scope_key(scope), (scope, _Delta()))[1]
+
+    def write(self) -> None:
+        for scope, delta in self.deltas.values():
+            if delta != _Delta():
+                GivingTotal.objects.filter(**scope).update(
+                    raised_minor=F("raised_minor") + delta.raised_minor,
+                    gift_count=F("gift_count") + delta.gift_count,
+                    donor_count=F("donor_count") + delta.donor_count,
+                )
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def counters_written_once() -> Iterator[None]:
+    """Inside, record_change adds each gift's change to the counters
+    lock_counters locked into one sum per counter, written once at the end:
+    a batch of gifts to one campaign writes its counter once, not once a
+    gift. Must run inside the transaction that took the locks; a gift
+    whose savepoint rolls back must be inside `gift_undone_on_error`."""
+    _batch.current = _CounterBatch()
+    try:
+        yield
+        _batch.current.write()
+    finally:
+        _batch.current = None
+
+
+@contextmanager
+def gift_undone_on_error() -> Iterator[None]:
+    """What record_change added inside is taken back out if it raises, as
+    the savepoint around it rolls back the gift's own change."""
+    batch = getattr(_batch, "current", None)
+    if batch is None:
+        yield
+        return
+    saved = {key: (scope, _Delta(**vars(delta))) for key, (scope, delta) in batch.deltas.items()}
+    try:
+        yield
+    except BaseException:
+        batch.deltas = saved
+        raise
+
+
+def _scope_key(scope: dict) -> tuple:
+    return scope["campaign_id"], scope.get("team_id") or 0, scope.get("fundraiser_id") or 0
 
 
 def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
@@ -109,9 +185,12 @@ def lock_counters(donations) -> None:
     scopes = {}
     for donation in donations:
         for scope, _ in _scopes(donation):
-            team, fundraiser = scope.get("team_id") or 0, scope.get("fundraiser_id") or 0
+            campaign, team, fundraiser = _scope_key(scope)
             level = 2 if fundraiser else 1 if team else 0
-            scopes[(level, scope["campaign_id"], team, fundraiser)] = scope
+            scopes[(level, campaign, team, fundraiser)] = scope
+    batch = getattr(_batch, "current", None)
     for _, scope in sorted(scopes.items()):
         GivingTotal.objects.get_or_create(**scope)
         GivingTotal.objects.select_for_update().get(**scope)
+        if batch is not None:
+            batch.locked.add(_scope_key(scope))

@@ -115,7 +115,7 @@ def test_a_worker_killed_mid_event_leaves_it_applied_once_when_a_worker_runs_aga
         event = StripeEvent.objects.get()
         # In flight: the worker has the event's row and waits for the gift's.
         wait_for(lambda: backends_waiting_on(holder_pid), message="the worker to wait on the gift's row")
-        pid = pool_process_running(stack, "donations.tasks.process_stripe_event", event.pk)
+        pid = pool_process_running(stack, "donations.tasks.drain_stripe_events")
         killed_at = time.monotonic()
         kill.do(stack, pid)
     restart_if_gone(stack)
