@@ -13,6 +13,7 @@ become void (its own status), and the links an email carries, which are
 made fresh for each email (the PDF download link; a monthly gift's
 management link)."""
 
+import functools
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from io import BytesIO
@@ -161,11 +162,10 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
     # (export_donations has a 100 MB budget; see bench/export.py).
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import LETTER
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    styles = getSampleStyleSheet()
+    styles = _paragraph_styles()
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -208,6 +208,15 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
 
     document.build(story, onFirstPage=date_as_issued, onLaterPages=date_as_issued)
     return buffer.getvalue()
+
+
+@functools.cache
+def _paragraph_styles():
+    """reportlab's sample styles, built once a process rather than once a
+    PDF (a few dozen ParagraphStyle objects); never changed once built."""
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    return getSampleStyleSheet()
 
 
 def _pdf_date(moment: datetime) -> str:

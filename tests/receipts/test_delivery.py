@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from anymail.backends.base_requests import AnymailRequestsBackend
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +16,7 @@ from django.utils import timezone
 from hopefund.celery import app as celery_app
 from receipts import outbox, tasks
 from receipts.models import Receipt, UpdateDelivery, VoidNotice, YearEndStatement
+from tests.fake_email_provider import FakePostmark
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +176,29 @@ def test_a_receipt_left_in_sending_before_claims_were_timed_is_sent_by_the_sweep
     assert tasks.resend_stalled_emails.delay().get() == 1
     assert Receipt.objects.get().status == Receipt.Status.SENT
     assert len(mailoutbox) == 1
+
+
+def test_a_process_sends_every_email_through_one_open_session_to_an_http_provider(settings, make_gift, monkeypatch):
+    """anymail opens an HTTP session (a TCP and TLS connection) per message
+    unless its connection is kept open: the outbox keeps one a process."""
+    monkeypatch.setattr(outbox, "_provider_connections", {})
+    sessions = []
+    create_session = AnymailRequestsBackend.create_session
+    monkeypatch.setattr(
+        AnymailRequestsBackend, "create_session", lambda self: sessions.append(create_session(self)) or sessions[-1]
+    )
+    provider = FakePostmark().start()
+    try:
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = {**settings.ANYMAIL, "POSTMARK_SERVER_TOKEN": "token", "POSTMARK_API_URL": provider.url}
+        make_gift(donor__email="ada@example.org")
+        make_gift(donor__email="grace@example.org")
+    finally:
+        provider.stop()
+
+    assert sorted(message["To"] for message in provider.delivered) == ["ada@example.org", "grace@example.org"]
+    assert set(Receipt.objects.values_list("status", flat=True)) == {Receipt.Status.SENT}
+    assert len(sessions) == 1
 
 
 def test_a_receipt_being_sent_by_a_live_worker_is_left_to_it(make_gift, mailoutbox):
