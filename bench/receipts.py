@@ -3,7 +3,11 @@ Postmark backend to a local fake Postmark by a Celery worker's two pool
 processes on Redis, against the fake provider's own rate for bare POSTs of
 the same message from two processes.
 
-    .venv/bin/python -m bench.receipts [--receipts 10000] [--keep] [--profile DIR]
+    .venv/bin/python -m bench.receipts [--receipts 2000] [--keep] [--profile DIR]
+
+2,000 by default: at the 10 to 15 receipts a second this shared 2-core
+machine gives, the issue's 10,000 (`--receipts 10000`) take 12 minutes or
+more, past `--timeout`'s 600 s default; raise both together.
 
 Creates the database bench_receipts (BENCH_DATABASE_URL to change it;
 dropped first, and at the end unless --keep), migrates it and loads, in SQL,
@@ -105,7 +109,7 @@ ANALYZE;
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--receipts", type=int, default=10_000)
+    parser.add_argument("--receipts", type=int, default=2_000)
     parser.add_argument("--baseline-posts", type=int, default=4_000)
     parser.add_argument("--timeout", type=float, default=600, help="Give up on sending after this many seconds.")
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
