@@ -84,6 +84,41 @@ def issue_receipt(*, donation) -> Receipt:
     )
 
 
+def issue_receipts(*, donations) -> list[Receipt]:
+    """issue_receipt for many gifts just inserted as paid in the caller's
+    transaction (so none has a receipt yet), oldest first: numbered in
+    that order, each year's numbers reserved under one lock, saved and
+    queued in a few statements."""
+    benefits = selectors.campaign_benefits({donation.campaign_id for donation in donations})
+    years = [timezone.localtime(donation.succeeded_at).year for donation in donations]
+    next_number = {}
+    for year in sorted(set(years)):
+        next_number[year] = _reserve_sequences(year, years.count(year)) - years.count(year) + 1
+    issued_at = timezone.now()
+    receipts = []
+    for donation, year in zip(donations, years, strict=True):
+        sequence = next_number[year]
+        next_number[year] += 1
+        benefit = benefits.get(donation.campaign_id)
+        receipt = Receipt(
+            donation=donation,
+            year=year,
+            sequence=sequence,
+            number=Receipt.format_number(year, sequence),
+            replaces=None,
+            amount_minor=donation.charged_minor,
+            currency=donation.currency,
+            benefit_description=benefit.description if benefit else "",
+            benefit_value_minor=benefit.value_minor if benefit else 0,
+            issued_at=issued_at,
+        )
+        receipt.record = documents.receipt_facts_at_issue(receipt).as_record()
+        receipts.append(receipt)
+    Receipt.objects.bulk_create(receipts, batch_size=1000)
+    outbox.send_many_on_commit(kind=RECEIPT_EMAIL, pks=[receipt.pk for receipt in receipts])
+    return receipts
+
+
 def reissue_after_refund(*, donation) -> Receipt | None:
     """Bring a refunded gift's receipts in line with what the donor kept
     given. Called by donations.services inside the transaction that holds
@@ -145,9 +180,14 @@ def _issue(
 
 
 def _next_sequence(year: int) -> int:
+    return _reserve_sequences(year, 1)
+
+
+def _reserve_sequences(year: int, count: int) -> int:
+    """Take the year's next `count` numbers; returns the last of them."""
     ReceiptSequence.objects.get_or_create(year=year)
     sequence = ReceiptSequence.objects.select_for_update().get(year=year)
-    sequence.last_number += 1
+    sequence.last_number += count
     sequence.save(update_fields=["last_number"])
     return sequence.last_number
 
