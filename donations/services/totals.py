@@ -3,8 +3,8 @@ fundraiser, kept equal to the ledger inside the gift's own transaction."""
 
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Case, F, When
+from django.db import connection, transaction
+from django.db.models import Case, Q, When
 
 from donations import selectors
 from donations.models import Donation, GivingTotal
@@ -106,15 +106,31 @@ def lock_counters(donations) -> None:
     gift's team counter and receipt number, against the lock order, and
     could deadlock with an online gift to the second campaign.
     The donations need not be saved: only their attribution is read."""
-    scopes = {}
-    for donation in donations:
-        for scope, _ in _scopes(donation):
-            team, fundraiser = scope.get("team_id") or 0, scope.get("fundraiser_id") or 0
-            level = 2 if fundraiser else 1 if team else 0
-            scopes[(level, scope["campaign_id"], team, fundraiser)] = scope
-    for _, scope in sorted(scopes.items()):
-        GivingTotal.objects.get_or_create(**scope)
-        GivingTotal.objects.select_for_update().get(**scope)
+    keys = {_scope_key(scope) for donation in donations for scope, _ in _scopes(donation)}
+    if not keys:
+        return
+    # The missing counters in one statement (ON CONFLICT DO NOTHING covers
+    # one created meanwhile), then all of them locked in one, in lock order.
+    GivingTotal.objects.bulk_create(
+        [
+            GivingTotal(campaign_id=campaign, team_id=team, fundraiser_id=fundraiser)
+            for campaign, team, fundraiser in keys
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    campaigns = {campaign for campaign, team, fundraiser in keys if not team and not fundraiser}
+    teams = {team for _, team, _ in keys if team}
+    fundraisers = {fundraiser for _, _, fundraiser in keys if fundraiser}
+    list(
+        GivingTotal.objects.select_for_update()
+        .filter(
+            Q(campaign_id__in=campaigns, team=None, fundraiser=None)
+            | Q(team_id__in=teams, fundraiser=None)
+            | Q(fundraiser_id__in=fundraisers)
+        )
+        .order_by(_COUNTER_LEVEL, "campaign_id", "team_id", "fundraiser_id")
+    )
 
 
 # Donors asked about per query when counting a batch's new donors: well
@@ -143,14 +159,27 @@ def record_new_gifts(donations: list[Donation]) -> None:
             gifts[key] = gifts.get(key, 0) + 1
             donors_in_batch.setdefault(key, set()).add(donation.donor_id)
     counted_before = _scopes_with_counted_gifts_of({donation.donor_id for donation in counted})
-    # Every counter here is locked already (lock_counters), in lock order.
-    for key in raised:
-        new_donors = len(donors_in_batch[key] - counted_before.get(key, set()))
-        campaign, team, fundraiser = key
-        GivingTotal.objects.filter(campaign_id=campaign, team_id=team, fundraiser_id=fundraiser).update(
-            raised_minor=F("raised_minor") + raised[key],
-            gift_count=F("gift_count") + gifts[key],
-            donor_count=F("donor_count") + new_donors,
+    # Every counter here is locked already (lock_counters): each is moved
+    # in place, in one UPDATE ... FROM unnest(arrays) for the lot.
+    keys = list(raised)
+    table = connection.ops.quote_name(GivingTotal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS total SET raised_minor = total.raised_minor + moved.raised, "
+            "gift_count = total.gift_count + moved.gifts, donor_count = total.donor_count + moved.donors "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
+            "AS moved(campaign_id, team_id, fundraiser_id, raised, gifts, donors) "
+            "WHERE total.campaign_id = moved.campaign_id "
+            "AND total.team_id IS NOT DISTINCT FROM moved.team_id "
+            "AND total.fundraiser_id IS NOT DISTINCT FROM moved.fundraiser_id",
+            [
+                [campaign for campaign, _, _ in keys],
+                [team for _, team, _ in keys],
+                [fundraiser for _, _, fundraiser in keys],
+                [raised[key] for key in keys],
+                [gifts[key] for key in keys],
+                [len(donors_in_batch[key] - counted_before.get(key, set())) for key in keys],
+            ],
         )
 
 
