@@ -127,3 +127,15 @@ def invite_by_token(token: str) -> TeamInvite | None:
 
 def team_member(team: Team, fundraiser_slug: str) -> Fundraiser | None:
     return Fundraiser.objects.select_related("owner").filter(team=team, slug=fundraiser_slug).first()
+
+
+def teams_and_fundraisers_by_slug(campaign: Campaign) -> tuple[dict[str, Team], dict[str, Fundraiser]]:
+    """Every team and fundraiser of the campaign, hidden or not, by slug,
+    as team_to_manage and fundraiser_to_manage find them one at a time
+    (two queries): for checking thousands of rows that name them."""
+    teams = {team.slug: team for team in Team.objects.select_related("campaign").filter(campaign=campaign)}
+    fundraisers = {
+        fundraiser.slug: fundraiser
+        for fundraiser in Fundraiser.objects.select_related("campaign", "team").filter(campaign=campaign)
+    }
+    return teams, fundraisers

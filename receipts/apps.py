@@ -14,5 +14,5 @@ class ReceiptsConfig(AppConfig):
 
         # Inside the gift's own transaction, under its row lock: a paid gift
         # is never without its receipt, a refunded one never keeps it whole.
-        effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True)
+        effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True, bulk=receipts.issue_receipts)
         effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)

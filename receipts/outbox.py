@@ -116,6 +116,20 @@ def send_on_commit(*, kind: str, pk: int) -> None:
     task_queue.enqueue_on_commit(tasks.send_email, kind, pk)
 
 
+def send_many_on_commit(*, kind: str, pks: list[int]) -> None:
+    """send_on_commit for many emails: one task per SEND_BATCH of them,
+    which queues each email's own send, so a transaction that made
+    thousands of emails commits without waiting for thousands of
+    publishes. A batch lost in the broker is covered by the sweep too."""
+    registered_kind(kind)
+    for start in range(0, len(pks), SEND_BATCH):
+        task_queue.enqueue_on_commit(tasks.send_emails, kind, pks[start : start + SEND_BATCH])
+
+
+# Emails queued by one send_emails task.
+SEND_BATCH = 500
+
+
 def send_email(*, kind: str, pk: int, task_id: str = "") -> OutboundEmail:
     """Send one pending email once. Raises the provider's error when it is
     temporary (the caller retries); records a permanent one as failed.

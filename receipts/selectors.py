@@ -84,6 +84,11 @@ def campaign_benefit(campaign_id: int) -> CampaignBenefit | None:
     return CampaignBenefit.objects.filter(campaign_id=campaign_id).first()
 
 
+def campaign_benefits(campaign_ids: set[int]) -> dict[int, CampaignBenefit]:
+    """The benefits of these campaigns that have one, by campaign (one query)."""
+    return {benefit.campaign_id: benefit for benefit in CampaignBenefit.objects.filter(campaign_id__in=campaign_ids)}
+
+
 def void_notice_with_receipt(notice_id: int) -> VoidNotice:
     return VoidNotice.objects.select_related("receipt").get(pk=notice_id)
 

@@ -29,6 +29,14 @@ def send_email(self, kind: str, pk: int) -> None:
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
 
 
+@shared_task
+def send_emails(kind: str, pks: list[int]) -> None:
+    """Queue each email's own send (receipts.outbox.send_many_on_commit);
+    run twice, it queues them twice, and each is still sent once."""
+    for pk in pks:
+        send_email.delay(kind, pk)
+
+
 def retry_countdown(retries: int) -> float:
     """Seconds before the next try after `retries` retries: 2, 4, 8 ... in
     production (settings.EMAIL_RETRY_BACKOFF_SECONDS doubled each time)."""

@@ -46,17 +46,21 @@ class _Registered:
     # Keeps the donor's receipt in step with the gift: skipped for a gift
     # recorded without a receipt, and never allowed to be missing.
     receipt: bool
+    # The same for many gifts at once, `bulk(donations=[...])`, for
+    # apply_effects_of_new_paid_gifts; without one, `function` runs per gift.
+    bulk: Hook | None = None
 
 
 _HOOKS: dict[str, list[_Registered]] = {ON_SUCCEEDED: [], ON_REFUNDED: []}
 
 
-def register(moment: str, hook: Hook, *, receipt: bool = False) -> None:
-    """Run `hook(donation=...)` at `moment`, under the gift's row lock.
-    Registering the same hook again changes nothing."""
+def register(moment: str, hook: Hook, *, receipt: bool = False, bulk: Hook | None = None) -> None:
+    """Run `hook(donation=...)` at `moment`, under the gift's row lock
+    (`bulk(donations=...)` instead for many new paid gifts at once, if
+    given). Registering the same hook again changes nothing."""
     if moment not in _HOOKS:
         raise ImproperlyConfigured(f"No moment {moment!r}; the moments are {', '.join(_HOOKS)}.")
-    registered = _Registered(hook, receipt)
+    registered = _Registered(hook, receipt, bulk)
     if registered not in _HOOKS[moment]:
         _HOOKS[moment].append(registered)
 
@@ -104,11 +108,32 @@ def apply_effects(donation: Donation, *, before: Before, wants_receipt: bool = T
         task_queue.enqueue_on_commit(tasks.send_renewal_failed_notice, pk)
 
 
-def _run(moment: str, donation: Donation, *, wants_receipt: bool) -> None:
+def apply_effects_of_new_paid_gifts(donations: list[Donation], *, receipted: list[Donation]) -> None:
+    """apply_effects for many gifts just inserted as succeeded (offline
+    gifts), oldest first, with a few queries for the lot instead of a
+    dozen per gift. Their counters must already have moved
+    (totals.record_new_gifts); `receipted` are those that get a receipt.
+    None is an online gift, so there is no Stripe fee to fetch."""
+    donors.apply_details_of_paid_gifts(donations)
+    _check_receipt_hook(ON_SUCCEEDED)
+    for hook in _HOOKS[ON_SUCCEEDED]:
+        gifts = receipted if hook.receipt else donations
+        if hook.bulk is not None:
+            hook.bulk(donations=gifts)
+        else:
+            for donation in gifts:
+                hook.function(donation=donation)
+
+
+def _check_receipt_hook(moment: str) -> None:
     if moment in moments_without_receipt_hook():
         # Raising rolls the change back: better a retried webhook than a
         # paid gift that silently has no receipt.
         raise ImproperlyConfigured(f"No receipt hook is registered for {moment!r} gifts; is receipts installed?")
+
+
+def _run(moment: str, donation: Donation, *, wants_receipt: bool) -> None:
+    _check_receipt_hook(moment)
     for hook in _HOOKS[moment]:
         if hook.receipt and not wants_receipt:
             continue

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Case, F, When
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, When
 
 from donations import selectors
 from donations.models import Donation, GivingTotal
@@ -120,10 +120,6 @@ def gift_undone_on_error() -> Iterator[None]:
         raise
 
 
-def _scope_key(scope: dict) -> tuple:
-    return scope["campaign_id"], scope.get("team_id") or 0, scope.get("fundraiser_id") or 0
-
-
 def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
     """(counter row key, matching ledger filter) per scope, in lock order."""
     campaign = donation.campaign_id
@@ -182,15 +178,107 @@ def lock_counters(donations) -> None:
     gift's team counter and receipt number, against the lock order, and
     could deadlock with an online gift to the second campaign.
     The donations need not be saved: only their attribution is read."""
-    scopes = {}
-    for donation in donations:
-        for scope, _ in _scopes(donation):
-            campaign, team, fundraiser = _scope_key(scope)
-            level = 2 if fundraiser else 1 if team else 0
-            scopes[(level, campaign, team, fundraiser)] = scope
+    keys = {_scope_key(scope) for donation in donations for scope, _ in _scopes(donation)}
+    if not keys:
+        return
+    # The missing counters in one statement (ON CONFLICT DO NOTHING covers
+    # one created meanwhile), then all of them locked in one, in lock order.
+    GivingTotal.objects.bulk_create(
+        [
+            GivingTotal(campaign_id=campaign, team_id=team, fundraiser_id=fundraiser)
+            for campaign, team, fundraiser in keys
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    campaigns = {campaign for campaign, team, fundraiser in keys if not team and not fundraiser}
+    teams = {team for _, team, _ in keys if team}
+    fundraisers = {fundraiser for _, _, fundraiser in keys if fundraiser}
+    list(
+        GivingTotal.objects.select_for_update()
+        .filter(
+            Q(campaign_id__in=campaigns, team=None, fundraiser=None)
+            | Q(team_id__in=teams, fundraiser=None)
+            | Q(fundraiser_id__in=fundraisers)
+        )
+        .order_by(_COUNTER_LEVEL, "campaign_id", "team_id", "fundraiser_id")
+    )
     batch = getattr(_batch, "current", None)
-    for _, scope in sorted(scopes.items()):
-        GivingTotal.objects.get_or_create(**scope)
-        GivingTotal.objects.select_for_update().get(**scope)
-        if batch is not None:
-            batch.locked.add(_scope_key(scope))
+    if batch is not None:
+        batch.locked.update(keys)
+
+
+# Donors asked about per query when counting a batch's new donors: well
+# under PostgreSQL's limit of parameters in one statement.
+_DONORS_PER_QUERY = 5000
+
+
+def record_new_gifts(donations: list[Donation]) -> None:
+    """What record_change does for each of many new gifts, in one update
+    per counter: each counted gift adds its kept amount and one gift to
+    every scope it is attributed to, and its donor once to each scope where
+    they had no counted gift before the batch (and none earlier in it).
+    Call it after lock_counters on the same gifts and before they are
+    saved: under the counters' locks no other gift to these scopes can
+    become counted, so the ledger read here stays true until commit."""
+    counted = [donation for donation in donations if donation.is_counted]
+    if not counted:
+        return
+    raised: dict[tuple, int] = {}
+    gifts: dict[tuple, int] = {}
+    donors_in_batch: dict[tuple, set[int]] = {}
+    for donation in counted:
+        for scope, _ in _scopes(donation):
+            key = _scope_key(scope)
+            raised[key] = raised.get(key, 0) + donation.kept_minor
+            gifts[key] = gifts.get(key, 0) + 1
+            donors_in_batch.setdefault(key, set()).add(donation.donor_id)
+    counted_before = _scopes_with_counted_gifts_of({donation.donor_id for donation in counted})
+    # Every counter here is locked already (lock_counters): each is moved
+    # in place, in one UPDATE ... FROM unnest(arrays) for the lot.
+    keys = list(raised)
+    table = connection.ops.quote_name(GivingTotal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS total SET raised_minor = total.raised_minor + moved.raised, "
+            "gift_count = total.gift_count + moved.gifts, donor_count = total.donor_count + moved.donors "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
+            "AS moved(campaign_id, team_id, fundraiser_id, raised, gifts, donors) "
+            "WHERE total.campaign_id = moved.campaign_id "
+            "AND total.team_id IS NOT DISTINCT FROM moved.team_id "
+            "AND total.fundraiser_id IS NOT DISTINCT FROM moved.fundraiser_id",
+            [
+                [campaign for campaign, _, _ in keys],
+                [team for _, team, _ in keys],
+                [fundraiser for _, _, fundraiser in keys],
+                [raised[key] for key in keys],
+                [gifts[key] for key in keys],
+                [len(donors_in_batch[key] - counted_before.get(key, set())) for key in keys],
+            ],
+        )
+
+
+def _scope_key(scope: dict) -> tuple[int, int | None, int | None]:
+    return scope["campaign_id"], scope.get("team_id"), scope.get("fundraiser_id")
+
+
+def _scopes_with_counted_gifts_of(donor_ids: set[int]) -> dict[tuple, set[int]]:
+    """(campaign, team, fundraiser) counter key -> the donors among these
+    with a counted gift there, from the ledger (one query per few thousand
+    donors)."""
+    found: dict[tuple, set[int]] = {}
+    ordered = sorted(donor_ids)
+    for start in range(0, len(ordered), _DONORS_PER_QUERY):
+        rows = (
+            Donation.objects.counted()
+            .filter(donor_id__in=ordered[start : start + _DONORS_PER_QUERY])
+            .values_list("campaign_id", "team_id", "fundraiser_id", "donor_id")
+            .distinct()
+        )
+        for campaign, team, fundraiser, donor in rows:
+            found.setdefault((campaign, None, None), set()).add(donor)
+            if team:
+                found.setdefault((campaign, team, None), set()).add(donor)
+            if fundraiser:
+                found.setdefault((campaign, None, fundraiser), set()).add(donor)
+    return found

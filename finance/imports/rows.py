@@ -107,13 +107,13 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class _RowChecker:
-    """Checks one row at a time; remembers the campaigns, funds, teams and
-    fundraisers it has looked up, so a file of thousands of rows for a few
-    campaigns makes a few queries."""
+    """Checks one row at a time; remembers the campaigns it has looked up,
+    with their funds, teams and fundraisers, so a file of thousands of rows
+    for a few campaigns makes a few queries."""
 
     def __init__(self, *, today: date):
         self.today = today
-        self._campaigns, self._funds, self._teams, self._fundraisers = {}, {}, {}, {}
+        self._campaigns, self._funds, self._pages = {}, {}, {}
 
     def check(self, line: int, cells: dict[str, str]) -> tuple[list[str], CheckedRow | None]:
         if "" in cells:
@@ -263,22 +263,25 @@ class _RowChecker:
     def _team(self, campaign, slug: str, problems: list[str]):
         if not slug:
             return None
-        key = (campaign.pk, slug)
-        if key not in self._teams:
-            self._teams[key] = rules.find_team(campaign, slug, include_hidden=True)
-        if self._teams[key] is None:
+        team = self._pages_of(campaign)[0].get(slug)
+        if team is None:
             problems.append(f"campaign '{campaign.slug}' has no team '{slug}'")
-        return self._teams[key]
+        return team
 
     def _fundraiser(self, campaign, slug: str, problems: list[str]):
         if not slug:
             return None
-        key = (campaign.pk, slug)
-        if key not in self._fundraisers:
-            self._fundraisers[key] = rules.find_fundraiser(campaign, slug, include_hidden=True)
-        if self._fundraisers[key] is None:
+        fundraiser = self._pages_of(campaign)[1].get(slug)
+        if fundraiser is None:
             problems.append(f"campaign '{campaign.slug}' has no fundraiser '{slug}'")
-        return self._fundraisers[key]
+        return fundraiser
+
+    def _pages_of(self, campaign) -> tuple[dict, dict]:
+        # All of a campaign's teams and fundraisers in two queries: a file
+        # naming thousands of them would otherwise make one query each.
+        if campaign.pk not in self._pages:
+            self._pages[campaign.pk] = campaign_selectors.teams_and_fundraisers_by_slug(campaign)
+        return self._pages[campaign.pk]
 
     @staticmethod
     def _yes_or_no(cells: dict[str, str], column: str, *, default: bool, problems: list[str]) -> bool:

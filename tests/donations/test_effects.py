@@ -23,7 +23,9 @@ def without_receipt_hooks(monkeypatch):
 def test_receipts_registers_its_hooks_once_and_registering_again_changes_nothing():
     before = {moment: list(hooks) for moment, hooks in effects._HOOKS.items()}
 
-    effects.register(effects.ON_SUCCEEDED, receipt_services.issue_receipt, receipt=True)
+    effects.register(
+        effects.ON_SUCCEEDED, receipt_services.issue_receipt, receipt=True, bulk=receipt_services.issue_receipts
+    )
     effects.register(effects.ON_REFUNDED, receipt_services.reissue_after_refund, receipt=True)
 
     assert before == effects._HOOKS
