@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Case, When
 
+from campaigns import page_versions
 from donations import selectors
 from donations.models import Donation, GivingTotal
 
@@ -31,6 +32,15 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
     if after == before:
         return
     gift_delta = int(after.counted) - int(before.counted)
+    # It shows on its campaign's, team's and fundraiser's pages.
+    campaign = donation.campaign_id
+    page_versions.bump(
+        *{
+            page_versions.totals(campaign),
+            page_versions.totals(campaign, team_id=donation.team_id),
+            page_versions.totals(campaign, fundraiser_id=donation.fundraiser_id),
+        }
+    )
     for scope, ledger_filter in _scopes(donation):
         GivingTotal.objects.get_or_create(**scope)
         total = GivingTotal.objects.select_for_update().get(**scope)
@@ -84,6 +94,7 @@ def repair_totals(*, campaign_id: int | None = None) -> int:
             counters = counters.filter(campaign_id=campaign_id)
         list(counters)
         wrong = selectors.counters_out_of_step(campaign_id=campaign_id)
+        page_versions.bump(*(page_versions.totals(*key) for key in wrong))
         for (campaign, team, fundraiser), (_, ledger) in wrong.items():
             GivingTotal.objects.update_or_create(
                 campaign_id=campaign,
