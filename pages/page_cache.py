@@ -58,11 +58,11 @@ def shared_for_visitors(view):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_cache=True)
             return response
-        entry = shared_cache.get(key, when_down=None)
-        # Read before the page's rows are, so a change committed while the
-        # page is drawn leaves it stale under the versions it is stored with.
-        tokens = page_versions.current(entry["versions"]) if entry else None
-        if tokens is not None and tokens == entry["tokens"]:
+        # The versions' tokens are read before the page's rows are, so a
+        # change committed while the page is drawn leaves it stale under
+        # the tokens it is stored with.
+        versions, entry, tokens = _lookup(key)
+        if entry is not None and tokens is not None and entry["versions"] == versions and tokens == entry["tokens"]:
             return _answer(request, entry["body"], entry["etag"])
         response = view(request, *args, **kwargs)
         shareable = getattr(response, "shareable", None)
@@ -70,7 +70,8 @@ def shared_for_visitors(view):
             return response
         body = response.content
         etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
-        if entry is not None and tokens is not None and entry["versions"] == shareable.versions:
+        _remember(key, shareable.versions)
+        if tokens is not None and versions == shareable.versions:
             stored = {"versions": shareable.versions, "tokens": tokens, "body": body, "etag": etag}
         else:
             # Its versions were not known before it was drawn: keep only
@@ -80,6 +81,41 @@ def shared_for_visitors(view):
         return _answer(request, body, etag)
 
     return wrapper
+
+
+# Which versions each page has, as this process last saw: with them, one
+# Redis round trip reads the page and its versions' tokens together. Pages
+# are few and their versions change only with their slugs; the bound is
+# against query strings that are not pages.
+_versions_seen: dict[str, list[str]] = {}
+VERSIONS_SEEN_MAX = 20_000
+
+
+def _remember(key: str, versions: list[str]) -> list[str]:
+    if len(_versions_seen) >= VERSIONS_SEEN_MAX:
+        _versions_seen.clear()
+    _versions_seen[key] = versions
+    return versions
+
+
+def _lookup(key: str) -> tuple[list[str] | None, dict | None, dict | None]:
+    """(the page's versions, its stored entry, the versions' current
+    tokens); tokens None when the versions are not known yet or Redis
+    cannot be reached."""
+    versions = _versions_seen.get(key)
+    if versions is None:
+        entry = shared_cache.get(key, when_down=None)
+        if entry is None:
+            return None, None, None
+        versions = _remember(key, entry["versions"])
+        return versions, entry, page_versions.current(versions)
+    found = shared_cache.get_many([key, *versions], when_down=None)
+    if found is None:
+        return versions, None, None
+    entry = found.pop(key, None)
+    # A version with no token yet gets one before the page is drawn.
+    tokens = found if len(found) == len(versions) else page_versions.current(versions)
+    return versions, entry, tokens
 
 
 def _entry_key(request) -> str | None:
