@@ -11,8 +11,9 @@ and gunicorn with the production configuration (gunicorn.conf.py: two
 threaded workers) under bench/settings.py, whose URLconf adds the
 baseline view /bench/ok/, and runs wrk for `--seconds` on each URL:
 
-- /bench/ok/ (the baseline), then each page as anonymous visitors see it
-  (shared through the cache, pages/page_cache.py);
+- /bench/ok/ (the baseline) and each page as anonymous visitors see it
+  (shared through the cache, pages/page_cache.py), in turn, ROUNDS times,
+  the best rate of each counting;
 - each page with an empty search (`?q=`), which is never cached: what
   a page costs to draw, for the record.
 
@@ -47,6 +48,7 @@ from bench.common import (
 
 DATABASE_URL = database_url("hopefund_bench_pages")
 MIN_RATIO = 0.5
+ROUNDS = 2
 BASELINE = "/bench/ok/"
 PAGES = {
     "campaign": "/campaigns/{campaign}/",
@@ -212,15 +214,22 @@ def main() -> int:
             wrk(web.url + path, seconds=1, connections=2)  # warm-up: the first draws fill the cache
             return wrk(web.url + path, seconds=args.seconds, connections=args.connections)
 
-        baseline = rate(BASELINE)
+        # Rounds of every URL in turn, the best of each counting: the
+        # machine is shared, and a burst of other work should not land on
+        # one URL only.
+        urls = [BASELINE, *paths(BIG).values()]
+        rates = dict.fromkeys(urls, 0.0)
+        for _ in range(ROUNDS):
+            for path in urls:
+                rates[path] = max(rates[path], rate(path))
+        baseline = rates[BASELINE]
         print(f"baseline {BASELINE}: {baseline:,.0f} req/s")
         ratios = {}
         for page, path in paths(BIG).items():
-            shared, drawn = rate(path), rate(path + "?q=")
-            ratios[page] = shared / baseline
+            ratios[page] = rates[path] / baseline
             print(
-                f"{page} page {path}: {shared:,.0f} req/s shared ({ratios[page]:.2f} of baseline, "
-                f"{verdict(ratios[page] >= MIN_RATIO)}); drawn each time (?q=): {drawn:,.0f} req/s"
+                f"{page} page {path}: {rates[path]:,.0f} req/s shared ({ratios[page]:.2f} of baseline, "
+                f"{verdict(ratios[page] >= MIN_RATIO)}); drawn each time (?q=): {rate(path + '?q='):,.0f} req/s"
             )
         same = True
         for page in PAGES:

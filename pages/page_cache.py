@@ -22,9 +22,11 @@ import hashlib
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from campaigns import page_versions
 from core import shared_cache
@@ -35,6 +37,7 @@ MAX_AGE_SECONDS = 30
 CDN_MAX_AGE_SECONDS = 1
 # The query parameters a shared page may have: leaderboard page numbers.
 PAGE_PARAMETERS = ("teams_page", "fundraisers_page")
+MESSAGES_COOKIE = CookieStorage.cookie_name
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def _lookup(key: str) -> tuple[list[str] | None, dict | None, dict | None]:
 
 def _entry_key(request) -> str | None:
     """The shared page's key, or None when this request must not share."""
-    if request.method != "GET" or request.user.is_authenticated or len(messages.get_messages(request)):
+    if request.method != "GET" or _own_visit(request):
         return None
     parameters = request.GET
     if any(name not in PAGE_PARAMETERS for name in parameters):
@@ -135,6 +138,15 @@ def _entry_key(request) -> str | None:
     return "pages:page:" + hashlib.sha256(where.encode()).hexdigest()
 
 
+def _own_visit(request) -> bool:
+    """Signed in, or with messages waiting. Without a session or messages
+    cookie neither can be, and asking would cost more than the shared page
+    (the user object passes through django-otp's wrapper)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES and MESSAGES_COOKIE not in request.COOKIES:
+        return False
+    return request.user.is_authenticated or bool(len(messages.get_messages(request)))
+
+
 def _answer(request, body: bytes, etag: str) -> HttpResponse:
     if etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
         response = HttpResponseNotModified()
@@ -142,4 +154,6 @@ def _answer(request, body: bytes, etag: str) -> HttpResponse:
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=CDN_MAX_AGE_SECONDS)
+    # A signed-in visitor's cookie gets another page: a CDN must not mix them.
+    patch_vary_headers(response, ["Cookie"])
     return response
