@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import selectors
+from campaigns import page_versions, selectors
 from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
 
 logger = logging.getLogger(__name__)
@@ -269,4 +269,6 @@ def set_hidden(*, items, hidden: bool) -> int:
     """Moderation: hide (or show again) teams, fundraisers or updates. A
     hidden team or fundraiser is gone from the public site and refuses
     gifts; gifts already made still count."""
+    # A queryset update sends no post_save: bump the pages here.
+    page_versions.bump_content(items.values_list("campaign_id", flat=True).distinct())
     return items.update(is_hidden=hidden)

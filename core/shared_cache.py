@@ -84,6 +84,14 @@ def delete(key: str, *, when_down: Any) -> None:
     _call(lambda: cache.delete(key), key=key, when_down=when_down)
 
 
+def get_many(keys: list[str], *, when_down: Any) -> dict:
+    return _call(lambda: cache.get_many(keys), key=keys[0], when_down=when_down)
+
+
+def set_many(values: dict, *, timeout: int, when_down: Any) -> None:
+    _call(lambda: cache.set_many(values, timeout=timeout), key=next(iter(values)), when_down=when_down)
+
+
 def incr(key: str, *, when_down: Any) -> int:
     """cache.incr; ValueError, as from the cache, when the key is not set."""
     return _call(lambda: cache.incr(key), key=key, when_down=when_down)

@@ -9,13 +9,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import selectors, services
+from campaigns import page_versions, selectors, services
 from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
 from core.money import CURRENCIES, format_money
 from pages import selectors as page_selectors
+from pages.page_cache import MAX_AGE_SECONDS, Shareable, shared_for_visitors
 
 AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
 
@@ -35,7 +37,7 @@ def _render_giving_page(request, found):
         (format_money(major * 10**currency.exponent, currency.code), major * 10**currency.exponent)
         for major in AMOUNT_PRESETS_MAJOR
     ]
-    return render(
+    response = render(
         request,
         "campaigns/giving_page.html",
         {
@@ -48,9 +50,31 @@ def _render_giving_page(request, found):
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
     )
+    response.shareable = Shareable(
+        versions=[
+            page_versions.SITE,
+            page_versions.content(campaign.pk),
+            page_versions.totals(
+                campaign.pk,
+                team_id=found.team.pk if found.team else None,
+                fundraiser_id=found.fundraiser.pk if found.fundraiser else None,
+            ),
+        ],
+        max_seconds=_seconds_until_opening_or_closing(campaign),
+    )
+    return response
+
+
+def _seconds_until_opening_or_closing(campaign: Campaign) -> int:
+    """The page says whether the campaign takes gifts: share it no longer
+    than until that changes."""
+    now = timezone.now()
+    ahead = [moment for moment in (campaign.starts_at, campaign.ends_at) if moment and moment > now]
+    return min([MAX_AGE_SECONDS, *(int((moment - now).total_seconds()) for moment in ahead)])
 
 
 @require_GET
+@shared_for_visitors
 def campaign_page(request, slug: str):
     found = page_selectors.campaign_page(
         slug,
@@ -62,6 +86,7 @@ def campaign_page(request, slug: str):
 
 
 @require_GET
+@shared_for_visitors
 def team_page(request, campaign_slug: str, slug: str):
     found = page_selectors.team_page(
         campaign_slug, slug, search=request.GET.get("q", ""), fundraisers_page=request.GET.get("fundraisers_page")
@@ -70,6 +95,7 @@ def team_page(request, campaign_slug: str, slug: str):
 
 
 @require_GET
+@shared_for_visitors
 def fundraiser_page(request, campaign_slug: str, slug: str):
     return _render_giving_page(request, page_selectors.fundraiser_page(campaign_slug, slug))
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, When
 
+from campaigns import page_versions
 from donations import selectors
 from donations.models import Donation, GivingTotal
 
@@ -34,6 +35,15 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
     if after == before:
         return
     gift_delta = int(after.counted) - int(before.counted)
+    # It shows on its campaign's, team's and fundraiser's pages.
+    campaign = donation.campaign_id
+    page_versions.bump(
+        *{
+            page_versions.totals(campaign),
+            page_versions.totals(campaign, team_id=donation.team_id),
+            page_versions.totals(campaign, fundraiser_id=donation.fundraiser_id),
+        }
+    )
     batch = getattr(_batch, "current", None)
     for scope, ledger_filter in _scopes(donation):
         # In counters_written_once, a counter locked up front gets a sum.
@@ -156,6 +166,8 @@ def repair_totals(*, campaign_id: int | None = None) -> int:
             counters = counters.filter(campaign_id=campaign_id)
         list(counters)
         wrong = selectors.counters_out_of_step(campaign_id=campaign_id)
+        page_versions.bump(*(page_versions.totals(*key) for key in wrong))
+        page_versions.bump(*(page_versions.totals(*key) for key in wrong))
         for (campaign, team, fundraiser), (_, ledger) in wrong.items():
             GivingTotal.objects.update_or_create(
                 campaign_id=campaign,
@@ -233,6 +245,7 @@ def record_new_gifts(donations: list[Donation]) -> None:
             raised[key] = raised.get(key, 0) + donation.kept_minor
             gifts[key] = gifts.get(key, 0) + 1
             donors_in_batch.setdefault(key, set()).add(donation.donor_id)
+    page_versions.bump(*(page_versions.totals(*key) for key in raised))
     counted_before = _scopes_with_counted_gifts_of({donation.donor_id for donation in counted})
     # Every counter here is locked already (lock_counters): each is moved
     # in place, in one UPDATE ... FROM unnest(arrays) for the lot.

@@ -43,7 +43,7 @@ def redis_cache(redis_url: str) -> dict:
     it (core/shared_cache.py decides what each use does without it)."""
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": redis_url,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5, "retry_on_timeout": False},
         }
