@@ -26,6 +26,7 @@ SWEPT_BY = {
     "donations.tasks.send_renewal_failed_notice": "resend-donor-notices",
     "donations.tasks.settle_stale_gift": "settle-stale-gifts",
     "receipts.tasks.send_email": "resend-stalled-emails",
+    "receipts.tasks.send_emails": "resend-stalled-emails",
     "finance.tasks.run_gift_import": "resume-stalled-imports",
     "finance.tasks.fetch_payout": "fetch-recent-payouts",
     "receipts.tasks.send_last_years_statements": "send-year-end-statements",
