@@ -44,6 +44,7 @@ from bench.common import (
     step,
     verdict,
 )
+from tests.finance.import_files import HEADER
 
 DATABASE_URL = database_url("bench_imports")
 # The broker the import queues its receipts on, as in production (the test
@@ -78,28 +79,6 @@ SELECT 'donor' || d || '@example.org', 'Ada', 'Lee', d || ' Main St', '', 'Sprin
        now(), now()
 FROM generate_series(1, {DONORS}) AS d;
 """
-
-HEADER = [
-    "date",
-    "amount",
-    "currency",
-    "campaign",
-    "fund",
-    "team",
-    "fundraiser",
-    "email",
-    "first_name",
-    "last_name",
-    "address_line1",
-    "city",
-    "postal_code",
-    "country",
-    "method",
-    "reference",
-    "receipt",
-    "anonymous",
-    "message",
-]
 
 
 def gift_row(i: int) -> list[str]:

@@ -104,20 +104,18 @@ def issue_receipts(*, donations) -> list[Receipt]:
         sequence = next_number[year]
         next_number[year] += 1
         benefit = benefits.get(donation.campaign_id)
-        receipt = Receipt(
-            donation=donation,
-            year=year,
-            sequence=sequence,
-            number=Receipt.format_number(year, sequence),
-            replaces=None,
-            amount_minor=donation.charged_minor,
-            currency=donation.currency,
-            benefit_description=benefit.description if benefit else "",
-            benefit_value_minor=benefit.value_minor if benefit else 0,
-            issued_at=issued_at,
+        receipts.append(
+            _numbered(
+                donation=donation,
+                year=year,
+                sequence=sequence,
+                amount_minor=donation.charged_minor,
+                replaces=None,
+                benefit_description=benefit.description if benefit else "",
+                benefit_value_minor=benefit.value_minor if benefit else 0,
+                issued_at=issued_at,
+            )
         )
-        receipt.record = documents.receipt_facts_at_issue(receipt).as_record()
-        receipts.append(receipt)
     Receipt.objects.bulk_create(receipts, batch_size=1000)
     _show_many_on_gifts(receipts)
     outbox.send_many_on_commit(kind=RECEIPT_EMAIL, pks=[receipt.pk for receipt in receipts])
@@ -198,7 +196,33 @@ def _issue(
     # Numbered in the year the gift was received: a correction made in
     # January for a December gift belongs with that year's receipts.
     year = timezone.localtime(donation.succeeded_at).year
-    sequence = _next_sequence(year)
+    receipt = _numbered(
+        donation=donation,
+        year=year,
+        sequence=_next_sequence(year),
+        amount_minor=amount_minor,
+        replaces=replaces,
+        benefit_description=benefit_description,
+        benefit_value_minor=benefit_value_minor,
+        issued_at=timezone.now(),
+    )
+    receipt.save()
+    outbox.send_on_commit(kind=RECEIPT_EMAIL, pk=receipt.pk)
+    return receipt
+
+
+def _numbered(
+    *,
+    donation,
+    year: int,
+    sequence: int,
+    amount_minor: int,
+    replaces: Receipt | None,
+    benefit_description: str,
+    benefit_value_minor: int,
+    issued_at,
+) -> Receipt:
+    """A receipt with its number and everything it says frozen (Receipt.record), not yet saved."""
     receipt = Receipt(
         donation=donation,
         year=year,
@@ -209,11 +233,9 @@ def _issue(
         currency=donation.currency,
         benefit_description=benefit_description,
         benefit_value_minor=benefit_value_minor,
-        issued_at=timezone.now(),
+        issued_at=issued_at,
     )
     receipt.record = documents.receipt_facts_at_issue(receipt).as_record()
-    receipt.save()
-    outbox.send_on_commit(kind=RECEIPT_EMAIL, pk=receipt.pk)
     return receipt
 
 
