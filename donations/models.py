@@ -131,7 +131,9 @@ class Donation(models.Model):
     # a correction), blank when none does: a copy kept by receipts in the
     # transaction that issues, voids or corrects one, so the gift export
     # reads it with the gift instead of searching receipts row by row.
-    receipt_number = models.CharField(max_length=20, blank=True, default="", editable=False)
+    # A database default too, so rows written by SQL alone (loaders,
+    # benchmarks) start as "no receipt stands".
+    receipt_number = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
     payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     charge_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     # Each paid invoice of a monthly gift is one Donation.

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='donation',
             name='receipt_number',
-            field=models.CharField(blank=True, default='', editable=False, max_length=20),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=20),
         ),
     ]
