@@ -25,11 +25,13 @@ def page_changed(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=Campaign.funds.through)
 def campaign_funds_changed(sender, instance, action, **kwargs):
-    if action.startswith("post_"):
-        # From either side: a campaign's funds, or a fund's campaigns.
-        page_versions.bump(page_versions.SITE) if isinstance(instance, Fund) else page_versions.bump_content(
-            [instance.pk]
-        )
+    if not action.startswith("post_"):
+        return
+    # From either side: a fund's campaigns, or a campaign's funds.
+    if isinstance(instance, Fund):
+        page_versions.bump(page_versions.SITE)
+    else:
+        page_versions.bump_content([instance.pk])
 
 
 @receiver([post_save, post_delete], sender=Fund)

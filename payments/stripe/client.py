@@ -36,9 +36,10 @@ MAX_NETWORK_RETRIES = 2
 # that threads refused together do not come back together): at most 3.75 s
 # in all, well inside a gift request's budget (gunicorn's 30 s timeout),
 # then StripeRateLimited. Trying again is safe: Stripe carried out nothing
-# it refused with a 429, and every call that creates something sends an
-# idempotency key, so even a call that did go through is answered, not
-# repeated.
+# it refused with a 429, and the calls that move money (a charge, a
+# refund) send an idempotency key besides, so even one that did go through
+# is answered, not repeated. (A SetupIntent is created without one: a
+# spare intent moves no money.)
 RATE_LIMIT_WAITS_SECONDS = (0.25, 0.5, 1.0, 2.0)
 
 
