@@ -13,10 +13,11 @@ requests with messages waiting get a page of their own, marked private.
 Searches are not cached (every query string would be a key); leaderboard
 page numbers are.
 
-Answers carry an ETag and `Cache-Control: public, max-age=1`, so a CDN may
-serve a page for a second and then revalidate it (a 304 costs two Redis
-reads): with the invalidation here, a visitor sees a new gift within the
-two seconds docs/contract.md promises."""
+Answers carry an ETag and `Cache-Control: public, max-age=0, s-maxage=1`:
+a CDN may serve a page for a second and then revalidate it (a 304 costs
+two Redis reads), so with the invalidation here a visitor sees a new gift
+within the two seconds docs/contract.md promises; a browser revalidates
+every time, so a donor who reloads after giving sees the gift at once."""
 
 import hashlib
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from core import shared_cache
 # How long Redis keeps a page: the most a page can outlive a change whose
 # version bump was lost to a Redis outage.
 MAX_AGE_SECONDS = 30
+# Shared caches (a CDN) only; browsers keep nothing without asking.
 CDN_MAX_AGE_SECONDS = 1
 # The query parameters a shared page may have: leaderboard page numbers.
 PAGE_PARAMETERS = ("teams_page", "fundraisers_page")
@@ -153,7 +155,7 @@ def _answer(request, body: bytes, etag: str) -> HttpResponse:
     else:
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=CDN_MAX_AGE_SECONDS)
+    patch_cache_control(response, public=True, max_age=0, s_maxage=CDN_MAX_AGE_SECONDS)
     # A signed-in visitor's cookie gets another page: a CDN must not mix them.
     patch_vary_headers(response, ["Cookie"])
     return response
