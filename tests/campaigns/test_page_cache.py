@@ -132,6 +132,23 @@ def test_hiding_an_update_shows_on_the_next_request(pages, campaign, committed):
     assert "Posted by mistake" not in anonymous(pages["campaign"]).content.decode()
 
 
+def test_an_owner_renaming_themselves_shows_on_their_fundraiser_page(pages, member, committed):
+    assert "A fundraiser by Ada" in shared(pages["fundraiser"])
+    with committed():
+        member.first_name = "Adaeze"
+        member.save()
+    assert "A fundraiser by Adaeze" in anonymous(pages["fundraiser"]).content.decode()
+
+
+def test_signing_in_leaves_the_owners_pages_cached(pages, member, committed):
+    shared(pages["fundraiser"])
+    with committed():
+        Client().force_login(member)
+    with CaptureQueriesContext(connection) as queries:
+        assert anonymous(pages["fundraiser"]).status_code == 200
+    assert len(queries) == 0
+
+
 def test_a_new_team_and_a_fundraiser_joining_show_on_the_next_request(pages, campaign, team, committed):
     shared(pages["campaign"])
     shared(pages["team"])
