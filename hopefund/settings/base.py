@@ -84,6 +84,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' shared pages, served before the rest of the
+    # stack; stored with the headers the rest gave them (pages/page_cache.py).
+    "pages.page_cache.SharedPageMiddleware",
     "hopefund.security_headers.ContentSecurityPolicyMiddleware",
     "hopefund.security_headers.permissions_policy",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,16 +1,27 @@
 """One Stripe client per configuration, and the one place where the SDK's
-exceptions become ours."""
+exceptions become ours.
+
+The SDK is imported inside the functions that call it, here and in the
+topic modules: importing it costs about 7 MB and 0.1 s (its HTTP clients,
+aiohttp's among them), which every process paid at start-up through the
+admin and the services that import this package, though most never call
+Stripe (commands, the beat, a web worker serving pages). An import inside
+a function is thread-safe, unlike importlib's LazyLoader on Python 3.11.
+tests/payments/test_client.py checks that start-up leaves it out."""
 
 import functools
 import logging
 import random
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import stripe
 from django.conf import settings
 
 from payments.stripe.errors import NotFound, PaymentDeclined, StripeRateLimited, StripeUnavailable
+
+if TYPE_CHECKING:
+    import stripe
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +54,16 @@ MAX_NETWORK_RETRIES = 2
 RATE_LIMIT_WAITS_SECONDS = (0.25, 0.5, 1.0, 2.0)
 
 
-def client() -> stripe.StripeClient:
+def client() -> "stripe.StripeClient":
     """The client for the current settings. Tests point STRIPE_API_BASE at
     their own server, so the cache is keyed on the settings it is built from."""
     return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
 
 @functools.lru_cache(maxsize=8)
-def _client_for(secret_key: str, api_base: str) -> stripe.StripeClient:
+def _client_for(secret_key: str, api_base: str) -> "stripe.StripeClient":
+    import stripe
+
     # The SDK's RequestsClient keeps one HTTP session per thread, so one
     # client serves every thread of a process.
     return stripe.StripeClient(
@@ -62,7 +75,7 @@ def _client_for(secret_key: str, api_base: str) -> stripe.StripeClient:
     )
 
 
-InvalidRequestRule = Callable[[stripe.InvalidRequestError], Exception | None]
+InvalidRequestRule = Callable[["stripe.InvalidRequestError"], Exception | None]
 
 
 def translate_stripe_errors(*, declines: bool = False, invalid_request: InvalidRequestRule | None = None):
@@ -78,6 +91,8 @@ def translate_stripe_errors(*, declines: bool = False, invalid_request: InvalidR
     def decorate(call):
         @functools.wraps(call)
         def translated(*args, **kwargs):
+            import stripe
+
             for wait in (*RATE_LIMIT_WAITS_SECONDS, None):
                 try:
                     return call(*args, **kwargs)
@@ -98,7 +113,7 @@ def translate_stripe_errors(*, declines: bool = False, invalid_request: InvalidR
     return decorate
 
 
-def declined(exc: stripe.CardError) -> PaymentDeclined:
+def declined(exc: "stripe.CardError") -> PaymentDeclined:
     error = exc.error
     return PaymentDeclined(
         code=exc.code or "card_declined",
@@ -107,7 +122,7 @@ def declined(exc: stripe.CardError) -> PaymentDeclined:
     )
 
 
-def unavailable(exc: stripe.StripeError) -> StripeUnavailable:
+def unavailable(exc: "stripe.StripeError") -> StripeUnavailable:
     missing = exc.http_status == 404 or exc.code == "resource_missing"
     return (NotFound if missing else StripeUnavailable)(str(exc))
 

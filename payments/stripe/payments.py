@@ -2,8 +2,7 @@
 what Stripe knows about a charge or an intent."""
 
 import logging
-
-import stripe
+from typing import TYPE_CHECKING
 
 from payments.stripe.client import client, translate_stripe_errors, unusable_card
 from payments.stripe.errors import RefundFailed
@@ -14,6 +13,9 @@ from payments.stripe.states import (
     RefundState,
     SetupIntentState,
 )
+
+if TYPE_CHECKING:
+    import stripe
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ def cancel_setup_intent(setup_intent_id: str) -> SetupIntentState:
     """Cancel a SetupIntent, so that its client secret can confirm no more
     cards. One that is canceled already (or succeeded) is answered as it
     stands: Stripe refuses to cancel it again, and there is nothing to do."""
+    import stripe
+
     try:
         intent = client().v1.setup_intents.cancel(setup_intent_id)
     except stripe.InvalidRequestError as exc:
@@ -47,7 +51,7 @@ def retrieve_payment_method(payment_method_id: str) -> PaymentMethodState:
     return PaymentMethodState.from_stripe(client().v1.payment_methods.retrieve(payment_method_id).to_dict())
 
 
-def _unusable_payment_method(exc: stripe.InvalidRequestError) -> Exception | None:
+def _unusable_payment_method(exc: "stripe.InvalidRequestError") -> Exception | None:
     # A payment method id that does not exist (Stripe names the parameter
     # and says resource_missing; localstripe answers a bare 404: the
     # payment method is the only object the call names) or was used
@@ -62,6 +66,8 @@ def _unusable_payment_method(exc: stripe.InvalidRequestError) -> Exception | Non
 def charge(*, amount_minor: int, currency: str, payment_method: str, donation_public_id: str) -> PaymentIntentState:
     """Create and confirm a PaymentIntent in one call. The idempotency key is
     the donation's id, so a retry after a lost answer never charges twice."""
+    import stripe
+
     try:
         intent = client().v1.payment_intents.create(
             params={
@@ -80,7 +86,7 @@ def charge(*, amount_minor: int, currency: str, payment_method: str, donation_pu
     return PaymentIntentState.from_stripe(intent.to_dict())
 
 
-def _refund_refused(exc: stripe.InvalidRequestError) -> Exception:
+def _refund_refused(exc: "stripe.InvalidRequestError") -> Exception:
     return RefundFailed(exc.user_message or str(exc))
 
 

@@ -9,8 +9,6 @@ subscription itself; localstripe, which the contract, integration and
 browser suites run against, refuses it, so the per-plan customer is the
 one mechanism, and it holds on both.)"""
 
-import stripe
-
 from payments.stripe.client import client, translate_stripe_errors, unusable_card
 from payments.stripe.states import InvoiceState, SubscriptionState
 
@@ -21,6 +19,8 @@ MONTHLY_PRODUCT_ID = "hopefund-monthly-gift"
 def monthly_plan_id(currency: str) -> str:
     """One Plan per currency, priced at one minor unit: a gift of N minor
     units a month is a subscription of quantity N. Created on first use."""
+    import stripe
+
     plan_id = f"hopefund-monthly-{currency}"
     try:
         client().v1.plans.retrieve(plan_id)
@@ -94,6 +94,8 @@ def change_subscription_quantity(subscription_id: str, quantity: int) -> None:
 @translate_stripe_errors()
 def cancel_subscription(subscription_id: str) -> None:
     """Safe to repeat: a subscription already canceled stays so."""
+    import stripe
+
     try:
         client().v1.subscriptions.cancel(subscription_id)
     except stripe.InvalidRequestError as exc:

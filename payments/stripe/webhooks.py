@@ -4,7 +4,6 @@ import json
 import logging
 import math
 
-import stripe
 from django.conf import settings
 
 from payments.stripe.client import STRIPE_API_VERSION
@@ -21,6 +20,8 @@ MAX_EVENT_DEPTH = 64
 
 def verify_webhook(payload: bytes, signature_header: str | None) -> dict:
     """Check the signature on the raw body and return the event as a dict."""
+    import stripe
+
     if not signature_header:
         raise InvalidWebhook("missing Stripe-Signature header")
     try:

@@ -8,12 +8,14 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from campaigns import services
+from campaigns import page_versions, services
 from campaigns.models import CampaignUpdate, Fundraiser, Team
 from donations.services import gift_status
+from pages.page_cache import Shareable, SharedPageMiddleware, shared_for_visitors
 from tests.factories import DonationFactory, DonorFactory, FundraiserFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +224,57 @@ def test_searches_are_drawn_for_each_request(pages, campaign):
     assert "private" in response["Cache-Control"]
 
 
-# --- Headers for a CDN -----------------------------------------------------
+def test_a_page_that_sets_a_cookie_is_kept_private_and_never_stored():
+    """A cookie set while drawing (a CSRF token, say) means the page was
+    drawn for this visitor alone."""
+
+    @shared_for_visitors
+    def view(request):
+        response = HttpResponse("Your own token: abc")
+        response.shareable = Shareable(versions=[page_versions.SITE])
+        response.set_cookie("csrftoken", "abc")
+        return response
+
+    # The handler's part: the view's middleware hook, then the view.
+    middleware = SharedPageMiddleware(lambda request: middleware.process_view(request, view, (), {}) or view(request))
+    for _ in range(3):
+        response = middleware(RequestFactory().get("/campaigns/drawn-with-a-cookie/"))
+        assert "private" in response["Cache-Control"] and "ETag" not in response
+
+
+# --- Headers ----------------------------------------------------------------
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "Referrer-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def directives(policy: str) -> set[str]:
+    return {part.strip() for part in policy.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize("page", ["campaign", "team", "fundraiser"])
+def test_a_shared_page_carries_every_security_header_a_drawn_one_does(pages, page):
+    drawn = anonymous(pages[page])
+    shared(pages[page])
+    hit = anonymous(pages[page])
+    for name in SECURITY_HEADERS:
+        assert name in drawn, name
+        assert name in hit, name
+    assert directives(hit["Content-Security-Policy"]) == directives(drawn["Content-Security-Policy"])
+    assert {name: hit[name] for name in SECURITY_HEADERS[1:]} == {name: drawn[name] for name in SECURITY_HEADERS[1:]}
+
+
+def test_a_shared_page_is_served_before_the_rest_of_the_middleware(pages):
+    shared(pages["campaign"])
+    response = anonymous(pages["campaign"])
+    assert response.status_code == 200
+    assert not hasattr(response.wsgi_request, "user"), "the hit went through the whole stack"
 
 
 def test_shared_pages_carry_an_etag_and_answer_304_until_they_change(pages, fundraiser, committed):

@@ -1,12 +1,18 @@
 """The one translation of Stripe's errors into ours, call by call: the real
 gateway functions, with the SDK client made to raise what Stripe would."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import stripe
 
 from payments.stripe import errors, payments, subscriptions
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class RaisingClient:
@@ -136,3 +142,22 @@ def test_canceling_a_setup_intent_stripe_will_not_cancel_answers_it_as_it_stands
     monkeypatch.setattr(payments, "client", lambda: RaisingClient(invalid_request()))
     with pytest.raises(errors.StripeUnavailable):
         payments.cancel_setup_intent("seti_x")
+
+
+def test_starting_django_leaves_the_sdk_unimported():
+    """The SDK costs every process about 7 MB (bench.export's memory
+    target): only a call to Stripe imports it, not the apps, the admin,
+    the URLs or the gateway package."""
+    script = (
+        "import sys, django\n"
+        "django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns\n"
+        "import payments.stripe\n"
+        "print(sorted(name for name in sys.modules if name.partition('.')[0] == 'stripe'))\n"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "hopefund.settings.test"}
+    output = subprocess.run(
+        [sys.executable, "-c", script], env=environment, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "[]"
