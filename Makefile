@@ -1,4 +1,6 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
+# Both run under scripts/services.sh, which starts a private PostgreSQL and
+# Redis for them where the machine's own do not answer.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,10 +8,10 @@ BIN := $(VENV)/bin
 .PHONY: demo test check install browser
 
 demo: install
-	DJANGO_SETTINGS_MODULE=hopefund.settings.dev scripts/demo.sh
+	DJANGO_SETTINGS_MODULE=hopefund.settings.dev scripts/services.sh --redis-only scripts/demo.sh
 
 test: check browser
-	$(BIN)/python -m pytest
+	scripts/services.sh $(BIN)/python -m pytest
 
 # Lint, formatting and the one-way layers (pyproject.toml), before any test runs.
 check: install
