@@ -2,8 +2,13 @@
 Playwright against pytest-django's live server, with localstripe's fake
 Stripe.js on the page."""
 
+import re
+
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+
+from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium stalls on a closed network.
@@ -19,6 +24,27 @@ CHROMIUM_ARGS = [
 # Long enough for a gift's round trips (our API, localstripe, a webhook a
 # second later), short enough that a stuck page fails well inside 30 s.
 TIMEOUT_MS = 15_000
+# Where a failed test leaves a screenshot of every tab it had open.
+SCREENSHOTS = ROOT / "var" / "test-output" / "screenshots"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    browser = item.funcargs.get("browser")
+    if report.when == "call" and report.failed and browser is not None:
+        name = re.sub(r"[^\w.-]+", "_", item.nodeid)
+        tabs = [tab for context in browser.contexts for tab in context.pages]
+        for number, tab in enumerate(tabs):
+            path = SCREENSHOTS / f"{name}-{number}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                tab.screenshot(path=path, full_page=True)
+            except PlaywrightError as error:  # a tab the test closed or crashed
+                report.sections.append(("screenshot", f"{path}: {error.message}"))
+            else:
+                report.sections.append(("screenshot", str(path)))
+    return report
 
 
 @pytest.fixture(scope="package")
