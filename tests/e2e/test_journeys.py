@@ -1,0 +1,68 @@
+"""Whole journeys in a real Chromium, checked by what the person sees and
+by the ledger: a monthly gift stopped from the link in its email, and
+finance staff downloading the gifts the donors made."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from donations.models import Donation, RecurringPlan
+from tests.e2e.test_accessibility import blocking_violations, logged_in_tab
+from tests.e2e.test_donate_page import CAMPAIGN_URL, give_by_card, wait_for_mail
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_monthly_gift_is_set_up_and_stopped_from_the_link_in_its_email(page, campaign, mailoutbox):
+    page.goto(CAMPAIGN_URL)
+    page.get_by_role("radio", name="Monthly").check()
+    give_by_card(page, "4242424242424242", preset="$25.00", fund="Rescue")
+    expect(page.locator("#thanks-amount")).to_have_text("$25.00 a month")
+    wait_for_mail(mailoutbox, 1)
+
+    [receipt] = mailoutbox
+    page.goto(re.search(r"/monthly/\S+/", receipt.body).group(0))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your monthly gift")
+    expect(page.get_by_text("$25.00 a month to Dressember 2026, for Rescue.")).to_be_visible()
+    assert blocking_violations(page) == []
+    page.get_by_role("button", name="Stop my monthly gift").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your monthly gift has been stopped")
+    expect(page.get_by_role("button", name="Stop my monthly gift")).to_have_count(0)
+    plan = RecurringPlan.objects.get()
+    assert plan.status == RecurringPlan.Status.CANCELED
+    # The first month's gift stands: stopping ends what is to come.
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+
+
+def test_finance_staff_filter_by_fund_and_date_and_the_csv_holds_the_donors_gifts(
+    page, browser, live_server, campaign, finance_user, mailoutbox
+):
+    for fund, amount in (("Rescue", "$100.00"), ("Aftercare", "$50.00"), ("Rescue", "$25.00"), ("Rescue", "$250.00")):
+        page.goto(CAMPAIGN_URL)
+        give_by_card(page, "4242424242424242", preset=amount, fund=fund)
+        expect(page.locator("#donate-thanks")).to_be_visible()
+    # A rescue gift from ten days ago, outside the days finance asks for.
+    Donation.objects.filter(amount_minor=100_00).update(succeeded_at=timezone.now() - timedelta(days=10))
+    wanted = Donation.objects.filter(fund__slug="rescue", amount_minor__in=[25_00, 250_00])
+    assert wanted.count() == 2
+
+    finance = logged_in_tab(browser, live_server, finance_user)
+    finance.goto("/finance/export/")
+    today = timezone.now().date()
+    finance.get_by_label("From").fill((today - timedelta(days=3)).isoformat())
+    finance.get_by_label("Until").fill(today.isoformat())
+    finance.get_by_label("Fund").select_option(label="Rescue")
+    with finance.expect_download() as download:
+        finance.get_by_role("button", name="Download CSV").click()
+
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert sorted((row["gift_id"], row["amount"], row["fund"], row["status"]) for row in rows) == sorted(
+        (str(gift.public_id), f"{gift.amount_minor // 100}.{gift.amount_minor % 100:02d}", "rescue", "succeeded")
+        for gift in wanted
+    )
