@@ -233,6 +233,29 @@ def parse_gift_request(
     ), {}
 
 
+class FeeCoverForm(forms.Form):
+    """GET /api/fee-cover/'s query: a gift the donate form may send."""
+
+    amount_minor = forms.IntegerField(
+        min_value=1, error_messages={"invalid": "Enter a whole number of minor units (5000 for 50.00)."}
+    )
+    currency = forms.CharField(max_length=3)
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].lower()
+        if not rules.is_accepted_currency(currency):
+            raise forms.ValidationError(f"{currency!r} is not a currency we accept.")
+        return currency
+
+    def clean(self):
+        data = super().clean()
+        if "amount_minor" in data and "currency" in data:
+            limits = rules.amount_limits(data["currency"], online=True)
+            if not limits.allow(data["amount_minor"]):
+                self.add_error("amount_minor", f"Gifts must be {limits.range_text}.")
+        return data
+
+
 class PlanAmountForm(forms.Form):
     """The donor's new monthly amount, typed in major units ("25.00")."""
 

@@ -5,17 +5,18 @@ import logging
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import rate_limit
 from core.json_body import BadJsonBody, json_body
 from donations import selectors
-from donations.forms import PlanAmountForm, parse_gift_request
+from donations.forms import FeeCoverForm, PlanAmountForm, parse_gift_request
 from donations.models import Donation
 from donations.services import donate, recurring, stripe_events
 from donations.services.card_checks import CardChecksPaused, Challenge, ChallengeRequired
-from donations.services.gifts import IdempotencyKeyReused
+from donations.services.gifts import IdempotencyKeyReused, covered_fee
 from payments.stripe import InvalidWebhook, StripeRateLimited, StripeUnavailable
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,21 @@ def create_donation(request):
         },
         status=201,
     )
+
+
+@require_GET
+# The rule changes only with a deploy: a CDN and the browser may keep it.
+@cache_control(public=True, max_age=3600)
+def fee_cover(request):
+    """What a donor who covers the fees adds to a gift, by the rule the gift
+    is charged by, so the donate form shows the exact amount before paying."""
+    form = FeeCoverForm(request.GET)
+    if not form.is_valid():
+        errors = {field: [error["message"] for error in found] for field, found in form.errors.get_json_data().items()}
+        return JsonResponse({"errors": errors}, status=400)
+    amount, currency = form.cleaned_data["amount_minor"], form.cleaned_data["currency"]
+    fee = covered_fee(amount)
+    return JsonResponse({"amount_minor": amount, "currency": currency, "fee_minor": fee, "total_minor": amount + fee})
 
 
 @csrf_exempt

@@ -15,11 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campaigns import page_versions, selectors, services
 from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
+from core import countries
 from core.money import CURRENCIES, format_money
+from donations.services.gifts import covered_fee
 from pages import selectors as page_selectors
 from pages.page_cache import MAX_AGE_SECONDS, Shareable, shared_for_visitors
 
 AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
+# The preset checked when the page opens: 50.
+DEFAULT_PRESET = 1
 
 
 @require_GET
@@ -37,6 +41,8 @@ def _render_giving_page(request, found):
         (format_money(major * 10**currency.exponent, currency.code), major * 10**currency.exponent)
         for major in AMOUNT_PRESETS_MAJOR
     ]
+    checked_preset = presets[DEFAULT_PRESET][1]
+    country = countries.DEFAULT_FOR_CURRENCY.get(campaign.currency, "")
     response = render(
         request,
         "campaigns/giving_page.html",
@@ -45,6 +51,13 @@ def _render_giving_page(request, found):
             "campaign": campaign,
             "currency": currency,
             "amount_presets": presets,
+            "checked_preset": checked_preset,
+            # The donate form's script updates it as the amount changes.
+            "fee_to_cover": format_money(covered_fee(checked_preset), currency.code),
+            "countries": countries.by_name(),
+            "default_country": country,
+            "address_labels": countries.address_labels(country),
+            "address_labels_by_country": countries.labels_json(),
             "share_url": request.build_absolute_uri(request.path),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,

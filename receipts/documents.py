@@ -85,6 +85,9 @@ class ReceiptFacts(Record):
     campaign: str
     benefit_statement: str
     exemption_statement: str
+    # What the donor added to cover card fees, part of `amount` ("" for none,
+    # and in records frozen before the donate form offered it).
+    fee_covered: str = ""
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -95,6 +98,7 @@ class ReceiptFacts(Record):
         rows += [
             ("Date received", self.gift_date),
             ("Amount", f"{self.amount} ({self.currency})"),
+            *([("Of which, to cover card fees", self.fee_covered)] if self.fee_covered else []),
             ("Fund", self.fund),
             ("Campaign", self.campaign),
             ("Date issued", self.issued_date),
@@ -137,6 +141,13 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
             value_minor=receipt.benefit_value_minor,
         ),
         exemption_statement=organisation.exemption_statement,
+        # A corrected receipt states what is kept after a refund, which the
+        # fee the donor added no longer describes.
+        fee_covered=(
+            format_money(donation.fee_covered_minor, receipt.currency)
+            if donation.fee_covered_minor and not replaces_number
+            else ""
+        ),
     )
 
 

@@ -60,6 +60,50 @@
     return preset ? parseInt(preset.value, 10) : null;
   }
 
+  // "Cover the fees": the amount beside it is the server's own rule
+  // (GET /api/fee-cover/), asked again whenever the amount changes.
+  const feeToCover = document.getElementById("fee-to-cover");
+  let feeAsked = 0;
+
+  async function showFeeToCover() {
+    const amount = chosenAmount();
+    if (!amount) {
+      return;
+    }
+    const asked = ++feeAsked;
+    const query = new URLSearchParams({ amount_minor: amount, currency: form.dataset.currency });
+    try {
+      const response = await fetch(form.dataset.feeCoverUrl + "?" + query);
+      if (response.ok && asked === feeAsked) {
+        feeToCover.textContent = formatMoney((await response.json()).fee_minor);
+      }
+    } catch (err) {
+      // The figure already shown stays; the server charges by its rule.
+    }
+  }
+
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "preset") {
+      showFeeToCover();
+    }
+  });
+  form.elements.custom_amount.addEventListener("input", showFeeToCover);
+
+  // The address's words follow the country chosen (ZIP code, Postcode...).
+  const addressLabels = JSON.parse(form.dataset.addressLabels);
+  form.elements.country.addEventListener("change", function () {
+    const labels = addressLabels[form.elements.country.value] || addressLabels["*"];
+    document.getElementById("region-label").textContent = labels[0];
+    document.getElementById("postal-code-label").textContent = labels[1];
+  });
+
+  function addressGiven() {
+    const fields = ["address_line1", "address_line2", "city", "region", "postal_code"];
+    const address = { country: form.elements.country.value };
+    fields.forEach(function (name) { address[name.replace("address_", "")] = form.elements[name].value.trim(); });
+    return address.line1 || address.city || address.postal_code ? address : null;
+  }
+
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = false;
@@ -153,7 +197,7 @@
   // once Stripe has made it.
   function giftBody(amount) {
     const fund = form.querySelector("input[name=fund]:checked");
-    return {
+    const body = {
       campaign: form.dataset.campaign,
       team: form.dataset.team || null,
       fundraiser: form.dataset.fundraiser || null,
@@ -162,6 +206,7 @@
       currency: form.dataset.currency,
       frequency: form.querySelector("input[name=frequency]:checked").value,
       website: form.elements.website.value,
+      cover_fees: form.elements.cover_fees.checked,
       anonymous: form.elements.anonymous.checked,
       message: form.elements.message.value,
       donor: {
@@ -170,6 +215,11 @@
         last_name: form.elements.last_name.value,
       },
     };
+    const address = addressGiven();
+    if (address) {
+      body.donor.address = address;
+    }
+    return body;
   }
 
   async function waitForOutcome(id) {
@@ -184,10 +234,14 @@
     return "pending";
   }
 
-  function showThanks(amountMinor) {
-    // Display only: the amount was computed and charged by the server.
-    const amount = new Intl.NumberFormat("en-US", { style: "currency", currency: form.dataset.currency.toUpperCase() })
+  // Display only: every amount is computed and charged by the server.
+  function formatMoney(amountMinor) {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: form.dataset.currency.toUpperCase() })
       .format(amountMinor / Math.pow(10, exponent));
+  }
+
+  function showThanks(amountMinor) {
+    const amount = formatMoney(amountMinor);
     const monthly = form.querySelector("input[name=frequency]:checked").value === "monthly";
     document.getElementById("thanks-amount").textContent = monthly ? amount + " a month" : amount;
     document.getElementById("thanks-email").textContent = form.elements.email.value;

@@ -70,3 +70,34 @@ def test_unknown_page_is_404(client, campaign, url):
 
 def test_home_lists_open_campaigns(client, campaign):
     assert campaign.get_absolute_url() in client.get("/").content.decode()
+
+
+def test_donate_form_shows_the_fee_to_cover_for_the_checked_amount(client, campaign):
+    from core.money import format_money
+    from donations.services.gifts import covered_fee
+
+    html = client.get("/campaigns/dressember-2026/").content.decode()
+
+    assert 'name="preset" value="5000" checked' in html
+    assert f'<strong id="fee-to-cover">{format_money(covered_fee(5000), "usd")}</strong>' in html
+
+
+@pytest.mark.parametrize(
+    ("currency", "country", "region", "postal_code"),
+    [
+        ("usd", "US", "State", "ZIP code"),
+        ("cad", "CA", "Province", "Postal code"),
+        ("gbp", "GB", "County (optional)", "Postcode"),
+    ],
+)
+def test_the_address_opens_on_the_campaigns_country_in_its_own_words(
+    client, campaign, currency, country, region, postal_code
+):
+    campaign.currency = currency
+    campaign.save()
+
+    html = client.get("/campaigns/dressember-2026/").content.decode()
+
+    assert f'<option value="{country}" selected>' in html
+    assert f'<label for="region" id="region-label">{region}</label>' in html
+    assert f'<label for="postal-code" id="postal-code-label">{postal_code}</label>' in html

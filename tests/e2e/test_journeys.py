@@ -1,5 +1,6 @@
 """Whole journeys in a real Chromium, checked by what the person sees and
-by the ledger: a monthly gift stopped from the link in its email, and
+by the ledger: a gift on a fundraiser page with the fees covered and a
+postal address, a monthly gift stopped from the link in its email, and
 finance staff downloading the gifts the donors made."""
 
 import csv
@@ -11,11 +12,50 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core.money import format_money
 from donations.models import Donation, RecurringPlan
+from donations.services.gifts import covered_fee
 from tests.e2e.test_accessibility import blocking_violations, logged_in_tab
-from tests.e2e.test_donate_page import CAMPAIGN_URL, give_by_card, wait_for_mail
+from tests.e2e.test_donate_page import CAMPAIGN_URL, expect_totals, give_by_card, wait_for_mail
+
+TEAM_URL = CAMPAIGN_URL + "teams/freedom-threads/"
+FUNDRAISER_URL = CAMPAIGN_URL + "fundraisers/ada-lee/"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_donor_covers_the_fees_on_a_fundraiser_page_and_every_total_rises_by_the_gift(
+    page, fundraiser, mailoutbox
+):
+    fee = covered_fee(75_00)
+    page.goto(FUNDRAISER_URL)
+    page.get_by_label("Other amount").fill("75")
+    cover = page.get_by_label(re.compile("to cover the card fees"))
+    # Shown before paying, for the amount typed.
+    expect(cover).to_have_accessible_name(re.compile(re.escape(f"Add {format_money(fee, 'usd')} to cover")))
+    cover.check()
+    page.get_by_label("Country").select_option(label="Canada")
+    expect(page.get_by_label("Province")).to_be_visible()
+    page.get_by_label("Street address").fill("12 Rue Sainte-Catherine")
+    page.get_by_label("City or town").fill("Montréal")
+    page.get_by_label("Province").fill("QC")
+    page.get_by_label("Postal code", exact=True).fill("H2X 1K4")
+    give_by_card(page, "4242424242424242", preset=None, fund="Rescue")
+
+    expect(page.locator("#thanks-amount")).to_have_text(format_money(75_00 + fee, "usd"))
+    donation = Donation.objects.select_related("fund", "donor").get()
+    assert (donation.amount_minor, donation.fee_covered_minor, donation.fund.slug) == (75_00, fee, "rescue")
+    assert (donation.donor.address_line1, donation.donor.city, donation.donor.country) == (
+        "12 Rue Sainte-Catherine",
+        "Montréal",
+        "CA",
+    )
+    wait_for_mail(mailoutbox, 1)
+    assert f"Of which, to cover card fees: {format_money(fee, 'usd')}" in mailoutbox[0].body
+    assert "H2X 1K4" in mailoutbox[0].body
+    raised = format_money(75_00 + fee, "usd")
+    for url in (FUNDRAISER_URL, TEAM_URL, CAMPAIGN_URL):
+        expect_totals(page, url, raised=raised, donors="1")
 
 
 def test_a_monthly_gift_is_set_up_and_stopped_from_the_link_in_its_email(page, campaign, mailoutbox):

@@ -1,13 +1,16 @@
 """One receipt per gift, numbered without gaps, with what a US donor needs
 for a tax deduction, sent exactly once."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.money import format_money
 from donations.models import Donation
+from donations.services.gifts import covered_fee
 from receipts import outbox, tasks
 from receipts.models import Receipt
 from receipts.services import receipts as receipt_services
@@ -42,6 +45,21 @@ def test_receipt_has_every_fact_a_us_tax_deduction_needs(receipted_gift, mailout
         assert "1 Main St" in text
         assert "No goods or services were provided in exchange for this contribution." in text
     assert message.to == ["ada@example.org"]
+
+
+def test_a_receipt_shows_the_fee_the_donor_added_within_the_amount(make_gift, mailoutbox):
+    fee = covered_fee(7500)
+    make_gift(amount_minor=7500, cover_fees=True)
+    message = mailoutbox[0]
+
+    for text in (message.body, message.alternatives[0][0]):
+        flat = re.sub(r"<[^>]+>", " ", text)
+        assert re.search(rf"Amount:?\s+{re.escape(format_money(7500 + fee, 'usd'))}", flat)
+        assert re.search(rf"Of which, to cover card fees:?\s+{re.escape(format_money(fee, 'usd'))}", flat)
+
+
+def test_a_receipt_of_a_gift_without_fee_cover_names_no_fee(receipted_gift, mailoutbox):
+    assert "cover card fees" not in mailoutbox[0].body
 
 
 def test_receipt_numbers_are_sequential_within_the_year(make_gift):
