@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from campaigns import services
-from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team
+from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, PrivacyNotice, Team
 from core.images import ADMIN_IMAGE_FIELDS
 
 MODERATE_PERMISSION = "campaigns.moderate_page"
@@ -89,3 +89,17 @@ class CampaignUpdateAdmin(ModeratedAdmin):
 class FundAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active", "sort_order")
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(PrivacyNotice)
+class PrivacyNoticeAdmin(admin.ModelAdmin):
+    """A published notice is the record of what donors were told: change it
+    by adding a new one."""
+
+    list_display = ("__str__", "published_at")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

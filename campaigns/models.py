@@ -211,3 +211,19 @@ class CampaignUpdate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PrivacyNotice(models.Model):
+    """What the charity tells donors about their data, shown at /privacy/
+    and linked from the donate form. Edited in the admin by adding a new
+    one: the newest published is shown, and the older ones stay as the
+    record of what a donor was told when they gave."""
+
+    text = models.TextField(help_text="Plain text; a blank line starts a new paragraph.")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"Privacy notice of {self.published_at:%Y-%m-%d}"

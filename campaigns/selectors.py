@@ -5,9 +5,16 @@ pages/selectors.py."""
 import hashlib
 from dataclasses import dataclass
 
-from campaigns.models import Campaign, Fund, Fundraiser, Team, TeamInvite
+from django.utils import timezone
+
+from campaigns.models import Campaign, Fund, Fundraiser, PrivacyNotice, Team, TeamInvite
 
 # --- Finding pages ------------------------------------------------------
+
+
+def current_privacy_notice() -> PrivacyNotice | None:
+    """The newest notice already published, if the charity wrote one."""
+    return PrivacyNotice.objects.filter(published_at__lte=timezone.now()).first()
 
 
 def campaign_by_slug(slug: str, *, include_drafts: bool = False) -> Campaign | None:
@@ -91,6 +98,26 @@ def can_manage_team(user, team: Team) -> bool:
 def can_manage_fundraiser(user, fundraiser: Fundraiser) -> bool:
     """The page's owner only (staff: see can_manage_team)."""
     return user.is_authenticated and fundraiser.owner_id == user.pk
+
+
+def people_told_of_gifts(pages: set[tuple[int | None, int | None]]) -> dict[tuple[int | None, int | None], list]:
+    """For each (team id, fundraiser id) a gift was made on, the active
+    people with an email address to tell of it: the fundraiser page's
+    owner and the team's captains, each once, in id order (two queries)."""
+    team_ids = {team_id for team_id, _ in pages if team_id}
+    fundraiser_ids = {fundraiser_id for _, fundraiser_id in pages if fundraiser_id}
+    captains: dict[int, list] = {}
+    for team in Team.objects.filter(pk__in=team_ids).prefetch_related("captains"):
+        captains[team.pk] = [user for user in team.captains.all() if user.is_active and user.email]
+    fundraisers = Fundraiser.objects.filter(pk__in=fundraiser_ids, owner__is_active=True).select_related("owner")
+    owners = {fundraiser.pk: fundraiser.owner for fundraiser in fundraisers if fundraiser.owner.email}
+    told = {}
+    for team_id, fundraiser_id in pages:
+        people = {user.pk: user for user in captains.get(team_id, [])}
+        if fundraiser_id in owners:
+            people[owners[fundraiser_id].pk] = owners[fundraiser_id]
+        told[(team_id, fundraiser_id)] = [people[pk] for pk in sorted(people)]
+    return told
 
 
 def possible_co_captains(team: Team) -> list:

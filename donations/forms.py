@@ -28,14 +28,15 @@ class JsonIntegerField(forms.IntegerField):
 
 
 class JsonBooleanField(forms.Field):
-    """true or false; absent means false."""
+    """true or false; absent means `absent` (false unless said)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, absent: bool = False, **kwargs):
         super().__init__(required=False, **kwargs)
+        self.absent = absent
 
     def to_python(self, value):
         if value is None:
-            return False
+            return self.absent
         if not isinstance(value, bool):
             raise forms.ValidationError("Must be true or false.", code="invalid")
         return value
@@ -88,6 +89,7 @@ class GiftForm(forms.Form):
     frequency = forms.ChoiceField(choices=Donation.Frequency.choices, required=False)
     cover_fees = JsonBooleanField()
     anonymous = JsonBooleanField()
+    email_updates = JsonBooleanField(absent=True)
     message = JsonCharField(max_length=500, required=False)
     dedication = JsonCharField(max_length=200, required=False)
     payment_method = JsonCharField(
@@ -216,6 +218,7 @@ def parse_gift_request(
         anonymous=gift["anonymous"],
         message=gift["message"],
         dedication=gift["dedication"],
+        email_updates=gift["email_updates"],
         payment_method=gift["payment_method"],
         frequency=gift["frequency"],
         idempotency_key=idempotency_key,

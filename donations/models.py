@@ -28,6 +28,9 @@ class Donor(models.Model):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, blank=True)
+    # Impact updates: the choice given with the donor's latest paid gift
+    # that asked (receipts and statements are sent whatever it says).
+    wants_updates = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,6 +124,9 @@ class Donation(models.Model):
     donor_region = models.CharField(max_length=100, blank=True)
     donor_postal_code = models.CharField(max_length=20, blank=True)
     donor_country = models.CharField(max_length=2, blank=True)
+    # `email_updates` as given with the gift; None where nobody asked (an
+    # offline gift), which leaves the donor's choice as it was.
+    donor_wants_updates = models.BooleanField(null=True, blank=True)
     amount_minor = models.PositiveBigIntegerField(help_text="The gift, before any fee cover.")
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)

@@ -374,14 +374,16 @@ def gifts_of_donor_between(*, donor_id: int, start, end) -> list[Donation]:
 def donors_who_gave(
     *, fund_id: int | None = None, campaign_id: int | None = None, after_donor_id: int = 0, limit: int
 ) -> list[tuple[int, str]]:
-    """(id, email) of donors with a counted gift (to the fund or campaign,
-    if given), the next `limit` after `after_donor_id` in id order: one
-    page of an audience (one query)."""
+    """(id, email) of donors who want impact updates and have a counted
+    gift (to the fund or campaign, if given), the next `limit` after
+    `after_donor_id` in id order: one page of an audience (one query)."""
     gifts = Donation.objects.counted().filter(donor_id=OuterRef("pk"))
     if fund_id is not None:
         gifts = gifts.filter(fund_id=fund_id)
     if campaign_id is not None:
         gifts = gifts.filter(campaign_id=campaign_id)
     return list(
-        Donor.objects.filter(Exists(gifts), pk__gt=after_donor_id).order_by("pk").values_list("pk", "email")[:limit]
+        Donor.objects.filter(Exists(gifts), wants_updates=True, pk__gt=after_donor_id)
+        .order_by("pk")
+        .values_list("pk", "email")[:limit]
     )

@@ -9,6 +9,7 @@ FUNDRAISER = "campaigns/<slug:campaign_slug>/fundraisers/<slug:slug>/"
 # under, so every {% url "campaigns:..." %} in the templates stays valid.
 campaign_patterns = [
     path("", views.home, name="home"),
+    path("privacy/", views.privacy_notice, name="privacy"),
     path("campaigns/<slug:slug>/", views.campaign_page, name="campaign"),
     path("campaigns/<slug:campaign_slug>/start/", views.start_fundraiser, name="start-fundraiser"),
     path("campaigns/<slug:campaign_slug>/new-team/", views.start_team, name="start-team"),

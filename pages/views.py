@@ -27,6 +27,11 @@ DEFAULT_PRESET = 1
 
 
 @require_GET
+def privacy_notice(request):
+    return render(request, "campaigns/privacy.html", {"notice": selectors.current_privacy_notice()})
+
+
+@require_GET
 def home(request):
     campaigns = Campaign.objects.filter(status=Campaign.Status.ACTIVE).order_by("-created_at")
     return render(request, "campaigns/home.html", {"campaigns": campaigns})

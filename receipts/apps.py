@@ -10,9 +10,13 @@ class ReceiptsConfig(AppConfig):
         # must all be known before the first send or sweep.
         from donations.services import effects
         from receipts import signals  # noqa: F401
-        from receipts.services import impact_updates, receipts, statements  # noqa: F401
+        from receipts.services import gift_notices, impact_updates, receipts, statements  # noqa: F401
 
         # Inside the gift's own transaction, under its row lock: a paid gift
         # is never without its receipt, a refunded one never keeps it whole.
         effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True, bulk=receipts.issue_receipts)
         effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)
+        # The page's owner and the team's captains hear of each gift paid on it.
+        effects.register(
+            effects.ON_SUCCEEDED, gift_notices.tell_page_people, bulk=gift_notices.tell_page_people_of_many
+        )

@@ -1,5 +1,5 @@
 """The messages: receipts (with their PDF), void notices, year-end
-statements and impact updates, each rendered from templates in
+statements, impact updates and fundraisers' gift notices, each rendered from templates in
 templates/receipts/email/ as plain text and HTML.
 
 Every message carries a Message-ID derived from what it is, so a message
@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.money import format_money
 from donations import selectors as donation_selectors
 from receipts import documents
 
@@ -54,6 +55,29 @@ def void_notice_message(notice) -> EmailMultiAlternatives:
         {"facts": facts},
         to=facts.donor_email,
         message_id=_message_id(f"void-{facts.number}"),
+    )
+
+
+def gift_notice_message(notice) -> EmailMultiAlternatives:
+    """To a page's owner or captain: who gave (as the public page names
+    them), how much, and their message; never the donor's address."""
+    donation = notice.donation
+    page = donation.fundraiser or donation.team
+    return _message(
+        "gift_notice",
+        {
+            "org_name": settings.ORG_NAME,
+            "recipient": notice.recipient,
+            # As the captain's dashboard names them.
+            "donor_name": donation_selectors.ANONYMOUS if donation.anonymous else donation.donor_full_name,
+            "amount": format_money(donation.charged_minor, donation.currency),
+            "message": donation.message,
+            "page_title": page.name,
+            "page_url": settings.SITE_URL + page.get_absolute_url(),
+            "dashboard_url": settings.SITE_URL + reverse("my-pages"),
+        },
+        to=notice.recipient.email,
+        message_id=_message_id(f"gift-notice-{donation.public_id}-{notice.recipient_id}"),
     )
 
 

@@ -131,6 +131,22 @@ class VoidNotice(OutboundEmail):
         return f"Void notice for {self.receipt.number} ({self.status})"
 
 
+class GiftNotice(OutboundEmail):
+    """Tells a page's owner, or a team's captain, that someone gave on it:
+    one per gift and person. It names the donor only as the public page
+    does, and never gives their email address."""
+
+    donation = models.ForeignKey("donations.Donation", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["donation", "recipient"], name="one_gift_notice_per_person")]
+
+    def __str__(self) -> str:
+        return f"Gift notice of {self.donation_id} for {self.recipient_id} ({self.status})"
+
+
 class CampaignBenefit(models.Model):
     """Goods or services each donor to a campaign receives (a gala dinner,
     a T-shirt): receipts then state their value instead of "no goods or

@@ -12,6 +12,7 @@ from donations.models import Donation
 from receipts.models import (
     CampaignBenefit,
     EmailSuppression,
+    GiftNotice,
     ImpactUpdate,
     OutboundEmail,
     Receipt,
@@ -87,6 +88,10 @@ def campaign_benefit(campaign_id: int) -> CampaignBenefit | None:
 def campaign_benefits(campaign_ids: set[int]) -> dict[int, CampaignBenefit]:
     """The benefits of these campaigns that have one, by campaign (one query)."""
     return {benefit.campaign_id: benefit for benefit in CampaignBenefit.objects.filter(campaign_id__in=campaign_ids)}
+
+
+def gift_notice_with_gift(notice_id: int) -> GiftNotice:
+    return GiftNotice.objects.select_related("recipient", "donation__fundraiser", "donation__team").get(pk=notice_id)
 
 
 def void_notice_with_receipt(notice_id: int) -> VoidNotice:

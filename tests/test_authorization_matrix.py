@@ -38,7 +38,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.models import Campaign, CampaignUpdate, TeamInvite
+from campaigns.models import Campaign, CampaignUpdate, PrivacyNotice, TeamInvite
 from campaigns.selectors import hash_invite_token
 from donations.models import Dispute, GivingTotal, Refund, StripeEvent
 from donations.selectors import plan_management_url
@@ -109,6 +109,7 @@ SITE = [
     Row("healthz", "GET", EVERYONE_OK),
     Row("api/schema/", "GET", EVERYONE_OK),
     Row("", "GET", EVERYONE_OK, "/"),
+    Row("privacy/", "GET", EVERYONE_OK),
     Row("campaigns/<slug:slug>/", "GET", EVERYONE_OK, "/campaigns/dressember-2026/"),
     Row("api/campaigns/<slug:slug>/", "GET", EVERYONE_OK, "/api/campaigns/dressember-2026/"),
     Row(TEAM, "GET", EVERYONE_OK, TEAM_AT),
@@ -118,6 +119,7 @@ SITE = [
     Row("api/donations/<str:public_id>/", "GET", EVERYONE_OK, "/api/donations/{gift_id}/"),
     # A SetupIntent only for a gift that passed validation.
     Row("api/setup-intents/", "POST", answers(BAD_REQUEST)),
+    Row("api/fee-cover/", "GET", EVERYONE_OK, "/api/fee-cover/?amount_minor=5000&currency=usd"),
     Row("stripe/webhook/", "POST", answers(BAD_REQUEST)),
     # The donor's links.
     Row("monthly/<str:token>/", "GET", DONOR_LINK, "/monthly/{plan_token}/"),
@@ -241,6 +243,8 @@ ADMIN_MODELS = {
     "campaigns.fundraiser": (SUPERUSER, SUPERUSER, SUPERUSER),
     "campaigns.campaignupdate": (SUPERUSER, SUPERUSER, SUPERUSER),
     "campaigns.fund": (FINANCE, SUPERUSER, SUPERUSER),
+    # A published notice stays as the record of what donors were told.
+    "campaigns.privacynotice": (SUPERUSER, SUPERUSER, NOBODY),
     "donations.donor": (FINANCE, SUPERUSER, SUPERUSER),
     "donations.donation": (FINANCE, NOBODY, NOBODY),
     "donations.refund": (FINANCE, NOBODY, NOBODY),
@@ -506,7 +510,8 @@ def _build_world() -> SimpleNamespace:
         gift = factories.DonationFactory(
             succeeded=True, through_services=True, fundraiser=page, fund=funds["rescue"], donor=donor
         )
-    receipt_token = re.search(r"/receipts/([^/]+)/pdf/", mail.outbox[-1].body).group(1)
+    [receipt_email] = [message for message in mail.outbox if "/receipts/" in message.body]
+    receipt_token = re.search(r"/receipts/([^/]+)/pdf/", receipt_email.body).group(1)
     plan = factories.RecurringPlanFactory(donor=donor, campaign=campaign, fund=funds["general"])
     update = ImpactUpdate.objects.create(title="What your gifts did", body="Thank you.")
     delivery = UpdateDelivery.objects.create(update=update, donor=donor)
@@ -526,6 +531,7 @@ def _build_world() -> SimpleNamespace:
         "fundraiser": page,
         "campaignupdate": CampaignUpdate.objects.get(),
         "fund": funds["rescue"],
+        "privacynotice": PrivacyNotice.objects.create(text="What we keep and why."),
         "donor": donor,
         "donation": gift,
         "refund": Refund.objects.create(donation=gift, amount_minor=100, status=Refund.Status.FAILED),

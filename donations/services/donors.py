@@ -49,13 +49,23 @@ def apply_details_of_paid_gift(donation: Donation) -> None:
     GivingTotal -> Donor), so two of their gifts succeeding at once each
     compare against what the other wrote, not against a stale copy."""
     donor = donation.donor = Donor.objects.select_for_update().get(pk=donation.donor_id)
-    given = {name: value for name, value in donation.donor_details.items() if value}
+    given = _given_with(donation)
     changed = [name for name, value in given.items() if getattr(donor, name) != value]
     if not changed:
         return
     for name in changed:
         setattr(donor, name, given[name])
     donor.save(update_fields=[*changed, "updated_at"])
+
+
+def _given_with(donation: Donation) -> dict[str, str | bool]:
+    """What a paid gift changes on its donor's record: each detail it gave
+    (an empty one never erases one on record), and the choice of impact
+    updates if it was asked for, no as well as yes."""
+    given: dict[str, str | bool] = {name: value for name, value in donation.donor_details.items() if value}
+    if donation.donor_wants_updates is not None:
+        given["wants_updates"] = donation.donor_wants_updates
+    return given
 
 
 def donors_by_email(emails: set[str]) -> dict[str, Donor]:
@@ -74,10 +84,9 @@ def apply_details_of_paid_gifts(donations: list[Donation]) -> None:
     given oldest first: each donor ends as if their gifts had succeeded one
     after the other (each detail as the last gift that gave it), locked
     in one query and saved in one per few thousand."""
-    given: dict[int, dict[str, str]] = {}
+    given: dict[int, dict[str, str | bool]] = {}
     for donation in donations:
-        details = given.setdefault(donation.donor_id, {})
-        details.update({name: value for name, value in donation.donor_details.items() if value})
+        given.setdefault(donation.donor_id, {}).update(_given_with(donation))
     ordered = sorted(given)
     changed: list[Donor] = []
     for start in range(0, len(ordered), _PER_QUERY):
@@ -96,10 +105,10 @@ def _save_details(changed: list[Donor]) -> None:
     """One UPDATE ... FROM unnest(arrays) per few thousand donors: Django's
     bulk_update writes a CASE of one branch per row per column, which
     PostgreSQL takes minutes to plan and run for tens of thousands."""
-    fields = [Donor._meta.get_field(name) for name in Donor.DETAIL_FIELDS]
+    fields = [Donor._meta.get_field(name) for name in (*Donor.DETAIL_FIELDS, "wants_updates")]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = given.{field.column}" for field in fields)
-    arrays = ", ".join("%s::text[]" for _ in fields)
+    arrays = ", ".join(f"%s::{'boolean' if field.name == 'wants_updates' else 'text'}[]" for field in fields)
     statement = (
         f"UPDATE {connection.ops.quote_name(Donor._meta.db_table)} AS donor "
         f"SET {assignments}, updated_at = %s "

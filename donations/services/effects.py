@@ -9,8 +9,10 @@ donation (lock order: Donation -> GivingTotal -> Donor -> ReceiptSequence):
 2. a gift just paid gives its donor's record the details given with it
    (donors.apply_details_of_paid_gift): only money taken changes a donor;
 3. the hooks other apps registered run: receipts issues the receipt of a
-   gift just paid, and reissues or voids it after a refund. They run in
-   the same transaction, so a succeeded gift never lacks its receipt;
+   gift just paid, and reissues or voids it after a refund, and queues
+   the page's owner's and captains' notices of a gift paid on a page.
+   They run in the same transaction, so a succeeded gift never lacks its
+   receipt;
 4. after commit, Stripe's fee is fetched for an online gift just paid, and
    a donor whose monthly renewal failed is told.
 

@@ -74,6 +74,8 @@ class GiftRequest(GiftTarget):
     payment_method: str
     frequency: str = Donation.Frequency.ONE_TIME
     idempotency_key: str | None = None
+    # Impact updates by email, as the donor chose with this gift.
+    email_updates: bool = True
 
     @property
     def fee_covered_minor(self) -> int:
@@ -161,6 +163,7 @@ def _record_pending_gift(gift: GiftRequest, before_new_gift: Callable[[], None])
             frequency=gift.frequency,
             message=gift.message,
             dedication=gift.dedication,
+            donor_wants_updates=gift.email_updates,
             charge_attempt_started_at=timezone.now(),
         ),
     )

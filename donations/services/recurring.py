@@ -82,6 +82,7 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
             fee_covered_minor=gift.fee_covered_minor,
             message=gift.message,
             dedication=gift.dedication,
+            donor_wants_updates=gift.email_updates,
             charge_attempt_started_at=timezone.now(),
         )
 

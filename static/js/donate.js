@@ -207,6 +207,7 @@
       frequency: form.querySelector("input[name=frequency]:checked").value,
       website: form.elements.website.value,
       cover_fees: form.elements.cover_fees.checked,
+      email_updates: form.elements.email_updates.checked,
       anonymous: form.elements.anonymous.checked,
       message: form.elements.message.value,
       donor: {

@@ -28,6 +28,7 @@ PUBLIC_PAGES = [
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password-reset/",
+    "/privacy/",
     # What a donor meets from an email whose link no longer works.
     "/monthly/no-such-link/",
     "/unsubscribe/no-such-link/",

@@ -24,9 +24,7 @@ FUNDRAISER_URL = CAMPAIGN_URL + "fundraisers/ada-lee/"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_donor_covers_the_fees_on_a_fundraiser_page_and_every_total_rises_by_the_gift(
-    page, fundraiser, mailoutbox
-):
+def test_a_donor_covers_the_fees_on_a_fundraiser_page_and_every_total_rises_by_the_gift(page, fundraiser, mailoutbox):
     fee = covered_fee(75_00)
     page.goto(FUNDRAISER_URL)
     page.get_by_label("Other amount").fill("75")
