@@ -42,6 +42,9 @@ class Campaign(models.Model):
     # Which funds donors may choose; none chosen means every active fund.
     funds = models.ManyToManyField("Fund", blank=True, related_name="campaigns")
     default_fund = models.ForeignKey("Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The wide picture at the top of the campaign's page, and the one its
+    # shared links preview with when a team or fundraiser has no photo.
+    hero_image = models.ImageField(upload_to="campaigns/%Y/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +123,7 @@ class Team(PeerPage):
     captains = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams")
     # Chosen by campaign staff to be shown first on the campaign page.
     is_featured = models.BooleanField(default=False)
+    photo = models.ImageField(upload_to="teams/%Y/", blank=True)
     # Moderation: a hidden team's page, and its fundraisers' pages, are gone
     # from the public site and take no gifts.
     is_hidden = models.BooleanField(default=False)

@@ -17,6 +17,7 @@ from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
 from core.money import CURRENCIES, format_money
 from pages import selectors as page_selectors
+from pages import sharing
 from pages.page_cache import MAX_AGE_SECONDS, Shareable, shared_for_visitors
 
 AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
@@ -25,7 +26,9 @@ AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
 @require_GET
 def home(request):
     campaigns = Campaign.objects.filter(status=Campaign.Status.ACTIVE).order_by("-created_at")
-    return render(request, "campaigns/home.html", {"campaigns": campaigns})
+    return render(
+        request, "campaigns/home.html", {"campaigns": campaigns, "preview": sharing.home_preview(request.path)}
+    )
 
 
 def _render_giving_page(request, found):
@@ -37,6 +40,7 @@ def _render_giving_page(request, found):
         (format_money(major * 10**currency.exponent, currency.code), major * 10**currency.exponent)
         for major in AMOUNT_PRESETS_MAJOR
     ]
+    preview = sharing.giving_page_preview(found)
     response = render(
         request,
         "campaigns/giving_page.html",
@@ -45,7 +49,9 @@ def _render_giving_page(request, found):
             "campaign": campaign,
             "currency": currency,
             "amount_presets": presets,
-            "share_url": request.build_absolute_uri(request.path),
+            "preview": preview,
+            "share_url": preview.url,
+            "share_links": sharing.share_links(url=preview.url, title=preview.title),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
