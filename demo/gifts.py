@@ -1,9 +1,10 @@
 """The demo's gifts: a few dozen over the past weeks, to the campaign, its
 teams and fundraisers and every fund, so its totals, leaderboards, gift
 walls and the finance overview show something real. They are recorded as
-gifts received offline (donations.services.offline), the ledger's own
-path from nothing to paid: counters move and each gift gets its receipt
-exactly as a real one does."""
+gifts received offline (donations.services.offline.record_offline_gift),
+one by one through the ledger's own step from nothing to paid
+(gift_status.move): counters move and each gift gets its receipt exactly
+as a real one does, on the demo's SQLite too."""
 
 import random
 from datetime import date, timedelta
@@ -12,7 +13,7 @@ from campaigns.models import Campaign, Fund, Fundraiser, Team
 from core.money import CURRENCIES
 from donations.models import Donation
 from donations.services.gifts import DonorDetails
-from donations.services.offline import OfflineGiftRequest, record_offline_gifts
+from donations.services.offline import OfflineGiftRequest, record_offline_gift
 
 # Every demo donor's address is on this domain: how a later run knows the
 # demo's gifts are already there.
@@ -33,6 +34,13 @@ MESSAGES = (
 # paying by standing order would (online monthly gifts need Stripe).
 MONTHLY_DONOR = DonorDetails(email=f"marta.silva@{DONOR_DOMAIN}", first_name="Marta", last_name="Silva")
 MONTHLY_AMOUNT_MAJOR = 30
+# A few large gifts, as every campaign has, so its thermometer moves too:
+# (first name, last name, dollars, days ago, where: "campaign" or a team's slug).
+LARGE_GIFTS = (
+    ("Harbor", "Foundation", 20_000, 20, "campaign"),
+    ("Lakeside", "Bakery", 2_500, 12, "chicago-chapter"),
+    ("Ruth", "Okafor", 1_000, 6, "church-of-the-good-shepherd"),
+)
 
 
 def demo_gifts_exist(campaign: Campaign) -> bool:
@@ -100,4 +108,9 @@ def seed_gifts(*, campaign: Campaign, funds: list[Fund], today: date) -> list[Do
                 message="Every month, for as long as it takes.",
             )
         )
-    return record_offline_gifts(gifts=requests)
+    for first, last, amount_major, days_ago, where in LARGE_GIFTS:
+        donor = DonorDetails(email=f"{first}.{last}@{DONOR_DOMAIN}".lower(), first_name=first, last_name=last)
+        team = None if where == "campaign" else next(team for team in teams if team.slug == where)
+        requests.append(gift(donor=donor, amount_major=amount_major, days_ago=days_ago, team=team))
+    # Oldest first, so receipt numbers follow the dates, as an import's do.
+    return [record_offline_gift(gift=request) for request in sorted(requests, key=lambda request: request.received_on)]

@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.templatetags.static import static
-from django.utils.text import Truncator
 
 from pages.selectors import GivingPage
 
@@ -53,7 +52,10 @@ def plain_summary(text: str) -> str:
     """The first DESCRIPTION_CHARS or so of `text`, on one line, cut at a
     word. Stories are plain text, shown escaped, so nothing is stripped:
     the template escapes it again for the attribute."""
-    return Truncator(" ".join(text.split())).chars(DESCRIPTION_CHARS)
+    one_line = " ".join(text.split())
+    if len(one_line) <= DESCRIPTION_CHARS:
+        return one_line
+    return one_line[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def giving_page_preview(page: GivingPage) -> SharePreview:
