@@ -58,19 +58,18 @@ def seed_gifts(*, campaign: Campaign, funds: list[Fund], today: date) -> list[Do
     fundraisers = list(Fundraiser.objects.filter(campaign=campaign).order_by("pk"))
     minor_per_major = 10 ** CURRENCIES[campaign.currency].exponent
 
-    def gift(*, donor, amount_major, days_ago, **fields) -> OfflineGiftRequest:
-        fundraiser = fields.pop("fundraiser", None)
+    def gift(*, donor, amount_major, days_ago, team=None, fundraiser=None, **details) -> OfflineGiftRequest:
         return OfflineGiftRequest(
             campaign=campaign,
-            team=fundraiser.team if fundraiser else fields.pop("team", None),
+            team=fundraiser.team if fundraiser else team,
             fundraiser=fundraiser,
-            fund=fields.pop("fund", None) or chance.choice(funds),
+            fund=chance.choice(funds),
             amount_minor=amount_major * minor_per_major,
             currency=campaign.currency,
             received_on=today - timedelta(days=days_ago),
             donor=donor,
             wants_receipt=True,
-            **fields,
+            **details,
         )
 
     requests = []
@@ -91,8 +90,9 @@ def seed_gifts(*, campaign: Campaign, funds: list[Fund], today: date) -> list[Do
             gift(
                 donor=donor,
                 amount_major=chance.choice(AMOUNTS_MAJOR),
-                # More gifts lately, as a campaign gathers pace.
-                days_ago=int(DAYS_BACK * chance.random() ** 1.5),
+                # More gifts lately, as a campaign gathers pace; none today,
+                # since a received gift is dated noon (offline.RECEIVED_AT).
+                days_ago=1 + int((DAYS_BACK - 1) * chance.random() ** 1.5),
                 anonymous=number % 6 == 0,
                 message=chance.choice(MESSAGES) if number % 4 == 0 else "",
                 **target,

@@ -58,16 +58,17 @@ def plain_summary(text: str) -> str:
     return one_line[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def giving_page_preview(page: GivingPage) -> SharePreview:
-    """A campaign's, team's or fundraiser's page: its title and story, and
-    its own photo, else its team's, else the campaign's hero image."""
+def giving_page_preview(page: GivingPage, *, path: str) -> SharePreview:
+    """A campaign's, team's or fundraiser's page at `path` (the request's,
+    without its query: a leaderboard's page or a search shares the page
+    itself): its title and story, and its own photo, else its team's,
+    else the campaign's hero image."""
     pictures = [
         (page.fundraiser.photo if page.fundraiser else None, f"Photo for {page.title}"),
         (page.team.photo if page.team else None, f"Photo of team {page.team.name}" if page.team else ""),
         (page.campaign.hero_image, page.campaign.title),
     ]
     image, alt = next(((image, alt) for image, alt in pictures if image), (None, DEFAULT_IMAGE_ALT))
-    path = (page.fundraiser or page.team or page.campaign).get_absolute_url()
     return SharePreview(
         title=page.title,
         description=plain_summary(page.story) or f"Give to {page.title} with {settings.ORG_NAME}.",

@@ -40,7 +40,7 @@ def _render_giving_page(request, found):
         (format_money(major * 10**currency.exponent, currency.code), major * 10**currency.exponent)
         for major in AMOUNT_PRESETS_MAJOR
     ]
-    preview = sharing.giving_page_preview(found)
+    preview = sharing.giving_page_preview(found, path=request.path)
     response = render(
         request,
         "campaigns/giving_page.html",

@@ -80,6 +80,10 @@ def test_every_giving_page_previews_with_its_own_title_story_and_address(client,
         assert meta["twitter:card"] == "summary_large_image"
         assert meta["og:description"] == meta["twitter:description"] and meta["og:description"]
 
+    # A search or a leaderboard's page shares the page itself.
+    assert preview(client, f"{campaign.get_absolute_url()}?q=ada&teams_page=2")["og:url"] == (
+        SITE + campaign.get_absolute_url()
+    )
     description = preview(client, fundraiser.get_absolute_url())["og:description"]
     # One line, plain text as the story was written, cut near 200 characters.
     assert description.startswith("I'm wearing a dress every day <b>in December</b>. Will you back me?")
