@@ -46,6 +46,8 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("funds",)
     inlines = [TeamInline]
+    # Images uploaded in the admin are public too: re-encoded without EXIF or GPS.
+    formfield_overrides = ADMIN_IMAGE_FIELDS
 
     @admin.display(boolean=True, description="Taking gifts now")
     def is_open(self, campaign):
@@ -59,6 +61,7 @@ class TeamAdmin(ModeratedAdmin):
     list_editable = ("is_featured",)
     search_fields = ("name", "slug")
     filter_horizontal = ("captains",)
+    formfield_overrides = ADMIN_IMAGE_FIELDS
     actions = _moderation_actions("teams")
 
 
@@ -68,7 +71,6 @@ class FundraiserAdmin(ModeratedAdmin):
     list_filter = ("campaign", "is_hidden")
     search_fields = ("name", "slug")
     raw_id_fields = ("owner",)
-    # A photo uploaded here is public too: re-encoded without EXIF or GPS.
     formfield_overrides = ADMIN_IMAGE_FIELDS
     actions = _moderation_actions("fundraisers")
 

@@ -69,30 +69,39 @@ class PageForm(forms.Form):
         return Decimal(goal_minor).scaleb(-CURRENCIES[currency].exponent)
 
 
-class FundraiserForm(PageForm):
-    """A personal page: a PageForm with an optional photo and team."""
+class PhotoPageForm(PageForm):
+    """A PageForm with an optional photo; `editing` an existing page fixes
+    its address and lets its photo be removed."""
 
     # Re-encoded without its EXIF (GPS included) before anything stores it.
     photo = MetadataFreeImageField(
         required=False, max_bytes=IMAGE_MAX_BYTES, help_text="Optional. A JPEG, PNG or WebP image of at most 5 MB."
     )
     remove_photo = forms.BooleanField(label="Remove the photo", required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, with_address=not editing, **kwargs)
+        if not editing:
+            del self.fields["remove_photo"]
+
+    def details(self, **extra) -> PageDetails:
+        return super().details(photo=self.cleaned_data.get("photo"), **extra)
+
+
+class FundraiserForm(PhotoPageForm):
+    """A personal page: a PhotoPageForm with an optional team."""
+
     team = forms.ChoiceField(label="Team (optional)", required=False)
 
     def __init__(self, *args, teams=(), editing: bool = False, **kwargs):
-        super().__init__(*args, with_address=not editing, **kwargs)
+        super().__init__(*args, editing=editing, **kwargs)
         self.teams = {str(team.pk): team for team in teams}
         self.fields["team"].choices = [("", "No team")] + [(pk, team.name) for pk, team in self.teams.items()]
         if editing or not self.teams:
             del self.fields["team"]
-        if not editing:
-            del self.fields["remove_photo"]
 
     def chosen_team(self):
         return self.teams.get(self.cleaned_data.get("team") or "")
-
-    def details(self, **extra) -> PageDetails:
-        return super().details(photo=self.cleaned_data.get("photo"), **extra)
 
 
 class InviteForm(forms.Form):

@@ -42,6 +42,11 @@ class Campaign(models.Model):
     # Which funds donors may choose; none chosen means every active fund.
     funds = models.ManyToManyField("Fund", blank=True, related_name="campaigns")
     default_fund = models.ForeignKey("Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The wide picture at the top of the campaign's page, and the one its
+    # shared links preview with when a team or fundraiser has no photo.
+    # A database default too (as Team.photo), so rows written by SQL alone
+    # (the benchmarks' loaders) or by older migrations' models have none.
+    hero_image = models.ImageField(upload_to="campaigns/%Y/", blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,6 +125,7 @@ class Team(PeerPage):
     captains = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="captained_teams")
     # Chosen by campaign staff to be shown first on the campaign page.
     is_featured = models.BooleanField(default=False)
+    photo = models.ImageField(upload_to="teams/%Y/", blank=True, db_default="")
     # Moderation: a hidden team's page, and its fundraisers' pages, are gone
     # from the public site and take no gifts.
     is_hidden = models.BooleanField(default=False)

@@ -86,13 +86,19 @@ def create_fundraiser(*, campaign: Campaign, owner, details: PageDetails, team: 
 
 @transaction.atomic
 def update_fundraiser(*, fundraiser: Fundraiser, details: PageDetails, remove_photo: bool = False) -> Fundraiser:
-    fundraiser.name, fundraiser.story, fundraiser.goal_minor = details.name, details.story, details.goal_minor
+    return _update_page(fundraiser, details, remove_photo=remove_photo)
+
+
+def _update_page(page: Team | Fundraiser, details: PageDetails, *, remove_photo: bool) -> Team | Fundraiser:
+    """A team's or fundraiser's words, goal and photo (kept unless a new one
+    is given or `remove_photo`); saving bumps its pages (campaigns.signals)."""
+    page.name, page.story, page.goal_minor = details.name, details.story, details.goal_minor
     if details.photo:
-        fundraiser.photo = details.photo
+        page.photo = details.photo
     elif remove_photo:
-        fundraiser.photo = ""
-    fundraiser.save(update_fields=["name", "story", "goal_minor", "photo"])
-    return fundraiser
+        page.photo = ""
+    page.save(update_fields=["name", "story", "goal_minor", "photo"])
+    return page
 
 
 @transaction.atomic
@@ -123,10 +129,8 @@ def create_team(*, campaign: Campaign, captain, details: PageDetails) -> Team:
 
 
 @transaction.atomic
-def update_team(*, team: Team, details: PageDetails) -> Team:
-    team.name, team.story, team.goal_minor = details.name, details.story, details.goal_minor
-    team.save(update_fields=["name", "story", "goal_minor"])
-    return team
+def update_team(*, team: Team, details: PageDetails, remove_photo: bool = False) -> Team:
+    return _update_page(team, details, remove_photo=remove_photo)
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
-"""The demo's data: a Dressember-style campaign with funds, teams,
-fundraisers and the logins the README prints. Only `manage.py seed_demo`
-runs it; nothing in the product imports it."""
+"""The demo's data: a Dressember-style campaign with its picture, funds,
+teams (with photos), fundraisers, a few dozen gifts (demo/gifts.py) and
+the logins the README prints. Only `manage.py seed_demo` runs it; nothing
+in the product imports it."""
 
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from campaigns.models import Campaign, Fund, Fundraiser, Team
+from demo.gifts import seed_gifts
+from demo.pictures import placeholder_photo
 from finance.services.permissions import ensure_finance_group
 
 DEMO_PASSWORD = "hopefund-demo"
@@ -32,12 +35,18 @@ DEMO_STORY = (
     "and school for survivors."
 )
 
-# (team slug, name, goal in dollars, [(fundraiser slug, name, goal in dollars)])
+# The campaign's picture: the size link previews are drawn at.
+HERO_SIZE = (1200, 630)
+HERO_COLOURS = ((110, 38, 88), (238, 138, 82))
+TEAM_PHOTO_SIZE = (800, 600)
+
+# (team slug, name, goal in dollars, photo colours, [(fundraiser slug, name, goal in dollars)])
 DEMO_TEAMS = [
     (
         "freedom-threads",
         "Freedom Threads",
         25_000,
+        ((28, 80, 120), (96, 180, 170)),
         [
             ("ada-lee", "Ada's Dressember", 2_000),
             ("grace-kim", "Grace dresses up for freedom", 1_500),
@@ -47,6 +56,7 @@ DEMO_TEAMS = [
         "chicago-chapter",
         "Chicago Chapter",
         40_000,
+        ((60, 50, 130), (200, 120, 170)),
         [
             ("maya-johnson", "Maya's 31 days", 1_000),
             ("sam-ortiz", "Sam wears a tie", 750),
@@ -56,6 +66,7 @@ DEMO_TEAMS = [
         "church-of-the-good-shepherd",
         "Good Shepherd Youth",
         10_000,
+        ((150, 70, 40), (240, 200, 110)),
         [
             ("youth-group", "Youth group challenge", 3_000),
         ],
@@ -74,7 +85,8 @@ class DemoLogin:
 @transaction.atomic
 def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
     """Demo data, created or brought back to its demo values; run it as
-    often as you like. Gifts are never touched."""
+    often as you like. Pictures and gifts are made once: a picture changed
+    since, and gifts given since, are kept, and gifts are never doubled."""
     funds = {}
     for slug, name, description, order in DEMO_FUNDS:
         funds[slug], _ = Fund.objects.update_or_create(
@@ -94,12 +106,14 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
         },
     )
     campaign.funds.set(funds.values())
+    if not campaign.hero_image:
+        campaign.hero_image.save("dressember-2026.jpg", placeholder_photo(size=HERO_SIZE, colours=HERO_COLOURS, seed=1))
 
     captain = _demo_user("captain@hopefund.example", "Casey", "Captain", is_staff=False)
     finance = _demo_user("finance@hopefund.example", "Frances", "Finance", is_staff=True)
     finance.groups.add(ensure_finance_group())
 
-    for team_slug, team_name, team_goal, fundraisers in DEMO_TEAMS:
+    for number, (team_slug, team_name, team_goal, colours, fundraisers) in enumerate(DEMO_TEAMS):
         team, _ = Team.objects.update_or_create(
             campaign=campaign,
             slug=team_slug,
@@ -109,6 +123,8 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
                 "story": f"{team_name} is raising money to end trafficking this Dressember.",
             },
         )
+        if not team.photo:
+            team.photo.save(f"{team_slug}.jpg", placeholder_photo(size=TEAM_PHOTO_SIZE, colours=colours, seed=number))
         if team_slug == DEMO_TEAMS[0][0]:
             team.captains.add(captain)
         for slug, name, goal in fundraisers:
@@ -122,6 +138,7 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
                     "story": "I'm wearing a dress every day in December. Will you back me?",
                 },
             )
+    seed_gifts(campaign=campaign, funds=list(funds.values()), today=timezone.localdate())
     logins = [
         DemoLogin("team captain", captain.email, DEMO_PASSWORD),
         DemoLogin("finance staff", finance.email, DEMO_PASSWORD, _fresh_backup_codes(finance)),

@@ -12,8 +12,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns import selectors, services
-from campaigns.forms import CoCaptainForm, FundraiserForm, InviteForm, PageForm, UpdateForm, add_refusal
+from campaigns.forms import (
+    CoCaptainForm,
+    FundraiserForm,
+    InviteForm,
+    PageForm,
+    PhotoPageForm,
+    UpdateForm,
+    add_refusal,
+)
 from pages import selectors as page_selectors
+from pages import sharing
 
 
 def _managed(find, may_manage):
@@ -54,9 +63,11 @@ def _page_initial(page) -> dict:
 def _render_dashboard(request, template: str, page, context: dict, forms: dict):
     """A dashboard with its forms; 400 when a submitted form has errors."""
     has_errors = any(form.is_bound and form.errors for form in forms.values())
+    share_url = request.build_absolute_uri(page.get_absolute_url())
     context = {
         "campaign": page.campaign,
-        "share_url": request.build_absolute_uri(page.get_absolute_url()),
+        "share_url": share_url,
+        "share_links": sharing.share_links(url=share_url, title=page.name),
         **context,
         **forms,
     }
@@ -78,7 +89,7 @@ def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_
         team, gifts_page=request.GET.get("gifts_page"), members_page=request.GET.get("members_page")
     )
     forms = {
-        "edit_form": edit_form or PageForm(campaign=team.campaign, with_address=False, initial=_page_initial(team)),
+        "edit_form": edit_form or PhotoPageForm(campaign=team.campaign, editing=True, initial=_page_initial(team)),
         "invite_form": invite_form or InviteForm(),
         "captain_form": captain_form or CoCaptainForm(members=dashboard.possible_captains),
         "update_form": update_form or UpdateForm(),
@@ -89,13 +100,13 @@ def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_
 @team_managers_only
 @require_http_methods(["GET", "POST"])
 def manage_team(request, team):
-    """The captain's dashboard; a POST edits the team's name, story and goal."""
+    """The captain's dashboard; a POST edits the team's name, story, goal and photo."""
     if request.method == "GET":
         return _team_dashboard(request, team)
-    form = PageForm(request.POST, campaign=team.campaign, with_address=False)
+    form = PhotoPageForm(request.POST, request.FILES, campaign=team.campaign, editing=True)
     if not form.is_valid():
         return _team_dashboard(request, team, edit_form=form)
-    services.update_team(team=team, details=form.details())
+    services.update_team(team=team, details=form.details(), remove_photo=form.cleaned_data["remove_photo"])
     messages.success(request, "Team page saved.")
     return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
 

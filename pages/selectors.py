@@ -73,6 +73,13 @@ class GivingPage:
     team_board: Page | None = None
     fundraiser_board: Page | None = None
 
+    @property
+    def photo(self):
+        """The team's or fundraiser's own photo (an empty file if it has
+        none); the campaign's page shows its hero image instead."""
+        page = self.fundraiser or self.team
+        return page.photo if page else None
+
 
 # --- The campaign API ---------------------------------------------------
 

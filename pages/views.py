@@ -19,6 +19,7 @@ from core import countries
 from core.money import CURRENCIES, format_money
 from donations.services.gifts import covered_fee
 from pages import selectors as page_selectors
+from pages import sharing
 from pages.page_cache import MAX_AGE_SECONDS, Shareable, shared_for_visitors
 
 AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
@@ -34,7 +35,9 @@ def privacy_notice(request):
 @require_GET
 def home(request):
     campaigns = Campaign.objects.filter(status=Campaign.Status.ACTIVE).order_by("-created_at")
-    return render(request, "campaigns/home.html", {"campaigns": campaigns})
+    return render(
+        request, "campaigns/home.html", {"campaigns": campaigns, "preview": sharing.home_preview(request.path)}
+    )
 
 
 def _render_giving_page(request, found):
@@ -48,6 +51,7 @@ def _render_giving_page(request, found):
     ]
     checked_preset = presets[DEFAULT_PRESET][1]
     country = countries.DEFAULT_FOR_CURRENCY.get(campaign.currency, "")
+    preview = sharing.giving_page_preview(found, path=request.path)
     response = render(
         request,
         "campaigns/giving_page.html",
@@ -63,7 +67,9 @@ def _render_giving_page(request, found):
             "default_country": country,
             "address_labels": countries.address_labels(country),
             "address_labels_by_country": countries.labels_json(),
-            "share_url": request.build_absolute_uri(request.path),
+            "preview": preview,
+            "share_url": preview.url,
+            "share_links": sharing.share_links(url=preview.url, title=preview.title),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },

@@ -3,7 +3,7 @@ started by tests/conftest.py. Celery runs tasks eagerly in unit tests; the
 integration tests start a real worker process instead."""
 
 from core import env
-from hopefund.settings.base import databases, redis_cache
+from hopefund.settings.base import VAR_DIR, databases, redis_cache
 from hopefund.settings.sandbox import *  # noqa: F403
 
 SECRET_KEY = env.string("SECRET_KEY", "test-only-secret-key-not-for-production")
@@ -15,6 +15,9 @@ CACHES = redis_cache(REDIS_URL)
 CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Not the demo's uploads: tests that look at stored files use their own
+# tmp_path; the rest (seed_demo's pictures among them) land here.
+MEDIA_ROOT = env.string("MEDIA_ROOT", str(VAR_DIR / "test-media"))
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

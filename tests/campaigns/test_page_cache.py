@@ -3,14 +3,18 @@ every change that shows on a page shows on the next anonymous request, no
 visitor's own content reaches another, ETags revalidate, and a page runs
 as many queries for a big campaign as for a small one."""
 
+import io
+
 import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
 from campaigns import page_versions, services
 from campaigns.models import CampaignUpdate, Fundraiser, Team
@@ -104,6 +108,33 @@ def test_edits_show_on_the_next_request(pages, page, campaign, team, fundraiser,
     assert "Dressember, renamed" in content
     assert ("Ada walks on" in content) is (page in ("campaign", "team", "fundraiser"))
     assert "Renamed Threads" in content
+
+
+def png(name: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 6), "orange").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+@pytest.mark.parametrize("page", ["campaign", "team", "fundraiser"])
+def test_a_new_picture_shows_on_the_next_request(
+    pages, page, campaign, team, fundraiser, committed, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    shared(pages[page])
+    with committed():
+        if page == "campaign":
+            # As the admin saves it.
+            campaign.hero_image = png("hero.png")
+            campaign.save()
+        else:
+            edited = {"team": team, "fundraiser": fundraiser}[page]
+            details = services.PageDetails(name=edited.name, story="", goal_minor=1, photo=png(f"{page}.png"))
+            getattr(services, f"update_{page}")(**{page: edited, "details": details})
+    content = anonymous(pages[page]).content.decode()
+    picture = {"campaign": campaign.hero_image, "team": team.photo, "fundraiser": fundraiser.photo}[page]
+    assert f'src="{picture.url}"' in content
+    assert f'<meta property="og:image" content="{settings.SITE_URL}{picture.url}">' in content
 
 
 @pytest.mark.parametrize("model", [Team, Fundraiser])

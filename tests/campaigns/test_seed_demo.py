@@ -1,10 +1,25 @@
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.utils import timezone
+from PIL import Image
 
 from campaigns.models import Campaign, Fund, Fundraiser, Team
+from donations import selectors
+from donations.models import Donation
+from receipts.models import Receipt
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The demo's pictures are written here, not into the checkout."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 def test_seed_demo_creates_the_dressember_campaign_and_prints_logins(capsys):
@@ -37,3 +52,72 @@ def test_the_demo_campaign_is_published_and_its_logins_are_verified():
     assert Campaign.objects.get(slug="dressember-2026").status == Campaign.Status.ACTIVE
     for login in ("captain@hopefund.example", "finance@hopefund.example"):
         assert authenticate(username=login, password="hopefund-demo").email_verified_at is not None
+
+
+def test_seed_demo_gives_a_few_dozen_gifts_over_the_past_weeks_counted_as_the_ledger_says(media):
+    call_command("seed_demo")
+
+    campaign = Campaign.objects.get(slug="dressember-2026")
+    gifts = Donation.objects.filter(campaign=campaign)
+    assert 30 <= gifts.count() <= 60
+    assert selectors.counters_out_of_step(campaign_id=campaign.pk) == {}
+    assert selectors.counter_tally(campaign_id=campaign.pk).raised_minor == sum(
+        gifts.values_list("amount_minor", flat=True)
+    )
+    # Spread over weeks, pages and funds, some without the donor's name.
+    days = {gift.succeeded_at.date() for gift in gifts}
+    assert max(days) - min(days) >= timedelta(weeks=3) and max(days) <= timezone.localdate()
+    assert gifts.filter(fundraiser__isnull=False).exists() and gifts.filter(team__isnull=True).exists()
+    assert gifts.filter(team__isnull=False, fundraiser__isnull=True).exists()
+    assert set(gifts.values_list("fund__slug", flat=True)) == {"rescue", "aftercare", "general"}
+    assert gifts.filter(anonymous=True).exists() and gifts.filter(anonymous=False).exists()
+    assert all(gift.status == Donation.Status.SUCCEEDED for gift in gifts)
+
+
+def test_every_demo_gift_has_exactly_one_receipt(media):
+    call_command("seed_demo")
+
+    gifts = Donation.objects.filter(campaign__slug="dressember-2026")
+    assert gifts.exists()
+    assert {gift.receipts.count() for gift in gifts} == {1}
+    assert Receipt.objects.count() == gifts.count()
+    assert all(gift.receipt_number for gift in gifts)
+
+
+def test_seed_demo_twice_gives_the_gifts_once(media):
+    call_command("seed_demo")
+    gifts, receipts = Donation.objects.count(), Receipt.objects.count()
+    campaign = Campaign.objects.get(slug="dressember-2026")
+    raised = selectors.counter_tally(campaign_id=campaign.pk).raised_minor
+
+    call_command("seed_demo")
+
+    assert (Donation.objects.count(), Receipt.objects.count()) == (gifts, receipts)
+    assert selectors.counter_tally(campaign_id=campaign.pk).raised_minor == raised
+    assert selectors.counters_out_of_step(campaign_id=campaign.pk) == {}
+
+
+def test_the_demo_campaign_and_its_teams_have_pictures_made_once(media):
+    call_command("seed_demo")
+    campaign = Campaign.objects.get(slug="dressember-2026")
+    pictures = [campaign.hero_image.name, *Team.objects.order_by("pk").values_list("photo", flat=True)]
+    with Image.open(campaign.hero_image.path) as hero:
+        assert hero.size == (1200, 630)
+
+    call_command("seed_demo")
+
+    campaign.refresh_from_db()
+    assert [campaign.hero_image.name, *Team.objects.order_by("pk").values_list("photo", flat=True)] == pictures
+    assert all(pictures) and len(list(media.rglob("*.jpg"))) == len(pictures)
+
+
+def test_the_demo_campaign_page_shows_its_picture_gifts_and_leaderboards(client, media):
+    call_command("seed_demo")
+
+    page = client.get("/campaigns/dressember-2026/").content.decode()
+
+    campaign = Campaign.objects.get(slug="dressember-2026")
+    assert f'<img class="hero" src="{campaign.hero_image.url}"' in page
+    assert f'<meta property="og:image" content="{settings.SITE_URL}{campaign.hero_image.url}">' in page
+    assert 'data-testid="donor-count">0<' not in page
+    assert '<ul class="gift-list">' in page and "Team leaderboard" in page

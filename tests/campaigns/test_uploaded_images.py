@@ -5,15 +5,17 @@ import io
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image
 
-from campaigns.models import Fundraiser
+from campaigns.models import Campaign, Fundraiser, Team
 from receipts.models import ImpactUpdate
 
 pytestmark = pytest.mark.django_db
 
 START = "/campaigns/dressember-2026/start/"
+TEAM_DASHBOARD = "/campaigns/dressember-2026/teams/freedom-threads/manage/"
 
 
 def photo_with_gps(kind: str = "JPEG") -> SimpleUploadedFile:
@@ -113,7 +115,45 @@ def test_a_photo_whose_exif_block_is_broken_is_refused_with_a_message(
     assert not Fundraiser.objects.exists()
 
 
-@pytest.mark.parametrize(("model", "field"), [(ImpactUpdate, "image"), (Fundraiser, "photo")])
+def test_a_team_photo_changed_by_its_captain_is_stored_without_exif(client, team, captain, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(captain)
+
+    response = client.post(TEAM_DASHBOARD, {"name": team.name, "goal": "100", "story": "", "photo": photo_with_gps()})
+
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert_stored_without_metadata(team.photo, "JPEG")
+
+
+def test_a_team_photo_that_is_not_an_image_is_refused(client, team, captain, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(captain)
+    not_an_image = SimpleUploadedFile("team.jpg", b"GIF89a but not really", content_type="image/jpeg")
+
+    response = client.post(TEAM_DASHBOARD, {"name": team.name, "goal": "100", "story": "", "photo": not_an_image})
+
+    assert response.status_code == 400 and "Upload a valid image" in response.content.decode()
+    team.refresh_from_db()
+    assert not team.photo
+
+
+def test_a_captain_removes_the_team_photo(client, team, captain, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(captain)
+    client.post(TEAM_DASHBOARD, {"name": team.name, "goal": "100", "story": "", "photo": photo_with_gps()})
+
+    response = client.post(TEAM_DASHBOARD, {"name": team.name, "goal": "100", "story": "", "remove_photo": "on"})
+
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert not team.photo
+
+
+ADMIN_IMAGES = [(ImpactUpdate, "image"), (Fundraiser, "photo"), (Team, "photo"), (Campaign, "hero_image")]
+
+
+@pytest.mark.parametrize(("model", "field"), ADMIN_IMAGES)
 def test_an_image_uploaded_in_the_admin_is_cleaned_of_exif(rf, model, field):
     model_admin = admin.site._registry[model]
     form_field = model_admin.formfield_for_dbfield(model._meta.get_field(field), request=rf.get("/"))
@@ -122,6 +162,15 @@ def test_an_image_uploaded_in_the_admin_is_cleaned_of_exif(rf, model, field):
 
     with Image.open(cleaned) as image:
         assert not image.getexif() and image.size == (20, 40)
+
+
+@pytest.mark.parametrize(("model", "field"), ADMIN_IMAGES)
+def test_a_file_that_is_not_an_image_is_refused_in_the_admin(rf, model, field):
+    model_admin = admin.site._registry[model]
+    form_field = model_admin.formfield_for_dbfield(model._meta.get_field(field), request=rf.get("/"))
+
+    with pytest.raises(ValidationError):
+        form_field.clean(SimpleUploadedFile("hero.png", b"<svg onload=alert(1)>", content_type="image/png"))
 
 
 def test_an_impact_update_image_is_stored_without_exif(settings, tmp_path, rf):

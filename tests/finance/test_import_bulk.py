@@ -3,17 +3,13 @@ against the gift-by-gift path it replaced: the same ledger, counters,
 donors and receipts, in a number of queries that does not grow with the
 number of rows."""
 
-from datetime import datetime
-
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from donations import selectors
 from donations.models import Donation, Donor, GivingTotal
-from donations.services import donors, gift_status, offline
-from donations.services.gifts import new_donation
+from donations.services import offline
 from finance.imports.reader import read_import_file
 from finance.imports.rows import check_rows
 from receipts.models import CampaignBenefit, Receipt
@@ -29,18 +25,12 @@ def gifts_of(rows: list[dict]) -> list[offline.OfflineGiftRequest]:
 
 
 def record_gift_by_gift(gifts) -> None:
-    """What the import did before the bulk write: each gift, oldest first,
-    from nothing to succeeded through gift_status.move."""
+    """What the import did before the bulk write, and the demo's seed does:
+    each gift, oldest first, from nothing to succeeded through
+    gift_status.move (offline.record_offline_gift)."""
     with transaction.atomic():
         for gift in sorted(gifts, key=lambda gift: gift.received_on):
-            donation = new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
-            donation.donor = donors.donor_for(details=gift.donor)
-            gift_status.move(
-                donation,
-                Donation.Status.SUCCEEDED,
-                succeeded_at=timezone.make_aware(datetime.combine(gift.received_on, offline.RECEIVED_AT)),
-                wants_receipt=gift.wants_receipt,
-            )
+            offline.record_offline_gift(gift=gift)
 
 
 def state() -> dict:

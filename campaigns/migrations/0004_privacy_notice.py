@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0002_moderate_page_permission'),
+        ('campaigns', '0003_page_images'),
     ]
 
     operations = [
