@@ -428,3 +428,16 @@ def test_a_declined_gift_saves_its_intent_id_in_the_update_that_saves_it_failed(
     assert len(after_the_charge) == 1
     assert """"status" = 'failed'""" in after_the_charge[0]
     assert '"charge_attempt_started_at" = NULL' in after_the_charge[0]
+
+
+def test_the_status_answer_reads_the_receipt_number_kept_on_the_gift_in_one_query(
+    client, campaign, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        public_id = give(client).json()["id"]
+    number = Receipt.objects.get(donation__public_id=public_id).number
+
+    with django_assert_num_queries(1):
+        answer = client.get(f"/api/donations/{public_id}/").json()
+
+    assert answer["receipt_number"] == number
