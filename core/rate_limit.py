@@ -42,7 +42,7 @@ def seconds_until_allowed(*, scope: str, identity: str, rate: str, fail_safe: bo
     now = time.time()
     key = f"rate:{scope}:{identity}:{int(now // window)}"
     try:
-        attempts = _count_attempt(key, window=window)
+        attempts = shared_cache.count_in_window(key, window=window, when_down=REFUSE)
     except SharedCacheDown:
         if fail_safe:
             raise
@@ -50,15 +50,6 @@ def seconds_until_allowed(*, scope: str, identity: str, rate: str, fail_safe: bo
     if attempts <= allowed:
         return 0
     return max(1, int(window - now % window))
-
-
-def _count_attempt(key: str, *, window: int) -> int:
-    shared_cache.add(key, 0, timeout=window, when_down=REFUSE)
-    try:
-        return shared_cache.incr(key, when_down=REFUSE)
-    except ValueError:  # the key expired between add and incr
-        shared_cache.add(key, 1, timeout=window, when_down=REFUSE)
-        return 1
 
 
 def client_address(request) -> str:

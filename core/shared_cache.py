@@ -92,9 +92,10 @@ def set_many(values: dict, *, timeout: int, when_down: Any) -> None:
     _call(lambda: cache.set_many(values, timeout=timeout), key=next(iter(values)), when_down=when_down)
 
 
-def incr(key: str, *, when_down: Any) -> int:
-    """cache.incr; ValueError, as from the cache, when the key is not set."""
-    return _call(lambda: cache.incr(key), key=key, when_down=when_down)
+def count_in_window(key: str, *, window: int, when_down: Any) -> int:
+    """One more at `key`, a counter that lives `window` seconds from its
+    first count, in one round trip (core/redis_cache.py); the count."""
+    return _call(lambda: cache.count_in_window(key, window=window), key=key, when_down=when_down)
 
 
 def _call(operation: Callable[[], Any], *, key: str, when_down: Any) -> Any:

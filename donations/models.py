@@ -362,9 +362,14 @@ class GivingTotal(models.Model):
     fundraiser, updated in the same transaction as the gifts it counts.
     `reconcile_totals` proves it against the ledger."""
 
+    # A team's or fundraiser's counter is joined from its page to rank
+    # leaderboards (donations.selectors.with_counter_totals); a campaign's
+    # counters are its teams' and fundraisers' too, so it names none.
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey("campaigns.Team", null=True, on_delete=models.CASCADE, related_name="+")
-    fundraiser = models.ForeignKey("campaigns.Fundraiser", null=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("campaigns.Team", null=True, on_delete=models.CASCADE, related_name="giving_totals")
+    fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser", null=True, on_delete=models.CASCADE, related_name="giving_totals"
+    )
     raised_minor = models.BigIntegerField(default=0)
     gift_count = models.IntegerField(default=0)
     donor_count = models.IntegerField(default=0)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -260,10 +260,12 @@ def with_counter_totals(pages, *, scope: str):
     the first gift), so pages can be ranked and paginated in the database."""
     if scope not in ("team", "fundraiser"):
         raise ValueError(f"scope must be 'team' or 'fundraiser', not {scope!r}")
-    counter = GivingTotal.objects.filter(**{scope: OuterRef("pk")})
+    # One LEFT JOIN to the page's own counter (at most one per team or
+    # fundraiser: GivingTotal's unique constraints), not a subquery per
+    # figure per row.
     return pages.annotate(
         **{
-            name: Coalesce(Subquery(counter.values(name)[:1]), Value(0), output_field=BigIntegerField())
+            name: Coalesce(F(f"giving_totals__{name}"), Value(0), output_field=BigIntegerField())
             for name in ("raised_minor", "gift_count", "donor_count")
         }
     )

@@ -13,7 +13,6 @@ from donations.services import gifts
 from donations.views import too_many_attempts
 from pages import selectors as page_selectors
 from payments.stripe import StripeUnavailable
-from receipts import selectors as receipt_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +80,7 @@ def donation_detail(request, public_id: str):
             "amount_minor": donation.charged_minor,
             "currency": donation.currency,
             "fund": donation.fund.slug,
-            "receipt_number": receipt_selectors.receipt_number_for(donation),
+            # The copy of the standing receipt's number kept on the gift.
+            "receipt_number": donation.receipt_number or None,
         }
     )

@@ -26,17 +26,6 @@ from receipts.models import (
 SWEEP_LIMIT = 500
 
 
-def receipt_number_for(donation) -> str | None:
-    receipt = (
-        Receipt.objects.filter(donation=donation)
-        .exclude(status=Receipt.Status.VOID)
-        .order_by("-issued_at")
-        .only("number")
-        .first()
-    )
-    return receipt.number if receipt else None
-
-
 def current_receipt_number() -> Coalesce:
     """For annotating a query over gifts: the number of the receipt that
     stands now (not void, and not replaced by a correction), or blank,

@@ -96,6 +96,13 @@ def mark_paid(donation: Donation, *, payment_intent_id: str | None = None, charg
 
 
 def remember_ids(donation: Donation, *, payment_intent_id: str | None = None, charge_id: str | None = None) -> None:
+    changed = _note_ids(donation, payment_intent_id=payment_intent_id, charge_id=charge_id)
+    if changed:
+        donation.save(update_fields=[*changed, "updated_at"])
+
+
+def _note_ids(donation: Donation, *, payment_intent_id: str | None = None, charge_id: str | None = None) -> list[str]:
+    """Set the Stripe ids the donation lacks, unsaved; the fields set."""
     changed = []
     if payment_intent_id and not donation.payment_intent_id:
         donation.payment_intent_id = payment_intent_id
@@ -103,8 +110,7 @@ def remember_ids(donation: Donation, *, payment_intent_id: str | None = None, ch
     if charge_id and not donation.charge_id:
         donation.charge_id = charge_id
         changed.append("charge_id")
-    if changed:
-        donation.save(update_fields=[*changed, "updated_at"])
+    return changed
 
 
 def settle(donation: Donation, *, refunded_minor: int | None = None) -> None:
@@ -151,20 +157,25 @@ def apply_payment_intent(*, intent: PaymentIntentState, donation_pk: int | None 
                 f"{intent.id} is for {intent.amount_minor} {intent.currency}, but donation "
                 f"{donation.public_id} charged {donation.charged_minor} {donation.currency}"
             )
-        remember_ids(donation, payment_intent_id=intent.id, charge_id=intent.charge_id)
+        # The ids are saved with the new status when the gift moves (move
+        # saves the whole row), on their own only when it does not.
+        changed = _note_ids(donation, payment_intent_id=intent.id, charge_id=intent.charge_id)
         target = INTENT_TO_DONATION_STATUS.get(intent.status)
-        if target is not None:
-            move(donation, target, failure_code=intent.failure_code, failure_message=intent.failure_message)
+        moved = target is not None and move(
+            donation, target, failure_code=intent.failure_code, failure_message=intent.failure_message
+        )
+        if changed and not moved:
+            donation.save(update_fields=[*changed, "updated_at"])
         return donation
 
 
 def record_decline(*, donation_id: int, decline: PaymentDeclined) -> Donation:
     with transaction.atomic():
         donation = lock(donation_id)
-        remember_ids(donation, payment_intent_id=decline.payment_intent_id)
+        changed = _note_ids(donation, payment_intent_id=decline.payment_intent_id)
         donation.charge_attempt_started_at = None
-        donation.save(update_fields=["charge_attempt_started_at"])
-        move(donation, Status.FAILED, failure_code=decline.code, failure_message=decline.message)
+        if not move(donation, Status.FAILED, failure_code=decline.code, failure_message=decline.message):
+            donation.save(update_fields=[*changed, "charge_attempt_started_at", "updated_at"])
         return donation
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Count, F, Q, When
 
 from campaigns import page_versions
 from donations import selectors
@@ -44,28 +44,68 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
             page_versions.totals(campaign, fundraiser_id=donation.fundraiser_id),
         }
     )
+    scopes = _scopes(donation)
     batch = getattr(_batch, "current", None)
-    for scope, ledger_filter in _scopes(donation):
-        # In counters_written_once, a counter locked up front gets a sum.
-        deferred = batch is not None and _scope_key(scope) in batch.locked
-        if deferred:
+    # In counters_written_once, a counter locked up front gets a sum.
+    deferred = {_scope_key(scope) for scope, _ in scopes if batch is not None and _scope_key(scope) in batch.locked}
+    own = [scope for scope, _ in scopes if _scope_key(scope) not in deferred]
+    counter_ids = _lock_counters_of_one_gift(own) if own else {}
+    # Under the counters' locks no other gift to these scopes can change,
+    # so whether the donor has another counted gift in each is stable.
+    donor_is_new = _donor_is_new_in(scopes, donation) if gift_delta else {}
+    raised_delta = after.amount_minor - before.amount_minor
+    for scope, _ in scopes:
+        if _scope_key(scope) in deferred:
             total = batch.delta(scope)
-        else:
-            GivingTotal.objects.get_or_create(**scope)
-            total = GivingTotal.objects.select_for_update().get(**scope)
-        total.raised_minor += after.amount_minor - before.amount_minor
-        total.gift_count += gift_delta
-        # Under the counter's lock no other gift to this scope can change,
-        # so whether the donor has another counted gift here is stable.
-        if gift_delta and not (
-            Donation.objects.counted()
-            .filter(**ledger_filter, donor_id=donation.donor_id)
-            .exclude(pk=donation.pk)
-            .exists()
-        ):
-            total.donor_count += gift_delta
-        if not deferred:
-            total.save(update_fields=["raised_minor", "gift_count", "donor_count"])
+            total.raised_minor += raised_delta
+            total.gift_count += gift_delta
+            total.donor_count += gift_delta if donor_is_new.get(_scope_key(scope)) else 0
+    if counter_ids:
+        # Every scope moves by the same amount and gift; only the donor
+        # count differs, by whether this donor is new there.
+        new_donor_in = [counter_ids[key] for key in counter_ids if donor_is_new.get(key)]
+        GivingTotal.objects.filter(pk__in=counter_ids.values()).update(
+            raised_minor=F("raised_minor") + raised_delta,
+            gift_count=F("gift_count") + gift_delta,
+            donor_count=F("donor_count") + Case(When(pk__in=new_donor_in, then=gift_delta), default=0),
+        )
+
+
+def _lock_counters_of_one_gift(scopes: list[dict]) -> dict[tuple, int]:
+    """Lock these counters in one statement, in lock order (as
+    lock_counters does), creating those missing first (only a scope's first
+    gift finds one missing). Returns counter key -> id."""
+    wanted = Q()
+    for scope in scopes:
+        wanted |= Q(**scope)
+    locked = (
+        GivingTotal.objects.select_for_update()
+        .filter(wanted)
+        .order_by(*_LOCK_ORDER)
+        .values_list("pk", "campaign_id", "team_id", "fundraiser_id")
+    )
+    ids = {(campaign, team, fundraiser): pk for pk, campaign, team, fundraiser in locked}
+    if len(ids) < len(scopes):
+        GivingTotal.objects.bulk_create(
+            [GivingTotal(**scope) for scope in scopes if _scope_key(scope) not in ids], ignore_conflicts=True
+        )
+        ids = {(campaign, team, fundraiser): pk for pk, campaign, team, fundraiser in locked.all()}
+    return ids
+
+
+def _donor_is_new_in(scopes: list[tuple[dict, dict]], donation: Donation) -> dict[tuple, bool]:
+    """Counter key -> whether the donor has no other counted gift in that
+    scope, for all the gift's scopes in one query."""
+    anywhere = Q()
+    for _, ledger_filter in scopes:
+        anywhere |= Q(**ledger_filter)
+    others = (
+        Donation.objects.counted()
+        .filter(anywhere, donor_id=donation.donor_id)
+        .exclude(pk=donation.pk)
+        .aggregate(**{f"scope_{n}": Count("pk", filter=Q(**ledger)) for n, (_, ledger) in enumerate(scopes)})
+    )
+    return {_scope_key(scope): not others[f"scope_{n}"] for n, (scope, _) in enumerate(scopes)}
 
 
 @dataclass
@@ -150,6 +190,7 @@ def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
 
 # A counter's place in the lock order: a campaign's, a team's, a fundraiser's.
 _COUNTER_LEVEL = Case(When(fundraiser__isnull=False, then=2), When(team__isnull=False, then=1), default=0)
+_LOCK_ORDER = (_COUNTER_LEVEL, "campaign_id", "team_id", "fundraiser_id")
 
 
 def repair_totals(*, campaign_id: int | None = None) -> int:
@@ -159,9 +200,7 @@ def repair_totals(*, campaign_id: int | None = None) -> int:
         # Lock the counters first, in the usual order (campaigns, then
         # teams, then fundraisers, as lock_counters does), so no gift can
         # land between reading the ledger and writing the fix.
-        counters = GivingTotal.objects.select_for_update().order_by(
-            _COUNTER_LEVEL, "campaign_id", "team_id", "fundraiser_id"
-        )
+        counters = GivingTotal.objects.select_for_update().order_by(*_LOCK_ORDER)
         if campaign_id is not None:
             counters = counters.filter(campaign_id=campaign_id)
         list(counters)
@@ -213,7 +252,7 @@ def lock_counters(donations) -> None:
             | Q(team_id__in=teams, fundraiser=None)
             | Q(fundraiser_id__in=fundraisers)
         )
-        .order_by(_COUNTER_LEVEL, "campaign_id", "team_id", "fundraiser_id")
+        .order_by(*_LOCK_ORDER)
     )
     batch = getattr(_batch, "current", None)
     if batch is not None:

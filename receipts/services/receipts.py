@@ -12,7 +12,7 @@ VoidNotice.
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -245,11 +245,18 @@ def _next_sequence(year: int) -> int:
 
 def _reserve_sequences(year: int, count: int) -> int:
     """Take the year's next `count` numbers; returns the last of them."""
-    # One query for every reservation but a year's first: the row, locked.
-    sequence, _created = ReceiptSequence.objects.select_for_update().get_or_create(year=year)
-    sequence.last_number += count
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+    # One statement, a year's first included: the row is moved on and left
+    # locked until commit (made, if this is the year's first receipt), so
+    # the numbers of a gift that rolls back are taken by the next one.
+    table = connection.ops.quote_name(ReceiptSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS sequence (year, last_number) VALUES (%s, %s) "
+            "ON CONFLICT (year) DO UPDATE SET last_number = sequence.last_number + EXCLUDED.last_number "
+            "RETURNING last_number",
+            [year, count],
+        )
+        return cursor.fetchone()[0]
 
 
 def _void(receipts: list[Receipt], *, notify_donor: bool) -> None:

@@ -97,6 +97,25 @@ def test_leaderboards_rank_teams_and_fundraisers_by_what_the_ledger_says_they_ra
     assert donation_selectors.counters_out_of_step(campaign_id=campaign.pk) == {}
 
 
+def test_leaderboards_join_each_pages_counter_once_instead_of_a_subquery_per_figure(client, campaign, team):
+    ranked = FundraiserFactory(campaign=campaign, team=team, name="Ranked", slug="ranked")
+    FundraiserFactory(campaign=campaign, team=team, name="No gifts yet", slug="none-yet")
+    DonationFactory(succeeded=True, through_services=True, fundraiser=ranked, amount_minor=1500)
+
+    with CaptureQueriesContext(connection) as queries:
+        page_text(client, CAMPAIGN)
+
+    boards = [query["sql"] for query in queries if '"donations_givingtotal"' in query["sql"]]
+    boards = [sql for sql in boards if 'FROM "campaigns_team"' in sql or 'FROM "campaigns_fundraiser"' in sql]
+    assert boards
+    for sql in boards:
+        assert sql.count('LEFT OUTER JOIN "donations_givingtotal"') == 1
+        assert sql.count("SELECT") == 1
+    board = donation_selectors.with_counter_totals(Fundraiser.objects.filter(team=team), scope="fundraiser")
+    figures = {page.name: (page.raised_minor, page.gift_count, page.donor_count) for page in board}
+    assert figures == {"Ranked": (1500, 1, 1), "No gifts yet": (0, 0, 0)}
+
+
 def test_search_finds_teams_and_fundraisers_by_name(client, campaign, team, fundraiser):
     FundraiserFactory(campaign=campaign, name="Grace dresses up", slug="grace")
 

@@ -4,6 +4,8 @@ Stripe."""
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from donations.models import Donation, Donor, RecurringPlan
 from donations.selectors import counter_tallies
@@ -397,3 +399,45 @@ def test_gift_to_a_campaign_not_yet_open_says_when_it_opens(client, campaign):
         "This campaign opens on December 1, 2099 and takes gifts from then."
     ]
     assert not Donation.objects.exists()
+
+
+def _updates_of_the_gift(queries) -> list[str]:
+    return [query["sql"] for query in queries if query["sql"].startswith('UPDATE "donations_donation"')]
+
+
+def test_a_paid_gift_saves_its_stripe_ids_in_the_update_that_saves_it_succeeded(client, campaign):
+    with CaptureQueriesContext(connection) as queries:
+        response = give(client)
+
+    donation = Donation.objects.get(public_id=response.json()["id"])
+    assert donation.payment_intent_id.startswith("pi_") and donation.charge_id.startswith("ch_")
+    writing_ids = [sql for sql in _updates_of_the_gift(queries) if '"payment_intent_id" =' in sql]
+    assert len(writing_ids) == 1
+    assert """"status" = 'succeeded'""" in writing_ids[0]
+    assert f"'{donation.charge_id}'" in writing_ids[0]
+
+
+def test_a_declined_gift_saves_its_intent_id_in_the_update_that_saves_it_failed(client, campaign):
+    with CaptureQueriesContext(connection) as queries:
+        response = give(client, gift_body(payment_method=DECLINING_PAYMENT_METHOD))
+
+    donation = Donation.objects.get(public_id=response.json()["id"])
+    assert donation.status == Donation.Status.FAILED
+    assert donation.payment_intent_id and donation.charge_attempt_started_at is None
+    after_the_charge = [sql for sql in _updates_of_the_gift(queries) if '"payment_intent_id" =' in sql]
+    assert len(after_the_charge) == 1
+    assert """"status" = 'failed'""" in after_the_charge[0]
+    assert '"charge_attempt_started_at" = NULL' in after_the_charge[0]
+
+
+def test_the_status_answer_reads_the_receipt_number_kept_on_the_gift_in_one_query(
+    client, campaign, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        public_id = give(client).json()["id"]
+    number = Receipt.objects.get(donation__public_id=public_id).number
+
+    with django_assert_num_queries(1):
+        answer = client.get(f"/api/donations/{public_id}/").json()
+
+    assert answer["receipt_number"] == number

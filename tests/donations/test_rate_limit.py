@@ -1,9 +1,11 @@
 """DONATION_RATE_LIMIT: attempts per client address, against card testing."""
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
-from core.rate_limit import parse_rate
+from core import rate_limit
+from core.rate_limit import parse_rate, seconds_until_allowed
 from donations.models import Donation
 from tests.gifts import gift_body, give
 
@@ -66,3 +68,34 @@ def test_filled_honeypot_is_refused_and_charges_nothing(client, campaign):
     assert response.status_code == 400
     assert "automated" in response.json()["errors"]["__all__"][0]
     assert not Donation.objects.exists()
+
+
+def _window_key(scope: str, identity: str, window: int) -> str:
+    return f"rate:{scope}:{identity}:{int(rate_limit.time.time() // window)}"
+
+
+def test_counting_an_attempt_is_one_redis_round_trip(monkeypatch):
+    seconds_until_allowed(scope="test", identity="a", rate="5/m")  # loads the script into Redis
+    redis_client = cache._cache.get_client(write=True)
+    sent = []
+    send = redis_client.execute_command
+    monkeypatch.setattr(redis_client, "execute_command", lambda *args, **kwargs: sent.append(args) or send(*args))
+
+    seconds_until_allowed(scope="test", identity="a", rate="5/m")
+
+    assert len(sent) == 1
+
+
+def test_a_window_counter_expires_with_its_window_and_later_attempts_keep_that_expiry():
+    redis_client = cache._cache.get_client(write=True)
+    key = _window_key("test", "a", 60)
+    stored_as = cache.make_key(key)
+
+    seconds_until_allowed(scope="test", identity="a", rate="2/m")
+    assert 0 < redis_client.ttl(stored_as) <= 60
+    redis_client.expire(stored_as, 5)
+    seconds_until_allowed(scope="test", identity="a", rate="2/m")
+
+    assert 0 < redis_client.ttl(stored_as) <= 5
+    assert cache.get(key) == 2
+    assert seconds_until_allowed(scope="test", identity="a", rate="2/m") > 0

@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from donations.models import GivingTotal
 from donations.selectors import counter_tallies, counters_out_of_step, ledger_tallies
@@ -69,3 +71,27 @@ def test_reconcile_totals_fix_sets_counters_to_the_ledger(mixed_gifts):
 def test_reconcile_totals_refuses_an_unknown_campaign(db):
     with pytest.raises(CommandError, match="no campaign with slug 'nope'"):
         call_command("reconcile_totals", "--campaign", "nope")
+
+
+def test_a_fundraiser_gift_locks_and_moves_its_three_counters_in_one_statement_each(mixed_gifts):
+    with CaptureQueriesContext(connection) as queries:
+        DonationFactory(succeeded=True, through_services=True, amount_minor=700, fundraiser=mixed_gifts)
+
+    on_counters = [query["sql"] for query in queries if 'FROM "donations_givingtotal"' in query["sql"]]
+    assert len(on_counters) == 1
+    assert on_counters[0].endswith("FOR UPDATE")
+    assert "ORDER BY CASE WHEN" in on_counters[0]  # campaigns, teams, then fundraisers: the lock order
+    assert len([query for query in queries if query["sql"].startswith('UPDATE "donations_givingtotal"')]) == 1
+    campaign_id = mixed_gifts.campaign_id
+    assert counter_tallies(campaign_id=campaign_id) == ledger_tallies(campaign_id=campaign_id)
+
+
+def test_the_first_gift_to_a_fundraiser_creates_and_counts_its_counters(fundraiser):
+    DonationFactory(succeeded=True, through_services=True, amount_minor=700, fundraiser=fundraiser)
+
+    tallies = counter_tallies(campaign_id=fundraiser.campaign_id)
+    assert {key: (tally.raised_minor, tally.gift_count, tally.donor_count) for key, tally in tallies.items()} == {
+        (fundraiser.campaign_id, None, None): (700, 1, 1),
+        (fundraiser.campaign_id, fundraiser.team_id, None): (700, 1, 1),
+        (fundraiser.campaign_id, None, fundraiser.pk): (700, 1, 1),
+    }

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.money import format_money
 from donations.models import Donation
 from donations.services.gifts import covered_fee
 from receipts import outbox, tasks
-from receipts.models import Receipt
+from receipts.models import Receipt, ReceiptSequence
 from receipts.services import receipts as receipt_services
 from tests.factories import DonationFactory
 
@@ -72,6 +74,16 @@ def test_receipt_numbers_are_sequential_within_the_year(make_gift):
         f"{year}-000002",
         f"{year}-000003",
     ]
+
+
+def test_a_receipt_takes_its_number_in_one_statement_the_years_first_included(make_gift):
+    for email in ("a@example.org", "b@example.org"):
+        with CaptureQueriesContext(connection) as queries:
+            make_gift(donor__email=email)
+
+        on_the_sequence = [query["sql"] for query in queries if '"receipts_receiptsequence"' in query["sql"]]
+        assert len(on_the_sequence) == 1
+    assert ReceiptSequence.objects.get().last_number == 2
 
 
 def test_receipt_email_has_a_message_id_derived_from_the_receipt(receipted_gift, mailoutbox, settings):
