@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0008_donation_receipt_number'),
+        ('donations', '0009_counters_named_in_reverse'),
     ]
 
     operations = [
