@@ -412,7 +412,7 @@ def test_a_batch_of_plain_successes_takes_as_many_queries_for_fifty_gifts_as_for
 
 
 @pytest.mark.django_db(transaction=True)
-def test_three_drains_at_once_apply_every_gift_exactly_once(campaign, fundraiser, monkeypatch):
+def test_three_drains_at_once_apply_every_gift_exactly_once(campaign, fundraiser, monkeypatch, paid_together):
     monkeypatch.setattr(task_queue, "enqueue", lambda task, *args: None)
     donors = [factories.DonorFactory() for _ in range(7)]
     gifts = [
@@ -443,6 +443,7 @@ def test_three_drains_at_once_apply_every_gift_exactly_once(campaign, fundraiser
         thread.join(timeout=120)
 
     assert failures == []
+    assert sorted(pk for paid in paid_together for pk in paid) == sorted(gift.pk for gift in gifts)
     assert set(Donation.objects.values_list("status", flat=True)) == {Donation.Status.SUCCEEDED}
     assert {(event.status, event.attempts) for event in StripeEvent.objects.all()} == {("processed", 1)}
     assert sorted(Receipt.objects.values_list("sequence", flat=True)) == list(range(1, 91))
