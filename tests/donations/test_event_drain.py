@@ -2,6 +2,7 @@
 each counter written once a batch, one event's failure its own."""
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -107,7 +108,26 @@ def test_an_event_applied_already_is_not_taken_again(campaign, django_capture_on
     assert GivingTotal.objects.get(campaign=campaign, team=None, fundraiser=None).gift_count == 2
 
 
+class FakeClock:
+    """time.monotonic and time.sleep for task_queue and stripe_events."""
+
+    def __init__(self, monkeypatch, on_sleep=None):
+        self.now, self.slept, self.on_sleep = 1000.0, [], on_sleep
+        for module in (task_queue, stripe_events):
+            monkeypatch.setattr(module, "time", SimpleNamespace(monotonic=lambda: self.now, sleep=self.sleep))
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if self.on_sleep is not None:
+            self.on_sleep()
+        self.advance(seconds)
+
+
 def test_many_webhooks_queue_one_drain_until_it_starts(campaign, django_capture_on_commit_callbacks, monkeypatch):
+    clock = FakeClock(monkeypatch)
     queued = []
     monkeypatch.setattr(task_queue, "enqueue", lambda task, *args: queued.append(task.name))
     gifts = pending_gifts(3, campaign=campaign)
@@ -119,13 +139,75 @@ def test_many_webhooks_queue_one_drain_until_it_starts(campaign, django_capture_
             )
     assert queued == [tasks.drain_stripe_events.name]
 
-    # Once it has started, work stored after it looked needs another run.
+    # Once it has started, work stored after it looked needs another run
+    # (within WAKE_AGAIN_AFTER_SECONDS of the last wake, it looks again).
     task_queue.woken(tasks.drain_stripe_events)
+    clock.advance(2 * task_queue.WAKE_AGAIN_AFTER_SECONDS)
     with django_capture_on_commit_callbacks(execute=True):
         stripe_events.store_stripe_event(
             event=payment_intent_event("payment_intent.succeeded", gifts[2], status="succeeded")
         )
     assert queued == [tasks.drain_stripe_events.name] * 2
+
+
+def test_webhooks_a_few_milliseconds_after_one_that_woke_the_drain_ask_redis_nothing(
+    campaign, django_capture_on_commit_callbacks, monkeypatch
+):
+    clock = FakeClock(monkeypatch)
+    monkeypatch.setattr(task_queue, "enqueue", lambda task, *args: None)
+    asked = []
+    add = task_queue.shared_cache.add
+    monkeypatch.setattr(task_queue.shared_cache, "add", lambda *args, **kw: asked.append(args[0]) or add(*args, **kw))
+    gifts = pending_gifts(4, campaign=campaign)
+
+    for gift in gifts[:3]:
+        with django_capture_on_commit_callbacks(execute=True):
+            stripe_events.store_stripe_event(
+                event=payment_intent_event("payment_intent.succeeded", gift, status="succeeded")
+            )
+        clock.advance(task_queue.WAKE_AGAIN_AFTER_SECONDS / 4)
+    assert len(asked) == 1
+
+    clock.advance(task_queue.WAKE_AGAIN_AFTER_SECONDS)
+    with django_capture_on_commit_callbacks(execute=True):
+        stripe_events.store_stripe_event(
+            event=payment_intent_event("payment_intent.succeeded", gifts[3], status="succeeded")
+        )
+    assert len(asked) == 2
+
+
+def test_a_drain_that_found_nothing_at_once_looks_again_once_a_skipped_wake_could_have_committed(
+    campaign, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A webhook whose wake was skipped, within WAKE_AGAIN_AFTER_SECONDS of
+    the wake that queued this run, may commit just after the run's first
+    look: the run looks again when that window has passed."""
+    gift = pending_gifts(1, campaign=campaign)[0]
+    clock = FakeClock(monkeypatch, on_sleep=lambda: stored_successes([gift]))
+
+    with django_capture_on_commit_callbacks():
+        assert stripe_events.drain_stripe_events() == 1
+
+    assert clock.slept == [pytest.approx(task_queue.WAKE_AGAIN_AFTER_SECONDS)]
+    assert Donation.objects.get(pk=gift.pk).status == Donation.Status.SUCCEEDED
+
+
+def test_a_drain_whose_last_look_began_after_the_window_ends_without_waiting(
+    campaign, django_capture_on_commit_callbacks, monkeypatch
+):
+    stored_successes(pending_gifts(3, campaign=campaign))
+    clock = FakeClock(monkeypatch)
+    taking = stripe_events._apply_batch
+
+    def slow_batch(batch_size):
+        clock.advance(task_queue.WAKE_AGAIN_AFTER_SECONDS)
+        return taking(batch_size)
+
+    monkeypatch.setattr(stripe_events, "_apply_batch", slow_batch)
+    with django_capture_on_commit_callbacks():
+        assert stripe_events.drain_stripe_events(batch_size=2) == 3
+
+    assert clock.slept == []
 
 
 def test_a_batch_locks_its_gifts_counters_and_donors_before_the_first_receipt_number(
