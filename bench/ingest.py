@@ -19,7 +19,10 @@ many donors, each with its PaymentIntent's id, in SQL. Then:
   `--senders` threads on kept-alive connections, each timing its answer.
 
 Gifts fully processed a second: from the first send until every gift is
-succeeded (its counters move in the same transaction). Then checks, each
+succeeded (its counters move in the same transaction) and its receipt's
+send and its fee lookup are in their queues (a batch of gifts paid
+together queues them through one task each, which a worker runs after
+the batch commits). Then checks, each
 failing the run: every answer 200, every event processed once, every gift
 succeeded with exactly one receipt numbered 1..N, each receipt's send
 queued exactly once, the counters equal to the ledger (reconcile_totals).
@@ -251,9 +254,12 @@ def run_ingest(args, env: dict, workdir: Path) -> dict:
                 thread.join()
             send_seconds = time.monotonic() - started
             done = 0
+            broker = redis_server_client(redis_server.url)
             while time.monotonic() - started < args.timeout:
                 done = conn.execute("SELECT count(*) FROM donations_donation WHERE status = 'succeeded'").fetchone()[0]
-                if done >= args.gifts:
+                # Fully processed: paid, and each gift's follow-ups queued
+                # for their own workers, past the tasks that fan them out.
+                if done >= args.gifts and all(broker.llen(queue) >= args.gifts for queue in FOLLOW_UP_QUEUES.values()):
                     break
                 time.sleep(0.05)
             seconds = time.monotonic() - started

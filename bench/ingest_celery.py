@@ -1,8 +1,10 @@
 """The Celery app of bench.ingest's workers: Hopefund's own, with the tasks
 that follow a paid gift (its receipt's send, Stripe's fee) routed to
-queues no benchmark worker consumes. The benchmark measures gifts up to
-their receipts being queued, and counts those queues to prove each
-receipt was queued exactly once; sending them is bench.receipts' part."""
+queues no benchmark worker consumes (the tasks that queue many of them,
+receipts.tasks.send_emails and donations.tasks.record_processing_fees,
+run). The benchmark measures gifts up to their receipts' sends and fee
+lookups being queued, and counts those queues to prove each was queued
+exactly once; sending them is bench.receipts' part."""
 
 from hopefund.celery import app
 

@@ -15,6 +15,8 @@ a broker that failed before it answered.
 """
 
 import logging
+import math
+import time
 
 from celery import Task, current_app
 from django.db import DatabaseError, transaction
@@ -31,6 +33,14 @@ REQUEUE_BATCH = 500
 # its work waiting for the sweeps, and one merely late runs twice, which
 # every task here is safe to do.
 WAKE_SECONDS = 10
+# A process that woke a task this recently does not ask Redis again: the
+# run that wake found queued, or queued, either has not started (it will
+# see this work) or started at most this long ago, and a run looks for
+# work once more when this long has passed since it started (`woken`).
+# Under a burst of webhooks most wakes skip a Redis round trip.
+WAKE_AGAIN_AFTER_SECONDS = 0.005
+# task name -> time.monotonic() of this process's last wake that asked Redis.
+_asked_at: dict[str, float] = {}
 
 
 def enqueue_on_commit(task: Task, *args) -> None:
@@ -43,20 +53,31 @@ def wake_on_commit(task: Task) -> None:
     """Queue `task` (no arguments) once the current transaction commits,
     unless a run of it is queued and has not started yet: that run will
     see this transaction's work. Many requests then share one task, which
-    takes all their work at once; it must call `woken` as it starts."""
+    takes all their work at once; it must call `woken` as it starts, and
+    look for work once more at the moment `woken` returns, if it has not
+    looked since."""
     transaction.on_commit(lambda: _wake(task))
 
 
 def _wake(task: Task) -> None:
+    # Taken before asking: the run this wake relies on starts after it.
+    now = time.monotonic()
+    if now - _asked_at.get(task.name, -math.inf) < WAKE_AGAIN_AFTER_SECONDS:
+        return
+    _asked_at[task.name] = now
     # Redis down: queue it (parked if the broker is the same Redis).
     if shared_cache.add(_wake_key(task), 1, timeout=WAKE_SECONDS, when_down=True):
         enqueue(task)
 
 
-def woken(task: Task) -> None:
+def woken(task: Task) -> float:
     """A woken task has started: the next wake queues another run, for
-    work committed after this run has looked."""
+    work committed after this run has looked. Returns the moment
+    (time.monotonic()) the run must look for work once more at or after
+    before it ends: a wake skipped for following another within
+    WAKE_AGAIN_AFTER_SECONDS relies on it."""
     shared_cache.delete(_wake_key(task), when_down=None)
+    return time.monotonic() + WAKE_AGAIN_AFTER_SECONDS
 
 
 def _wake_key(task: Task) -> str:

@@ -45,6 +45,16 @@ def record_processing_fee(donation_id: int) -> None:
 
 
 @shared_task
+def record_processing_fees(donation_ids: list[int]) -> None:
+    """Queue each gift's own fee lookup: a batch of gifts paid together
+    commits after one publish, not one a gift. Run twice, it queues them
+    twice, and each fee is still recorded once (record_processing_fee
+    skips a gift that has one); a lost one is left to record_missing_fees."""
+    for donation_id in donation_ids:
+        record_processing_fee.delay(donation_id)
+
+
+@shared_task
 def record_missing_fees() -> int:
     from donations.services import sweeps
 

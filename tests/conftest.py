@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from core import rate_limit
+from core import rate_limit, task_queue
 from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
 from tests import factories
@@ -117,8 +117,10 @@ def _stripe(request, settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit windows live in the cache: each test starts with none."""
+    """Rate-limit windows live in the cache: each test starts with none,
+    and no wake of a task a test before it made is remembered."""
     cache.clear()
+    task_queue._asked_at.clear()
 
 
 @pytest.fixture(autouse=True)

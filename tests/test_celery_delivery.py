@@ -22,6 +22,7 @@ SWEPT_BY = {
     "donations.tasks.process_stripe_event": "redrive-stripe-events",
     "donations.tasks.drain_stripe_events": "redrive-stripe-events",
     "donations.tasks.record_processing_fee": "record-missing-fees",
+    "donations.tasks.record_processing_fees": "record-missing-fees",
     "donations.tasks.send_plan_change_notice": "resend-donor-notices",
     "donations.tasks.send_fresh_plan_link": "resend-donor-notices",
     "donations.tasks.send_renewal_failed_notice": "resend-donor-notices",

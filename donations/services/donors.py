@@ -83,22 +83,27 @@ def apply_details_of_paid_gifts(donations: list[Donation]) -> None:
     """apply_details_of_paid_gift for many gifts that have just succeeded,
     given oldest first: each donor ends as if their gifts had succeeded one
     after the other (each detail as the last gift that gave it), locked
-    in one query and saved in one per few thousand."""
+    in one query and saved in one per few thousand. Each gift's `donor` is
+    then its donor's record as locked and saved here, as for one gift."""
     given: dict[int, dict[str, str | bool]] = {}
     for donation in donations:
         given.setdefault(donation.donor_id, {}).update(_given_with(donation))
     ordered = sorted(given)
+    locked: dict[int, Donor] = {}
     changed: list[Donor] = []
     for start in range(0, len(ordered), _PER_QUERY):
         for donor in (
             Donor.objects.select_for_update().filter(pk__in=ordered[start : start + _PER_QUERY]).order_by("pk")
         ):
+            locked[donor.pk] = donor
             details = {name: value for name, value in given[donor.pk].items() if getattr(donor, name) != value}
             if details:
                 for name, value in details.items():
                     setattr(donor, name, value)
                 changed.append(donor)
     _save_details(changed)
+    for donation in donations:
+        donation.donor = locked[donation.donor_id]
 
 
 def _save_details(changed: list[Donor]) -> None:

@@ -13,7 +13,8 @@ donation (lock order: Donation -> GivingTotal -> Donor -> ReceiptSequence):
    the page's owner's and captains' notices of a gift paid on a page.
    They run in the same transaction, so a succeeded gift never lacks its
    receipt;
-4. after commit, Stripe's fee is fetched for an online gift just paid, and
+4. after commit, Stripe's fee is fetched for an online gift just paid
+   (record_processing_fee, or record_processing_fees for many), and
    a donor whose monthly renewal failed is told.
 
 Apps above donations register their hooks from AppConfig.ready() with
@@ -111,11 +112,12 @@ def apply_effects(donation: Donation, *, before: Before, wants_receipt: bool = T
 
 
 def apply_effects_of_new_paid_gifts(donations: list[Donation], *, receipted: list[Donation]) -> None:
-    """apply_effects for many gifts just inserted as succeeded (offline
-    gifts), oldest first, with a few queries for the lot instead of a
+    """apply_effects for many gifts just saved as succeeded from a status
+    that was not paid (offline gifts inserted, online gifts whose payment
+    succeeded), oldest first, with a few queries for the lot instead of a
     dozen per gift. Their counters must already have moved
     (totals.record_new_gifts); `receipted` are those that get a receipt.
-    None is an online gift, so there is no Stripe fee to fetch."""
+    The online ones' Stripe fees are fetched after commit by one task."""
     donors.apply_details_of_paid_gifts(donations)
     _check_receipt_hook(ON_SUCCEEDED)
     for hook in _HOOKS[ON_SUCCEEDED]:
@@ -125,6 +127,9 @@ def apply_effects_of_new_paid_gifts(donations: list[Donation], *, receipted: lis
         else:
             for donation in gifts:
                 hook.function(donation=donation)
+    online = [donation.pk for donation in donations if donation.source == Donation.Source.ONLINE]
+    if online:
+        task_queue.enqueue_on_commit(tasks.record_processing_fees, online)
 
 
 def _check_receipt_hook(moment: str) -> None:

@@ -8,15 +8,17 @@ event has a task of its own (process_stripe_event)."""
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core import task_queue
 from core.text import is_storable, storable_json
 from donations import tasks
-from donations.models import StripeEvent
+from donations.models import Donation, StripeEvent
 from donations.services import card_checks, disputes, gift_status, recurring, refunds, totals
 from payments import stripe as stripe_gateway
 from payments.stripe import (
@@ -81,8 +83,12 @@ def store_stripe_event(*, event: dict) -> StripeEvent | None:
     _check_storable_envelope(event)
     # Insert first and look only on a conflict: a new event, nearly every
     # one, costs one INSERT and its commit, the acknowledgement's whole path.
+    # Outside a transaction (the webhook's request has none) the INSERT
+    # commits on its own: a duplicate's failed INSERT leaves nothing to
+    # roll back. Inside one, a savepoint keeps the caller's transaction
+    # usable after the conflict.
     try:
-        with transaction.atomic():
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             stored = StripeEvent.objects.create(
                 event_id=event["id"],
                 type=event["type"],
@@ -213,15 +219,22 @@ def drain_stripe_events(*, batch_size: int = DRAIN_BATCH) -> int:
     transaction; returns how many were taken. Drains running at once take
     different events (SKIP LOCKED); an event a run cannot apply is marked
     failed and given its own task, which retries it as before."""
-    task_queue.woken(tasks.drain_stripe_events)
+    look_again_at = task_queue.woken(tasks.drain_stripe_events)
     started, taken = time.monotonic(), 0
-    while batch := _apply_batch(batch_size):
+    while True:
+        looked_at = time.monotonic()
+        batch = _apply_batch(batch_size)
         taken += batch
-        if batch < batch_size:
+        if batch == batch_size:
+            if time.monotonic() - started > DRAIN_SECONDS:
+                task_queue.wake_on_commit(tasks.drain_stripe_events)
+                break
+        elif looked_at >= look_again_at:
+            # Events a skipped wake left to this run (task_queue._wake)
+            # were committed before this look began.
             break
-        if time.monotonic() - started > DRAIN_SECONDS:
-            task_queue.wake_on_commit(tasks.drain_stripe_events)
-            break
+        else:
+            time.sleep(max(0.0, look_again_at - time.monotonic()))
     return taken
 
 
@@ -235,8 +248,14 @@ def _apply_batch(batch_size: int) -> int:
         if not events:
             return 0
         with totals.counters_written_once():
-            gift_status.lock_for_intents(list(filter(None, map(_intent_or_none, events))))
+            intents = {event.pk: _intent_or_none(event) for event in events}
+            donations = gift_status.lock_for_intents(list(filter(None, intents.values())))
+            together = _plain_successes(events, intents, donations)
+            if together and not _succeed_together(together):
+                together = {}
             for event in events:
+                if event.pk in together:
+                    continue
                 try:
                     # A savepoint per event: one that fails takes only its
                     # own changes back, counters included.
@@ -248,6 +267,69 @@ def _apply_batch(batch_size: int) -> int:
                     _mark_failed(event, exc)
                     task_queue.enqueue_on_commit(tasks.process_stripe_event, event.pk)
     return len(events)
+
+
+def _plain_successes(
+    events: list[StripeEvent], intents: dict[int, PaymentIntentState | None], donations: list[Donation]
+) -> dict[int, tuple[Donation, PaymentIntentState]]:
+    """The batch's events that only say a gift waiting on its payment (or
+    failed) was paid, by event pk with their gift and intent: a
+    `payment_intent.succeeded` naming exactly one gift, which
+    gift_status.succeeds_plainly with it. Left to apply one by one, in
+    event order, so that they end as they always have: a gift named by an
+    earlier event of the batch, and every gift of a donor who has a gift
+    left to the one-by-one path (the donor's details follow their gifts'
+    order)."""
+    by_intent = {donation.payment_intent_id: donation for donation in donations if donation.payment_intent_id}
+    by_public_id = {donation.public_id: donation for donation in donations}
+    named: dict[int, list[Donation]] = {}
+    for event in events:
+        intent = intents[event.pk]
+        if intent is not None:
+            found = [by_intent.get(intent.id), by_public_id.get(gift_status.uuid_or_none(intent.donation_public_id))]
+            named[event.pk] = list({donation.pk: donation for donation in found if donation}.values())
+    chosen: dict[int, tuple[Donation, PaymentIntentState]] = {}
+    seen: set[int] = set()
+    for event in events:
+        gifts = named.get(event.pk, [])
+        intent = intents[event.pk]
+        if (
+            event.type == "payment_intent.succeeded"
+            and len(gifts) == 1
+            and gifts[0].pk not in seen
+            and gift_status.succeeds_plainly(gifts[0], intent)
+        ):
+            chosen[event.pk] = (gifts[0], intent)
+        seen.update(donation.pk for donation in gifts)
+    paid_together = {donation.pk for donation, _ in chosen.values()}
+    one_by_one = {
+        donation.donor_id
+        for pk, gifts in named.items()
+        if pk not in chosen
+        for donation in gifts
+        if donation.pk not in paid_together
+    }
+    return {pk: (donation, intent) for pk, (donation, intent) in chosen.items() if donation.donor_id not in one_by_one}
+
+
+def _succeed_together(together: dict[int, tuple[Donation, PaymentIntentState]]) -> bool:
+    """Apply these events at once (gift_status.succeed_together) and mark
+    them processed; False, with nothing changed, if that raises, and the
+    events are left to the one-by-one path."""
+    try:
+        with transaction.atomic():
+            gift_status.succeed_together(list(together.values()))
+            StripeEvent.objects.filter(pk__in=list(together)).update(
+                status=StripeEvent.Status.PROCESSED,
+                ignored_reason="",
+                attempts=F("attempts") + 1,
+                last_error="",
+                processed_at=timezone.now(),
+            )
+    except Exception:
+        logger.exception("%s stripe events failed together; applying them one by one", len(together))
+        return False
+    return True
 
 
 def _intent_or_none(event: StripeEvent) -> PaymentIntentState | None:

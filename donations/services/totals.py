@@ -269,9 +269,11 @@ def record_new_gifts(donations: list[Donation]) -> None:
     per counter: each counted gift adds its kept amount and one gift to
     every scope it is attributed to, and its donor once to each scope where
     they had no counted gift before the batch (and none earlier in it).
-    Call it after lock_counters on the same gifts and before they are
-    saved: under the counters' locks no other gift to these scopes can
-    become counted, so the ledger read here stays true until commit."""
+    Call it after lock_counters on the same gifts, with each gift's new
+    status set, and before they are saved (inserted, or moved from a
+    status that is not counted): under the counters' locks no other gift
+    to these scopes can become counted, so the ledger read here, which
+    does not yet count these gifts, stays true until commit."""
     counted = [donation for donation in donations if donation.is_counted]
     if not counted:
         return

@@ -89,10 +89,17 @@ def issue_receipt(*, donation) -> Receipt:
 
 
 def issue_receipts(*, donations) -> list[Receipt]:
-    """issue_receipt for many gifts just inserted as paid in the caller's
-    transaction (so none has a receipt yet), oldest first: numbered in
-    that order, each year's numbers reserved under one lock, saved and
-    queued in a few statements."""
+    """issue_receipt for many gifts just paid in the caller's transaction,
+    under their row locks, oldest first: numbered in that order, each
+    year's numbers reserved under one lock, saved and queued in a few
+    statements. A gift that has its receipt already (none should: no
+    receipt is issued before a gift is paid) keeps it, as with
+    issue_receipt."""
+    receipted = set(
+        Receipt.objects.filter(donation__in=donations, replaces__isnull=True).values_list("donation_id", flat=True)
+    )
+    kept = [issue_receipt(donation=donation) for donation in donations if donation.pk in receipted]
+    donations = [donation for donation in donations if donation.pk not in receipted]
     benefits = selectors.campaign_benefits({donation.campaign_id for donation in donations})
     years = [timezone.localtime(donation.succeeded_at).year for donation in donations]
     next_number = {}
@@ -119,7 +126,7 @@ def issue_receipts(*, donations) -> list[Receipt]:
     Receipt.objects.bulk_create(receipts, batch_size=1000)
     _show_many_on_gifts(receipts)
     outbox.send_many_on_commit(kind=RECEIPT_EMAIL, pks=[receipt.pk for receipt in receipts])
-    return receipts
+    return [*kept, *receipts]
 
 
 def reissue_after_refund(*, donation) -> Receipt | None:

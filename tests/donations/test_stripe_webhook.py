@@ -5,11 +5,14 @@ import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
 
-from core import env
+from core import env, task_queue
 from donations.models import Donation, StripeEvent
 from donations.selectors import counter_tallies
+from donations.services import stripe_events
 from receipts.models import Receipt
+from tests import factories
 from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import event, payment_intent_event, post_event, sign, stripe_object
 
@@ -64,6 +67,42 @@ def test_same_event_delivered_twice_makes_one_gift_and_one_receipt(
     assert len(mailoutbox) == 1
     tally = counter_tallies(campaign_id=gift_awaiting_3ds.campaign_id)[(gift_awaiting_3ds.campaign_id, None, None)]
     assert (tally.raised_minor, tally.gift_count, tally.donor_count) == (5000, 1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_stores_its_event_in_one_statement_without_a_savepoint_and_still_knows_a_repeat(
+    client, campaign, monkeypatch
+):
+    monkeypatch.setattr(task_queue, "enqueue", lambda task, *args: None)
+    gift = factories.DonationFactory(campaign=campaign, payment_intent_id="pi_autocommit")
+    succeeded = payment_intent_event("payment_intent.succeeded", gift, status="succeeded")
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql.split()[0])
+        return execute(sql, params, many, context)
+
+    # Not CaptureQueriesContext: each request empties the log it reads.
+    # A transaction's BEGIN and COMMIT go past execute: commit() is watched.
+    commits = []
+    with monkeypatch.context() as watched, connection.execute_wrapper(record):
+        watched.setattr(connection, "commit", lambda: commits.append("COMMIT"))
+        first = post_event(client, succeeded)
+    second = post_event(client, succeeded)
+
+    assert statements == ["INSERT"]
+    assert commits == []
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+    assert StripeEvent.objects.get().status == StripeEvent.Status.RECEIVED
+
+
+def test_a_repeat_stored_inside_a_transaction_leaves_that_transaction_usable(gift_awaiting_3ds):
+    succeeded = payment_intent_event("payment_intent.succeeded", gift_awaiting_3ds, status="succeeded")
+    with transaction.atomic():
+        assert stripe_events.store_stripe_event(event=succeeded) is not None
+        assert stripe_events.store_stripe_event(event=succeeded) is None
+        assert StripeEvent.objects.count() == 1
 
 
 def test_two_different_events_for_one_success_count_the_gift_once(
