@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -250,7 +250,9 @@ def _apply_batch(batch_size: int) -> int:
         with totals.counters_written_once():
             intents = {event.pk: _intent_or_none(event) for event in events}
             donations = gift_status.lock_for_intents(list(filter(None, intents.values())))
-            together = _plain_successes(events, intents, donations)
+            # The set-based statements are PostgreSQL's (UPDATE ... FROM
+            # unnest); the SQLite demo applies every event one by one.
+            together = _plain_successes(events, intents, donations) if connection.vendor == "postgresql" else {}
             if together and not _succeed_together(together):
                 together = {}
             for event in events:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0009_email_updates'),
+        ('donations', '0010_email_updates'),
         ('receipts', '0005_fill_donation_receipt_number'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
