@@ -26,3 +26,13 @@ keepalive = 5
 accesslog = "-"
 # The access log masks the tokens some paths carry (hopefund/log_masking.py).
 logger_class = "hopefund.log_masking.TokenMaskingLogger"
+
+
+def post_worker_init(worker):
+    """Load Stripe's SDK before the worker's first request. It is imported
+    where it is called (payments/stripe/), so commands such as
+    export_donations never pay its ~9 MB; but a web worker calls it at
+    once, and loaded lazily its first gifts and webhooks all waited on the
+    import, thread behind thread, which set the webhook acknowledgement's
+    p99 (bench/ingest.py)."""
+    import stripe  # noqa: F401

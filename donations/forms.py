@@ -64,6 +64,14 @@ def validate_country_code(value: str) -> None:
         raise forms.ValidationError("Use a two-letter country code such as US.")
 
 
+def accepted_currency(code: str) -> str:
+    """The code lower-cased, as the ledger stores it, if we take it."""
+    currency = code.lower()
+    if not rules.is_accepted_currency(currency):
+        raise forms.ValidationError(f"{currency!r} is not a currency we accept.")
+    return currency
+
+
 class DonorForm(forms.Form):
     email = JsonEmailField(max_length=254)
     first_name = JsonCharField(max_length=100)
@@ -102,10 +110,7 @@ class GiftForm(forms.Form):
         self.fields["payment_method"].required = payment_method_required
 
     def clean_currency(self):
-        currency = self.cleaned_data["currency"].lower()
-        if not rules.is_accepted_currency(currency):
-            raise forms.ValidationError(f"{currency!r} is not a currency we accept.")
-        return currency
+        return accepted_currency(self.cleaned_data["currency"])
 
     def clean_frequency(self):
         return self.cleaned_data["frequency"] or Donation.Frequency.ONE_TIME
@@ -245,10 +250,7 @@ class FeeCoverForm(forms.Form):
     currency = forms.CharField(max_length=3)
 
     def clean_currency(self):
-        currency = self.cleaned_data["currency"].lower()
-        if not rules.is_accepted_currency(currency):
-            raise forms.ValidationError(f"{currency!r} is not a currency we accept.")
-        return currency
+        return accepted_currency(self.cleaned_data["currency"])
 
     def clean(self):
         data = super().clean()

@@ -132,27 +132,19 @@ def finance_staff(finance_user, make_gift):
     return finance_user
 
 
-@pytest.mark.parametrize("path", DASHBOARDS)
-def test_supporters_dashboard_has_no_serious_accessibility_violations(browser, live_server, captain, path):
-    tab = logged_in_tab(browser, live_server, captain)
+SIGNED_IN_PAGES = [("captain", path) for path in DASHBOARDS] + [("finance_staff", path) for path in FINANCE_PAGES]
+
+
+@pytest.mark.parametrize(("who", "path"), SIGNED_IN_PAGES)
+def test_dashboard_and_finance_page_have_no_serious_accessibility_violations(browser, live_server, request, who, path):
+    tab = logged_in_tab(browser, live_server, request.getfixturevalue(who))
     tab.goto(path)
     expect(tab.get_by_role("heading", level=1)).to_be_visible()
 
     assert blocking_violations(tab) == []
 
 
-@pytest.mark.parametrize("path", FINANCE_PAGES)
-def test_finance_page_has_no_serious_accessibility_violations(browser, live_server, finance_staff, path):
-    tab = logged_in_tab(browser, live_server, finance_staff)
-    tab.goto(path)
-    expect(tab.get_by_role("heading", level=1)).to_be_visible()
-
-    assert blocking_violations(tab) == []
-
-
-@pytest.mark.parametrize(
-    ("who", "path"), [("captain", path) for path in DASHBOARDS] + [("finance_staff", path) for path in FINANCE_PAGES]
-)
+@pytest.mark.parametrize(("who", "path"), SIGNED_IN_PAGES)
 def test_signed_in_page_fits_a_375_pixel_screen(browser, live_server, request, who, path):
     tab = logged_in_tab(browser, live_server, request.getfixturevalue(who), width=375)
     tab.goto(path)

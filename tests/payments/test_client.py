@@ -161,3 +161,17 @@ def test_starting_django_leaves_the_sdk_unimported():
         [sys.executable, "-c", script], env=environment, cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == "[]"
+
+
+def test_a_web_worker_loads_the_sdk_before_its_first_request():
+    """Loaded lazily, a web worker's first gifts and webhooks waited on the
+    import, every thread behind its lock (bench/ingest.py's p99)."""
+    script = (
+        "import runpy, sys\n"
+        "hooks = runpy.run_path('gunicorn.conf.py')\n"
+        "hooks['post_worker_init'](None)\n"
+        "print('stripe' in sys.modules)\n"
+    )
+    output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+
+    assert output.stdout.strip() == "True"
