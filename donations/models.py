@@ -30,7 +30,9 @@ class Donor(models.Model):
     country = models.CharField(max_length=2, blank=True)
     # Impact updates: the choice given with the donor's latest paid gift
     # that asked (receipts and statements are sent whatever it says).
-    wants_updates = models.BooleanField(default=True)
+    # A database default too: loaders that write donors in SQL (bench/) and
+    # rows inserted before this column existed get the same answer.
+    wants_updates = models.BooleanField(default=True, db_default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
