@@ -72,9 +72,14 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
 
 
 def _lock_counters_of_one_gift(scopes: list[dict]) -> dict[tuple, int]:
-    """Lock these counters in one statement, in lock order (as
-    lock_counters does), creating those missing first (only a scope's first
-    gift finds one missing). Returns counter key -> id."""
+    """Create the missing counters, then lock all of them in one statement
+    in lock order, as lock_counters does. Returns counter key -> id.
+
+    Created before any is locked: a counter inserted while this transaction
+    held another counter's lock deadlocks with a concurrent first gift to
+    the same page, whose INSERT of that counter waits on ours while ours
+    waits on the lock it holds (tests/integration/test_concurrency.py)."""
+    GivingTotal.objects.bulk_create([GivingTotal(**scope) for scope in scopes], ignore_conflicts=True)
     wanted = Q()
     for scope in scopes:
         wanted |= Q(**scope)
@@ -84,13 +89,7 @@ def _lock_counters_of_one_gift(scopes: list[dict]) -> dict[tuple, int]:
         .order_by(*_LOCK_ORDER)
         .values_list("pk", "campaign_id", "team_id", "fundraiser_id")
     )
-    ids = {(campaign, team, fundraiser): pk for pk, campaign, team, fundraiser in locked}
-    if len(ids) < len(scopes):
-        GivingTotal.objects.bulk_create(
-            [GivingTotal(**scope) for scope in scopes if _scope_key(scope) not in ids], ignore_conflicts=True
-        )
-        ids = {(campaign, team, fundraiser): pk for pk, campaign, team, fundraiser in locked.all()}
-    return ids
+    return {(campaign, team, fundraiser): pk for pk, campaign, team, fundraiser in locked}
 
 
 def _donor_is_new_in(scopes: list[tuple[dict, dict]], donation: Donation) -> dict[tuple, bool]:
