@@ -1,6 +1,8 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
-# Both run under scripts/services.sh, which starts a private PostgreSQL and
-# Redis for them where the machine's own do not answer.
+# The demo needs no server (SQLite, a file cache and a folder for Celery's
+# messages, under var/); the tests run under scripts/services.sh, which
+# starts a private PostgreSQL and Redis for them where the machine's own do
+# not answer.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ BIN := $(VENV)/bin
 .PHONY: demo test check install browser
 
 demo: install
-	DJANGO_SETTINGS_MODULE=hopefund.settings.dev scripts/services.sh --redis-only scripts/demo.sh
+	DJANGO_SETTINGS_MODULE=hopefund.settings.dev scripts/demo.sh
 
 test: check browser
 	scripts/services.sh $(BIN)/python -m pytest

@@ -1,5 +1,8 @@
 """The shared cache (Redis), for what every web process must agree on: rate
-limit counters, the card-testing breaker and one-time claims.
+limit counters, the card-testing breaker and one-time claims. The demo's
+settings put it in a SQLite file instead (core/file_cache.py), which keeps
+the same promises across the processes of one machine; nothing here
+depends on which backend it is, beyond `count_in_window`, which both have.
 
 Redis can be down while PostgreSQL and Stripe are up, and a gift must not
 fail for it. So every call here says what it means when Redis cannot be
@@ -22,11 +25,15 @@ from typing import Any
 import redis.exceptions
 from django.core.cache import cache
 
+from core.file_cache import FileCacheUnavailable
+
 logger = logging.getLogger(__name__)
 
 # What django's RedisCache raises when Redis is unreachable, refusing
-# connections, still loading its data, or too slow to answer in time.
-UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# connections, still loading its data, or too slow to answer in time; and
+# what the demo's file cache raises when its file cannot be used
+# (core/file_cache.py).
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, FileCacheUnavailable)
 
 # A refusal asks the client to come back after this long: about as long as
 # Redis takes to restart.
