@@ -39,6 +39,11 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB 
 _LIVE = "(expires IS NULL OR expires > ?)"
 
 
+# Connections a forked process inherited: kept, so that they are never
+# garbage-collected (and so closed) in the child.
+_inherited: list = []
+
+
 class FileCacheUnavailable(Exception):
     """The cache file could not be read or written (locked past
     LOCK_WAIT_SECONDS, unreadable): to core/shared_cache.py the same as an
@@ -179,8 +184,12 @@ class FileCache(BaseCache):
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
-        if connection is not None and self._local.pid == os.getpid():
-            return connection
+        if connection is not None:
+            if self._local.pid == os.getpid():
+                return connection
+            # The parent's, inherited by a fork: never used here, and never
+            # closed either (SQLite must not touch a parent's connection).
+            _inherited.append(connection)
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit: each statement is its own transaction.

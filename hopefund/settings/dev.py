@@ -50,7 +50,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 CACHES = {
     "default": {
         "BACKEND": "core.file_cache.FileCache",
-        "LOCATION": env.string("CACHE_FILE", str(VAR_DIR / "cache" / "shared.sqlite3")),
+        "LOCATION": str(VAR_DIR / "cache" / "shared.sqlite3"),
     }
 }
 
@@ -60,7 +60,7 @@ CACHES = {
 # demo's), taking each message once and deleting it once read
 # (store_processed off); a task it held when it was killed is found again
 # by its sweep, as with Redis. No result backend (none is configured).
-BROKER_DIR = Path(env.string("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
+BROKER_DIR = VAR_DIR / "broker"
 for _folder in ("messages", "control"):
     (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://localhost/")
