@@ -1,6 +1,7 @@
-"""scripts/services.sh, which `make test` and `make demo` run their command
-under: where no PostgreSQL or Redis answers, it starts private ones for the
-command and stops them after. Tried on free ports, so the machine's own
+"""scripts/services.sh, which `make test` runs its command under (the demo
+needs no server: tests/test_demo_without_servers.py): where no PostgreSQL
+or Redis answers, it starts private ones for the command and stops them
+after. Tried on free ports, so the machine's own
 servers are never touched."""
 
 import os
