@@ -70,6 +70,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "store_processed": False,
     # Exchange bindings (the workers' remote-control fanout) live here.
     "control_folder": str(BROKER_DIR / "control"),
-    # How often the worker looks for new files: a receipt within a second.
+    # The worker looks for new files five times a second (kombu: once).
     "polling_interval": 0.2,
 }
