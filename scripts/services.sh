@@ -9,20 +9,15 @@
 # has the machine's databases (root, test, postgres) and superuser (root),
 # so the settings' default URLs reach it unchanged.
 #
-#   scripts/services.sh [--redis-only] COMMAND [ARG...]
+#   scripts/services.sh COMMAND [ARG...]
 #
 # PG_PORT and REDIS_PORT (5432 and 6379) are the ports it checks and starts
 # on; the command's own settings must point at the same ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_postgres=1
-if [[ ${1:-} == --redis-only ]]; then
-  want_postgres=0
-  shift
-fi
 if [[ $# -eq 0 ]]; then
-  echo "usage: scripts/services.sh [--redis-only] COMMAND [ARG...]" >&2
+  echo "usage: scripts/services.sh COMMAND [ARG...]" >&2
   exit 2
 fi
 
@@ -125,7 +120,7 @@ start_private_redis() {
 # The reliability suite starts Redis servers of its own, so its binary is
 # needed even where a Redis already answers.
 command -v redis-server >/dev/null 2>&1 || install_debian_package redis-server
-if ((want_postgres)) && ! answers "$PG_PORT"; then
+if ! answers "$PG_PORT"; then
   start_private_postgres
 fi
 # Debian's redis-server package may have started the machine's own.
