@@ -67,6 +67,10 @@ class GiftImport(models.Model):
     # The file itself, so a worker on another machine can read it.
     content = models.TextField()
     dry_run = models.BooleanField(default=False)
+    # Whether each gift's page owner and team captains get a gift notice,
+    # as for an online gift: yes for this week's cheques, no for a file of
+    # last year's gifts.
+    tell_fundraisers = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

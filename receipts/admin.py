@@ -14,6 +14,7 @@ from receipts import emails, outbox, selectors, views
 from receipts.models import (
     CampaignBenefit,
     EmailSuppression,
+    GiftNotice,
     ImpactUpdate,
     ProviderEvent,
     Receipt,
@@ -21,7 +22,7 @@ from receipts.models import (
     VoidNotice,
     YearEndStatement,
 )
-from receipts.services import impact_updates, statements
+from receipts.services import gift_notices, impact_updates, statements
 from receipts.services import receipts as receipt_services
 
 RESEND_PERMISSION = "receipts.resend_email"
@@ -99,6 +100,15 @@ class YearEndStatementAdmin(OutboundEmailAdmin):
     list_filter = ("status", "year")
     search_fields = ("donor__email",)
     list_select_related = ("donor",)
+
+
+@admin.register(GiftNotice)
+class GiftNoticeAdmin(OutboundEmailAdmin):
+    email_kind = gift_notices.GIFT_NOTICE_EMAIL
+    list_display = ("donation", "recipient", "status", "attempts", "error", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("recipient__email", "donation__public_id")
+    list_select_related = ("donation", "recipient")
 
 
 @admin.register(UpdateDelivery)

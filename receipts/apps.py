@@ -18,5 +18,8 @@ class ReceiptsConfig(AppConfig):
         effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)
         # The page's owner and the team's captains hear of each gift paid on it.
         effects.register(
-            effects.ON_SUCCEEDED, gift_notices.tell_page_people, bulk=gift_notices.tell_page_people_of_many
+            effects.ON_SUCCEEDED,
+            gift_notices.tell_page_people,
+            notice=True,
+            bulk=gift_notices.tell_page_people_of_many,
         )

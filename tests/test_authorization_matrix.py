@@ -48,6 +48,7 @@ from payments import stripe as stripe_gateway
 from receipts.models import (
     CampaignBenefit,
     EmailSuppression,
+    GiftNotice,
     ImpactUpdate,
     ProviderEvent,
     UpdateDelivery,
@@ -256,6 +257,7 @@ ADMIN_MODELS = {
     "receipts.voidnotice": (FINANCE, NOBODY, NOBODY),
     "receipts.yearendstatement": (FINANCE, NOBODY, NOBODY),
     "receipts.updatedelivery": (SUPERUSER, NOBODY, NOBODY),
+    "receipts.giftnotice": (SUPERUSER, NOBODY, NOBODY),
     "receipts.impactupdate": (SUPERUSER, SUPERUSER, SUPERUSER),
     "receipts.emailsuppression": (SUPERUSER, SUPERUSER, SUPERUSER),
     "receipts.campaignbenefit": (SUPERUSER, SUPERUSER, SUPERUSER),
@@ -370,6 +372,7 @@ ADMIN_ACTIONS = {
     ("receipts.voidnotice", "send_failed_again"): FINANCE,
     ("receipts.yearendstatement", "send_failed_again"): FINANCE,
     ("receipts.updatedelivery", "send_failed_again"): SUPERUSER,
+    ("receipts.giftnotice", "send_failed_again"): SUPERUSER,
     ("donations.recurringplan", "revoke_links"): SUPERUSER,
 }
 
@@ -545,6 +548,7 @@ def _build_world() -> SimpleNamespace:
         "voidnotice": VoidNotice.objects.create(receipt=receipt),
         "yearendstatement": YearEndStatement.objects.create(donor=donor, year=2025),
         "updatedelivery": delivery,
+        "giftnotice": GiftNotice.objects.get(donation=gift, recipient=people["fundraiser"]),
         "impactupdate": update,
         "emailsuppression": EmailSuppression.objects.create(email="gone@example.org", reason="bounced"),
         "campaignbenefit": CampaignBenefit.objects.create(campaign=campaign, description="A T-shirt", value_minor=1000),

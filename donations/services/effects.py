@@ -49,6 +49,10 @@ class _Registered:
     # Keeps the donor's receipt in step with the gift: skipped for a gift
     # recorded without a receipt, and never allowed to be missing.
     receipt: bool
+    # Emails someone other than the donor about the gift (the page's
+    # people): skipped for gifts recorded without notices, such as a file
+    # of past gifts, which would otherwise be a burst of stale emails.
+    notice: bool
     # The same for many gifts at once, `bulk(donations=[...])`, for
     # apply_effects_of_new_paid_gifts; without one, `function` runs per gift.
     bulk: Hook | None = None
@@ -57,13 +61,13 @@ class _Registered:
 _HOOKS: dict[str, list[_Registered]] = {ON_SUCCEEDED: [], ON_REFUNDED: []}
 
 
-def register(moment: str, hook: Hook, *, receipt: bool = False, bulk: Hook | None = None) -> None:
+def register(moment: str, hook: Hook, *, receipt: bool = False, notice: bool = False, bulk: Hook | None = None) -> None:
     """Run `hook(donation=...)` at `moment`, under the gift's row lock
     (`bulk(donations=...)` instead for many new paid gifts at once, if
     given). Registering the same hook again changes nothing."""
     if moment not in _HOOKS:
         raise ImproperlyConfigured(f"No moment {moment!r}; the moments are {', '.join(_HOOKS)}.")
-    registered = _Registered(hook, receipt, bulk)
+    registered = _Registered(hook, receipt, notice, bulk)
     if registered not in _HOOKS[moment]:
         _HOOKS[moment].append(registered)
 
@@ -90,37 +94,44 @@ class Before:
         return (self.status, self.refunded_minor) != (donation.status, donation.refunded_minor)
 
 
-def apply_effects(donation: Donation, *, before: Before, wants_receipt: bool = True) -> None:
+def apply_effects(
+    donation: Donation, *, before: Before, wants_receipt: bool = True, wants_notices: bool = True
+) -> None:
     """Every effect of the change from `before` to the gift as it is now.
     The donation must be locked and saved, inside the caller's transaction.
     `wants_receipt=False` (an offline gift whose donor asked for none)
-    skips the receipt hooks."""
+    skips the receipt hooks; `wants_notices=False` the notice hooks."""
     totals.record_change(donation, before=before.contribution)
     if donation.status == Status.SUCCEEDED and before.status not in Donation.PAID_STATUSES:
         donors.apply_details_of_paid_gift(donation)
-        _run(ON_SUCCEEDED, donation, wants_receipt=wants_receipt)
+        _run(ON_SUCCEEDED, donation, wants_receipt=wants_receipt, wants_notices=wants_notices)
         if donation.source == Donation.Source.ONLINE:
             pk = donation.pk
             task_queue.enqueue_on_commit(tasks.record_processing_fee, pk)
     elif before.status in Donation.PAID_STATUSES and donation.refunded_minor and before.differs_from(donation):
         # Also after a dispute closes: a refund made during it is only
         # reflected in the receipt once the gift is (partly) refunded again.
-        _run(ON_REFUNDED, donation, wants_receipt=wants_receipt)
+        _run(ON_REFUNDED, donation, wants_receipt=wants_receipt, wants_notices=wants_notices)
     if donation.status == Status.FAILED and before.status != Status.FAILED and donation.failure_code == RENEWAL_FAILED:
         pk = donation.pk
         task_queue.enqueue_on_commit(tasks.send_renewal_failed_notice, pk)
 
 
-def apply_effects_of_new_paid_gifts(donations: list[Donation], *, receipted: list[Donation]) -> None:
+def apply_effects_of_new_paid_gifts(
+    donations: list[Donation], *, receipted: list[Donation], wants_notices: bool = True
+) -> None:
     """apply_effects for many gifts just saved as succeeded from a status
     that was not paid (offline gifts inserted, online gifts whose payment
     succeeded), oldest first, with a few queries for the lot instead of a
     dozen per gift. Their counters must already have moved
-    (totals.record_new_gifts); `receipted` are those that get a receipt.
+    (totals.record_new_gifts); `receipted` are those that get a receipt,
+    and `wants_notices=False` skips the notice hooks for the lot.
     The online ones' Stripe fees are fetched after commit by one task."""
     donors.apply_details_of_paid_gifts(donations)
     _check_receipt_hook(ON_SUCCEEDED)
     for hook in _HOOKS[ON_SUCCEEDED]:
+        if hook.notice and not wants_notices:
+            continue
         gifts = receipted if hook.receipt else donations
         if hook.bulk is not None:
             hook.bulk(donations=gifts)
@@ -139,9 +150,9 @@ def _check_receipt_hook(moment: str) -> None:
         raise ImproperlyConfigured(f"No receipt hook is registered for {moment!r} gifts; is receipts installed?")
 
 
-def _run(moment: str, donation: Donation, *, wants_receipt: bool) -> None:
+def _run(moment: str, donation: Donation, *, wants_receipt: bool, wants_notices: bool) -> None:
     _check_receipt_hook(moment)
     for hook in _HOOKS[moment]:
-        if hook.receipt and not wants_receipt:
+        if (hook.receipt and not wants_receipt) or (hook.notice and not wants_notices):
             continue
         hook.function(donation=donation)

@@ -63,6 +63,7 @@ def move(
     failure_message: str = "",
     succeeded_at: datetime | None = None,
     wants_receipt: bool = True,
+    wants_notices: bool = True,
 ) -> bool:
     """One step of the payment phase on a locked donation, saved with its
     effects; False if the step is not allowed from where the gift is.
@@ -70,7 +71,8 @@ def move(
     An unsaved donation (an offline gift, pending until now) is inserted:
     it takes the same step from nothing to succeeded as an online gift,
     with the date it was received as `succeeded_at` and `wants_receipt`
-    saying whether the donor asked for a receipt."""
+    saying whether the donor asked for a receipt (`wants_notices` whether
+    the page's people hear of it)."""
     if target not in ALLOWED_TRANSITIONS.get(donation.status, ()):
         return False
     before = effects.Before.of(donation)
@@ -82,7 +84,7 @@ def move(
         donation.failure_code = failure_code[:100] or "payment_failed"
         donation.failure_message = failure_message[:500]
     donation.save()
-    effects.apply_effects(donation, before=before, wants_receipt=wants_receipt)
+    effects.apply_effects(donation, before=before, wants_receipt=wants_receipt, wants_notices=wants_notices)
     logger.info("donation %s is now %s", donation.public_id, target)
     return True
 

@@ -30,11 +30,15 @@ class OfflineGiftRequest(GiftTarget):
     message: str = ""
 
 
-def record_offline_gift(*, gift: OfflineGiftRequest) -> Donation:
+def record_offline_gift(*, gift: OfflineGiftRequest, tell_fundraisers: bool = False) -> Donation:
     """One gift, saved by gift_status.move itself: a dozen queries, on any
     database (the SQLite demo's too, which record_offline_gifts' batched
     statements are not written for). For a handful of gifts; a file of
-    thousands goes through record_offline_gifts."""
+    thousands goes through record_offline_gifts.
+
+    The page's owner and captains are emailed about it only with
+    `tell_fundraisers`: finance chooses, since a file of past gifts would
+    otherwise send a burst of stale notices."""
     with transaction.atomic():
         donation = new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
         donation.donor = donors.donor_for(details=gift.donor)
@@ -43,16 +47,21 @@ def record_offline_gift(*, gift: OfflineGiftRequest) -> Donation:
             Donation.Status.SUCCEEDED,
             succeeded_at=_received_at(gift.received_on),
             wants_receipt=gift.wants_receipt,
+            wants_notices=tell_fundraisers,
         )
     return donation
 
 
 def record_offline_gifts(
-    *, gifts: Sequence[OfflineGiftRequest], on_progress: Callable[[int], None] | None = None
+    *,
+    gifts: Sequence[OfflineGiftRequest],
+    tell_fundraisers: bool = False,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[Donation]:
     """Record every gift in one transaction, all or none; returns the
     donations in the order of `gifts`, saved. `on_progress(n)` is told how
-    many are recorded so far (visible only to this process until commit).
+    many are recorded so far (visible only to this process until commit);
+    `tell_fundraisers` as for record_offline_gift.
 
     Each gift ends as if it had taken gift_status.move from nothing to
     succeeded (the same counters, donor details and receipt), but the lot
@@ -77,6 +86,7 @@ def record_offline_gifts(
         effects.apply_effects_of_new_paid_gifts(
             donations,
             receipted=[donation for donation, gift in zip(donations, oldest_first, strict=True) if gift.wants_receipt],
+            wants_notices=tell_fundraisers,
         )
     recorded: list[Donation | None] = [None] * len(gifts)
     for index, donation in zip(order, donations, strict=True):

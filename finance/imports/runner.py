@@ -27,20 +27,31 @@ Status = GiftImport.Status
 ProgressCallback = Callable[[str, int, int], None]
 
 
-def create_gift_import(*, file_name: str, import_file: ImportFile, dry_run: bool, user=None) -> GiftImport:
+def create_gift_import(
+    *, file_name: str, import_file: ImportFile, dry_run: bool, tell_fundraisers: bool = False, user=None
+) -> GiftImport:
     return GiftImport.objects.create(
         file_name=file_name[:255],
         content=import_file.text,
         dry_run=dry_run,
+        tell_fundraisers=tell_fundraisers,
         total_rows=import_file.row_count,
         created_by=user,
     )
 
 
-def start_gift_import(*, file_name: str, import_file: ImportFile, dry_run: bool, user) -> GiftImport:
+def start_gift_import(
+    *, file_name: str, import_file: ImportFile, dry_run: bool, tell_fundraisers: bool, user
+) -> GiftImport:
     """Save the file as an import and run it in the background."""
     with transaction.atomic():
-        gift_import = create_gift_import(file_name=file_name, import_file=import_file, dry_run=dry_run, user=user)
+        gift_import = create_gift_import(
+            file_name=file_name,
+            import_file=import_file,
+            dry_run=dry_run,
+            tell_fundraisers=tell_fundraisers,
+            user=user,
+        )
         pk = gift_import.pk
         # If the broker is down its task is parked (core/task_queue.py);
         # the resume_stalled_imports sweep covers a task lost inside it.
@@ -152,6 +163,7 @@ def _write(gift_import: GiftImport, result: CheckResult, *, channel: str, on_pro
             return locked
         donations = offline.record_offline_gifts(
             gifts=[row.gift for row in result.rows],
+            tell_fundraisers=gift_import.tell_fundraisers,
             on_progress=lambda done: on_progress("writing", done, total),
         )
         OfflineGift.objects.bulk_create(

@@ -33,6 +33,11 @@ class GiftImportForm(forms.Form):
         required=False,
         label="Dry run: check every row and report, import nothing",
     )
+    tell_fundraisers = forms.BooleanField(
+        required=False,
+        label="Email each fundraiser and team captain about the gifts to their page",
+        help_text="As for a gift made online. Leave it unticked for a file of past gifts.",
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -55,6 +60,7 @@ def imports_page(request):
             file_name=form.cleaned_data["file"].name,
             import_file=form.cleaned_data["import_file"],
             dry_run=form.cleaned_data["dry_run"],
+            tell_fundraisers=form.cleaned_data["tell_fundraisers"],
             user=request.user,
         )
         return redirect("finance:import-detail", public_id=gift_import.public_id)

@@ -1,4 +1,4 @@
-"""import_gifts PATH [--dry-run]: the file checked in full, bad rows on
+"""import_gifts PATH [--dry-run] [--tell-fundraisers]: the file checked in full, bad rows on
 stderr by line, a one-line reason and exit 1 on any failure."""
 
 import io
@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from donations.models import Donation, Donor
 from finance.models import AuditLogEntry, GiftImport
+from tests.factories import UserFactory
 from tests.finance.import_files import csv_bytes, gift_row
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,21 @@ def test_bad_rows_are_each_printed_by_line_and_the_command_fails_with_a_summary(
         "line 81: reference 'CHQ-00001' is also on line 2",
     ]
     assert not Donation.objects.exists() and not Donor.objects.exists()
+
+
+@pytest.mark.parametrize("flag", [["--tell-fundraisers"], []], ids=["told", "not-told"])
+def test_the_page_owner_hears_of_imported_gifts_only_with_the_flag(
+    fundraiser, gifts_file, mailoutbox, flag, django_capture_on_commit_callbacks
+):
+    fundraiser.owner = UserFactory(email="nia@example.org")
+    fundraiser.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_gifts(gifts_file(csv_bytes([gift_row(1)])), *flag)
+
+    assert Donation.objects.count() == 1
+    assert GiftImport.objects.get().tell_fundraisers == bool(flag)
+    assert len([message for message in mailoutbox if message.to == ["nia@example.org"]]) == len(flag)
 
 
 def test_a_dry_run_reports_and_writes_no_gift_but_is_audited(fundraiser, gifts_file):

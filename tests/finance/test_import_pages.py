@@ -20,10 +20,14 @@ pytestmark = pytest.mark.django_db
 IMPORTS_URL = reverse("finance:imports")
 
 
-def upload(client, raw: bytes, *, name: str = "november.csv", dry_run: bool = False, capture=None):
+def upload(
+    client, raw: bytes, *, name: str = "november.csv", dry_run: bool = False, tell_fundraisers: bool = False, capture
+):
     data = {"file": SimpleUploadedFile(name, raw, content_type="text/csv")}
     if dry_run:
         data["dry_run"] = "on"
+    if tell_fundraisers:
+        data["tell_fundraisers"] = "on"
     with capture(execute=True):
         return client.post(IMPORTS_URL, data)
 
@@ -84,6 +88,22 @@ def test_a_dry_run_from_the_page_writes_nothing_and_says_so(finance_client, fund
     assert "All 1 row are valid: 50.00 USD. This was a dry run: nothing was imported." in page
     assert not Donation.objects.exists()
     assert AuditLogEntry.objects.get().action == "import_check"
+
+
+@pytest.mark.parametrize("tell_fundraisers", [True, False], ids=["ticked", "unticked"])
+def test_the_page_owner_hears_of_imported_gifts_only_when_finance_ticks_the_box(
+    finance_client, fundraiser, capture, mailoutbox, tell_fundraisers
+):
+    fundraiser.owner = UserFactory(email="nia@example.org")
+    fundraiser.save()
+
+    response = upload(finance_client, csv_bytes([gift_row(1)]), tell_fundraisers=tell_fundraisers, capture=capture)
+
+    assert Donation.objects.count() == 1
+    told = [message for message in mailoutbox if message.to == ["nia@example.org"]]
+    assert len(told) == (1 if tell_fundraisers else 0)
+    page = finance_client.get(response["Location"]).content.decode()
+    assert f"<dt>Fundraisers told</dt><dd>{'Yes' if tell_fundraisers else 'No'}" in page
 
 
 def test_the_task_run_twice_imports_once(fundraiser):

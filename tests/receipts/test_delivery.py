@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hopefund.celery import app as celery_app
 from receipts import outbox, tasks
-from receipts.models import Receipt, UpdateDelivery, VoidNotice, YearEndStatement
+from receipts.models import GiftNotice, Receipt, UpdateDelivery, VoidNotice, YearEndStatement
 from tests.fake_email_provider import FakePostmark
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +231,8 @@ def test_every_kind_of_email_is_registered_when_django_starts():
     """receipts.apps imports the modules that own the kinds; a kind missing
     here would never be sent, swept or sent again."""
     registered = {
-        name: outbox.registered_kind(name).model for name in ("receipt", "void_notice", "statement", "update")
+        name: outbox.registered_kind(name).model
+        for name in ("receipt", "void_notice", "statement", "update", "gift_notice")
     }
 
     assert registered == {
@@ -239,6 +240,7 @@ def test_every_kind_of_email_is_registered_when_django_starts():
         "void_notice": VoidNotice,
         "statement": YearEndStatement,
         "update": UpdateDelivery,
+        "gift_notice": GiftNotice,
     }
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from donations.models import Donation
 from donations.services import offline
 from donations.services.gifts import DonorDetails
 from receipts.models import GiftNotice
@@ -90,10 +91,8 @@ def test_telling_of_the_same_gift_again_sends_nothing_more(
     assert GiftNotice.objects.filter(donation=donation).count() == 2
 
 
-def test_offline_gifts_recorded_together_are_told_too(
-    fundraiser, funds, page_people, mailoutbox, django_capture_on_commit_callbacks
-):
-    gift = offline.OfflineGiftRequest(
+def a_cheque_on(fundraiser, funds) -> offline.OfflineGiftRequest:
+    return offline.OfflineGiftRequest(
         campaign=fundraiser.campaign,
         team=fundraiser.team,
         fundraiser=fundraiser,
@@ -105,9 +104,40 @@ def test_offline_gifts_recorded_together_are_told_too(
         wants_receipt=False,
     )
 
+
+def test_offline_gifts_recorded_together_are_told_when_finance_asks(
+    fundraiser, funds, page_people, mailoutbox, django_capture_on_commit_callbacks
+):
+    gift = a_cheque_on(fundraiser, funds)
+
     with django_capture_on_commit_callbacks(execute=True):
-        offline.record_offline_gifts(gifts=[gift, gift])
+        offline.record_offline_gifts(gifts=[gift, gift], tell_fundraisers=True)
 
     assert [message.subject for message in notices_to(mailoutbox, "sam@example.org")] == [
         "Cy Okafor gave $100.00 on Ada's Dressember"
     ] * 2
+
+
+def test_offline_gifts_are_not_told_unless_finance_asks(
+    fundraiser, funds, page_people, mailoutbox, django_capture_on_commit_callbacks
+):
+    gift = a_cheque_on(fundraiser, funds)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        offline.record_offline_gifts(gifts=[gift, gift])
+        offline.record_offline_gift(gift=gift)
+
+    assert Donation.objects.count() == 3
+    assert not GiftNotice.objects.exists()
+    assert not notices_to(mailoutbox, "sam@example.org")
+
+
+def test_one_offline_gift_is_told_when_finance_asks(
+    fundraiser, funds, page_people, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        offline.record_offline_gift(gift=a_cheque_on(fundraiser, funds), tell_fundraisers=True)
+
+    assert [message.subject for message in notices_to(mailoutbox, "nia@example.org")] == [
+        "Cy Okafor gave $100.00 on Ada's Dressember"
+    ]

@@ -17,8 +17,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="the CSV file")
         parser.add_argument("--dry-run", action="store_true", help="check every row and report; write no gifts")
+        parser.add_argument(
+            "--tell-fundraisers",
+            action="store_true",
+            help="email each page's owner and team captains about its gifts, as for online gifts",
+        )
 
-    def handle(self, *args, path: str, dry_run: bool, **options):
+    def handle(self, *args, path: str, dry_run: bool, tell_fundraisers: bool, **options):
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
@@ -28,7 +33,9 @@ class Command(BaseCommand):
         except reader.ImportFileError as exc:
             raise CommandError(f"{path}: {exc}") from None
 
-        gift_import = runner.create_gift_import(file_name=Path(path).name, import_file=import_file, dry_run=dry_run)
+        gift_import = runner.create_gift_import(
+            file_name=Path(path).name, import_file=import_file, dry_run=dry_run, tell_fundraisers=tell_fundraisers
+        )
         with _PhaseBars() as bars:
             gift_import = runner.run_import(
                 gift_import_id=gift_import.pk,
