@@ -147,6 +147,21 @@ class GiftNotice(OutboundEmail):
         return f"Gift notice of {self.donation_id} for {self.recipient_id} ({self.status})"
 
 
+class DedicationCard(OutboundEmail):
+    """Tells the person a donor named (`dedication_notify_email`) that a
+    gift was given in honour or in memory of someone: one per gift, sent
+    once it is paid. It names the donor as the public page does (or says
+    "someone"), and never states the amount."""
+
+    donation = models.OneToOneField("donations.Donation", on_delete=models.CASCADE, related_name="+")
+    # The address as given with the gift.
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Dedication card of {self.donation_id} ({self.status})"
+
+
 class CampaignBenefit(models.Model):
     """Goods or services each donor to a campaign receives (a gala dinner,
     a T-shirt): receipts then state their value instead of "no goods or
