@@ -48,7 +48,8 @@ class OutboundEmail(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
-        # Impact updates only: the address is suppressed or unsubscribed.
+        # Impact updates and dedication cards only: the address is suppressed
+        # or unsubscribed.
         SKIPPED = "skipped", "Skipped"
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -279,8 +280,9 @@ class UpdateDelivery(OutboundEmail):
 
 
 class EmailSuppression(models.Model):
-    """An address that gets no more impact updates. Receipts and
-    statements are transactional and are still sent."""
+    """An address that gets no more impact updates, nor dedication cards
+    (a stranger's inbox). Receipts and statements are transactional and
+    are still sent."""
 
     class Reason(models.TextChoices):
         BOUNCED = "bounced", "Bounced"
