@@ -9,8 +9,8 @@ from campaigns import selectors as campaign_selectors
 from core.money import CURRENCIES
 from core.text import UNSTORABLE_MESSAGE, is_storable
 from donations import rules
-from donations.models import Donation
-from donations.services.gifts import DonorDetails, GiftRequest
+from donations.models import DEDICATION_NAME_MAX, DedicationKind, Donation
+from donations.services.gifts import NO_DEDICATION, Dedication, DonorDetails, GiftRequest
 
 # A field the donate form hides from people; bots that fill every field fill it.
 HONEYPOT_FIELD = "website"
@@ -87,6 +87,46 @@ class AddressForm(forms.Form):
     country = JsonCharField(max_length=2, required=False, validators=[validate_country_code])
 
 
+class DedicationForm(forms.Form):
+    """`dedication` given as an object (see parse_dedication)."""
+
+    KEYS = ("kind", "name", "notify_email")
+
+    kind = forms.ChoiceField(
+        choices=DedicationKind.choices,
+        error_messages={"invalid_choice": 'Must be "honor" or "memory".', "required": 'Say "honor" or "memory".'},
+    )
+    name = JsonCharField(max_length=DEDICATION_NAME_MAX, error_messages={"required": "Give the name of the person."})
+    notify_email = JsonEmailField(max_length=254, required=False)
+
+
+def parse_dedication(value) -> tuple[Dedication, dict[str, list[str]]]:
+    """`dedication` as the API takes it: absent, null or a string (as it
+    always was: printed on the receipt as given), or an object
+    {"kind": "honor" | "memory", "name": "...", "notify_email": "..." or
+    null}. The dedication, or the errors by field ("dedication",
+    "dedication.name"...)."""
+    if value is None or isinstance(value, str):
+        field = JsonCharField(max_length=200, required=False)
+        try:
+            text = field.clean(value)
+        except forms.ValidationError as error:
+            return NO_DEDICATION, {"dedication": list(error.messages)}
+        return (Dedication.plain(text) if text else NO_DEDICATION), {}
+    if not isinstance(value, dict):
+        return NO_DEDICATION, {"dedication": ['Must be a string or an object with "kind", "name" and "notify_email".']}
+    unknown = sorted(key for key in value if key not in DedicationForm.KEYS)
+    if unknown:
+        # Named, but cut short: the keys are the sender's, of any length.
+        named = ", ".join(repr(key[:40]) for key in unknown[:3])
+        return NO_DEDICATION, {"dedication": [f"Unknown key {named}: a dedication has kind, name and notify_email."]}
+    form = DedicationForm(data=value)
+    if not form.is_valid():
+        return NO_DEDICATION, {f"dedication.{name}": list(messages) for name, messages in form.errors.items()}
+    data = form.cleaned_data
+    return Dedication.of(kind=data["kind"], name=data["name"], notify_email=data["notify_email"].lower()), {}
+
+
 class GiftForm(forms.Form):
     campaign = JsonCharField(max_length=80)
     team = JsonCharField(max_length=80, required=False)
@@ -99,7 +139,6 @@ class GiftForm(forms.Form):
     anonymous = JsonBooleanField()
     email_updates = JsonBooleanField(absent=True)
     message = JsonCharField(max_length=500, required=False)
-    dedication = JsonCharField(max_length=200, required=False)
     payment_method = JsonCharField(
         max_length=255,
         validators=[RegexValidator(r"^pm_[A-Za-z0-9_]+$", "Must be a Stripe payment method id (pm_...).")],
@@ -197,6 +236,8 @@ def parse_gift_request(
         if not form.is_valid():
             for name, messages in form.errors.items():
                 errors[prefix + name] = list(messages)
+    dedication, dedication_errors = parse_dedication(body.get("dedication"))
+    errors.update(dedication_errors)
     if donor is not None and not isinstance(donor, dict):
         errors["donor"] = ["Must be an object with email, first_name and last_name."]
     if address is not None and not isinstance(address, dict):
@@ -222,7 +263,7 @@ def parse_gift_request(
         cover_fees=gift["cover_fees"],
         anonymous=gift["anonymous"],
         message=gift["message"],
-        dedication=gift["dedication"],
+        dedication=dedication,
         email_updates=gift["email_updates"],
         payment_method=gift["payment_method"],
         frequency=gift["frequency"],

@@ -64,6 +64,22 @@ class DonationQuerySet(models.QuerySet):
 KEPT_MINOR = models.F("amount_minor") + models.F("fee_covered_minor") - models.F("refunded_minor")
 
 
+class DedicationKind(models.TextChoices):
+    """A gift given in someone's name; the label starts the receipt's line."""
+
+    HONOR = "honor", "In honour of"
+    MEMORY = "memory", "In memory of"
+
+
+# Short enough that "In memory of " and the name fit Donation.dedication.
+DEDICATION_NAME_MAX = 150
+
+
+def dedication_line(kind: str, name: str) -> str:
+    """ "In honour of Rosa Diaz": what a receipt and a card say."""
+    return f"{DedicationKind(kind).label} {name}"
+
+
 class Donation(models.Model):
     """One gift: the ledger row. Its status only moves forward (see
     donations.services.gift_status.ALLOWED_TRANSITIONS)."""
@@ -161,7 +177,19 @@ class Donation(models.Model):
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.ONE_TIME)
     anonymous = models.BooleanField(default=False)
     message = models.TextField(blank=True, max_length=500)
+    # A dedication: `dedication` is the line as receipts print it ("In
+    # memory of Rosa Diaz", or a plain string as the API was sent it);
+    # `dedication_kind` and `dedication_name` are its parts when it was
+    # given as an object (blank for a plain string, and for none), and
+    # `dedication_notify_email` the person to tell, by a card that never
+    # states the amount (receipts.services.dedication_cards). Database
+    # defaults too, so gifts written in SQL alone (bench/) need not name them.
     dedication = models.CharField(max_length=200, blank=True)
+    dedication_kind = models.CharField(
+        max_length=10, choices=DedicationKind.choices, blank=True, default="", db_default=""
+    )
+    dedication_name = models.CharField(max_length=DEDICATION_NAME_MAX, blank=True, default="", db_default="")
+    dedication_notify_email = models.EmailField(max_length=254, blank=True, default="", db_default="")
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

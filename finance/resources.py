@@ -79,6 +79,8 @@ class DonationResource(SpreadsheetSafeResource):
             "anonymous",
             "message",
             "dedication",
+            "dedication_kind",
+            "dedication_name",
         )
         export_order = fields
 

@@ -10,7 +10,7 @@ class ReceiptsConfig(AppConfig):
         # must all be known before the first send or sweep.
         from donations.services import effects
         from receipts import signals  # noqa: F401
-        from receipts.services import gift_notices, impact_updates, receipts, statements  # noqa: F401
+        from receipts.services import dedication_cards, gift_notices, impact_updates, receipts, statements  # noqa: F401
 
         # Inside the gift's own transaction, under its row lock: a paid gift
         # is never without its receipt, a refunded one never keeps it whole.
@@ -23,3 +23,5 @@ class ReceiptsConfig(AppConfig):
             notice=True,
             bulk=gift_notices.tell_page_people_of_many,
         )
+        # The person a donor named hears of a gift in honour or memory of someone.
+        effects.register(effects.ON_SUCCEEDED, dedication_cards.send_card, bulk=dedication_cards.send_cards)

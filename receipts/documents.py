@@ -88,6 +88,9 @@ class ReceiptFacts(Record):
     # What the donor added to cover card fees, part of `amount` ("" for none,
     # and in records frozen before the donate form offered it).
     fee_covered: str = ""
+    # "In memory of Rosa Diaz" (or a dedication given as a plain string, as
+    # given); "" for none, and in records frozen before receipts showed it.
+    dedication: str = ""
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -101,6 +104,7 @@ class ReceiptFacts(Record):
             *([("Of which, to cover card fees", self.fee_covered)] if self.fee_covered else []),
             ("Fund", self.fund),
             ("Campaign", self.campaign),
+            *([("Dedication", self.dedication)] if self.dedication else []),
             ("Date issued", self.issued_date),
         ]
         return rows
@@ -148,6 +152,7 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
             if donation.fee_covered_minor and not replaces_number
             else ""
         ),
+        dedication=donation.dedication,
     )
 
 

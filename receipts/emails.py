@@ -1,5 +1,6 @@
 """The messages: receipts (with their PDF), void notices, year-end
-statements, impact updates and fundraisers' gift notices, each rendered from templates in
+statements, impact updates, fundraisers' gift notices and dedication
+cards, each rendered from templates in
 templates/receipts/email/ as plain text and HTML.
 
 Every message carries a Message-ID derived from what it is, so a message
@@ -17,6 +18,7 @@ from django.urls import reverse
 
 from core.money import format_money
 from donations import selectors as donation_selectors
+from donations.models import DedicationKind
 from receipts import documents
 
 
@@ -78,6 +80,26 @@ def gift_notice_message(notice) -> EmailMultiAlternatives:
         },
         to=notice.recipient.email,
         message_id=_message_id(f"gift-notice-{donation.public_id}-{notice.recipient_id}"),
+    )
+
+
+def dedication_card_message(card) -> EmailMultiAlternatives:
+    """To the person a donor asked us to tell: who gave (as the public page
+    names them, or "Someone"), to what, and in whose honour or memory;
+    never the amount, nor the donor's address."""
+    donation = card.donation
+    return _message(
+        "dedication_card",
+        {
+            "org_name": settings.ORG_NAME,
+            "donor_name": "Someone" if donation.anonymous else donation.donor_full_name or "Someone",
+            "campaign": donation.campaign.title,
+            # "in memory of", mid-sentence.
+            "in_words": DedicationKind(donation.dedication_kind).label.lower(),
+            "name": donation.dedication_name,
+        },
+        to=card.email,
+        message_id=_message_id(f"dedication-card-{donation.public_id}"),
     )
 
 

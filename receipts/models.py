@@ -48,7 +48,8 @@ class OutboundEmail(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
-        # Impact updates only: the address is suppressed or unsubscribed.
+        # Impact updates and dedication cards only: the address is suppressed
+        # or unsubscribed.
         SKIPPED = "skipped", "Skipped"
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -145,6 +146,21 @@ class GiftNotice(OutboundEmail):
 
     def __str__(self) -> str:
         return f"Gift notice of {self.donation_id} for {self.recipient_id} ({self.status})"
+
+
+class DedicationCard(OutboundEmail):
+    """Tells the person a donor named (`dedication_notify_email`) that a
+    gift was given in honour or in memory of someone: one per gift, sent
+    once it is paid. It names the donor as the public page does (or says
+    "someone"), and never states the amount."""
+
+    donation = models.OneToOneField("donations.Donation", on_delete=models.CASCADE, related_name="+")
+    # The address as given with the gift.
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Dedication card of {self.donation_id} ({self.status})"
 
 
 class CampaignBenefit(models.Model):
@@ -264,8 +280,9 @@ class UpdateDelivery(OutboundEmail):
 
 
 class EmailSuppression(models.Model):
-    """An address that gets no more impact updates. Receipts and
-    statements are transactional and are still sent."""
+    """An address that gets no more impact updates, nor dedication cards
+    (a stranger's inbox). Receipts and statements are transactional and
+    are still sent."""
 
     class Reason(models.TextChoices):
         BOUNCED = "bounced", "Bounced"

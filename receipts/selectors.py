@@ -11,6 +11,7 @@ from donations import selectors as donation_selectors
 from donations.models import Donation
 from receipts.models import (
     CampaignBenefit,
+    DedicationCard,
     EmailSuppression,
     GiftNotice,
     ImpactUpdate,
@@ -81,6 +82,10 @@ def campaign_benefits(campaign_ids: set[int]) -> dict[int, CampaignBenefit]:
 
 def gift_notice_with_gift(notice_id: int) -> GiftNotice:
     return GiftNotice.objects.select_related("recipient", "donation__fundraiser", "donation__team").get(pk=notice_id)
+
+
+def dedication_card_with_gift(card_id: int) -> DedicationCard:
+    return DedicationCard.objects.select_related("donation__campaign").get(pk=card_id)
 
 
 def void_notice_with_receipt(notice_id: int) -> VoidNotice:

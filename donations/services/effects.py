@@ -10,7 +10,8 @@ donation (lock order: Donation -> GivingTotal -> Donor -> ReceiptSequence):
    (donors.apply_details_of_paid_gift): only money taken changes a donor;
 3. the hooks other apps registered run: receipts issues the receipt of a
    gift just paid, and reissues or voids it after a refund, and queues
-   the page's owner's and captains' notices of a gift paid on a page.
+   the page's owner's and captains' notices of a gift paid on a page,
+   and the card to the person a dedicated gift's donor named.
    They run in the same transaction, so a succeeded gift never lacks its
    receipt;
 4. after commit, Stripe's fee is fetched for an online gift just paid

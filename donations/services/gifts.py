@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaigns.models import Fund
 from core import shared_cache
 from core.money import fee_to_cover
-from donations.models import Donation, RecurringPlan
+from donations.models import Donation, RecurringPlan, dedication_line
 from donations.services import donors, gift_status
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined
@@ -50,6 +50,41 @@ class DonorDetails:
 
 
 @dataclass(frozen=True)
+class Dedication:
+    """A gift given in someone's name, as the request gave it: an object
+    (`kind` "honor" or "memory", `name`, maybe someone to tell by email)
+    or a plain string (only `text`, kind and name blank). No dedication is
+    all blank."""
+
+    kind: str = ""
+    name: str = ""
+    notify_email: str = ""
+    # The line as receipts print it.
+    text: str = ""
+
+    @classmethod
+    def of(cls, *, kind: str, name: str, notify_email: str = "") -> "Dedication":
+        return cls(kind=kind, name=name, notify_email=notify_email, text=dedication_line(kind, name))
+
+    @classmethod
+    def plain(cls, text: str) -> "Dedication":
+        return cls(text=text)
+
+    @property
+    def gift_fields(self) -> dict:
+        """The Donation fields that hold it."""
+        return {
+            "dedication": self.text,
+            "dedication_kind": self.kind,
+            "dedication_name": self.name,
+            "dedication_notify_email": self.notify_email,
+        }
+
+
+NO_DEDICATION = Dedication()
+
+
+@dataclass(frozen=True)
 class GiftTarget:
     """What every validated gift names: where it counts, the fund it is
     designated to, and how much it is."""
@@ -69,7 +104,7 @@ class GiftRequest(GiftTarget):
     cover_fees: bool
     anonymous: bool
     message: str
-    dedication: str
+    dedication: Dedication
     donor: DonorDetails
     payment_method: str
     frequency: str = Donation.Frequency.ONE_TIME
@@ -162,7 +197,7 @@ def _record_pending_gift(gift: GiftRequest, before_new_gift: Callable[[], None])
             fee_covered_minor=gift.fee_covered_minor,
             frequency=gift.frequency,
             message=gift.message,
-            dedication=gift.dedication,
+            **gift.dedication.gift_fields,
             donor_wants_updates=gift.email_updates,
             charge_attempt_started_at=timezone.now(),
         ),

@@ -81,7 +81,7 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
             frequency=Donation.Frequency.MONTHLY,
             fee_covered_minor=gift.fee_covered_minor,
             message=gift.message,
-            dedication=gift.dedication,
+            **gift.dedication.gift_fields,
             donor_wants_updates=gift.email_updates,
             charge_attempt_started_at=timezone.now(),
         )
@@ -234,9 +234,23 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
         fee_covered_minor=fee,
         currency=invoice.currency,
         invoice_id=invoice.id,
+        **_dedication_of_renewal(first),
     )
     renewal.save()
     return renewal
+
+
+def _dedication_of_renewal(first: Donation | None) -> dict:
+    """Every month's gift is dedicated as the first was, so each receipt
+    says so; the person told of it by email was told once, with the first
+    gift, so renewals carry no address to tell (and no card is sent)."""
+    if first is None:
+        return {}
+    return {
+        "dedication": first.dedication,
+        "dedication_kind": first.dedication_kind,
+        "dedication_name": first.dedication_name,
+    }
 
 
 def apply_subscription(*, subscription: SubscriptionState) -> bool:

@@ -104,6 +104,69 @@
     return address.line1 || address.city || address.postal_code ? address : null;
   }
 
+  // "Dedicate this gift": the name and the address to tell are asked for
+  // only once "in honour of" or "in memory of" is chosen. A problem with
+  // either is shown beside it (and named by aria-describedby) as well as
+  // in the form's alert.
+  const dedicationDetails = document.getElementById("dedication-details");
+  const dedicationFields = {
+    "dedication.name": { input: "dedication-name", error: "dedication-name-error" },
+    "dedication.notify_email": { input: "dedication-email", error: "dedication-email-error" },
+  };
+
+  function dedicationKind() {
+    const chosen = form.querySelector("input[name=dedication_kind]:checked");
+    return chosen ? chosen.value : "";
+  }
+
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "dedication_kind") {
+      dedicationDetails.hidden = !dedicationKind();
+      clearDedicationErrors();
+    }
+  });
+
+  function clearDedicationErrors() {
+    Object.keys(dedicationFields).forEach(function (field) {
+      const where = dedicationFields[field];
+      document.getElementById(where.input).removeAttribute("aria-invalid");
+      const box = document.getElementById(where.error);
+      box.textContent = "";
+      box.hidden = true;
+    });
+  }
+
+  // Marks the dedication's fields named in `errors` (the server's, or the
+  // page's own check); true if any was.
+  function showDedicationErrors(errors) {
+    let first = null;
+    Object.keys(dedicationFields).forEach(function (field) {
+      if (!errors[field]) {
+        return;
+      }
+      const where = dedicationFields[field];
+      const input = document.getElementById(where.input);
+      const box = document.getElementById(where.error);
+      input.setAttribute("aria-invalid", "true");
+      box.textContent = errors[field][0];
+      box.hidden = false;
+      first = first || input;
+    });
+    if (first) {
+      first.focus();
+    }
+    return first !== null;
+  }
+
+  function dedicationGiven() {
+    const kind = dedicationKind();
+    if (!kind) {
+      return null;
+    }
+    const email = form.elements.dedication_notify_email.value.trim();
+    return { kind: kind, name: form.elements.dedication_name.value.trim(), notify_email: email || null };
+  }
+
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = false;
@@ -113,7 +176,7 @@
 
   function firstErrorMessage(errors) {
     const field = Object.keys(errors)[0];
-    const label = field === "__all__" ? "" : field.replace("donor.", "").replace(/_/g, " ") + ": ";
+    const label = field === "__all__" ? "" : field.replace("donor.", "").replace("dedication.", "dedication ").replace(/_/g, " ") + ": ";
     return label + errors[field][0];
   }
 
@@ -220,6 +283,10 @@
     if (address) {
       body.donor.address = address;
     }
+    const dedication = dedicationGiven();
+    if (dedication) {
+      body.dedication = dedication;
+    }
     return body;
   }
 
@@ -258,6 +325,7 @@
   async function withNewCard(body) {
     const setup = await postChecked(form.dataset.setupUrl, body);
     if (setup.status === 400) {
+      showDedicationErrors(setup.data.errors);
       showError(firstErrorMessage(setup.data.errors));
       return null;
     }
@@ -286,6 +354,14 @@
       showError("Please choose an amount or enter one such as 40.00.");
       return;
     }
+    clearDedicationErrors();
+    const dedication = dedicationGiven();
+    if (dedication && !dedication.name && !unanswered) {
+      const missing = "Please give the name of the person this gift honours or remembers.";
+      showDedicationErrors({ "dedication.name": [missing] });
+      showError(missing);
+      return;
+    }
     button.disabled = true;
     statusBox.textContent = "Processing your gift…";
     try {
@@ -306,6 +382,7 @@
       }
 
       if (gift.status === 400) {
+        showDedicationErrors(gift.data.errors);
         showError(firstErrorMessage(gift.data.errors));
         return;
       }

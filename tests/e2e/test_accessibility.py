@@ -4,6 +4,8 @@ violation on the public pages, the donate form in each of its states, the
 supporters' dashboards and the finance pages; at 375 px no page scrolls
 sideways; and a whole gift made with the keyboard alone."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
@@ -116,6 +118,28 @@ def test_donate_form_with_monthly_and_another_amount_has_no_serious_accessibilit
     assert blocking_violations(page) == []
 
 
+def test_donate_form_with_a_dedication_missing_its_name_has_no_serious_accessibility_violations(page, campaign):
+    page.goto(CAMPAIGN)
+    page.get_by_role("radio", name="In honour of").check()
+    page.get_by_role("button", name="Give", exact=True).click()
+
+    name = page.get_by_label("Their name")
+    # The problem is shown beside the field, named by it, and the field has the focus.
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("Please give the name"))
+    assert blocking_violations(page) == []
+
+
+def test_the_dedication_fits_a_375_pixel_screen(page, campaign):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(CAMPAIGN)
+    page.get_by_role("radio", name="In memory of").check()
+    expect(page.get_by_label("Tell someone by email (optional)")).to_be_visible()
+
+    assert not scrolls_sideways(page)
+
+
 @pytest.fixture
 def captain(fundraiser):
     """Ada's page's owner, who also captains its team."""
@@ -153,8 +177,9 @@ def test_signed_in_page_fits_a_375_pixel_screen(browser, live_server, request, w
     assert not scrolls_sideways(tab)
 
 
-def tab_to(page, selector: str, *, presses: int = 40) -> None:
-    """Press Tab until the element `selector` names has the focus."""
+def tab_to(page, selector: str, *, presses: int = 80) -> None:
+    """Press Tab until the element `selector` names has the focus (within
+    about two rounds of the page's tab stops)."""
     for _ in range(presses):
         page.keyboard.press("Tab")
         if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):

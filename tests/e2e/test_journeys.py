@@ -1,7 +1,8 @@
 """Whole journeys in a real Chromium, checked by what the person sees and
-by the ledger: a gift on a fundraiser page with the fees covered and a
-postal address, a monthly gift stopped from the link in its email, and
-finance staff downloading the gifts the donors made."""
+by the ledger: a gift on a fundraiser page with the fees covered, a
+postal address and a dedication whose card reaches the person named, a
+monthly gift stopped from the link in its email, and finance staff
+downloading the gifts the donors made."""
 
 import csv
 import io
@@ -38,6 +39,11 @@ def test_a_donor_covers_the_fees_on_a_fundraiser_page_and_every_total_rises_by_t
     page.get_by_label("City or town").fill("Montréal")
     page.get_by_label("Province").fill("QC")
     page.get_by_label("Postal code", exact=True).fill("H2X 1K4")
+    dedication = page.get_by_role("group", name="Dedicate this gift")
+    expect(dedication.get_by_label("Their name")).to_be_hidden()
+    dedication.get_by_role("radio", name="In memory of").check()
+    dedication.get_by_label("Their name").fill("Rosa Diaz")
+    dedication.get_by_label("Tell someone by email (optional)").fill("luis@example.org")
     give_by_card(page, "4242424242424242", preset=None, fund="Rescue")
 
     expect(page.locator("#thanks-amount")).to_have_text(format_money(75_00 + fee, "usd"))
@@ -48,9 +54,21 @@ def test_a_donor_covers_the_fees_on_a_fundraiser_page_and_every_total_rises_by_t
         "Montréal",
         "CA",
     )
-    wait_for_mail(mailoutbox, 1)
-    assert f"Of which, to cover card fees: {format_money(fee, 'usd')}" in mailoutbox[0].body
-    assert "H2X 1K4" in mailoutbox[0].body
+    assert (donation.dedication_kind, donation.dedication_name, donation.dedication_notify_email) == (
+        "memory",
+        "Rosa Diaz",
+        "luis@example.org",
+    )
+    wait_for_mail(mailoutbox, 2)
+    [receipt] = [message for message in mailoutbox if message.to == ["ada@example.org"]]
+    assert f"Of which, to cover card fees: {format_money(fee, 'usd')}" in receipt.body
+    assert "H2X 1K4" in receipt.body
+    assert "Dedication: In memory of Rosa Diaz" in receipt.body
+    # The person the donor named hears of the gift once, never of its amount.
+    [card] = [message for message in mailoutbox if message.to == ["luis@example.org"]]
+    assert "Ada Lee" in card.body and "in memory of Rosa Diaz" in card.body
+    card_text = card.subject + card.body + card.alternatives[0][0]
+    assert "$" not in card_text and "75" not in card_text and str(75_00 + fee) not in card_text
     raised = format_money(75_00 + fee, "usd")
     for url in (FUNDRAISER_URL, TEAM_URL, CAMPAIGN_URL):
         expect_totals(page, url, raised=raised, donors="1")
