@@ -13,6 +13,7 @@ from core.money import format_money
 from receipts import emails, outbox, selectors, views
 from receipts.models import (
     CampaignBenefit,
+    DedicationCard,
     EmailSuppression,
     GiftNotice,
     ImpactUpdate,
@@ -22,7 +23,7 @@ from receipts.models import (
     VoidNotice,
     YearEndStatement,
 )
-from receipts.services import gift_notices, impact_updates, statements
+from receipts.services import dedication_cards, gift_notices, impact_updates, statements
 from receipts.services import receipts as receipt_services
 
 RESEND_PERMISSION = "receipts.resend_email"
@@ -109,6 +110,15 @@ class GiftNoticeAdmin(OutboundEmailAdmin):
     list_filter = ("status",)
     search_fields = ("recipient__email", "donation__public_id")
     list_select_related = ("donation", "recipient")
+
+
+@admin.register(DedicationCard)
+class DedicationCardAdmin(OutboundEmailAdmin):
+    email_kind = dedication_cards.DEDICATION_CARD_EMAIL
+    list_display = ("donation", "email", "status", "attempts", "error", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("email", "donation__public_id")
+    list_select_related = ("donation",)
 
 
 @admin.register(UpdateDelivery)

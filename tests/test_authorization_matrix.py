@@ -47,6 +47,7 @@ from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
 from receipts.models import (
     CampaignBenefit,
+    DedicationCard,
     EmailSuppression,
     GiftNotice,
     ImpactUpdate,
@@ -258,6 +259,7 @@ ADMIN_MODELS = {
     "receipts.yearendstatement": (FINANCE, NOBODY, NOBODY),
     "receipts.updatedelivery": (SUPERUSER, NOBODY, NOBODY),
     "receipts.giftnotice": (SUPERUSER, NOBODY, NOBODY),
+    "receipts.dedicationcard": (SUPERUSER, NOBODY, NOBODY),
     "receipts.impactupdate": (SUPERUSER, SUPERUSER, SUPERUSER),
     "receipts.emailsuppression": (SUPERUSER, SUPERUSER, SUPERUSER),
     "receipts.campaignbenefit": (SUPERUSER, SUPERUSER, SUPERUSER),
@@ -373,6 +375,7 @@ ADMIN_ACTIONS = {
     ("receipts.yearendstatement", "send_failed_again"): FINANCE,
     ("receipts.updatedelivery", "send_failed_again"): SUPERUSER,
     ("receipts.giftnotice", "send_failed_again"): SUPERUSER,
+    ("receipts.dedicationcard", "send_failed_again"): SUPERUSER,
     ("donations.recurringplan", "revoke_links"): SUPERUSER,
 }
 
@@ -549,6 +552,7 @@ def _build_world() -> SimpleNamespace:
         "yearendstatement": YearEndStatement.objects.create(donor=donor, year=2025),
         "updatedelivery": delivery,
         "giftnotice": GiftNotice.objects.get(donation=gift, recipient=people["fundraiser"]),
+        "dedicationcard": DedicationCard.objects.create(donation=gift, email="told@example.org"),
         "impactupdate": update,
         "emailsuppression": EmailSuppression.objects.create(email="gone@example.org", reason="bounced"),
         "campaignbenefit": CampaignBenefit.objects.create(campaign=campaign, description="A T-shirt", value_minor=1000),

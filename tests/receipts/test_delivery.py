@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hopefund.celery import app as celery_app
 from receipts import outbox, tasks
-from receipts.models import GiftNotice, Receipt, UpdateDelivery, VoidNotice, YearEndStatement
+from receipts.models import DedicationCard, GiftNotice, Receipt, UpdateDelivery, VoidNotice, YearEndStatement
 from tests.fake_email_provider import FakePostmark
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,7 @@ def test_every_kind_of_email_is_registered_when_django_starts():
     here would never be sent, swept or sent again."""
     registered = {
         name: outbox.registered_kind(name).model
-        for name in ("receipt", "void_notice", "statement", "update", "gift_notice")
+        for name in ("receipt", "void_notice", "statement", "update", "gift_notice", "dedication_card")
     }
 
     assert registered == {
@@ -241,6 +241,7 @@ def test_every_kind_of_email_is_registered_when_django_starts():
         "statement": YearEndStatement,
         "update": UpdateDelivery,
         "gift_notice": GiftNotice,
+        "dedication_card": DedicationCard,
     }
 
 
