@@ -24,4 +24,6 @@ class ReceiptsConfig(AppConfig):
             bulk=gift_notices.tell_page_people_of_many,
         )
         # The person a donor named hears of a gift in honour or memory of someone.
-        effects.register(effects.ON_SUCCEEDED, dedication_cards.send_card, bulk=dedication_cards.send_cards)
+        effects.register(
+            effects.ON_SUCCEEDED, dedication_cards.send_card, notice=True, bulk=dedication_cards.send_cards
+        )
