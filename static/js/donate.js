@@ -90,18 +90,85 @@
   form.elements.custom_amount.addEventListener("input", showFeeToCover);
 
   // The address's words follow the country chosen (ZIP code, Postcode...).
+  // Where the campaign's receipts need the address, so do the region and
+  // postal code being required (as the server decides: core/countries.py).
   const addressLabels = JSON.parse(form.dataset.addressLabels);
+  const addressBox = document.getElementById("address");
+  const addressRequired = addressBox.dataset.required === "true";
+  const addressRules = JSON.parse(addressBox.dataset.rules);
   form.elements.country.addEventListener("change", function () {
-    const labels = addressLabels[form.elements.country.value] || addressLabels["*"];
-    document.getElementById("region-label").textContent = labels[0];
-    document.getElementById("postal-code-label").textContent = labels[1];
+    const country = form.elements.country.value;
+    const labels = addressLabels[country] || addressLabels["*"];
+    let regionLabel = labels[0];
+    let postalLabel = labels[1];
+    if (addressRequired) {
+      const needsRegion = addressRules.region.indexOf(country) !== -1;
+      const needsPostalCode = addressRules.noPostalCode.indexOf(country) === -1;
+      form.elements.region.required = needsRegion;
+      form.elements.postal_code.required = needsPostalCode;
+      regionLabel += needsRegion ? " (required)" : "";
+      postalLabel += needsPostalCode ? " (required)" : " (optional)";
+    }
+    document.getElementById("region-label").textContent = regionLabel;
+    document.getElementById("postal-code-label").textContent = postalLabel;
   });
 
   function addressGiven() {
     const fields = ["address_line1", "address_line2", "city", "region", "postal_code"];
     const address = { country: form.elements.country.value };
     fields.forEach(function (name) { address[name.replace("address_", "")] = form.elements[name].value.trim(); });
-    return address.line1 || address.city || address.postal_code ? address : null;
+    // A campaign that needs the address always gets it, so that the server
+    // names each part missing.
+    return addressRequired || address.line1 || address.city || address.postal_code ? address : null;
+  }
+
+  // The server's errors for address fields, each shown under its field and
+  // read with it (the input's aria-describedby names the message).
+  const ADDRESS_INPUTS = {
+    "donor.address.line1": "address-line1",
+    "donor.address.line2": "address-line2",
+    "donor.address.city": "city",
+    "donor.address.region": "region",
+    "donor.address.postal_code": "postal-code",
+    "donor.address.country": "country",
+  };
+
+  function clearFieldErrors() {
+    Object.keys(ADDRESS_INPUTS).forEach(function (field) {
+      const input = document.getElementById(ADDRESS_INPUTS[field]);
+      const message = document.getElementById(ADDRESS_INPUTS[field] + "-error");
+      input.removeAttribute("aria-invalid");
+      message.textContent = "";
+      message.hidden = true;
+    });
+  }
+
+  // True when at least one error was shown beside its field.
+  function showFieldErrors(errors) {
+    let first = null;
+    Object.keys(ADDRESS_INPUTS).forEach(function (field) {
+      if (!errors[field]) {
+        return;
+      }
+      const input = document.getElementById(ADDRESS_INPUTS[field]);
+      const message = document.getElementById(ADDRESS_INPUTS[field] + "-error");
+      input.setAttribute("aria-invalid", "true");
+      message.textContent = errors[field].join(" ");
+      message.hidden = false;
+      first = first || input;
+    });
+    return first !== null;
+  }
+
+  function showRequestErrors(errors) {
+    if (showFieldErrors(errors)) {
+      const fields = Object.keys(errors).filter(function (field) { return ADDRESS_INPUTS[field]; });
+      const others = Object.keys(errors).filter(function (field) { return !ADDRESS_INPUTS[field]; });
+      const summary = others.length ? firstErrorMessage(errors, others[0]) : errors[fields[0]][0];
+      showError(summary + " Please check your postal address.");
+    } else {
+      showError(firstErrorMessage(errors));
+    }
   }
 
   function showError(message) {
@@ -111,8 +178,8 @@
     button.disabled = false;
   }
 
-  function firstErrorMessage(errors) {
-    const field = Object.keys(errors)[0];
+  function firstErrorMessage(errors, field) {
+    field = field || Object.keys(errors)[0];
     const label = field === "__all__" ? "" : field.replace("donor.", "").replace(/_/g, " ") + ": ";
     return label + errors[field][0];
   }
@@ -258,7 +325,7 @@
   async function withNewCard(body) {
     const setup = await postChecked(form.dataset.setupUrl, body);
     if (setup.status === 400) {
-      showError(firstErrorMessage(setup.data.errors));
+      showRequestErrors(setup.data.errors);
       return null;
     }
     if (setup.status !== 201) {
@@ -281,6 +348,7 @@
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     errorBox.hidden = true;
+    clearFieldErrors();
     const amount = chosenAmount();
     if (!amount) {
       showError("Please choose an amount or enter one such as 40.00.");
@@ -306,7 +374,7 @@
       }
 
       if (gift.status === 400) {
-        showError(firstErrorMessage(gift.data.errors));
+        showRequestErrors(gift.data.errors);
         return;
       }
       if (gift.status !== 201) {
