@@ -1,7 +1,18 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from campaigns import services
-from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, PrivacyNotice, Team
+from campaigns.models import (
+    MAX_AMOUNT_PRESETS,
+    AmountPreset,
+    Campaign,
+    CampaignUpdate,
+    Fund,
+    Fundraiser,
+    PrivacyNotice,
+    Team,
+)
 from core.images import ADMIN_IMAGE_FIELDS
 
 MODERATE_PERMISSION = "campaigns.moderate_page"
@@ -38,14 +49,56 @@ class TeamInline(admin.TabularInline):
     show_change_link = True
 
 
+class AmountPresetFormSet(BaseInlineFormSet):
+    """A campaign's presets: at most MAX_AMOUNT_PRESETS, each amount once
+    (the unique constraint, checked across the rows), each a gift donors
+    can make in the campaign's currency as posted (AmountPreset.clean: the
+    inline's rows are checked against the campaign on the form, saved or
+    not)."""
+
+    def clean(self):
+        super().clean()
+        # Blank extra rows are not presets; rows ticked for deletion go.
+        filled = [form for form in self.forms if form.instance.pk or form.has_changed()]
+        kept = [form for form in filled if not (self.can_delete and self._should_delete_form(form))]
+        if len(kept) > MAX_AMOUNT_PRESETS:
+            raise ValidationError(
+                f"A campaign offers at most {MAX_AMOUNT_PRESETS} amounts; remove {len(kept) - MAX_AMOUNT_PRESETS}."
+            )
+
+
+class AmountPresetInline(admin.TabularInline):
+    """The amounts the donate form offers, with what each does; none means
+    the site's defaults. Each save or delete shows on the next page load
+    (campaigns/signals.py)."""
+
+    model = AmountPreset
+    formset = AmountPresetFormSet
+    fields = ("amount_minor", "impact_text", "position")
+    extra = 0
+    max_num = MAX_AMOUNT_PRESETS
+    verbose_name = "amount preset"
+    verbose_name_plural = "Amount presets (the donate form offers the defaults 25, 50, 100 and 250 when there are none)"
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "status", "is_open", "goal_minor", "currency", "starts_at", "ends_at")
+    list_display = (
+        "title",
+        "slug",
+        "status",
+        "is_open",
+        "goal_minor",
+        "currency",
+        "donor_address_required",
+        "starts_at",
+        "ends_at",
+    )
     list_filter = ("status",)
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("funds",)
-    inlines = [TeamInline]
+    inlines = [AmountPresetInline, TeamInline]
     # Images uploaded in the admin are public too: re-encoded without EXIF or GPS.
     formfield_overrides = ADMIN_IMAGE_FIELDS
 

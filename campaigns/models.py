@@ -1,8 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from core.money import CURRENCIES, format_money
 
 # A goal above this is a typo, not an ambition (one billion in major units).
 MAX_GOAL_MINOR = 100_000_000_000
@@ -47,6 +50,16 @@ class Campaign(models.Model):
     # A database default too (as Team.photo), so rows written by SQL alone
     # (the benchmarks' loaders) or by older migrations' models have none.
     hero_image = models.ImageField(upload_to="campaigns/%Y/", blank=True, db_default="")
+    # Whether this campaign's receipts must carry the donor's postal address
+    # (a Canadian or UK receipt does): the donate form and the API then
+    # refuse a gift without one. Set by staff for now; issue 16 will derive
+    # it from the country of the legal entity that receives the gifts.
+    donor_address_required = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Refuse online gifts without the donor's postal address (street, city, "
+        "postal code where the country has them, country), because this campaign's receipts must show it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,6 +101,63 @@ class Campaign(models.Model):
         """Active, but its start date is still ahead."""
         now = now or timezone.now()
         return self.status == self.Status.ACTIVE and self.starts_at is not None and now < self.starts_at
+
+
+# A row of more buttons than this is harder to choose from, not easier.
+MAX_AMOUNT_PRESETS = 6
+
+
+class AmountPreset(models.Model):
+    """One of the amounts the donate form offers for a campaign, with a line
+    saying what it does ("pays for a week of aftercare"). A campaign with
+    none offers the site's defaults (campaigns.selectors.DEFAULT_PRESETS_MAJOR).
+    Edited in the campaign's admin, which holds a campaign to
+    MAX_AMOUNT_PRESETS of them."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="amount_presets")
+    amount_minor = models.PositiveBigIntegerField(
+        "amount (minor units)", help_text="In cents (or pence): 5000 for 50.00 in the campaign's currency."
+    )
+    impact_text = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Optional: what this gift does, shown under the amount (e.g. pays for a week of aftercare).",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Smaller first; equal positions by amount.")
+
+    class Meta:
+        ordering = ["position", "amount_minor"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "amount_minor"],
+                name="amount_preset_unique_in_campaign",
+                violation_error_message="This campaign already offers this amount.",
+            ),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="amount_preset_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.campaign.currency}" if self.campaign_id else str(self.amount_minor)
+
+    def clean(self):
+        """An amount the campaign's donors can give online: from the minimum
+        gift (MIN_GIFT_MINOR, the rule donations.rules.amount_limits gives
+        online gifts) to the largest gift in its currency."""
+        super().clean()
+        try:
+            currency = self.campaign.currency
+        except Campaign.DoesNotExist:
+            return
+        if self.amount_minor is None or currency not in CURRENCIES:
+            return
+        smallest, largest = settings.MIN_GIFT_MINOR[currency], CURRENCIES[currency].max_gift_minor
+        if not smallest <= self.amount_minor <= largest:
+            raise ValidationError(
+                {
+                    "amount_minor": f"Presets must be gifts donors can make: between "
+                    f"{format_money(smallest, currency)} and {format_money(largest, currency)}."
+                }
+            )
 
 
 class PeerPage(models.Model):

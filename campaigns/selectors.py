@@ -5,9 +5,11 @@ pages/selectors.py."""
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
-from campaigns.models import Campaign, Fund, Fundraiser, PrivacyNotice, Team, TeamInvite
+from campaigns.models import AmountPreset, Campaign, Fund, Fundraiser, PrivacyNotice, Team, TeamInvite
+from core.money import CURRENCIES
 
 # --- Finding pages ------------------------------------------------------
 
@@ -66,6 +68,33 @@ def fundraiser_of(user, campaign: Campaign) -> Fundraiser | None:
 def funds_offered(campaign: Campaign) -> list[Fund]:
     chosen = list(campaign.funds.filter(is_active=True))
     return chosen or list(Fund.objects.filter(is_active=True))
+
+
+# The amounts a campaign with no presets of its own offers, in major units.
+DEFAULT_PRESETS_MAJOR = (25, 50, 100, 250)
+
+
+@dataclass(frozen=True)
+class OfferedAmount:
+    """One amount the donate form offers, and what it does (may be "")."""
+
+    amount_minor: int
+    impact_text: str = ""
+
+
+def amounts_offered(campaign: Campaign) -> list[OfferedAmount]:
+    """The campaign's presets in order (one query), or DEFAULT_PRESETS_MAJOR
+    when it has none. A preset below today's minimum gift (MIN_GIFT_MINOR
+    raised since it was saved) is left out, as the API would refuse it."""
+    smallest = settings.MIN_GIFT_MINOR.get(campaign.currency, 0)
+    own = [
+        OfferedAmount(preset.amount_minor, preset.impact_text)
+        for preset in AmountPreset.objects.filter(campaign=campaign, amount_minor__gte=smallest)
+    ]
+    if own:
+        return own
+    exponent = CURRENCIES[campaign.currency].exponent
+    return [OfferedAmount(major * 10**exponent) for major in DEFAULT_PRESETS_MAJOR]
 
 
 # --- Captains, owners and their dashboards ------------------------------

@@ -1,6 +1,6 @@
-"""Every saved or deleted campaign, team, fundraiser, update or fund, and
-every renamed fundraiser owner, gives the pages that show it a new version
-(campaigns/page_versions.py). Signals, not the services alone, because the
+"""Every saved or deleted campaign, amount preset, team, fundraiser, update
+or fund, and every renamed fundraiser owner, gives the pages that show it a
+new version (campaigns/page_versions.py). Signals, not the services alone, because the
 admin edits these models directly; moderation's queryset update, which
 sends no signal, bumps in services.set_hidden."""
 
@@ -9,7 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from campaigns import page_versions
-from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team
+from campaigns.models import AmountPreset, Campaign, CampaignUpdate, Fund, Fundraiser, Team
 
 
 @receiver([post_save, post_delete], sender=Campaign)
@@ -17,6 +17,7 @@ def campaign_changed(sender, instance, **kwargs):
     page_versions.bump_content([instance.pk])
 
 
+@receiver([post_save, post_delete], sender=AmountPreset)
 @receiver([post_save, post_delete], sender=Team)
 @receiver([post_save, post_delete], sender=Fundraiser)
 @receiver([post_save, post_delete], sender=CampaignUpdate)

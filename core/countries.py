@@ -281,6 +281,43 @@ GENERAL_LABELS = AddressLabels(region="Region (optional)", postal_code="Postal c
 DEFAULT_FOR_CURRENCY = {"usd": "US", "cad": "CA", "gbp": "GB", "aud": "AU"}
 
 
+# Where a postal address needs its region (a US address its state) and where
+# it has no postal code at all: what a campaign whose receipts need the
+# donor's address (Campaign.donor_address_required) asks for.
+REGION_REQUIRED = frozenset({"US", "CA", "AU", "IE"})
+# Countries with no postal code system (after the UPU's list and the
+# address formats card networks accept); every other one needs a code.
+NO_POSTAL_CODE = frozenset(
+    {
+        "AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK",
+        "CM", "CW", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "KI", "KM", "KN",
+        "KP", "LY", "ML", "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "SS", "ST",
+        "SY", "TD", "TG", "TK", "TL", "TO", "TV", "UG", "VU", "YE", "ZW",
+    }
+)  # fmt: skip
+# The parts of an address a receipt that needs one must have, in form order.
+REQUIRED_ADDRESS_PARTS = ("line1", "city", "region", "postal_code", "country")
+
+
+def required_address_parts(code: str) -> tuple[str, ...]:
+    """The parts of a receipt's address a donor in `code` must give: the
+    street, the city and the country always; the region where letters need
+    it; the postal code unless the country has none (and while no country
+    is chosen, since most have one)."""
+    code = code.upper()
+    return tuple(
+        part
+        for part in REQUIRED_ADDRESS_PARTS
+        if (part != "region" or code in REGION_REQUIRED) and (part != "postal_code" or code not in NO_POSTAL_CODE)
+    )
+
+
+def address_rules_json() -> str:
+    """REGION_REQUIRED and NO_POSTAL_CODE for the donate form's script, which
+    marks the region and postal code required as the donor picks a country."""
+    return json.dumps({"region": sorted(REGION_REQUIRED), "noPostalCode": sorted(NO_POSTAL_CODE)})
+
+
 def address_labels(code: str) -> AddressLabels:
     return ADDRESS_LABELS.get(code.upper(), GENERAL_LABELS)
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from campaigns.models import Campaign, Fund, Fundraiser, Team
+from campaigns.models import AmountPreset, Campaign, Fund, Fundraiser, Team
 from demo.gifts import seed_gifts
 from demo.pictures import placeholder_photo
 from finance.services.permissions import ensure_finance_group
@@ -34,6 +34,14 @@ DEMO_STORY = (
     "long road of aftercare that follows: safe shelter, medical and trauma care, "
     "and school for survivors."
 )
+
+# The donate form's amounts (in dollars) and what each does.
+DEMO_PRESETS = [
+    (25, "buys a survivor's school books and uniform for a term"),
+    (50, "pays for a week of aftercare in a safe shelter"),
+    (100, "covers a month of medical and trauma care for a survivor"),
+    (250, "helps fund a rescue operation's investigation"),
+]
 
 # The campaign's picture: the size link previews are drawn at.
 HERO_SIZE = (1200, 630)
@@ -106,6 +114,14 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
         },
     )
     campaign.funds.set(funds.values())
+    # The demo's presets, exactly: any others added since are removed.
+    AmountPreset.objects.filter(campaign=campaign).exclude(
+        amount_minor__in=[dollars * 100 for dollars, _ in DEMO_PRESETS]
+    ).delete()
+    for position, (dollars, impact) in enumerate(DEMO_PRESETS):
+        AmountPreset.objects.update_or_create(
+            campaign=campaign, amount_minor=dollars * 100, defaults={"impact_text": impact, "position": position}
+        )
     if not campaign.hero_image:
         campaign.hero_image.save("dressember-2026.jpg", placeholder_photo(size=HERO_SIZE, colours=HERO_COLOURS, seed=1))
 

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
+from core import countries
 from core.money import CURRENCIES
 from core.text import UNSTORABLE_MESSAGE, is_storable
 from donations import rules
@@ -127,6 +128,30 @@ def parse_dedication(value) -> tuple[Dedication, dict[str, list[str]]]:
     return Dedication.of(kind=data["kind"], name=data["name"], notify_email=data["notify_email"].lower()), {}
 
 
+def address_parts_missing(campaign, address: dict) -> dict[str, str]:
+    """For a campaign whose receipts need the donor's postal address
+    (Campaign.donor_address_required), each part of `address` (the
+    AddressForm's cleaned data) the donor's country needs and that is
+    empty, with what to say; nothing for any other campaign. A part that
+    failed its own check already has its error and is not reported again."""
+    if not getattr(campaign, "donor_address_required", False):
+        return {}
+    country = address.get("country") or ""
+    labels = countries.address_labels(country)
+    words = {
+        "line1": "street address",
+        "city": "city or town",
+        "region": labels.region.removesuffix(" (optional)").lower().replace("zip", "ZIP"),
+        "postal_code": labels.postal_code.lower().replace("zip", "ZIP"),
+        "country": "country",
+    }
+    return {
+        part: f"This campaign's tax receipts need your {words[part]}."
+        for part in countries.required_address_parts(country)
+        if part in address and not address[part]
+    }
+
+
 class GiftForm(forms.Form):
     campaign = JsonCharField(max_length=80)
     team = JsonCharField(max_length=80, required=False)
@@ -242,6 +267,10 @@ def parse_gift_request(
         errors["donor"] = ["Must be an object with email, first_name and last_name."]
     if address is not None and not isinstance(address, dict):
         errors["donor.address"] = ["Must be an object."]
+    else:
+        missing = address_parts_missing(gift_form.cleaned_data.get("campaign"), address_form.cleaned_data)
+        for part, message in missing.items():
+            errors.setdefault(f"donor.address.{part}", []).append(message)
     if body.get(HONEYPOT_FIELD):
         # Only bots fill the field people never see (see giving_page.html).
         errors["__all__"] = ["This request looks automated and was refused."]

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignUpdate, Fund, Fundraiser, Team, TeamInvite
 from campaigns.selectors import (
+    OfferedAmount,
+    amounts_offered,
     campaign_by_slug,
     fundraiser_in_campaign,
     funds_offered,
@@ -67,6 +69,8 @@ class GivingPage:
     funds: list[Fund]
     recent_gifts: list[GiftLine]
     updates: list[CampaignUpdate]
+    # The donate form's amounts: the campaign's presets or the defaults.
+    amounts: list[OfferedAmount] = field(default_factory=list)
     search: str = ""
     featured_teams: list[Team] = field(default_factory=list)
     # Ranked by what they raised; None where the page has no such board.
@@ -160,6 +164,7 @@ def _giving_page(campaign: Campaign, *, team: Team | None = None, fundraiser: Fu
         goal_minor=(page or campaign).goal_minor,
         tally=donation_selectors.counter_tally(**{"campaign_id": campaign.pk, **scope}),
         funds=funds_offered(campaign),
+        amounts=amounts_offered(campaign),
         recent_gifts=donation_selectors.recent_gifts(**scope, limit=GIFTS_ON_WALL),
         updates=updates,
         **boards,

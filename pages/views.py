@@ -2,6 +2,8 @@
 invites. Captains' and owners' dashboards are in pages/dashboards.py, the
 JSON reads in pages/api.py."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,9 +24,18 @@ from pages import selectors as page_selectors
 from pages import sharing
 from pages.page_cache import MAX_AGE_SECONDS, Shareable, shared_for_visitors
 
-AMOUNT_PRESETS_MAJOR = (25, 50, 100, 250)
-# The preset checked when the page opens: 50.
+# The preset checked when the page opens: the second (50 of the defaults),
+# or the only one.
 DEFAULT_PRESET = 1
+
+
+@dataclass(frozen=True)
+class AmountChoice:
+    """One preset as the donate form shows it."""
+
+    label: str
+    amount_minor: int
+    impact_text: str
 
 
 @require_GET
@@ -46,10 +57,10 @@ def _render_giving_page(request, found):
     campaign = found.campaign
     currency = CURRENCIES[campaign.currency]
     presets = [
-        (format_money(major * 10**currency.exponent, currency.code), major * 10**currency.exponent)
-        for major in AMOUNT_PRESETS_MAJOR
+        AmountChoice(format_money(amount.amount_minor, currency.code), amount.amount_minor, amount.impact_text)
+        for amount in found.amounts
     ]
-    checked_preset = presets[DEFAULT_PRESET][1]
+    checked_preset = presets[min(DEFAULT_PRESET, len(presets) - 1)].amount_minor
     country = countries.DEFAULT_FOR_CURRENCY.get(campaign.currency, "")
     preview = sharing.giving_page_preview(found, path=request.path)
     response = render(
@@ -67,6 +78,11 @@ def _render_giving_page(request, found):
             "default_country": country,
             "address_labels": countries.address_labels(country),
             "address_labels_by_country": countries.labels_json(),
+            # Marked required (and refused by the API when missing) only
+            # where the campaign's receipts need the address.
+            "address_required": campaign.donor_address_required,
+            "address_parts_required": countries.required_address_parts(country),
+            "address_rules": countries.address_rules_json(),
             "preview": preview,
             "share_url": preview.url,
             "share_links": sharing.share_links(url=preview.url, title=preview.title),

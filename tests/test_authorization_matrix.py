@@ -10,7 +10,9 @@ donor's links: everyone else tries them with a link that is not theirs.
 
 SITE lists the site's URLs, ADMIN_MODELS who may see, add and delete each
 model in the admin (which gives its pages and its delete action),
-ADMIN_PAGES the admin's other pages and ADMIN_ACTIONS its other actions.
+INLINE_MODELS who may edit each model only found as an inline on another's
+page, ADMIN_PAGES the admin's other pages and ADMIN_ACTIONS its other
+actions.
 A URL pattern or admin action that none of them lists fails
 test_the_matrix_lists_every_url_pattern / ..._every_admin_action, so the
 matrix stays complete: add the new row with the answer each person must
@@ -27,18 +29,20 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.db import transaction
+from django.forms.models import _get_foreign_key
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.models import Campaign, CampaignUpdate, PrivacyNotice, TeamInvite
+from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNotice, TeamInvite
 from campaigns.selectors import hash_invite_token
 from donations.models import Dispute, GivingTotal, Refund, StripeEvent
 from donations.selectors import plan_management_url
@@ -273,6 +277,21 @@ ADMIN_MODELS = {
     "otp_static.staticdevice": (SUPERUSER, SUPERUSER, SUPERUSER),
 }
 
+# Models shown only as an inline on another model's change page (they have
+# no admin pages of their own): the parent, and who of those who may open
+# the parent's page sees the inline there (and edits it, where the inline
+# is editable at all).
+INLINE_MODELS = {
+    # A campaign's donate-form amounts, with their impact text.
+    "campaigns.amountpreset": ("campaigns.campaign", SUPERUSER),
+    # Read-only records of their parent. The Finance group has no
+    # view_planchange, so finance staff see a plan without its changes.
+    "donations.planchange": ("donations.recurringplan", SUPERUSER),
+    "finance.payoutline": ("finance.payout", FINANCE),
+    # Backup codes are secrets: django-otp hides them (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "otp_static.statictoken": ("otp_static.staticdevice", NOBODY),
+}
+
 # The admin's own pages, and those the project adds to it.
 ADMIN_PAGES = [
     Row("admin/", "GET", in_admin(ANY_STAFF)),
@@ -459,6 +478,19 @@ def test_the_matrix_lists_every_admin_action():
     assert registered == listed
 
 
+def test_the_matrix_lists_every_admin_inline():
+    inlines = {
+        inline.model._meta.label_lower
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+    }
+
+    assert {label for label in inlines if label not in ADMIN_MODELS} == set(INLINE_MODELS)
+    for label, (parent, _) in INLINE_MODELS.items():
+        assert parent in ADMIN_MODELS
+        assert label not in {model._meta.label_lower for model in admin.site._registry}, f"{label} has its own pages"
+
+
 def test_every_admin_action_names_the_permission_it_needs():
     # Without one, Django lets anyone who can see the list run the action.
     unguarded = [
@@ -494,6 +526,7 @@ def world(django_db_setup, django_db_blocker):
 def _build_world() -> SimpleNamespace:
     funds = {slug: factories.FundFactory(slug=slug, name=slug.title()) for slug in ("rescue", "aftercare", "general")}
     campaign = factories.CampaignFactory(slug="dressember-2026", status=Campaign.Status.ACTIVE)
+    AmountPreset.objects.create(campaign=campaign, amount_minor=5000, impact_text="A week of aftercare")
     team = factories.TeamFactory(campaign=campaign, slug="freedom-threads")
     other_team = factories.TeamFactory(campaign=campaign, slug="chicago-chapter")
     people = {
@@ -679,6 +712,27 @@ def test_no_session_changes_what_the_email_providers_webhooks_answer(world, patt
     response = client_for(role, world, raise_request_exception=False).post(path)
 
     assert outcome(response) == outcome(visitor)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", list(INLINE_MODELS))
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_each_person_sees_and_edits_only_the_admin_inlines_the_matrix_gives(world, label, role):
+    parent, allowed = INLINE_MODELS[label]
+    app, model = parent.split(".")
+    parent_model = apps.get_model(parent)
+    [inline] = [
+        inline for inline in admin.site._registry[parent_model].inlines if inline.model._meta.label_lower == label
+    ]
+    prefix = _get_foreign_key(parent_model, inline.model, inline.fk_name).remote_field.get_accessor_name()
+
+    response = client_for(role, world).get(f"/admin/{app}/{model}/{world.objects[model].pk}/change/")
+
+    if role not in ADMIN_MODELS[parent][0]:
+        assert outcome(response) == FORBIDDEN
+    else:
+        assert outcome(response) == OK
+        assert (f'name="{prefix}-TOTAL_FORMS"' in response.content.decode()) is (role in allowed)
 
 
 @pytest.mark.django_db

@@ -90,24 +90,86 @@
   form.elements.custom_amount.addEventListener("input", showFeeToCover);
 
   // The address's words follow the country chosen (ZIP code, Postcode...).
+  // Where the campaign's receipts need the address, so do the region and
+  // postal code being required (as the server decides: core/countries.py).
   const addressLabels = JSON.parse(form.dataset.addressLabels);
+  const addressBox = document.getElementById("address");
+  const addressRequired = addressBox.dataset.required === "true";
+  const addressRules = JSON.parse(addressBox.dataset.rules);
   form.elements.country.addEventListener("change", function () {
-    const labels = addressLabels[form.elements.country.value] || addressLabels["*"];
-    document.getElementById("region-label").textContent = labels[0];
-    document.getElementById("postal-code-label").textContent = labels[1];
+    const country = form.elements.country.value;
+    const labels = addressLabels[country] || addressLabels["*"];
+    let regionLabel = labels[0];
+    let postalLabel = labels[1];
+    if (addressRequired) {
+      const needsRegion = addressRules.region.indexOf(country) !== -1;
+      const needsPostalCode = addressRules.noPostalCode.indexOf(country) === -1;
+      form.elements.region.required = needsRegion;
+      form.elements.postal_code.required = needsPostalCode;
+      regionLabel += needsRegion ? " (required)" : "";
+      postalLabel += needsPostalCode ? " (required)" : " (optional)";
+    }
+    document.getElementById("region-label").textContent = regionLabel;
+    document.getElementById("postal-code-label").textContent = postalLabel;
   });
 
   function addressGiven() {
     const fields = ["address_line1", "address_line2", "city", "region", "postal_code"];
     const address = { country: form.elements.country.value };
     fields.forEach(function (name) { address[name.replace("address_", "")] = form.elements[name].value.trim(); });
-    return address.line1 || address.city || address.postal_code ? address : null;
+    // A campaign that needs the address always gets it, so that the server
+    // names each part missing.
+    return addressRequired || address.line1 || address.city || address.postal_code ? address : null;
+  }
+
+  // The fields a problem can be shown beside, by the server's name for it:
+  // each input's message is the element "<input id>-error", which the
+  // input's aria-describedby names, so it is read with the field. Every
+  // problem is also summed up in the form's alert.
+  const FIELD_INPUTS = {
+    "donor.address.line1": "address-line1",
+    "donor.address.line2": "address-line2",
+    "donor.address.city": "city",
+    "donor.address.region": "region",
+    "donor.address.postal_code": "postal-code",
+    "donor.address.country": "country",
+    "dedication.name": "dedication-name",
+    "dedication.notify_email": "dedication-email",
+  };
+
+  function clearFieldErrors() {
+    Object.keys(FIELD_INPUTS).forEach(function (field) {
+      const input = document.getElementById(FIELD_INPUTS[field]);
+      const message = document.getElementById(FIELD_INPUTS[field] + "-error");
+      input.removeAttribute("aria-invalid");
+      message.textContent = "";
+      message.hidden = true;
+    });
+  }
+
+  // Marks each field named in `errors` (the server's, or the page's own
+  // check) and moves the focus to the first; the alert says what is wrong.
+  function showRequestErrors(errors) {
+    let first = null;
+    Object.keys(FIELD_INPUTS).forEach(function (field) {
+      if (!errors[field]) {
+        return;
+      }
+      const input = document.getElementById(FIELD_INPUTS[field]);
+      const message = document.getElementById(FIELD_INPUTS[field] + "-error");
+      input.setAttribute("aria-invalid", "true");
+      message.textContent = errors[field].join(" ");
+      message.hidden = false;
+      first = first || input;
+    });
+    showError(firstErrorMessage(errors));
+    if (first) {
+      first.focus();
+    }
   }
 
   // "Dedicate this gift": the name and the address to tell are asked for
-  // only once "in honour of" or "in memory of" is chosen. A problem with
-  // either is shown beside it (and named by aria-describedby) as well as
-  // in the form's alert.
+  // only once "in honour of" or "in memory of" is chosen.
   const dedicationDetails = document.getElementById("dedication-details");
   const dedicationFields = {
     "dedication.name": { input: "dedication-name", error: "dedication-name-error" },
@@ -122,41 +184,9 @@
   form.addEventListener("change", function (event) {
     if (event.target.name === "dedication_kind") {
       dedicationDetails.hidden = !dedicationKind();
-      clearDedicationErrors();
+      clearFieldErrors();
     }
   });
-
-  function clearDedicationErrors() {
-    Object.keys(dedicationFields).forEach(function (field) {
-      const where = dedicationFields[field];
-      document.getElementById(where.input).removeAttribute("aria-invalid");
-      const box = document.getElementById(where.error);
-      box.textContent = "";
-      box.hidden = true;
-    });
-  }
-
-  // Marks the dedication's fields named in `errors` (the server's, or the
-  // page's own check); true if any was.
-  function showDedicationErrors(errors) {
-    let first = null;
-    Object.keys(dedicationFields).forEach(function (field) {
-      if (!errors[field]) {
-        return;
-      }
-      const where = dedicationFields[field];
-      const input = document.getElementById(where.input);
-      const box = document.getElementById(where.error);
-      input.setAttribute("aria-invalid", "true");
-      box.textContent = errors[field][0];
-      box.hidden = false;
-      first = first || input;
-    });
-    if (first) {
-      first.focus();
-    }
-    return first !== null;
-  }
 
   function dedicationGiven() {
     const kind = dedicationKind();
@@ -325,8 +355,7 @@
   async function withNewCard(body) {
     const setup = await postChecked(form.dataset.setupUrl, body);
     if (setup.status === 400) {
-      showDedicationErrors(setup.data.errors);
-      showError(firstErrorMessage(setup.data.errors));
+      showRequestErrors(setup.data.errors);
       return null;
     }
     if (setup.status !== 201) {
@@ -349,17 +378,15 @@
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     errorBox.hidden = true;
+    clearFieldErrors();
     const amount = chosenAmount();
     if (!amount) {
       showError("Please choose an amount or enter one such as 40.00.");
       return;
     }
-    clearDedicationErrors();
     const dedication = dedicationGiven();
     if (dedication && !dedication.name && !unanswered) {
-      const missing = "Please give the name of the person this gift honours or remembers.";
-      showDedicationErrors({ "dedication.name": [missing] });
-      showError(missing);
+      showRequestErrors({ "dedication.name": ["Please give the name of the person this gift honours or remembers."] });
       return;
     }
     button.disabled = true;
@@ -382,8 +409,7 @@
       }
 
       if (gift.status === 400) {
-        showDedicationErrors(gift.data.errors);
-        showError(firstErrorMessage(gift.data.errors));
+        showRequestErrors(gift.data.errors);
         return;
       }
       if (gift.status !== 201) {

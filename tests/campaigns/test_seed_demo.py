@@ -121,3 +121,20 @@ def test_the_demo_campaign_page_shows_its_picture_gifts_and_leaderboards(client,
     assert f'<meta property="og:image" content="{settings.SITE_URL}{campaign.hero_image.url}">' in page
     assert 'data-testid="donor-count">0<' not in page
     assert '<ul class="gift-list">' in page and "Team leaderboard" in page
+
+
+def test_the_demo_campaign_offers_presets_that_say_what_each_gift_does(client, media):
+    from campaigns.models import AmountPreset
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    campaign = Campaign.objects.get(slug="dressember-2026")
+    presets = list(AmountPreset.objects.filter(campaign=campaign))
+    assert [preset.amount_minor for preset in presets] == [2500, 5000, 10000, 25000]
+    assert all(preset.impact_text for preset in presets)
+    for preset in presets:
+        preset.full_clean()
+    html = client.get("/campaigns/dressember-2026/").content.decode()
+    assert "pays for a week of aftercare in a safe shelter" in html
+    assert "rescue operation" in html

@@ -140,6 +140,20 @@ def test_the_dedication_fits_a_375_pixel_screen(page, campaign):
     assert not scrolls_sideways(page)
 
 
+def test_donate_form_with_impact_presets_and_a_required_address_in_error_has_no_serious_violations(page, campaign):
+    from campaigns.models import AmountPreset
+
+    campaign.donor_address_required = True
+    campaign.save()
+    for position, (amount, impact) in enumerate([(2500, "school books for a term"), (5000, "a week of aftercare")]):
+        AmountPreset.objects.create(campaign=campaign, amount_minor=amount, impact_text=impact, position=position)
+    page.goto(CAMPAIGN)
+    give_by_card(page, "4242424242424242")
+    expect(page.locator("#address-line1-error")).to_be_visible()
+
+    assert blocking_violations(page) == []
+
+
 @pytest.fixture
 def captain(fundraiser):
     """Ada's page's owner, who also captains its team."""

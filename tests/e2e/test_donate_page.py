@@ -251,3 +251,81 @@ def test_while_the_breaker_is_on_the_donor_passes_the_challenge_and_the_gift_goe
 
     expect(page.locator("#donate-thanks")).to_be_visible()
     assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+
+
+# --- Amount presets and a required address -------------------------------------
+
+
+def test_a_donor_picks_a_preset_and_sees_what_it_does(page, campaign, mailoutbox):
+    from campaigns.models import AmountPreset
+
+    AmountPreset.objects.create(
+        campaign=campaign, amount_minor=3500, impact_text="pays for a week of aftercare", position=0
+    )
+    AmountPreset.objects.create(
+        campaign=campaign, amount_minor=12000, impact_text="funds a day of a rescue operation", position=1
+    )
+    page.goto(CAMPAIGN_URL)
+
+    week = page.get_by_role("radio", name="$35.00", exact=True)
+    expect(week).to_have_accessible_description("pays for a week of aftercare")
+    expect(page.get_by_text("pays for a week of aftercare")).to_be_visible()
+    expect(page.get_by_text("funds a day of a rescue operation")).to_be_visible()
+    # The campaign's own presets replace the defaults.
+    expect(page.get_by_role("radio", name="$250.00", exact=True)).to_have_count(0)
+
+    give_by_card(page, "4242424242424242", preset="$35.00")
+
+    expect(page.locator("#thanks-amount")).to_have_text("$35.00")
+    assert Donation.objects.get().amount_minor == 3500
+
+
+def test_a_campaign_whose_receipts_need_an_address_takes_the_gift_only_once_it_is_given(page, campaign, mailoutbox):
+    campaign.donor_address_required = True
+    campaign.save()
+    page.goto(CAMPAIGN_URL)
+    street = page.get_by_label("Street address")
+    expect(street).to_have_attribute("required", "")
+    expect(page.locator('label[for="address-line1"]')).to_have_text("Street address (required)")
+
+    give_by_card(page, "4242424242424242")
+
+    expect(page.locator("#donate-error")).to_contain_text("This campaign's tax receipts need your street address.")
+    expect(street).to_have_attribute("aria-invalid", "true")
+    expect(street).to_have_accessible_description("This campaign's tax receipts need your street address.")
+    expect(page.get_by_label("ZIP code")).to_have_accessible_description(
+        "This campaign's tax receipts need your ZIP code."
+    )
+    expect(page.get_by_role("button", name="Give", exact=True)).to_be_enabled()
+    assert not Donation.objects.exists()
+
+    street.fill("1 Main St")
+    page.get_by_label("City or town").fill("Springfield")
+    page.get_by_label("State").fill("IL")
+    page.get_by_label("ZIP code").fill("62701")
+    page.get_by_role("button", name="Give", exact=True).click()
+
+    expect(page.locator("#donate-thanks")).to_be_visible()
+    donation = Donation.objects.get()
+    assert (donation.donor_address_line1, donation.donor_city, donation.donor_region, donation.donor_postal_code) == (
+        "1 Main St",
+        "Springfield",
+        "IL",
+        "62701",
+    )
+
+
+def test_a_required_address_follows_the_country_chosen(page, campaign):
+    campaign.donor_address_required = True
+    campaign.save()
+    page.goto(CAMPAIGN_URL)
+
+    page.get_by_label("Country").select_option("HK")
+
+    postal_code = page.locator("#postal-code")
+    expect(page.locator("#postal-code-label")).to_have_text("Postal code (optional)")
+    expect(postal_code).not_to_have_attribute("required", "")
+    expect(page.locator("#region")).not_to_have_attribute("required", "")
+    page.get_by_label("Country").select_option("CA")
+    expect(page.locator("#region-label")).to_have_text("Province (required)")
+    expect(postal_code).to_have_attribute("required", "")
