@@ -132,9 +132,10 @@ def address_parts_missing(campaign, address: dict) -> dict[str, str]:
     """For a campaign whose receipts need the donor's postal address
     (Campaign.donor_address_required), each part of `address` (the
     AddressForm's cleaned data) the donor's country needs and that is
-    empty, with what to say; nothing for any other campaign. A part that
-    failed its own check already has its error and is not reported again."""
-    if not getattr(campaign, "donor_address_required", False):
+    empty, with what to say; nothing for any other campaign (or none: an
+    unknown campaign has its own error). A part that failed its own check
+    already has its error and is not reported again."""
+    if campaign is None or not campaign.donor_address_required:
         return {}
     country = address.get("country") or ""
     labels = countries.address_labels(country)
