@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns import selectors, services
@@ -128,7 +129,10 @@ def _thank_donor(request, page, gift, *, dashboard, manage_url: str):
         form.add_error("note", str(refusal))
         return dashboard(request, page, thank_failed={"gift_id": str(gift.public_id), "form": form})
     messages.success(request, "Your thank-you note is on its way to the donor.")
-    return redirect(manage_url, page.campaign.slug, page.slug)
+    # Back to the page of gifts the note was sent from.
+    back = reverse(manage_url, args=[page.campaign.slug, page.slug])
+    gifts_page = request.GET.get("gifts_page", "")
+    return redirect(f"{back}?gifts_page={gifts_page}" if gifts_page.isdigit() else back)
 
 
 def _team_dashboard(

@@ -282,4 +282,5 @@ def test_every_page_runs_the_same_queries_with_5_or_200_fundraisers(client, camp
     with_two_hundred = {url: count_queries(client, url) for url in urls}
 
     assert with_two_hundred == with_five
-    assert max(with_five.values()) <= 16
+    # 17: a dashboard reads which of its gifts were thanked in one query more.
+    assert max(with_five.values()) <= 17

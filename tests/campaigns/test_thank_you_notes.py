@@ -251,3 +251,20 @@ def test_thanking_is_rate_limited_per_person(client, member, fundraiser, setting
 
     assert answers == [302, 302, 429]
     assert ThankYouNote.objects.count() == 2
+
+
+def test_a_note_sent_from_the_second_page_of_gifts_comes_back_to_that_page(
+    client, member, fundraiser, gift, django_capture_on_commit_callbacks
+):
+    DonationFactory.create_batch(25, succeeded=True, fundraiser=fundraiser)
+    client.force_login(member)
+    second = client.get(FUNDRAISER_DASHBOARD + "?gifts_page=2").content.decode()
+    url = thank_url(FUNDRAISER_DASHBOARD, gift) + "?gifts_page=2"
+    assert f'action="{url}"' in second
+
+    invalid = client.post(url, {"note": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(url, {"note": "Thanks!"})
+
+    assert invalid.status_code == 400 and "Write a few words to the donor." in invalid.content.decode()
+    assert sent.status_code == 302 and sent["Location"] == FUNDRAISER_DASHBOARD + "?gifts_page=2"
