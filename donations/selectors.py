@@ -360,7 +360,7 @@ def counted_gift_on_page(public_id, *, team_id: int | None = None, fundraiser_id
     return (
         Donation.objects.counted()
         .filter(public_id=public_id, **scope)
-        .select_related("donor", "team", "fundraiser")
+        .select_related("donor", "team__campaign", "fundraiser__campaign")
         .first()
     )
 

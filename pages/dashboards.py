@@ -107,20 +107,9 @@ def _thank_donor(request, page, gift, *, dashboard, manage_url: str):
     form = ThankYouNoteForm(request.POST)
     if not form.is_valid():
         return dashboard(request, page, thank_failed={"gift_id": str(gift.public_id), "form": form})
-    # The page the gift was made on, and the sender as public pages name
-    # them: a fundraiser by first name, a captain as the team's.
-    given_on = gift.fundraiser or gift.team
-    signed_as = request.user.first_name or page.name
-    if page != given_on:
-        signed_as = f"{signed_as}, captain of {page.name}"
-    signature = thank_you_notes.Signature(
-        signed_as=signed_as,
-        page_name=given_on.name,
-        page_url=request.build_absolute_uri(given_on.get_absolute_url()),
-    )
     try:
         thank_you_notes.thank_donor(
-            donation=gift, sender=request.user, text=form.cleaned_data["note"], signature=signature
+            donation=gift, sender=request.user, text=form.cleaned_data["note"], thanked_from=page
         )
     except thank_you_notes.AlreadyThanked as refusal:
         messages.error(request, str(refusal))

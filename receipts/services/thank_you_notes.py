@@ -11,8 +11,9 @@ It is a reply to the donor's own gift, so unsubscribing from impact
 updates does not stop it; an address that bounced, complained or was
 refused by the provider does (it is skipped when it would be sent)."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from receipts import emails, outbox, selectors
@@ -39,21 +40,39 @@ class AlreadyThanked(NoteRefused):
 
 @dataclass(frozen=True)
 class Signature:
-    """How the note names who wrote it, as the public page names them: the
-    sender's first name, and the page the gift was made on."""
+    """How the note names who wrote it, as public pages name them, and the
+    page the gift was made on."""
 
     signed_as: str
     page_name: str
     page_url: str
 
 
-def thank_donor(*, donation, sender, text: str, signature: Signature) -> ThankYouNote:
+def signature(*, donation, sender, thanked_from) -> Signature:
+    """The gift's own page (a fundraiser's, or the team's), and the sender
+    by first name as the fundraiser page shows its owner; a captain
+    thanking from the team's dashboard a gift to a member's page signs as
+    the team's captain. `thanked_from`: the team or fundraiser whose
+    dashboard the note was written on."""
+    given_on = donation.fundraiser or donation.team
+    signed_as = sender.first_name or thanked_from.name
+    if thanked_from != given_on:
+        signed_as = f"{signed_as}, captain of {thanked_from.name}"
+    return Signature(
+        signed_as=_one_line(signed_as)[:150],
+        page_name=_one_line(given_on.name)[:120],
+        page_url=settings.SITE_URL + given_on.get_absolute_url(),
+    )
+
+
+def thank_donor(*, donation, sender, text: str, thanked_from) -> ThankYouNote:
     """Record the note for this gift and queue its email to the donor, sent
     once after commit. Raises AlreadyThanked if the gift has a note (this
     one's concurrent twin included: the second insert waits on the first's
     unique key, then fails), NoteRefused for an empty or overlong note or
     a gift not (or no longer) paid. The caller has checked that `sender`
-    may manage the page the gift was made on."""
+    may manage `thanked_from` (the team or fundraiser whose dashboard the
+    note was written on) and that the gift was made on it."""
     text = text.strip()
     if not text:
         raise NoteRefused("Write a few words to the donor.")
@@ -68,9 +87,7 @@ def thank_donor(*, donation, sender, text: str, signature: Signature) -> ThankYo
                     donation=donation,
                     sender=sender,
                     text=text,
-                    signed_as=_one_line(signature.signed_as)[:150],
-                    page_name=_one_line(signature.page_name)[:120],
-                    page_url=signature.page_url,
+                    **asdict(signature(donation=donation, sender=sender, thanked_from=thanked_from)),
                 )
         except IntegrityError:
             if ThankYouNote.objects.filter(donation=donation).exists():

@@ -128,12 +128,7 @@ def captain(fundraiser, make_gift):
     thanked = make_gift(fundraiser=fundraiser, message="Go Nia!")
     make_gift(fundraiser=fundraiser, donor__email="bea@example.org")
     make_gift(fundraiser=fundraiser, anonymous=True, donor__email="cy@example.org")
-    thank_you_notes.thank_donor(
-        donation=thanked,
-        sender=supporter,
-        text="Thank you!",
-        signature=thank_you_notes.Signature(signed_as="Nia", page_name=fundraiser.name, page_url="https://x.test/"),
-    )
+    thank_you_notes.thank_donor(donation=thanked, sender=supporter, text="Thank you!", thanked_from=fundraiser)
     return supporter
 
 

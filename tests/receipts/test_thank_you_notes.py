@@ -16,12 +16,8 @@ from donations.models import Donation
 from receipts import outbox, tasks
 from receipts.models import EmailSuppression, ThankYouNote
 from receipts.services import thank_you_notes
-from receipts.services.thank_you_notes import AlreadyThanked, NoteRefused, Signature, thank_donor
+from receipts.services.thank_you_notes import AlreadyThanked, NoteRefused, thank_donor
 from tests import factories
-
-SIGNATURE = Signature(
-    signed_as="Nia", page_name="Ada's Dressember", page_url="https://give.freedomnow.example/fundraisers/ada-lee/"
-)
 
 
 @pytest.fixture
@@ -39,9 +35,9 @@ def gift(make_gift, fundraiser, nia):
 
 def thank(gift, sender, *, text="Thank you so much, Ada!", capture=None):
     if capture is None:
-        return thank_donor(donation=gift, sender=sender, text=text, signature=SIGNATURE)
+        return thank_donor(donation=gift, sender=sender, text=text, thanked_from=gift.fundraiser)
     with capture(execute=True):
-        return thank_donor(donation=gift, sender=sender, text=text, signature=SIGNATURE)
+        return thank_donor(donation=gift, sender=sender, text=text, thanked_from=gift.fundraiser)
 
 
 def notes_to(mailoutbox, email: str) -> list:
@@ -217,7 +213,9 @@ def test_eight_concurrent_sends_for_one_gift_record_one_note_and_send_one_email(
     def send(sender):
         try:
             start.wait(timeout=10)
-            thank_donor(donation=gift, sender=sender, text=f"Thanks from {sender.first_name}", signature=SIGNATURE)
+            thank_donor(
+                donation=gift, sender=sender, text=f"Thanks from {sender.first_name}", thanked_from=gift.fundraiser
+            )
             outcomes.append("sent")
         except AlreadyThanked:
             outcomes.append("already thanked")
