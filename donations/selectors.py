@@ -282,6 +282,9 @@ class GiftLine:
     currency: str
     message: str
     given_at: datetime
+    # For a captain's or owner's actions on the gift (a thank-you note);
+    # public walls do not show it.
+    public_id: str = ""
 
 
 def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
@@ -302,6 +305,7 @@ def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
             "currency",
             "message",
             "succeeded_at",
+            "public_id",
         )
     )
 
@@ -322,6 +326,7 @@ def _gift_line(row: dict, *, full_name: bool) -> GiftLine:
         currency=row["currency"],
         message=row["message"],
         given_at=row["succeeded_at"],
+        public_id=str(row["public_id"]),
     )
 
 
@@ -343,6 +348,21 @@ def gifts_page(
     page = Paginator(_counted_gifts(team_id=team_id, fundraiser_id=fundraiser_id), per_page).get_page(page_number)
     page.object_list = [_gift_line(row, full_name=True) for row in page.object_list]
     return page
+
+
+def counted_gift_on_page(public_id, *, team_id: int | None = None, fundraiser_id: int | None = None):
+    """A counted gift to this team (its own or one of its members' pages)
+    or this fundraiser, by public id, with its donor; None if it is not
+    one of the gifts that page's dashboard lists (one query)."""
+    if (team_id is None) == (fundraiser_id is None):
+        raise ValueError("Name a team or a fundraiser.")
+    scope = {"team_id": team_id} if team_id is not None else {"fundraiser_id": fundraiser_id}
+    return (
+        Donation.objects.counted()
+        .filter(public_id=public_id, **scope)
+        .select_related("donor", "team__campaign", "fundraiser__campaign")
+        .first()
+    )
 
 
 # --- Reads for receipts, statements and impact updates ---

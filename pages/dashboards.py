@@ -4,11 +4,13 @@ and superusers too, gets 403, and a visitor is sent to log in."""
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns import selectors, services
@@ -21,8 +23,12 @@ from campaigns.forms import (
     UpdateForm,
     add_refusal,
 )
+from core import rate_limit
+from donations import selectors as donation_selectors
 from pages import selectors as page_selectors
 from pages import sharing
+from pages.forms import ThankYouNoteForm
+from receipts.services import thank_you_notes
 
 
 def _managed(find, may_manage):
@@ -60,18 +66,22 @@ def _page_initial(page) -> dict:
 # --- Teams ----------------------------------------------------------------
 
 
-def _render_dashboard(request, template: str, page, context: dict, forms: dict):
-    """A dashboard with its forms; 400 when a submitted form has errors."""
-    has_errors = any(form.is_bound and form.errors for form in forms.values())
+def _render_dashboard(request, template: str, page, context: dict, forms: dict, *, thank_failed=None, status=None):
+    """A dashboard with its forms; 400 when a submitted form has errors.
+    `thank_failed`: the gift whose thank-you note came back with errors,
+    and its form."""
+    has_errors = any(form.is_bound and form.errors for form in forms.values()) or thank_failed is not None
     share_url = request.build_absolute_uri(page.get_absolute_url())
     context = {
         "campaign": page.campaign,
         "share_url": share_url,
         "share_links": sharing.share_links(url=share_url, title=page.name),
+        "thank_failed": thank_failed,
+        "thank_max_length": ThankYouNoteForm.base_fields["note"].max_length,
         **context,
         **forms,
     }
-    return render(request, template, context, status=400 if has_errors else 200)
+    return render(request, template, context, status=status or (400 if has_errors else 200))
 
 
 def _post_update(request, page, dashboard, manage_url: str, where: str, **scope):
@@ -84,7 +94,47 @@ def _post_update(request, page, dashboard, manage_url: str, where: str, **scope)
     return redirect(manage_url, page.campaign.slug, page.slug)
 
 
-def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_form=None, update_form=None):
+def _thank_donor(request, page, gift, *, dashboard, manage_url: str):
+    """A thank-you note posted from a dashboard's list of gifts. Nothing in
+    the answer names the donor's address, or (for an anonymous gift) who
+    they are; a gift thanked already gets 409 and nothing is sent."""
+    wait = rate_limit.seconds_until_allowed(
+        scope="thank-you-note", identity=f"user:{request.user.pk}", rate=settings.THANK_YOU_NOTE_RATE_LIMIT
+    )
+    if wait:
+        messages.error(request, f"You have sent a lot of notes just now. Try again in {wait} seconds.")
+        return dashboard(request, page, status=429)
+    form = ThankYouNoteForm(request.POST)
+    if not form.is_valid():
+        return dashboard(request, page, thank_failed={"gift_id": str(gift.public_id), "form": form})
+    try:
+        thank_you_notes.thank_donor(
+            donation=gift, sender=request.user, text=form.cleaned_data["note"], thanked_from=page
+        )
+    except thank_you_notes.AlreadyThanked as refusal:
+        messages.error(request, str(refusal))
+        return dashboard(request, page, status=409)
+    except thank_you_notes.NoteRefused as refusal:
+        form.add_error("note", str(refusal))
+        return dashboard(request, page, thank_failed={"gift_id": str(gift.public_id), "form": form})
+    messages.success(request, "Your thank-you note is on its way to the donor.")
+    # Back to the page of gifts the note was sent from.
+    back = reverse(manage_url, args=[page.campaign.slug, page.slug])
+    gifts_page = request.GET.get("gifts_page", "")
+    return redirect(f"{back}?gifts_page={gifts_page}" if gifts_page.isdigit() else back)
+
+
+def _team_dashboard(
+    request,
+    team,
+    *,
+    edit_form=None,
+    invite_form=None,
+    captain_form=None,
+    update_form=None,
+    thank_failed=None,
+    status=None,
+):
     dashboard = page_selectors.team_dashboard(
         team, gifts_page=request.GET.get("gifts_page"), members_page=request.GET.get("members_page")
     )
@@ -94,7 +144,15 @@ def _team_dashboard(request, team, *, edit_form=None, invite_form=None, captain_
         "captain_form": captain_form or CoCaptainForm(members=dashboard.possible_captains),
         "update_form": update_form or UpdateForm(),
     }
-    return _render_dashboard(request, "campaigns/manage_team.html", team, {"dashboard": dashboard, "team": team}, forms)
+    return _render_dashboard(
+        request,
+        "campaigns/manage_team.html",
+        team,
+        {"dashboard": dashboard, "team": team, "thank_url": "campaigns:thank-team-donor"},
+        forms,
+        thank_failed=thank_failed,
+        status=status,
+    )
 
 
 @team_managers_only
@@ -167,10 +225,20 @@ def post_team_update(request, team):
     return _post_update(request, team, _team_dashboard, "campaigns:manage-team", "the team page", team=team)
 
 
+@team_managers_only
+@require_POST
+def thank_team_donor(request, team, gift_id):
+    """A note to the donor of a gift to the team or one of its pages."""
+    gift = donation_selectors.counted_gift_on_page(gift_id, team_id=team.pk)
+    if gift is None:
+        raise Http404("No such gift to this team.")
+    return _thank_donor(request, team, gift, dashboard=_team_dashboard, manage_url="campaigns:manage-team")
+
+
 # --- Fundraisers ------------------------------------------------------------
 
 
-def _fundraiser_dashboard(request, fundraiser, *, edit_form=None, update_form=None):
+def _fundraiser_dashboard(request, fundraiser, *, edit_form=None, update_form=None, thank_failed=None, status=None):
     dashboard = page_selectors.fundraiser_dashboard(fundraiser, gifts_page=request.GET.get("gifts_page"))
     forms = {
         "edit_form": edit_form
@@ -181,8 +249,10 @@ def _fundraiser_dashboard(request, fundraiser, *, edit_form=None, update_form=No
         request,
         "campaigns/manage_fundraiser.html",
         fundraiser,
-        {"dashboard": dashboard, "fundraiser": fundraiser},
+        {"dashboard": dashboard, "fundraiser": fundraiser, "thank_url": "campaigns:thank-fundraiser-donor"},
         forms,
+        thank_failed=thank_failed,
+        status=status,
     )
 
 
@@ -207,4 +277,16 @@ def manage_fundraiser(request, fundraiser):
 def post_fundraiser_update(request, fundraiser):
     return _post_update(
         request, fundraiser, _fundraiser_dashboard, "campaigns:manage-fundraiser", "your page", fundraiser=fundraiser
+    )
+
+
+@fundraiser_managers_only
+@require_POST
+def thank_fundraiser_donor(request, fundraiser, gift_id):
+    """A note to the donor of a gift on the page."""
+    gift = donation_selectors.counted_gift_on_page(gift_id, fundraiser_id=fundraiser.pk)
+    if gift is None:
+        raise Http404("No such gift to this page.")
+    return _thank_donor(
+        request, fundraiser, gift, dashboard=_fundraiser_dashboard, manage_url="campaigns:manage-fundraiser"
     )

@@ -3,7 +3,8 @@ the campaign API: campaigns' pages with the donation counters and gifts.
 Each function runs a fixed number of queries, however many teams,
 fundraisers and gifts a campaign has."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
@@ -22,6 +23,7 @@ from campaigns.selectors import (
 )
 from donations import selectors as donation_selectors
 from donations.selectors import GiftLine, Tally
+from receipts import selectors as receipt_selectors
 
 # How many rows a leaderboard or a captain's list shows per page.
 BOARD_PAGE_SIZE = 10
@@ -239,6 +241,23 @@ class FundraiserDashboard:
     updates: list[CampaignUpdate]
 
 
+@dataclass(frozen=True)
+class DashboardGift(GiftLine):
+    """A gift as its page's dashboard lists it: with when its donor was
+    thanked, if they were (and so whether a note can still be sent)."""
+
+    thanked_at: datetime | None = None
+
+
+def _with_thanks(gifts: Page) -> Page:
+    """The page's gifts, each with when it was thanked (one query more)."""
+    thanked = receipt_selectors.thanked_on(gift.public_id for gift in gifts.object_list)
+    gifts.object_list = [
+        DashboardGift(**asdict(gift), thanked_at=thanked.get(gift.public_id)) for gift in gifts.object_list
+    ]
+    return gifts
+
+
 def team_dashboard(team: Team, *, gifts_page=1, members_page=1) -> TeamDashboard:
     campaign = team.campaign
     captains = list(team.captains.order_by("first_name", "last_name", "pk"))
@@ -251,7 +270,7 @@ def team_dashboard(team: Team, *, gifts_page=1, members_page=1) -> TeamDashboard
     return TeamDashboard(
         team=team,
         tally=donation_selectors.counter_tally(campaign_id=campaign.pk, team_id=team.pk),
-        gifts=donation_selectors.gifts_page(team_id=team.pk, page_number=gifts_page),
+        gifts=_with_thanks(donation_selectors.gifts_page(team_id=team.pk, page_number=gifts_page)),
         members=members,
         captains=captains,
         possible_captains=possible_co_captains(team),
@@ -264,6 +283,6 @@ def fundraiser_dashboard(fundraiser: Fundraiser, *, gifts_page=1) -> FundraiserD
     return FundraiserDashboard(
         fundraiser=fundraiser,
         tally=donation_selectors.counter_tally(campaign_id=fundraiser.campaign_id, fundraiser_id=fundraiser.pk),
-        gifts=donation_selectors.gifts_page(fundraiser_id=fundraiser.pk, page_number=gifts_page),
+        gifts=_with_thanks(donation_selectors.gifts_page(fundraiser_id=fundraiser.pk, page_number=gifts_page)),
         updates=list(CampaignUpdate.objects.filter(fundraiser=fundraiser)[:UPDATES_SHOWN]),
     )

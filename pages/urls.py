@@ -19,6 +19,7 @@ campaign_patterns = [
     path(TEAM + "manage/invite/", dashboards.invite_member, name="invite-member"),
     path(TEAM + "manage/captains/", dashboards.add_co_captain, name="add-co-captain"),
     path(TEAM + "manage/updates/", dashboards.post_team_update, name="post-team-update"),
+    path(TEAM + "manage/gifts/<uuid:gift_id>/thank/", dashboards.thank_team_donor, name="thank-team-donor"),
     path(
         TEAM + "manage/members/<slug:fundraiser_slug>/remove/",
         dashboards.remove_member,
@@ -27,6 +28,11 @@ campaign_patterns = [
     path(FUNDRAISER, views.fundraiser_page, name="fundraiser"),
     path(FUNDRAISER + "manage/", dashboards.manage_fundraiser, name="manage-fundraiser"),
     path(FUNDRAISER + "manage/updates/", dashboards.post_fundraiser_update, name="post-fundraiser-update"),
+    path(
+        FUNDRAISER + "manage/gifts/<uuid:gift_id>/thank/",
+        dashboards.thank_fundraiser_donor,
+        name="thank-fundraiser-donor",
+    ),
     path("invites/<str:token>/", views.invite, name="invite"),
     path("api/campaigns/<slug:slug>/", api.campaign_api, name="api-campaign"),
 ]

@@ -19,11 +19,12 @@ from receipts.models import (
     ImpactUpdate,
     ProviderEvent,
     Receipt,
+    ThankYouNote,
     UpdateDelivery,
     VoidNotice,
     YearEndStatement,
 )
-from receipts.services import dedication_cards, gift_notices, impact_updates, statements
+from receipts.services import dedication_cards, gift_notices, impact_updates, statements, thank_you_notes
 from receipts.services import receipts as receipt_services
 
 RESEND_PERMISSION = "receipts.resend_email"
@@ -118,6 +119,18 @@ class DedicationCardAdmin(OutboundEmailAdmin):
     list_display = ("donation", "email", "status", "attempts", "error", "created_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("email", "donation__public_id")
+    list_select_related = ("donation",)
+
+
+@admin.register(ThankYouNote)
+class ThankYouNoteAdmin(OutboundEmailAdmin):
+    """Fundraisers' notes to their donors, read-only: what was written, by
+    whom, and whether it went out (skipped: the address is suppressed)."""
+
+    email_kind = thank_you_notes.THANK_YOU_EMAIL
+    list_display = ("donation", "signed_as", "page_name", "status", "attempts", "error", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("page_name", "signed_as")
     list_select_related = ("donation",)
 
 

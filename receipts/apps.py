@@ -10,7 +10,14 @@ class ReceiptsConfig(AppConfig):
         # must all be known before the first send or sweep.
         from donations.services import effects
         from receipts import signals  # noqa: F401
-        from receipts.services import dedication_cards, gift_notices, impact_updates, receipts, statements  # noqa: F401
+        from receipts.services import (  # noqa: F401
+            dedication_cards,
+            gift_notices,
+            impact_updates,
+            receipts,
+            statements,
+            thank_you_notes,
+        )
 
         # Inside the gift's own transaction, under its row lock: a paid gift
         # is never without its receipt, a refunded one never keeps it whole.

@@ -76,7 +76,7 @@ def gift_notice_message(notice) -> EmailMultiAlternatives:
             "message": donation.message,
             "page_title": page.name,
             "page_url": settings.SITE_URL + page.get_absolute_url(),
-            "dashboard_url": settings.SITE_URL + reverse("my-pages"),
+            "dashboard_url": settings.SITE_URL + _dashboard_path(donation, notice.recipient),
         },
         to=notice.recipient.email,
         message_id=_message_id(f"gift-notice-{donation.public_id}-{notice.recipient_id}"),
@@ -100,6 +100,38 @@ def dedication_card_message(card) -> EmailMultiAlternatives:
         },
         to=card.email,
         message_id=_message_id(f"dedication-card-{donation.public_id}"),
+    )
+
+
+def _dashboard_path(donation, recipient) -> str:
+    """Where the person told of a gift can see it and thank the donor: the
+    fundraiser page's dashboard for its owner, the team's for a captain."""
+    fundraiser, team = donation.fundraiser, donation.team
+    if fundraiser is not None and (fundraiser.owner_id == recipient.pk or team is None):
+        return reverse("campaigns:manage-fundraiser", args=[fundraiser.campaign.slug, fundraiser.slug])
+    return reverse("campaigns:manage-team", args=[team.campaign.slug, team.slug])
+
+
+def thank_you_note_message(note) -> EmailMultiAlternatives:
+    """A fundraiser's note to the donor of a gift on their page, from the
+    charity: it names the fundraiser as the page does and quotes the note.
+    No Reply-To: the fundraiser's address is theirs to give, and a reply
+    reaches the charity, which can pass it on."""
+    donation = note.donation
+    return _message(
+        "thank_you_note",
+        {
+            "org_name": settings.ORG_NAME,
+            "donor_first_name": donation.donor_first_name or donation.donor.first_name,
+            "signed_as": note.signed_as,
+            "page_name": note.page_name,
+            "page_url": note.page_url,
+            "text": note.text,
+            "amount": format_money(donation.charged_minor, donation.currency),
+            "given_on": donation.succeeded_at,
+        },
+        to=donation.donor.email,
+        message_id=_message_id(f"thank-you-{donation.public_id}"),
     )
 
 

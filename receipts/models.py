@@ -163,6 +163,33 @@ class DedicationCard(OutboundEmail):
         return f"Dedication card of {self.donation_id} ({self.status})"
 
 
+class ThankYouNote(OutboundEmail):
+    """A fundraiser's (or a team captain's) thanks to the donor of a gift
+    on their page, emailed by the charity: at most one per gift, whoever
+    sends it. The sender never sees the donor's address; the note names
+    the sender as the public page does, fixed when it was written."""
+
+    TEXT_MAX_LENGTH = 1000
+
+    donation = models.OneToOneField("donations.Donation", on_delete=models.CASCADE, related_name="+")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    # As the email says them, fixed when the note was written.
+    signed_as = models.CharField(max_length=150)
+    page_name = models.CharField(max_length=120)
+    page_url = models.URLField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Thank-you note for gift {self.donation_id} ({self.status})"
+
+
 class CampaignBenefit(models.Model):
     """Goods or services each donor to a campaign receives (a gala dinner,
     a T-shirt): receipts then state their value instead of "no goods or

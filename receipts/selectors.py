@@ -17,6 +17,7 @@ from receipts.models import (
     ImpactUpdate,
     OutboundEmail,
     Receipt,
+    ThankYouNote,
     UpdateDelivery,
     VoidNotice,
     YearEndStatement,
@@ -81,7 +82,23 @@ def campaign_benefits(campaign_ids: set[int]) -> dict[int, CampaignBenefit]:
 
 
 def gift_notice_with_gift(notice_id: int) -> GiftNotice:
-    return GiftNotice.objects.select_related("recipient", "donation__fundraiser", "donation__team").get(pk=notice_id)
+    return GiftNotice.objects.select_related(
+        "recipient", "donation__fundraiser__campaign", "donation__team__campaign"
+    ).get(pk=notice_id)
+
+
+def thank_you_note_with_gift(note_id: int) -> ThankYouNote:
+    return ThankYouNote.objects.select_related("donation__donor").get(pk=note_id)
+
+
+def thanked_on(public_ids) -> dict[str, datetime]:
+    """When each of these gifts (by public id) that has a thank-you note
+    was thanked (one query). Whether the note reached the donor is not
+    said: that would tell the sender something of the donor's address."""
+    rows = ThankYouNote.objects.filter(donation__public_id__in=list(public_ids)).values_list(
+        "donation__public_id", "created_at"
+    )
+    return {str(public_id): created_at for public_id, created_at in rows}
 
 
 def dedication_card_with_gift(card_id: int) -> DedicationCard:
@@ -164,6 +181,17 @@ def statement_lines(*, donor_id: int, year: int) -> tuple[list, list[StatementLi
 
 def is_suppressed(email: str) -> bool:
     return EmailSuppression.objects.filter(email=email.lower()).exists()
+
+
+def is_undeliverable(email: str) -> bool:
+    """Suppressed for a reason that stops even replies to the donor's own
+    gift: it bounced, was marked as spam or was refused by the provider.
+    Unsubscribing from impact updates is not one of them."""
+    return (
+        EmailSuppression.objects.filter(email=email.lower())
+        .exclude(reason=EmailSuppression.Reason.UNSUBSCRIBED)
+        .exists()
+    )
 
 
 def suppressed_among(emails: list[str]) -> set[str]:

@@ -56,6 +56,7 @@ from receipts.models import (
     GiftNotice,
     ImpactUpdate,
     ProviderEvent,
+    ThankYouNote,
     UpdateDelivery,
     VoidNotice,
     YearEndStatement,
@@ -160,6 +161,8 @@ SITE = [
     Row(TEAM + "manage/invite/", "POST", TEAM_FORM, TEAM_AT + "manage/invite/"),
     Row(TEAM + "manage/captains/", "POST", TEAM_FORM, TEAM_AT + "manage/captains/"),
     Row(TEAM + "manage/updates/", "POST", TEAM_FORM, TEAM_AT + "manage/updates/"),
+    # A thank-you note with no words: the captain is told to write some.
+    Row(TEAM + "manage/gifts/<uuid:gift_id>/thank/", "POST", TEAM_FORM, TEAM_AT + "manage/gifts/{gift_id}/thank/"),
     Row(
         TEAM + "manage/members/<slug:fundraiser_slug>/remove/",
         "POST",
@@ -169,6 +172,7 @@ SITE = [
     Row(PAGE + "manage/", "GET", PAGE_DASHBOARD, PAGE_AT + "manage/"),
     Row(PAGE + "manage/", "POST", PAGE_FORM, PAGE_AT + "manage/"),
     Row(PAGE + "manage/updates/", "POST", PAGE_FORM, PAGE_AT + "manage/updates/"),
+    Row(PAGE + "manage/gifts/<uuid:gift_id>/thank/", "POST", PAGE_FORM, PAGE_AT + "manage/gifts/{gift_id}/thank/"),
     # Accounts.
     Row("accounts/", "GET", ACCOUNT),
     # Someone logged in already is sent on from signing up or in.
@@ -264,6 +268,8 @@ ADMIN_MODELS = {
     "receipts.updatedelivery": (SUPERUSER, NOBODY, NOBODY),
     "receipts.giftnotice": (SUPERUSER, NOBODY, NOBODY),
     "receipts.dedicationcard": (SUPERUSER, NOBODY, NOBODY),
+    # Fundraisers' notes to donors: read-only, and only for superusers.
+    "receipts.thankyounote": (SUPERUSER, NOBODY, NOBODY),
     "receipts.impactupdate": (SUPERUSER, SUPERUSER, SUPERUSER),
     "receipts.emailsuppression": (SUPERUSER, SUPERUSER, SUPERUSER),
     "receipts.campaignbenefit": (SUPERUSER, SUPERUSER, SUPERUSER),
@@ -395,6 +401,7 @@ ADMIN_ACTIONS = {
     ("receipts.updatedelivery", "send_failed_again"): SUPERUSER,
     ("receipts.giftnotice", "send_failed_again"): SUPERUSER,
     ("receipts.dedicationcard", "send_failed_again"): SUPERUSER,
+    ("receipts.thankyounote", "send_failed_again"): SUPERUSER,
     ("donations.recurringplan", "revoke_links"): SUPERUSER,
 }
 
@@ -586,6 +593,13 @@ def _build_world() -> SimpleNamespace:
         "updatedelivery": delivery,
         "giftnotice": GiftNotice.objects.get(donation=gift, recipient=people["fundraiser"]),
         "dedicationcard": DedicationCard.objects.create(donation=gift, email="told@example.org"),
+        "thankyounote": ThankYouNote.objects.create(
+            donation=offline_gift,
+            text="Thank you!",
+            signed_as="Ada",
+            page_name="Ada's page",
+            page_url="https://x.test/",
+        ),
         "impactupdate": update,
         "emailsuppression": EmailSuppression.objects.create(email="gone@example.org", reason="bounced"),
         "campaignbenefit": CampaignBenefit.objects.create(campaign=campaign, description="A T-shirt", value_minor=1000),

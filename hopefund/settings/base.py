@@ -413,6 +413,9 @@ OTP_TOTP_ISSUER = ORG_NAME
 # one; it never shows their secret keys or backup codes, which would let
 # another admin pass as them.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Thank-you notes one account may send to donors, however many gifts its
+# pages have (each gift can be thanked once anyway); checked at start-up.
+THANK_YOU_NOTE_RATE_LIMIT = env.rate("THANK_YOU_NOTE_RATE_LIMIT", "60/h")
 # How long a team invite link works.
 TEAM_INVITE_DAYS = 14
 # Invites one account may send in any 24 hours, counted from the invites
