@@ -282,9 +282,10 @@ class GiftLine:
     currency: str
     message: str
     given_at: datetime
-    # For a captain's or owner's actions on the gift (a thank-you note);
-    # public walls do not show it.
-    public_id: str = ""
+    # For a captain's or owner's actions on the gift (a thank-you note).
+    # The ledger's own id, not the public one: that is the donor's key to
+    # the gift's status, and theirs alone.
+    gift_id: int | None = None
 
 
 def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
@@ -305,7 +306,7 @@ def _counted_gifts(*, campaign_id=None, team_id=None, fundraiser_id=None):
             "currency",
             "message",
             "succeeded_at",
-            "public_id",
+            "pk",
         )
     )
 
@@ -326,7 +327,7 @@ def _gift_line(row: dict, *, full_name: bool) -> GiftLine:
         currency=row["currency"],
         message=row["message"],
         given_at=row["succeeded_at"],
-        public_id=str(row["public_id"]),
+        gift_id=row["pk"],
     )
 
 
@@ -350,16 +351,16 @@ def gifts_page(
     return page
 
 
-def counted_gift_on_page(public_id, *, team_id: int | None = None, fundraiser_id: int | None = None):
+def counted_gift_on_page(gift_id: int, *, team_id: int | None = None, fundraiser_id: int | None = None):
     """A counted gift to this team (its own or one of its members' pages)
-    or this fundraiser, by public id, with its donor; None if it is not
+    or this fundraiser, by its id (GiftLine.gift_id), with its donor; None if it is not
     one of the gifts that page's dashboard lists (one query)."""
     if (team_id is None) == (fundraiser_id is None):
         raise ValueError("Name a team or a fundraiser.")
     scope = {"team_id": team_id} if team_id is not None else {"fundraiser_id": fundraiser_id}
     return (
         Donation.objects.counted()
-        .filter(public_id=public_id, **scope)
+        .filter(pk=gift_id, **scope)
         .select_related("donor", "team__campaign", "fundraiser__campaign")
         .first()
     )

@@ -106,7 +106,7 @@ def _thank_donor(request, page, gift, *, dashboard, manage_url: str):
         return dashboard(request, page, status=429)
     form = ThankYouNoteForm(request.POST)
     if not form.is_valid():
-        return dashboard(request, page, thank_failed={"gift_id": str(gift.public_id), "form": form})
+        return dashboard(request, page, thank_failed={"gift_id": gift.pk, "form": form})
     try:
         thank_you_notes.thank_donor(
             donation=gift, sender=request.user, text=form.cleaned_data["note"], thanked_from=page
@@ -116,7 +116,7 @@ def _thank_donor(request, page, gift, *, dashboard, manage_url: str):
         return dashboard(request, page, status=409)
     except thank_you_notes.NoteRefused as refusal:
         form.add_error("note", str(refusal))
-        return dashboard(request, page, thank_failed={"gift_id": str(gift.public_id), "form": form})
+        return dashboard(request, page, thank_failed={"gift_id": gift.pk, "form": form})
     messages.success(request, "Your thank-you note is on its way to the donor.")
     # Back to the page of gifts the note was sent from.
     back = reverse(manage_url, args=[page.campaign.slug, page.slug])

@@ -251,9 +251,9 @@ class DashboardGift(GiftLine):
 
 def _with_thanks(gifts: Page) -> Page:
     """The page's gifts, each with when it was thanked (one query more)."""
-    thanked = receipt_selectors.thanked_on(gift.public_id for gift in gifts.object_list)
+    thanked = receipt_selectors.thanked_on(gift.gift_id for gift in gifts.object_list)
     gifts.object_list = [
-        DashboardGift(**asdict(gift), thanked_at=thanked.get(gift.public_id)) for gift in gifts.object_list
+        DashboardGift(**asdict(gift), thanked_at=thanked.get(gift.gift_id)) for gift in gifts.object_list
     ]
     return gifts
 

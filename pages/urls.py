@@ -19,7 +19,7 @@ campaign_patterns = [
     path(TEAM + "manage/invite/", dashboards.invite_member, name="invite-member"),
     path(TEAM + "manage/captains/", dashboards.add_co_captain, name="add-co-captain"),
     path(TEAM + "manage/updates/", dashboards.post_team_update, name="post-team-update"),
-    path(TEAM + "manage/gifts/<uuid:gift_id>/thank/", dashboards.thank_team_donor, name="thank-team-donor"),
+    path(TEAM + "manage/gifts/<int:gift_id>/thank/", dashboards.thank_team_donor, name="thank-team-donor"),
     path(
         TEAM + "manage/members/<slug:fundraiser_slug>/remove/",
         dashboards.remove_member,
@@ -29,7 +29,7 @@ campaign_patterns = [
     path(FUNDRAISER + "manage/", dashboards.manage_fundraiser, name="manage-fundraiser"),
     path(FUNDRAISER + "manage/updates/", dashboards.post_fundraiser_update, name="post-fundraiser-update"),
     path(
-        FUNDRAISER + "manage/gifts/<uuid:gift_id>/thank/",
+        FUNDRAISER + "manage/gifts/<int:gift_id>/thank/",
         dashboards.thank_fundraiser_donor,
         name="thank-fundraiser-donor",
     ),

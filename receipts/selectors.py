@@ -91,14 +91,12 @@ def thank_you_note_with_gift(note_id: int) -> ThankYouNote:
     return ThankYouNote.objects.select_related("donation__donor").get(pk=note_id)
 
 
-def thanked_on(public_ids) -> dict[str, datetime]:
-    """When each of these gifts (by public id) that has a thank-you note
-    was thanked (one query). Whether the note reached the donor is not
-    said: that would tell the sender something of the donor's address."""
-    rows = ThankYouNote.objects.filter(donation__public_id__in=list(public_ids)).values_list(
-        "donation__public_id", "created_at"
-    )
-    return {str(public_id): created_at for public_id, created_at in rows}
+def thanked_on(donation_ids) -> dict[int, datetime]:
+    """When each of these gifts (by id) that has a thank-you note was
+    thanked (one query). Whether the note reached the donor is not said:
+    that would tell the sender something of the donor's address."""
+    rows = ThankYouNote.objects.filter(donation_id__in=list(donation_ids)).values_list("donation_id", "created_at")
+    return dict(rows)
 
 
 def dedication_card_with_gift(card_id: int) -> DedicationCard:

@@ -162,7 +162,7 @@ SITE = [
     Row(TEAM + "manage/captains/", "POST", TEAM_FORM, TEAM_AT + "manage/captains/"),
     Row(TEAM + "manage/updates/", "POST", TEAM_FORM, TEAM_AT + "manage/updates/"),
     # A thank-you note with no words: the captain is told to write some.
-    Row(TEAM + "manage/gifts/<uuid:gift_id>/thank/", "POST", TEAM_FORM, TEAM_AT + "manage/gifts/{gift_id}/thank/"),
+    Row(TEAM + "manage/gifts/<int:gift_id>/thank/", "POST", TEAM_FORM, TEAM_AT + "manage/gifts/{donation_pk}/thank/"),
     Row(
         TEAM + "manage/members/<slug:fundraiser_slug>/remove/",
         "POST",
@@ -172,7 +172,7 @@ SITE = [
     Row(PAGE + "manage/", "GET", PAGE_DASHBOARD, PAGE_AT + "manage/"),
     Row(PAGE + "manage/", "POST", PAGE_FORM, PAGE_AT + "manage/"),
     Row(PAGE + "manage/updates/", "POST", PAGE_FORM, PAGE_AT + "manage/updates/"),
-    Row(PAGE + "manage/gifts/<uuid:gift_id>/thank/", "POST", PAGE_FORM, PAGE_AT + "manage/gifts/{gift_id}/thank/"),
+    Row(PAGE + "manage/gifts/<int:gift_id>/thank/", "POST", PAGE_FORM, PAGE_AT + "manage/gifts/{donation_pk}/thank/"),
     # Accounts.
     Row("accounts/", "GET", ACCOUNT),
     # Someone logged in already is sent on from signing up or in.
