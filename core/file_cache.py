@@ -127,23 +127,14 @@ class FileCache(BaseCache):
         """Atomic, as Redis's: a counter made by `count_in_window`, or a
         number `set` here (read and rewritten under the write lock)."""
         key = self.make_and_validate_key(key, version=version)
-        connection = self._connection()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                rows = connection.execute(
-                    f"SELECT value FROM entries WHERE key = ? AND {_LIVE}", (key, time.time())
-                ).fetchall()
-                if not rows:
-                    raise ValueError(f"Key '{key}' not found")
-                value = _loads(rows[0][0]) + delta
-                connection.execute("UPDATE entries SET value = ? WHERE key = ?", (_dumps(value), key))
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise FileCacheUnavailable(str(exc)) from exc
+        with self._write_transaction() as connection:
+            rows = connection.execute(
+                f"SELECT value FROM entries WHERE key = ? AND {_LIVE}", (key, time.time())
+            ).fetchall()
+            if not rows:
+                raise ValueError(f"Key '{key}' not found")
+            value = _loads(rows[0][0]) + delta
+            connection.execute("UPDATE entries SET value = ? WHERE key = ?", (_dumps(value), key))
         return value
 
     def clear(self) -> None:
@@ -220,18 +211,26 @@ class FileCache(BaseCache):
     def _write_many(self, sql: str, rows: list) -> None:
         if not rows:
             return
+        with self._write_transaction() as connection:
+            connection.executemany(sql, rows)
+        self._maybe_purge()
+
+    @contextlib.contextmanager
+    def _write_transaction(self):
+        """A transaction holding SQLite's write lock from its start, so a
+        read and the write that follows it are one step for every other
+        process; rolled back if anything in it fails."""
         connection = self._connection()
         try:
             connection.execute("BEGIN IMMEDIATE")
             try:
-                connection.executemany(sql, rows)
+                yield connection
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise FileCacheUnavailable(str(exc)) from exc
-        self._maybe_purge()
 
     def _maybe_purge(self) -> None:
         if random.randrange(PURGE_ONE_WRITE_IN) == 0:
