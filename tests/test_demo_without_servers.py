@@ -23,6 +23,7 @@ import pytest
 
 from tests.conftest import ROOT, free_port
 from tests.gifts import gift_body
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,7 @@ def kill_group(process: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
-    wait_until(lambda: not group_alive(process.pid), timeout=10, message="the killed group to go")
+    wait_for(lambda: not group_alive(process.pid), timeout=10, message="the killed group to go")
 
 
 def group_alive(pgid: int) -> bool:
@@ -84,16 +85,6 @@ def group_alive(pgid: int) -> bool:
         if int(fields[2]) == pgid and fields[0] != "Z":
             return True
     return False
-
-
-def wait_until(condition, *, timeout: float, message: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {message}")
 
 
 COUNTER = textwrap.dedent(
@@ -147,7 +138,7 @@ def start_worker(processes, env, log: Path, *, app: str = "tests.filesystem_brok
     command += ["--without-gossip", "--without-mingle", "--loglevel=INFO", "--hostname", hostname]
     with log.open("a") as out:
         worker = processes(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    wait_until(
+    wait_for(
         lambda: worker.poll() is not None or f"{hostname} ready." in log.read_text(errors="replace"),
         timeout=60,
         message="the worker to be ready",
@@ -178,7 +169,7 @@ def test_a_task_sent_by_one_process_is_run_by_the_worker_over_the_broker_folder(
     # Not parked: the broker took it (a parked task would wait for beat).
     assert "parking" not in errors
 
-    wait_until(ran.exists, timeout=15, message="the worker to run the task")
+    wait_for(ran.exists, timeout=15, message="the worker to run the task")
     assert int(ran.read_text()) not in (sender.pid, worker.pid)  # a pool process of the worker
     assert "Redis" not in (tmp_path / "worker.log").read_text()
 
@@ -202,7 +193,7 @@ def test_make_demos_script_gives_a_gift_its_receipt_with_no_server_running(no_re
     output = tmp_path / "demo.out"
     with output.open("w") as out:
         demo = processes([str(ROOT / "scripts" / "demo.sh")], env=env, stdout=out, stderr=subprocess.STDOUT)
-    wait_until(
+    wait_for(
         lambda: demo.poll() is not None or "Hopefund demo is running" in output.read_text(),
         timeout=60,
         message="the demo to start",
@@ -215,7 +206,7 @@ def test_make_demos_script_gives_a_gift_its_receipt_with_no_server_running(no_re
     gift = post_json(f"http://127.0.0.1:{port}/api/donations/", gift_body(donor__email=donor))
 
     assert gift["status"] == "succeeded"
-    receipt = wait_until(
+    receipt = wait_for(
         lambda: [path for path in mail.iterdir() if donor in path.read_text(errors="replace")],
         timeout=30,
         message="the gift's receipt in var/mail/",
@@ -223,13 +214,13 @@ def test_make_demos_script_gives_a_gift_its_receipt_with_no_server_running(no_re
     assert "Subject: Your tax receipt" in receipt[0].read_text()
     # localstripe's webhook reached the web server, and the event drain it
     # woke ran in the worker: every event is processed.
-    wait_until(lambda: stripe_events_all_processed(var / "db.sqlite3"), timeout=20, message="the events' drain")
+    wait_for(lambda: stripe_events_all_processed(var / "db.sqlite3"), timeout=20, message="the events' drain")
     assert "Redis" not in (var / "log" / "worker.log").read_text()
 
     # Ctrl-C: the whole demo stops (the worker's warm shutdown takes about
     # 7 s), and nothing of it is left running.
     os.killpg(demo.pid, signal.SIGINT)
-    wait_until(lambda: not group_alive(demo.pid), timeout=STOP_SECONDS, message="the demo to stop on Ctrl-C")
+    wait_for(lambda: not group_alive(demo.pid), timeout=STOP_SECONDS, message="the demo to stop on Ctrl-C")
     assert demo.wait(timeout=5) is not None
 
 
