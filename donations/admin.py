@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from campaigns import selectors as campaign_selectors
+from campaigns.models import Fund, Fundraiser, Team
 from core import shared_cache
 from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
-from campaigns import selectors as campaign_selectors
-from campaigns.models import Fund, Fundraiser, Team
 from donations.models import (
     Dispute,
     Donation,
