@@ -128,9 +128,8 @@ def move_gift(
 
 
 def _actor(user) -> str:
-    if user is None:
-        return "unknown"
-    return getattr(user, "email", "") or user.get_username()
+    """Who, in words, as finance's audit log names them."""
+    return user.get_username() if user is not None else "unknown"
 
 
 def _check_movable(donation: Donation) -> None:

@@ -5,6 +5,7 @@ nothing."""
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from donations.models import Donation, GiftMove
 from donations.selectors import counter_tallies, counters_out_of_step
@@ -210,3 +211,41 @@ def test_a_fund_the_campaign_does_not_offer_is_refused(make_gift, campaign, fund
         move(gift, finance_user, to_fund=funds["rescue"])
 
     assert Donation.objects.get(pk=gift.pk).fund == funds["aftercare"]
+
+
+def test_the_command_moves_a_gift_and_names_the_corrected_receipt(make_gift, pages, funds, capsys):
+    gift = make_gift(fundraiser=pages["ada"], fund="aftercare")
+    old_number = gift.receipt_number
+
+    call_command("move_gift", str(gift.public_id), "--fundraiser", "bo-chen", "--fund", "rescue", "--reason", "Asked")
+
+    gift.refresh_from_db()
+    assert (gift.fundraiser, gift.team, gift.fund) == (pages["bo"], pages["bearers"], funds["rescue"])
+    assert f"(replaces {old_number})" in capsys.readouterr().out
+    record = GiftMove.objects.get()
+    assert record.channel == "command" and record.actor.endswith("(command line)")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--fundraiser", "far-page"], "no fundraiser 'far-page' in dressember-2026"),
+        (["--fund", "nowhere"], "offers no fund 'nowhere'"),
+        (["--fundraiser", "ada-lee"], "already counts there"),
+        ([], "say where to"),
+    ],
+)
+def test_the_command_exits_1_with_one_line_on_bad_input(make_gift, pages, arguments, message):
+    gift = make_gift(fundraiser=pages["ada"])
+
+    with pytest.raises(CommandError, match=message) as failure:
+        call_command("move_gift", str(gift.public_id), *arguments, "--reason", "Asked")
+
+    assert failure.value.returncode == 1
+    assert "\n" not in str(failure.value)
+    assert not GiftMove.objects.exists()
+
+
+def test_the_command_refuses_an_unknown_gift():
+    with pytest.raises(CommandError, match="not a gift's public id"):
+        call_command("move_gift", "nope", "--team", "x", "--reason", "Asked")
