@@ -9,11 +9,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from campaigns import selectors as campaign_selectors
+from campaigns.models import Fund, Fundraiser, Team
 from core import shared_cache
 from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
-from donations.models import Dispute, Donation, Donor, GivingTotal, PlanChange, RecurringPlan, Refund, StripeEvent
-from donations.services import recurring, refunds
+from donations.models import (
+    Dispute,
+    Donation,
+    Donor,
+    GiftMove,
+    GivingTotal,
+    PlanChange,
+    RecurringPlan,
+    Refund,
+    StripeEvent,
+)
+from donations.services import moves, recurring, refunds
 from payments import stripe as stripe_gateway
 
 
@@ -88,6 +100,83 @@ def new_refund_form_token(donation_id: int) -> str:
     return signing.dumps({"donation": donation_id, "nonce": secrets.token_urlsafe(16)}, salt=REFUND_FORM_SALT)
 
 
+MOVE_PERMISSION = "donations.move_donation"
+
+
+class MoveForm(forms.Form):
+    """Where the gift should count, within its campaign, and why."""
+
+    fundraiser = forms.ModelChoiceField(
+        queryset=Fundraiser.objects.none(),
+        required=False,
+        empty_label="No fundraiser",
+        help_text="A gift to a fundraiser on a team counts for the team too.",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="No team",
+        help_text="Leave as it is, or blank, when a fundraiser is chosen: the fundraiser's team is used.",
+    )
+    fund = forms.ModelChoiceField(queryset=Fund.objects.none(), empty_label=None)
+    reason = forms.CharField(
+        max_length=moves.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the gift's audit log with your name and the time.",
+    )
+
+    def __init__(self, *args, donation: Donation, **kwargs):
+        initial = {"fundraiser": donation.fundraiser_id, "team": donation.team_id, "fund": donation.fund_id}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.donation = donation
+        campaign = donation.campaign
+        self.fields["fundraiser"].queryset = Fundraiser.objects.filter(campaign=campaign).order_by("name")
+        self.fields["team"].queryset = Team.objects.filter(campaign=campaign).order_by("name")
+        offered = [fund.pk for fund in campaign_selectors.funds_offered(campaign)]
+        self.fields["fund"].queryset = Fund.objects.filter(pk__in=[*offered, donation.fund_id])
+
+    def destination(self) -> dict:
+        """move_gift's `to_` arguments. A fundraiser brings its own team
+        when the team is left blank or as it was; a team changed to one
+        the fundraiser is not on is passed on, and refused."""
+        fundraiser, team = self.cleaned_data["fundraiser"], self.cleaned_data["team"]
+        to = {"to_fundraiser": fundraiser, "to_fund": self.cleaned_data["fund"]}
+        team_left = team is None or team.pk == self.donation.team_id
+        if fundraiser is None or not (team_left or team.pk == fundraiser.team_id):
+            to["to_team"] = team
+        return to
+
+
+class GiftMoveInline(admin.TabularInline):
+    model = GiftMove
+    fk_name = "donation"
+    fields = (
+        "moved_at",
+        "actor",
+        "reason",
+        "from_fundraiser",
+        "to_fundraiser",
+        "from_team",
+        "to_team",
+        "from_fund",
+        "to_fund",
+        "kept_minor",
+        "receipt_before",
+        "receipt_after",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "move"
+    verbose_name_plural = "moves (audit log)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class RefundInline(admin.TabularInline):
     model = Refund
     fields = ("created_at", "amount_minor", "reason", "note", "status", "stripe_refund_id", "requested_by")
@@ -115,10 +204,10 @@ class DonationAdmin(ReadOnlyModelAdmin):
     search_fields = ("public_id", "donor__email", "payment_intent_id", "charge_id")
     list_select_related = ("donor", "campaign", "fund")
     date_hierarchy = "created_at"
-    inlines = [RefundInline]
+    inlines = [RefundInline, GiftMoveInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "refund_link"]
+        return [*super().get_readonly_fields(request, obj), "refund_link", "move_link"]
 
     @admin.display(description="Donor", ordering="donor_last_name")
     def donor_as_given(self, obj):
@@ -134,11 +223,58 @@ class DonationAdmin(ReadOnlyModelAdmin):
             reverse("admin:donations_donation_refund", args=[obj.pk]),
         )
 
+    @admin.display(description="Move")
+    def move_link(self, obj):
+        if not obj.is_counted:
+            return "-"
+        return format_html(
+            '<a class="button" href="{}">Move this gift</a>',
+            reverse("admin:donations_donation_move", args=[obj.pk]),
+        )
+
     def get_urls(self):
         return [
             path("<int:pk>/refund/", self.admin_site.admin_view(self.refund_view), name="donations_donation_refund"),
+            path("<int:pk>/move/", self.admin_site.admin_view(self.move_view), name="donations_donation_move"),
             *super().get_urls(),
         ]
+
+    def move_view(self, request, pk: int):
+        """The move form; a valid one is shown back to be confirmed (from
+        where to where, and why), and only a confirmed one moves the gift."""
+        if not request.user.has_perm(MOVE_PERMISSION):
+            raise PermissionDenied
+        donation = get_object_or_404(Donation.objects.select_related("campaign", "fund", "team", "fundraiser"), pk=pk)
+        form = MoveForm(request.POST or None, donation=donation)
+        confirming = False
+        if request.method == "POST" and form.is_valid():
+            if "confirm" in request.POST:
+                try:
+                    moves.move_gift(
+                        donation_id=donation.pk,
+                        reason=form.cleaned_data["reason"],
+                        moved_by=request.user,
+                        channel=GiftMove.Channel.ADMIN,
+                        **form.destination(),
+                    )
+                except moves.MoveRefused as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, "The gift was moved; its totals moved with it.")
+                    return redirect("admin:donations_donation_change", donation.pk)
+            else:
+                confirming = True
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Move gift {donation.public_id}",
+            "donation": donation,
+            "form": form,
+            "confirming": confirming,
+            "kept": format_money(donation.kept_minor, donation.currency),
+            "opts": self.model._meta,
+        }
+        status = 400 if form.errors else 200
+        return render(request, "admin/donations/donation/move.html", context, status=status)
 
     def has_refund_permission(self, request) -> bool:
         return request.user.has_perm(REFUND_PERMISSION)
@@ -205,6 +341,17 @@ class RefundAdmin(ReadOnlyModelAdmin):
     list_display = ("donation", "amount_minor", "reason", "status", "requested_by", "created_at")
     list_filter = ("status", "reason")
     search_fields = ("donation__public_id", "stripe_refund_id")
+
+
+@admin.register(GiftMove)
+class GiftMoveAdmin(ReadOnlyModelAdmin):
+    """Finance's audit log of gifts moved: read here, written by the service."""
+
+    list_display = ("moved_at", "donation", "actor", "from_fund", "to_fund", "from_fundraiser", "to_fundraiser")
+    list_filter = ("channel", "to_fund")
+    search_fields = ("donation__public_id", "actor", "reason")
+    list_select_related = ("donation", "from_fund", "to_fund", "from_fundraiser", "to_fundraiser")
+    date_hierarchy = "moved_at"
 
 
 @admin.register(Dispute)

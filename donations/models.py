@@ -203,7 +203,11 @@ class Donation(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
         # Sends money back through Stripe: granted on its own, never implied
         # by the right to see or add ledger rows.
-        permissions = [("refund_donation", "Can refund gifts")]
+        permissions = [
+            ("refund_donation", "Can refund gifts"),
+            # Finance's correction of where a gift counts (donations.services.moves).
+            ("move_donation", "Can move gifts to another fundraiser, team or fund"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="donation_amount_positive"),
             models.CheckConstraint(
@@ -246,6 +250,50 @@ class Donation(models.Model):
     def donor_postal_address_lines(self) -> list[str]:
         details = self.donor_details
         return postal_address_lines(**{name: details[name] for name in Donor.ADDRESS_FIELDS})
+
+
+class GiftMove(models.Model):
+    """One move of a gift to another fundraiser, team or fund: where it
+    counted before and after, who moved it, when and why. Written by
+    donations.services.moves only, in the move's own transaction; never
+    changed. `kept_minor` is what the gift moved with it (its kept
+    amount then), so the record reads alone after later refunds."""
+
+    class Channel(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "Management command"
+
+    donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="moves")
+    from_team = models.ForeignKey("campaigns.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_team = models.ForeignKey("campaigns.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="+")
+    to_fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="+")
+    kept_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=500)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who, in words, kept when the user is deleted; the OS user for commands.
+    actor = models.CharField(max_length=254)
+    # The number of the receipt that stood before and after ("" for none):
+    # equal unless the move changed what the receipt states.
+    receipt_before = models.CharField(max_length=20, blank=True)
+    receipt_after = models.CharField(max_length=20, blank=True)
+    moved_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-moved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Move of {self.donation_id} by {self.actor} at {self.moved_at:%Y-%m-%d %H:%M}"
 
 
 class RecurringPlan(models.Model):

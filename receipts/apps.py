@@ -23,6 +23,7 @@ class ReceiptsConfig(AppConfig):
         # is never without its receipt, a refunded one never keeps it whole.
         effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True, bulk=receipts.issue_receipts)
         effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)
+        effects.register(effects.ON_MOVED, receipts.correct_after_move, receipt=True)
         # The page's owner and the team's captains hear of each gift paid on it.
         effects.register(
             effects.ON_SUCCEEDED,

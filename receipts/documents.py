@@ -145,11 +145,12 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
             value_minor=receipt.benefit_value_minor,
         ),
         exemption_statement=organisation.exemption_statement,
-        # A corrected receipt states what is kept after a refund, which the
-        # fee the donor added no longer describes.
+        # A receipt corrected after a refund states what is kept, which the
+        # fee the donor added no longer describes; one corrected for the
+        # whole charge (a gift moved to another fund) still does.
         fee_covered=(
             format_money(donation.fee_covered_minor, receipt.currency)
-            if donation.fee_covered_minor and not replaces_number
+            if donation.fee_covered_minor and receipt.amount_minor == donation.charged_minor
             else ""
         ),
         dedication=donation.dedication,

@@ -44,7 +44,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNotice, TeamInvite
 from campaigns.selectors import hash_invite_token
-from donations.models import Dispute, GivingTotal, Refund, StripeEvent
+from donations.models import Dispute, GiftMove, GivingTotal, Refund, StripeEvent
 from donations.selectors import plan_management_url
 from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout
 from finance.services.permissions import FINANCE_GROUP
@@ -260,6 +260,8 @@ ADMIN_MODELS = {
     "donations.refund": (FINANCE, NOBODY, NOBODY),
     "donations.dispute": (FINANCE, NOBODY, NOBODY),
     "donations.recurringplan": (FINANCE, NOBODY, NOBODY),
+    # The audit log of gifts moved: written by donations.services.moves only.
+    "donations.giftmove": (FINANCE, NOBODY, NOBODY),
     "donations.stripeevent": (SUPERUSER, NOBODY, NOBODY),
     "donations.givingtotal": (SUPERUSER, NOBODY, NOBODY),
     "receipts.receipt": (FINANCE, NOBODY, NOBODY),
@@ -341,6 +343,13 @@ ADMIN_PAGES = [
         "GET",
         in_admin(SUPERUSER),
         "/admin/donations/donation/{donation_pk}/refund/",
+    ),
+    # Moving a gift to another page, team or fund: donations.move_donation, which finance holds.
+    Row(
+        "admin/donations/donation/<int:pk>/move/",
+        "GET",
+        in_admin(FINANCE),
+        "/admin/donations/donation/{donation_pk}/move/",
     ),
     # A receipt's PDF for staff, without the donor's link.
     Row(
@@ -585,6 +594,20 @@ def _build_world() -> SimpleNamespace:
             donation=gift, stripe_dispute_id="dp_matrix", amount_minor=100, status="needs_response"
         ),
         "recurringplan": plan,
+        "giftmove": GiftMove.objects.create(
+            donation=gift,
+            from_fundraiser=page,
+            to_fundraiser=page,
+            from_team=team,
+            to_team=team,
+            from_fund=funds["rescue"],
+            to_fund=funds["rescue"],
+            kept_minor=gift.kept_minor,
+            currency=gift.currency,
+            reason="A matrix row",
+            channel="admin",
+            actor="x",
+        ),
         "stripeevent": StripeEvent.objects.create(event_id="evt_matrix", type="charge.succeeded", payload={}),
         "givingtotal": GivingTotal.objects.filter(campaign=campaign).first(),
         "receipt": receipt,

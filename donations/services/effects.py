@@ -9,7 +9,8 @@ donation (lock order: Donation -> GivingTotal -> Donor -> ReceiptSequence):
 2. a gift just paid gives its donor's record the details given with it
    (donors.apply_details_of_paid_gift): only money taken changes a donor;
 3. the hooks other apps registered run: receipts issues the receipt of a
-   gift just paid, and reissues or voids it after a refund, and queues
+   gift just paid, reissues or voids it after a refund, corrects it after
+   finance moves the gift to another fund (apply_effects_of_move), and queues
    the page's owner's and captains' notices of a gift paid on a page,
    and the card to the person a dedicated gift's donor named.
    They run in the same transaction, so a succeeded gift never lacks its
@@ -37,6 +38,9 @@ Status = Donation.Status
 # The moments a hook can run at.
 ON_SUCCEEDED = "succeeded"  # the money was taken: the gift just became paid
 ON_REFUNDED = "refunded"  # a paid gift changed with something refunded
+# Finance moved a counted gift to another fundraiser, team or fund
+# (donations.services.moves): its receipt is corrected if what it states changed.
+ON_MOVED = "moved"
 
 # The failure code of a monthly renewal the bank refused; its donor is told.
 RENEWAL_FAILED = "renewal_failed"
@@ -59,7 +63,7 @@ class _Registered:
     bulk: Hook | None = None
 
 
-_HOOKS: dict[str, list[_Registered]] = {ON_SUCCEEDED: [], ON_REFUNDED: []}
+_HOOKS: dict[str, list[_Registered]] = {ON_SUCCEEDED: [], ON_REFUNDED: [], ON_MOVED: []}
 
 
 def register(moment: str, hook: Hook, *, receipt: bool = False, notice: bool = False, bulk: Hook | None = None) -> None:
@@ -116,6 +120,17 @@ def apply_effects(
     if donation.status == Status.FAILED and before.status != Status.FAILED and donation.failure_code == RENEWAL_FAILED:
         pk = donation.pk
         task_queue.enqueue_on_commit(tasks.send_renewal_failed_notice, pk)
+
+
+def apply_effects_of_move(donation: Donation, *, from_team_id: int | None, from_fundraiser_id: int | None) -> None:
+    """Every effect of moving a counted gift from the team and fundraiser
+    it counted for to where it is now (its fund may have changed too): the
+    counters move from the old place to the new (totals.record_move), then
+    the hooks registered for ON_MOVED run (receipts corrects the receipt
+    if what it states changed). The donation must be locked and saved with
+    its new attribution, inside the caller's transaction."""
+    totals.record_move(donation, from_team_id=from_team_id, from_fundraiser_id=from_fundraiser_id)
+    _run(ON_MOVED, donation, wants_receipt=True, wants_notices=True)
 
 
 def apply_effects_of_new_paid_gifts(

@@ -52,7 +52,11 @@ def lock(donation_pk: int) -> Donation:
 def _locking():
     # The campaign and fund come with the row (only the row is locked): a
     # gift just paid names both on its receipt (receipts/documents.py).
-    return Donation.objects.select_for_update(of=("self",)).select_related("campaign", "fund")
+    # The fund in a query of its own, not joined: a gift moved to another
+    # fund (donations.services.moves) while this waited on its lock would
+    # otherwise be rechecked by PostgreSQL against the old fund's row, fail
+    # the join and not be found at all. The campaign never changes.
+    return Donation.objects.select_for_update(of=("self",)).select_related("campaign").prefetch_related("fund")
 
 
 def move(

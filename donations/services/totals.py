@@ -71,6 +71,47 @@ def record_change(donation: Donation, *, before: Contribution) -> None:
         )
 
 
+def record_move(donation: Donation, *, from_team_id: int | None, from_fundraiser_id: int | None) -> None:
+    """Move what a gift contributes from the counters of the team and
+    fundraiser it counted for (`from_team_id`, `from_fundraiser_id`, in its
+    same campaign) to those of its team and fundraiser now. The donation
+    must be locked and saved with its new attribution. Only the counters
+    it leaves and those it joins change: a counter it counts for before
+    and after, its campaign's always, stays as it is.
+
+    The counters of both places are locked in one statement, in lock
+    order, as record_change locks one place's."""
+    if getattr(_batch, "current", None) is not None:
+        raise RuntimeError("record_move does not run inside counters_written_once")
+    contribution = Contribution.of(donation)
+    if not contribution.counted:
+        return
+    old = {
+        _scope_key(scope): (scope, ledger)
+        for scope, ledger in _scopes_of(donation.campaign_id, from_team_id, from_fundraiser_id)
+    }
+    new = {_scope_key(scope): (scope, ledger) for scope, ledger in _scopes(donation)}
+    left = [old[key] for key in old if key not in new]
+    joined = [new[key] for key in new if key not in old]
+    if not left and not joined:
+        return
+    page_versions.bump(*{page_versions.totals(*key) for key in [*old, *new]})
+    counter_ids = _lock_counters_of_one_gift([scope for scope, _ in [*left, *joined]])
+    # Under the counters' locks no other gift to these scopes can change,
+    # so whether the donor has another counted gift in each is stable.
+    alone_in = _donor_is_new_in([*left, *joined], donation)
+    for scopes, sign in ((left, -1), (joined, 1)):
+        if not scopes:
+            continue
+        keys = [_scope_key(scope) for scope, _ in scopes]
+        alone = [counter_ids[key] for key in keys if alone_in[key]]
+        GivingTotal.objects.filter(pk__in=[counter_ids[key] for key in keys]).update(
+            raised_minor=F("raised_minor") + sign * contribution.amount_minor,
+            gift_count=F("gift_count") + sign,
+            donor_count=F("donor_count") + Case(When(pk__in=alone, then=sign), default=0),
+        )
+
+
 def _lock_counters_of_one_gift(scopes: list[dict]) -> dict[tuple, int]:
     """Create the missing counters, then lock all of them in one statement
     in lock order, as lock_counters does. Returns counter key -> id.
@@ -171,18 +212,17 @@ def gift_undone_on_error() -> Iterator[None]:
 
 def _scopes(donation: Donation) -> list[tuple[dict, dict]]:
     """(counter row key, matching ledger filter) per scope, in lock order."""
-    campaign = donation.campaign_id
+    return _scopes_of(donation.campaign_id, donation.team_id, donation.fundraiser_id)
+
+
+def _scopes_of(campaign: int, team: int | None, fundraiser: int | None) -> list[tuple[dict, dict]]:
+    """_scopes of a gift attributed to this campaign, team and fundraiser."""
     scopes = [({"campaign_id": campaign, "team": None, "fundraiser": None}, {"campaign_id": campaign})]
-    if donation.team_id:
+    if team:
+        scopes.append(({"campaign_id": campaign, "team_id": team, "fundraiser": None}, {"team_id": team}))
+    if fundraiser:
         scopes.append(
-            ({"campaign_id": campaign, "team_id": donation.team_id, "fundraiser": None}, {"team_id": donation.team_id})
-        )
-    if donation.fundraiser_id:
-        scopes.append(
-            (
-                {"campaign_id": campaign, "team": None, "fundraiser_id": donation.fundraiser_id},
-                {"fundraiser_id": donation.fundraiser_id},
-            )
+            ({"campaign_id": campaign, "team": None, "fundraiser_id": fundraiser}, {"fundraiser_id": fundraiser})
         )
     return scopes
 

@@ -3,9 +3,11 @@ other staff get none of it unless they are added to the group.
 
 Finance reads the ledger, exports it, imports offline gifts and donors'
 details (the admin's donor import changes donors, so it needs
-change_donor), and sends failed receipts, notices and statements again.
-Refunding moves money and is granted to people one by one
-(donations.refund_donation), as is everything else that changes a row."""
+change_donor), moves a gift to another fundraiser, team or fund of its
+campaign (donations.move_donation: a correction of where money counts,
+kept in donations.GiftMove), and sends failed receipts, notices and
+statements again. Refunding moves money and is granted to people one by
+one (donations.refund_donation), as is everything else that changes a row."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
@@ -21,6 +23,8 @@ FINANCE_PERMISSIONS = {
         "view_refund",
         "view_dispute",
         "view_recurringplan",
+        "move_donation",
+        "view_giftmove",
     ],
     "receipts": ["view_receipt", "view_voidnotice", "view_yearendstatement", "resend_email"],
     "finance": [

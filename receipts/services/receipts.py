@@ -158,9 +158,15 @@ def _bring_in_line_after_refund(donation) -> Receipt | None:
     current = receipts[-1]
     if live == [current] and current.amount_minor == donation.kept_minor:
         return current
+    return _correct(donation, current=current, live=live, amount_minor=donation.kept_minor)
+
+
+def _correct(donation, *, current: Receipt, live: list[Receipt], amount_minor: int) -> Receipt:
+    """A corrected receipt for `amount_minor` replacing `current`, the head
+    of the chain, stating the gift as it is now; the `live` ones void."""
     corrected = _issue(
         donation=donation,
-        amount_minor=donation.kept_minor,
+        amount_minor=amount_minor,
         replaces=current,
         benefit_description=current.benefit_description,
         benefit_value_minor=current.benefit_value_minor,
@@ -168,6 +174,39 @@ def _bring_in_line_after_refund(donation) -> Receipt | None:
     # The corrected receipt itself tells the donor the old one is void.
     _void(live, notify_donor=False)
     return corrected
+
+
+def _states_other_place(receipt: Receipt, donation) -> bool:
+    """Whether `receipt` states a fund or campaign other than the gift's
+    now (as documents.receipt_facts_at_issue words them): what a move can
+    change that a receipt states. The page and team are on no receipt."""
+    return (receipt.record.get("fund"), receipt.record.get("campaign")) != (donation.fund.name, donation.campaign.title)
+
+
+def correct_after_move(*, donation) -> Receipt | None:
+    """Bring a moved gift's receipt in line with where it is now. Called by
+    donations.services (effects.ON_MOVED) inside the transaction that holds
+    the donation's row lock, after it has saved the move.
+
+    If the standing receipt states something the move changed (the fund),
+    it becomes void and a corrected receipt with a new number, for the
+    same amount, replaces it and says which it replaces. A move that
+    changes nothing a receipt states (another page or team), and a gift
+    with no standing receipt (none asked for, or refunded in full), get
+    no new receipt. Returns the receipt that now stands, if any."""
+    with transaction.atomic():
+        receipts = selectors.receipts_of_donation(donation.pk)
+        live = [receipt for receipt in receipts if receipt.status != Receipt.Status.VOID]
+        if not live:
+            return None
+        current = receipts[-1]
+        if current.status == Receipt.Status.VOID:
+            return live[-1]
+        if not _states_other_place(current, donation):
+            return current
+        standing = _correct(donation, current=current, live=live, amount_minor=current.amount_minor)
+        _show_on_gift(donation, standing)
+    return standing
 
 
 def _show_on_gift(donation, receipt: Receipt | None) -> None:

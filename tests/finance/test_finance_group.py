@@ -44,6 +44,12 @@ def test_finance_staff_cannot_refund_moderate_or_change_gifts(finance_user):
         assert not finance_user.has_perm(permission), permission
 
 
+def test_finance_staff_may_move_gifts_and_read_the_moves(finance_user):
+    assert finance_user.has_perm("donations.move_donation")
+    assert finance_user.has_perm("donations.view_giftmove")
+    assert not finance_user.has_perm("donations.change_giftmove")
+
+
 def test_ensuring_the_group_again_restores_a_removed_permission_and_adds_no_second_group():
     group = Group.objects.get(name=FINANCE_GROUP)
     group.permissions.remove(group.permissions.get(codename="export_gifts"))
