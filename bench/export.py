@@ -29,6 +29,7 @@ import time
 import psycopg
 
 from bench.common import (
+    ONE_PART_PER_GIFT_SQL,
     ROOT,
     database_url,
     django_environment,
@@ -187,7 +188,7 @@ def main() -> int:
 def load(gifts: int) -> None:
     # Client-side binding: the numbers are merged into the script text.
     with psycopg.connect(DATABASE_URL, autocommit=True) as conn, psycopg.ClientCursor(conn) as cursor:
-        cursor.execute(LOAD_SQL, {"gifts": gifts, "donors": max(gifts // 4, 1)})
+        cursor.execute(LOAD_SQL + ONE_PART_PER_GIFT_SQL, {"gifts": gifts, "donors": max(gifts // 4, 1)})
         # Rewritten without the rows the updates left dead, as a ledger
         # written once would be; apart, since VACUUM runs in no transaction.
         cursor.execute("VACUUM (FULL, ANALYZE)")

@@ -47,6 +47,7 @@ from pathlib import Path
 import psycopg
 
 from bench.common import (
+    ONE_PART_PER_GIFT_SQL,
     ROOT,
     database_url,
     django_environment,
@@ -149,7 +150,7 @@ def main() -> int:
 def load(gifts: int) -> None:
     # Client-side binding: the number is merged into the script text.
     with psycopg.connect(DATABASE_URL, autocommit=True) as conn, psycopg.ClientCursor(conn) as cursor:
-        cursor.execute(LOAD_SQL, {"gifts": gifts})
+        cursor.execute(LOAD_SQL + ONE_PART_PER_GIFT_SQL, {"gifts": gifts})
 
 
 def pgbench(args) -> float:

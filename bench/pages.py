@@ -35,6 +35,7 @@ import django
 import psycopg
 
 from bench.common import (
+    ONE_PART_PER_GIFT_SQL,
     ROOT,
     database_url,
     django_environment,
@@ -153,7 +154,7 @@ def paths(names: dict) -> dict[str, str]:
 
 def load(gifts: int) -> None:
     with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
-        connection.execute(LOAD_SQL.format(gifts=gifts))
+        connection.execute((LOAD_SQL + ONE_PART_PER_GIFT_SQL).format(gifts=gifts))
 
 
 def count_queries(env: dict) -> dict[str, int]:

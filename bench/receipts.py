@@ -45,6 +45,7 @@ from pathlib import Path
 import psycopg
 
 from bench.common import (
+    ONE_PART_PER_GIFT_SQL,
     database_url,
     django_environment,
     drop_database,
@@ -147,7 +148,7 @@ def main() -> int:
 def load(receipts: int) -> None:
     # Client-side binding: the number is merged into the script text.
     with psycopg.connect(DATABASE_URL, autocommit=True) as conn, psycopg.ClientCursor(conn) as cursor:
-        cursor.execute(LOAD_SQL, {"receipts": receipts})
+        cursor.execute(LOAD_SQL + ONE_PART_PER_GIFT_SQL, {"receipts": receipts})
 
 
 def run_sends(args, env: dict, workdir: Path) -> dict:

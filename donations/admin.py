@@ -14,6 +14,7 @@ from campaigns.models import Fund, Fundraiser, Team
 from core import shared_cache
 from core.admin import ReadOnlyModelAdmin
 from core.money import CURRENCIES, format_money
+from donations import selectors
 from donations.models import (
     Dispute,
     Donation,
@@ -56,15 +57,29 @@ class RefundForm(forms.Form):
     amount = forms.DecimalField(
         min_value=Decimal("0.01"), decimal_places=2, max_digits=12, help_text="In the gift's currency, e.g. 25.00"
     )
+    # Offered for a split gift only: pro rata (empty) or out of one part.
+    fund = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Take it from",
+        help_text="A split gift is refunded out of every part in proportion, unless you choose one fund's part.",
+    )
     reason = forms.ChoiceField(choices=Refund.Reason.choices)
     note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     # One refund per rendered form: a double click, a resubmit or a
     # replayed request carries a token that was already used.
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, donation_id: int, **kwargs):
+    def __init__(self, *args, donation_id: int, parts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.donation_id = donation_id
+        if len(parts) > 1:
+            self.fields["fund"].choices = [("", "Every part, pro rata")] + [
+                (part.fund_id, part.fund.name) for part in parts
+            ]
+        else:
+            del self.fields["fund"]
 
     def clean(self):
         cleaned = super().clean()
@@ -284,7 +299,7 @@ class DonationAdmin(ReadOnlyModelAdmin):
             raise PermissionDenied
         donation = get_object_or_404(Donation, pk=pk)
         currency = CURRENCIES[donation.currency]
-        form = RefundForm(request.POST or None, donation_id=donation.pk)
+        form = RefundForm(request.POST or None, donation_id=donation.pk, parts=selectors.parts_of(donation))
         if request.method == "POST" and form.is_valid():
             try:
                 claimed = form.claim_token()
@@ -301,6 +316,7 @@ class DonationAdmin(ReadOnlyModelAdmin):
                     reason=form.cleaned_data["reason"],
                     note=form.cleaned_data["note"],
                     requested_by=request.user,
+                    fund_id=form.cleaned_data.get("fund"),
                 )
             except refunds.RefundRefused as exc:
                 form.add_error("amount", str(exc))
@@ -327,6 +343,10 @@ class DonationAdmin(ReadOnlyModelAdmin):
             "form": form.renew_token(),
             "charged": format_money(donation.charged_minor, donation.currency),
             "refundable": format_money(refunds.refundable_minor(donation), donation.currency),
+            "parts": [
+                (part.fund.name, format_money(part.kept_minor, donation.currency))
+                for part in selectors.parts_of(donation)
+            ],
             "opts": self.model._meta,
         }
         status = 503 if cache_down else 400 if form.errors else 200

@@ -11,6 +11,7 @@ from core.money import CURRENCIES
 from core.text import UNSTORABLE_MESSAGE, is_storable
 from donations import rules
 from donations.models import DEDICATION_NAME_MAX, DedicationKind, Donation
+from donations.services.allocations import Part
 from donations.services.gifts import NO_DEDICATION, Dedication, DonorDetails, GiftRequest
 
 # A field the donate form hides from people; bots that fill every field fill it.
@@ -153,6 +154,15 @@ def address_parts_missing(campaign, address: dict) -> dict[str, str]:
     }
 
 
+class AllocationForm(forms.Form):
+    """One part of `allocations` (see GiftForm._clean_allocations)."""
+
+    KEYS = ("fund", "amount_minor")
+
+    fund = JsonCharField(max_length=40)
+    amount_minor = JsonIntegerField(min_value=1)
+
+
 class GiftForm(forms.Form):
     campaign = JsonCharField(max_length=80)
     team = JsonCharField(max_length=80, required=False)
@@ -173,6 +183,12 @@ class GiftForm(forms.Form):
     def __init__(self, *args, payment_method_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payment_method"].required = payment_method_required
+        # A split gift names its funds and amounts in `allocations`.
+        self.split = self.data.get("allocations") is not None
+        self.fields["fund"].required = self.fields["amount_minor"].required = not self.split
+        # (field name, errors) of `allocations`, and its parts once valid.
+        self.allocation_errors: dict[str, list[str]] = {}
+        self.parts: tuple[Part, ...] = ()
 
     def clean_currency(self):
         return accepted_currency(self.cleaned_data["currency"])
@@ -186,9 +202,56 @@ class GiftForm(forms.Form):
         if campaign is None:
             return data
         self._clean_attribution(data, campaign)
-        self._clean_fund(data, campaign)
+        if self.split:
+            self._clean_allocations(data, campaign)
+        else:
+            self._clean_fund(data, campaign)
         self._clean_amount(data, campaign)
         return data
+
+    def _clean_allocations(self, data, campaign):
+        """`allocations`: two to five parts, each a fund the campaign offers
+        (each once) and an amount of at least the smallest gift. The gift's
+        `fund` is then the first part's, and its amount their sum, which an
+        `amount_minor` sent as well must equal."""
+        value, errors = self.data["allocations"], self.allocation_errors
+        if not isinstance(value, list) or not rules.MIN_PARTS <= len(value) <= rules.MAX_PARTS:
+            errors["allocations"] = [
+                f"Must be a list of {rules.MIN_PARTS} to {rules.MAX_PARTS} parts, "
+                'each {"fund": "...", "amount_minor": ...}.'
+            ]
+            return
+        offered = campaign_selectors.funds_offered(campaign)
+        limits = rules.amount_limits(campaign.currency, online=True)
+        parts, seen = [], set()
+        for index, item in enumerate(value):
+            prefix = f"allocations.{index}"
+            if not isinstance(item, dict) or set(item) - set(AllocationForm.KEYS):
+                errors[prefix] = ['Must be an object with "fund" and "amount_minor" only.']
+                continue
+            form = AllocationForm(data=item)
+            if not form.is_valid():
+                errors.update({f"{prefix}.{name}": list(messages) for name, messages in form.errors.items()})
+                continue
+            slug, amount = form.cleaned_data["fund"], form.cleaned_data["amount_minor"]
+            fund = rules.offered_fund(campaign, slug, offered=offered)
+            if fund is None:
+                errors[f"{prefix}.fund"] = [f"This campaign does not offer a fund {slug!r}."]
+            elif fund.pk in seen:
+                errors[f"{prefix}.fund"] = [f"The fund {slug!r} is named twice; give it one part."]
+            if not limits.allow(amount):
+                errors[f"{prefix}.amount_minor"] = [f"Each part must be {limits.range_text}."]
+            if fund is not None:
+                seen.add(fund.pk)
+                parts.append(Part(fund, amount))
+        if errors:
+            return
+        total = sum(part.amount_minor for part in parts)
+        if data.get("amount_minor") not in (None, total):
+            self.add_error("amount_minor", f"Must equal the sum of the allocations ({total}), or be left out.")
+            return
+        self.parts = tuple(parts)
+        data["fund"], data["amount_minor"] = parts[0].fund, total
 
     def _clean_campaign(self, data):
         if "campaign" not in data:
@@ -262,6 +325,7 @@ def parse_gift_request(
         if not form.is_valid():
             for name, messages in form.errors.items():
                 errors[prefix + name] = list(messages)
+    errors.update(gift_form.allocation_errors)
     dedication, dedication_errors = parse_dedication(body.get("dedication"))
     errors.update(dedication_errors)
     if donor is not None and not isinstance(donor, dict):
@@ -289,6 +353,7 @@ def parse_gift_request(
         fundraiser=gift["fundraiser"],
         fund=gift["fund"],
         amount_minor=gift["amount_minor"],
+        allocations=gift_form.parts,
         currency=gift["currency"],
         cover_fees=gift["cover_fees"],
         anonymous=gift["anonymous"],

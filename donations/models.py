@@ -133,6 +133,8 @@ class Donation(models.Model):
         on_delete=models.PROTECT,
         related_name="donations",
     )
+    # The fund the gift was designated to; for a split gift, its first
+    # part's. What counts by fund reads the gift's parts (Allocation).
     fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="donations")
     donor_first_name = models.CharField(max_length=100, blank=True)
     donor_last_name = models.CharField(max_length=100, blank=True)
@@ -252,6 +254,49 @@ class Donation(models.Model):
         return postal_address_lines(**{name: details[name] for name in Donor.ADDRESS_FIELDS})
 
 
+class Allocation(models.Model):
+    """One part of a gift: what it gives one fund. Every gift has at least
+    one (a gift that was not split has one, of all of it); a split gift has
+    two to five, in the order the donor gave them. The parts are the ledger
+    lines the funds count (fund totals, impact updates' audiences, the
+    export's rows); the gift's campaign, team and fundraiser count the
+    gift once, whole. Written by donations.services.allocations only: the
+    parts' amounts, fee covers and refunds always add up to the gift's."""
+
+    donation = models.ForeignKey(Donation, on_delete=models.CASCADE, related_name="allocations")
+    fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="allocations")
+    # 0 for the first part the donor named.
+    position = models.PositiveSmallIntegerField(default=0)
+    amount_minor = models.PositiveBigIntegerField(help_text="This part of the gift, before any fee cover.")
+    # This part's share of what the donor added to cover fees.
+    fee_covered_minor = models.PositiveBigIntegerField(default=0)
+    # This part's share of what was refunded (or lost to a chargeback's refund).
+    refunded_minor = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["donation_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["donation", "fund"], name="one_part_per_fund_of_a_gift"),
+            models.UniqueConstraint(fields=["donation", "position"], name="one_part_per_position_of_a_gift"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_minor__lte=models.F("amount_minor") + models.F("fee_covered_minor")),
+                name="allocation_refund_not_above_charge",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Part {self.position} of gift {self.donation_id}: {self.amount_minor} to fund {self.fund_id}"
+
+    @property
+    def charged_minor(self) -> int:
+        return self.amount_minor + self.fee_covered_minor
+
+    @property
+    def kept_minor(self) -> int:
+        return self.charged_minor - self.refunded_minor
+
+
 class GiftMove(models.Model):
     """One move of a gift to another fundraiser, team or fund: where it
     counted before and after, who moved it, when and why. Written by
@@ -350,6 +395,28 @@ class RecurringPlan(models.Model):
         return self.amount_minor + self.fee_covered_minor
 
 
+class PlanAllocation(models.Model):
+    """One part of a split monthly gift: each renewal is split like its
+    plan (donations.services.allocations). A plan that is not split has
+    none; its renewals give all to the plan's fund."""
+
+    plan = models.ForeignKey(RecurringPlan, on_delete=models.CASCADE, related_name="allocations")
+    fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    amount_minor = models.PositiveBigIntegerField(help_text="This part of each month's gift, before any fee cover.")
+
+    class Meta:
+        ordering = ["plan_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "fund"], name="one_part_per_fund_of_a_plan"),
+            models.UniqueConstraint(fields=["plan", "position"], name="one_part_per_position_of_a_plan"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="plan_allocation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Part {self.position} of plan {self.plan_id}: {self.amount_minor} to fund {self.fund_id}"
+
+
 class PlanChange(models.Model):
     """A change the donor made to a monthly gift from its link: kept so the
     donor is told of each exactly once, and so staff can see what a link
@@ -389,6 +456,12 @@ class Refund(models.Model):
 
     donation = models.ForeignKey(Donation, on_delete=models.PROTECT, related_name="refunds")
     amount_minor = models.PositiveBigIntegerField()
+    # A refund of a split gift comes out of every part pro rata, or, when
+    # finance chose one, out of this fund's part first
+    # (donations.services.allocations.spread_refunds).
+    fund = models.ForeignKey("campaigns.Fund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Taken out of its fund's part already: a by-fund refund is applied once.
+    taken_from_fund = models.BooleanField(default=False)
     reason = models.CharField(max_length=30, choices=Reason.choices, default=Reason.OTHER)
     note = models.CharField(max_length=500, blank=True)
     stripe_refund_id = models.CharField(max_length=255, null=True, blank=True, unique=True)

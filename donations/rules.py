@@ -114,3 +114,27 @@ def attribute(*, team: "Team | None", fundraiser: "Fundraiser | None") -> Attrib
         return Attribution(team, fundraiser, fundraiser_not_on_team=True)
     # A gift to a fundraiser also counts for the fundraiser's team.
     return Attribution(fundraiser.team, fundraiser)
+
+
+# A split gift names two to five funds (the contract's `allocations`).
+MIN_PARTS = 2
+MAX_PARTS = 5
+
+
+def split_pro_rata(total: int, weights: list[int]) -> list[int]:
+    """`total` minor units shared between parts in proportion to `weights`,
+    in whole units that add up to `total` exactly: part i gets
+    floor(total * W_i / W) - floor(total * W_(i-1) / W), W_i being the sum
+    of the first i weights. Each share is within one unit of its exact
+    proportion, and never more than its weight when `total` is at most the
+    weights' sum. The same rule in SQL (window sums) gives the same shares."""
+    whole = sum(weights)
+    if whole <= 0:
+        raise ValueError("split_pro_rata needs weights that add up to more than zero")
+    shares, running, taken = [], 0, 0
+    for weight in weights:
+        running += weight
+        upto = total * running // whole
+        shares.append(upto - taken)
+        taken = upto
+    return shares

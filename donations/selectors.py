@@ -12,7 +12,16 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from donations.models import KEPT_MINOR, Donation, Donor, GivingTotal, PlanChange, RecurringPlan, StripeEvent
+from donations.models import (
+    KEPT_MINOR,
+    Allocation,
+    Donation,
+    Donor,
+    GivingTotal,
+    PlanChange,
+    RecurringPlan,
+    StripeEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,11 @@ def donation_by_public_id(public_id: str) -> Donation | None:
     except ValueError:
         return None
     return Donation.objects.select_related("fund").filter(public_id=parsed).first()
+
+
+def parts_of(donation: Donation) -> list[Allocation]:
+    """The gift's parts in the donor's order, with their funds (one query)."""
+    return list(donation.allocations.select_related("fund").order_by("position"))
 
 
 def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
@@ -79,6 +93,34 @@ def counters_out_of_step(*, campaign_id: int | None = None) -> dict[ScopeKey, tu
         for key in counters.keys() | ledger.keys()
         if counters.get(key, Tally()) != ledger.get(key, Tally())
     }
+
+
+@dataclass(frozen=True)
+class PartsOutOfStep:
+    """A gift whose parts do not add up to it: (amount, fee covered,
+    refunded) as the gift says and as its parts add up to."""
+
+    public_id: uuid.UUID
+    gift: tuple[int, int, int]
+    parts: tuple[int, int, int]
+
+
+def gifts_with_parts_out_of_step(*, campaign_id: int | None = None) -> list[PartsOutOfStep]:
+    """Gifts whose parts' amounts, fee covers or refunds do not add up to
+    the gift's own, or that have no part at all (one query)."""
+    gifts = Donation.objects.all() if campaign_id is None else Donation.objects.filter(campaign_id=campaign_id)
+    sums = {
+        "parts_amount": Coalesce(Sum("allocations__amount_minor"), 0),
+        "parts_fee": Coalesce(Sum("allocations__fee_covered_minor"), 0),
+        "parts_refunded": Coalesce(Sum("allocations__refunded_minor"), 0),
+    }
+    rows = (
+        gifts.annotate(**sums)
+        .exclude(parts_amount=F("amount_minor"), parts_fee=F("fee_covered_minor"), parts_refunded=F("refunded_minor"))
+        .order_by("pk")
+        .values_list("public_id", "amount_minor", "fee_covered_minor", "refunded_minor", *sums)
+    )
+    return [PartsOutOfStep(row[0], tuple(row[1:4]), tuple(row[4:7])) for row in rows]
 
 
 def stripe_events_to_redrive(*, older_than: timedelta, max_attempts: int) -> list[int]:

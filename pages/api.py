@@ -81,6 +81,13 @@ def donation_detail(request, public_id: str):
             "amount_minor": donation.charged_minor,
             "currency": donation.currency,
             "fund": donation.fund.slug,
+            "refunded_minor": donation.refunded_minor,
+            # Each part as charged (its share of any fee cover included, as
+            # the gift's amount_minor is) and what of it was refunded.
+            "allocations": [
+                {"fund": part.fund.slug, "amount_minor": part.charged_minor, "refunded_minor": part.refunded_minor}
+                for part in donation_selectors.parts_of(donation)
+            ],
             # The copy of the standing receipt's number kept on the gift.
             "receipt_number": donation.receipt_number or None,
         }

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Fund, Fundraiser, Team
+from donations.services.allocations import Part, record_parts
 from donations.services.gifts import covered_fee
 from tests.fakes.stripe import stripe_fee
 
@@ -187,17 +188,26 @@ class DonationFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
     # Paid gifts (refunded and disputed ones too) were paid when made.
     succeeded_at = factory.LazyAttribute(lambda d: d.created_at if d.status in PAID_STATUSES else None)
-    # Popped by _create: not a field of the model.
+    # Popped by _create: not fields of the model. `allocations`, a split
+    # gift's [(fund, amount_minor), ...] adding up to amount_minor (the
+    # first part's fund is `fund` and amount_minor their sum); a gift not split has one part of all.
     through_services = False
+    allocations = ()
 
     @classmethod
-    def _create(cls, model_class, *args, through_services=False, **fields):
+    def _create(cls, model_class, *args, through_services=False, allocations=(), **fields):
+        parts = [Part(fund, amount_minor) for fund, amount_minor in allocations]
+        if parts:
+            fields["fund"], fields["amount_minor"] = parts[0].fund, sum(part.amount_minor for part in parts)
         if not through_services:
-            return super()._create(model_class, *args, **fields)
+            donation = super()._create(model_class, *args, **fields)
+            record_parts(donation, parts)
+            return donation
         status, refunded_minor = fields.pop("status"), fields.pop("refunded_minor", 0)
         assert status in ("succeeded", "partially_refunded", "refunded"), f"{status} is not reached by paying"
         fields.pop("succeeded_at")
         pending = super()._create(model_class, *args, status="pending", **fields)
+        record_parts(pending, parts)
         return pay_through_services(pending, refunded_minor=refunded_minor)
 
 

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from donations.models import Donation
-from donations.services import donors, effects, totals
+from donations.services import allocations, donors, effects, totals
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined, PaymentIntentState
 
@@ -87,7 +87,10 @@ def move(
     elif target == Status.FAILED:
         donation.failure_code = failure_code[:100] or "payment_failed"
         donation.failure_message = failure_message[:500]
+    inserting = donation._state.adding
     donation.save()
+    if inserting:
+        allocations.record_parts(donation)
     effects.apply_effects(donation, before=before, wants_receipt=wants_receipt, wants_notices=wants_notices)
     logger.info("donation %s is now %s", donation.public_id, target)
     return True
@@ -131,6 +134,8 @@ def settle(donation: Donation, *, refunded_minor: int | None = None) -> None:
     if not before.differs_from(donation):
         return
     donation.save(update_fields=["status", "refunded_minor", "updated_at"])
+    # Before the effects: a corrected receipt lists what each part keeps.
+    allocations.spread_refunds(donation)
     effects.apply_effects(donation, before=before)
     logger.info("donation %s is now %s (refunded %s)", donation.public_id, donation.status, donation.refunded_minor)
 

@@ -17,7 +17,8 @@ from campaigns.models import Fund
 from core import shared_cache
 from core.money import fee_to_cover
 from donations.models import Donation, RecurringPlan, dedication_line
-from donations.services import donors, gift_status
+from donations.services import allocations, donors, gift_status
+from donations.services.allocations import Part
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined
 
@@ -111,6 +112,9 @@ class GiftRequest(GiftTarget):
     idempotency_key: str | None = None
     # Impact updates by email, as the donor chose with this gift.
     email_updates: bool = True
+    # A split gift's parts, adding up to `amount_minor` (`fund` is the
+    # first part's); empty for a gift to one fund.
+    allocations: tuple[Part, ...] = ()
 
     @property
     def fee_covered_minor(self) -> int:
@@ -275,6 +279,7 @@ def create_once(
             donation = create()
             donation.idempotency_key, donation.idempotency_fingerprint = key, fingerprint
             donation.save()
+            allocations.record_parts(donation, gift.allocations)
     except IntegrityError:
         # Two requests raced with one idempotency key: the first one wins.
         earlier = key and _gift_with_key(key, fingerprint)

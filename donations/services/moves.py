@@ -101,6 +101,10 @@ def move_gift(
         receipt_before = donation.receipt_number
         donation.team, donation.fundraiser, donation.fund = after.team, after.fundraiser, after.fund
         donation.save(update_fields=["team", "fundraiser", "fund", "updated_at"])
+        if after.fund != before.fund:
+            # Only a gift not split moves fund (_destination): its one part
+            # is all of it. A split gift's parts keep their funds.
+            donation.allocations.update(fund=after.fund)
         effects.apply_effects_of_move(
             donation,
             from_team_id=before.key[0],
@@ -169,6 +173,11 @@ def _destination(donation: Donation, *, to_fundraiser, to_team, to_fund) -> Plac
     if fund is None:
         raise MoveRefused("Choose a fund: every gift is given to one.")
     if to_fund is not KEEP and fund.pk != donation.fund_id:
+        if donation.allocations.count() > 1:
+            raise MoveRefused(
+                "This gift is split between funds: it can move to another fundraiser or team, and each part "
+                "keeps its fund."
+            )
         offered = campaign_selectors.funds_offered(campaign)
         if fund.pk not in {offered_fund.pk for offered_fund in offered}:
             raise MoveRefused(f"The fund {fund.name} is not one {campaign.title} offers.")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations.models import Donation, Donor
-from donations.services import donors, effects, gift_status, totals
+from donations.services import allocations, donors, effects, gift_status, totals
 from donations.services.gifts import DonorDetails, GiftTarget, new_donation
 
 # A received date has no time of day. Noon keeps the gift on that date, and
@@ -81,6 +81,7 @@ def record_offline_gifts(
         totals.record_new_gifts(donations)
         for start in range(0, len(donations), WRITE_BATCH):
             Donation.objects.bulk_create(donations[start : start + WRITE_BATCH])
+            allocations.record_parts_of_many(donations[start : start + WRITE_BATCH])
             if on_progress is not None:
                 on_progress(min(start + WRITE_BATCH, len(donations)))
         effects.apply_effects_of_new_paid_gifts(

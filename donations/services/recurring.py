@@ -16,7 +16,7 @@ from core import rate_limit, shared_cache, task_queue
 from core.money import format_money
 from donations import emails, selectors, tasks
 from donations.models import Donation, PlanChange, RecurringPlan
-from donations.services import donors, effects, gift_status
+from donations.services import allocations, donors, effects, gift_status
 from donations.services.gifts import (
     GiftOutcome,
     GiftRequest,
@@ -74,6 +74,7 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
             currency=gift.currency,
             anonymous=gift.anonymous,
         )
+        allocations.record_plan_parts(plan, gift.allocations)
         return new_donation(
             like=gift,
             donor=plan.donor,
@@ -237,6 +238,7 @@ def _gift_for_invoice(plan: RecurringPlan, invoice: InvoiceState) -> Donation:
         **_dedication_of_renewal(first),
     )
     renewal.save()
+    allocations.record_parts(renewal, allocations.parts_of_renewal(plan, amount_minor=renewal.amount_minor))
     return renewal
 
 
@@ -337,6 +339,7 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
         stripe_gateway.change_subscription_quantity(plan.stripe_subscription_id, amount_minor + fee)
         plan.amount_minor, plan.fee_covered_minor = amount_minor, fee
         plan.save(update_fields=["amount_minor", "fee_covered_minor"])
+        allocations.rescale_plan_parts(plan, amount_minor=amount_minor)
         _record_change(plan, PlanChange.Kind.AMOUNT, old_monthly_minor=old_monthly_minor)
     logger.info("monthly plan %s changed to %s %s", plan.public_id, amount_minor, plan.currency)
     return plan

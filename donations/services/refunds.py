@@ -18,8 +18,12 @@ class RefundRefused(Exception):
     """The refund cannot be made; the message says why, for staff."""
 
 
-def request_refund(*, donation_id: int, amount_minor: int, reason: str, note: str = "", requested_by=None) -> Refund:
-    """Refund part or all of a gift through Stripe.
+def request_refund(
+    *, donation_id: int, amount_minor: int, reason: str, note: str = "", requested_by=None, fund_id: int | None = None
+) -> Refund:
+    """Refund part or all of a gift through Stripe: out of every part of a
+    split gift pro rata, or with `fund_id` out of that fund's part, which
+    must keep at least the amount (donations.services.allocations).
 
     The amount is reserved (a pending Refund row) under the gift's lock
     before Stripe is called, so two refunds asked for at once can never
@@ -36,8 +40,15 @@ def request_refund(*, donation_id: int, amount_minor: int, reason: str, note: st
                 f"The refund must be more than zero and at most {format_money(remaining, donation.currency)}, "
                 "what is left of the gift."
             )
+        if fund_id is not None:
+            _check_part_keeps(donation, fund_id=fund_id, amount_minor=amount_minor)
         refund = Refund.objects.create(
-            donation=donation, amount_minor=amount_minor, reason=reason, note=note, requested_by=requested_by
+            donation=donation,
+            amount_minor=amount_minor,
+            reason=reason,
+            note=note,
+            requested_by=requested_by,
+            fund_id=fund_id,
         )
     try:
         made = stripe_gateway.refund(
@@ -57,6 +68,24 @@ def request_refund(*, donation_id: int, amount_minor: int, reason: str, note: st
     apply_charge(charge=replace(charge, refunds=(*charge.refunds, made)), donation_id=donation.pk)
     refund.refresh_from_db()
     return refund
+
+
+def _check_part_keeps(donation: Donation, *, fund_id: int, amount_minor: int) -> None:
+    """A refund out of one fund's part never takes it below zero: the part
+    must keep the amount, less what refunds out of it not yet confirmed
+    by Stripe have reserved."""
+    part = donation.allocations.select_related("fund").filter(fund_id=fund_id).first()
+    if part is None:
+        raise RefundRefused("This gift gives nothing to that fund: choose one of its parts.")
+    pending = donation.refunds.filter(status=Refund.Status.PENDING, fund_id=fund_id).aggregate(
+        total=Sum("amount_minor")
+    )["total"]
+    left = part.kept_minor - (pending or 0)
+    if amount_minor > left:
+        raise RefundRefused(
+            f"The {part.fund.name} part keeps {format_money(left, donation.currency)}: refund at most that "
+            "from it, or refund the gift pro rata."
+        )
 
 
 def refundable_minor(donation: Donation) -> int:

@@ -227,6 +227,8 @@ def test_gift_detail_shows_status_fund_and_receipt_number(client, campaign):
         "amount_minor": 5000,
         "currency": "usd",
         "fund": "aftercare",
+        "refunded_minor": 0,
+        "allocations": [{"fund": "aftercare", "amount_minor": 5000, "refunded_minor": 0}],
         "receipt_number": receipt.number,
     }
 
@@ -430,14 +432,15 @@ def test_a_declined_gift_saves_its_intent_id_in_the_update_that_saves_it_failed(
     assert '"charge_attempt_started_at" = NULL' in after_the_charge[0]
 
 
-def test_the_status_answer_reads_the_receipt_number_kept_on_the_gift_in_one_query(
+def test_the_status_answer_reads_the_receipt_number_kept_on_the_gift_and_its_parts_in_two_queries(
     client, campaign, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     with django_capture_on_commit_callbacks(execute=True):
         public_id = give(client).json()["id"]
     number = Receipt.objects.get(donation__public_id=public_id).number
 
-    with django_assert_num_queries(1):
+    # The gift with its fund and receipt number, then its parts.
+    with django_assert_num_queries(2):
         answer = client.get(f"/api/donations/{public_id}/").json()
 
     assert answer["receipt_number"] == number
