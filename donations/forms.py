@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
 from core import countries
-from core.money import CURRENCIES
+from core.money import CURRENCIES, format_money
 from core.text import UNSTORABLE_MESSAGE, is_storable
 from donations import rules
 from donations.models import DEDICATION_NAME_MAX, DedicationKind, Donation
@@ -414,4 +414,15 @@ class PlanAmountForm(forms.Form):
         limits = rules.amount_limits(self.plan.currency, online=True)
         if not limits.allow(data["amount_minor"]):
             self.add_error("amount", f"Monthly gifts must be {limits.range_text}.")
+            return data
+        # A split plan keeps its proportions (allocations.rescale_plan_parts),
+        # and every part stays a gift we would take on its own.
+        parts = [part.amount_minor for part in self.plan.allocations.all()]
+        if parts and min(rules.split_pro_rata(data["amount_minor"], parts)) < limits.min_minor:
+            smallest = format_money(limits.min_minor, self.plan.currency)
+            self.add_error(
+                "amount",
+                f"This gift is split between {len(parts)} funds in the same proportions, and each part must be "
+                f"at least {smallest}: choose a larger amount.",
+            )
         return data
