@@ -194,7 +194,7 @@ class GiftMoveInline(admin.TabularInline):
 
 class RefundInline(admin.TabularInline):
     model = Refund
-    fields = ("created_at", "amount_minor", "reason", "note", "status", "stripe_refund_id", "requested_by")
+    fields = ("created_at", "amount_minor", "fund", "reason", "note", "status", "stripe_refund_id", "requested_by")
     readonly_fields = fields
     extra = 0
     can_delete = False
