@@ -18,6 +18,7 @@ from donations.models import (
     Allocation,
     Donation,
     Donor,
+    GiftMove,
     GivingTotal,
     PlanChange,
     RecurringPlan,
@@ -84,6 +85,18 @@ def part_figures(donation: Donation) -> list[PartFigures]:
         PartFigures(part.fund.name, part.amount_minor, part.fee_covered_minor, fee, part.refunded_minor)
         for part, fee in zip(parts, fees, strict=True)
     ]
+
+
+GIFT_MOVES_PAGE_SIZE = 50
+
+
+def gift_moves_page(page_number) -> Page:
+    """Finance's moves of gifts, newest first, each with its gift and where
+    it counted before and after (a query for the page, one for the count)."""
+    moves = GiftMove.objects.select_related(
+        "donation", "from_team", "to_team", "from_fundraiser", "to_fundraiser", "from_fund", "to_fund"
+    ).order_by("-moved_at", "-pk")
+    return Paginator(moves, GIFT_MOVES_PAGE_SIZE).get_page(page_number)
 
 
 def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:

@@ -224,6 +224,7 @@ SITE = [
     ),
     Row("finance/payouts/<str:stripe_payout_id>/", "GET", FINANCE_PAGE, "/finance/payouts/po_matrix/"),
     Row("finance/export/", "GET", FINANCE_PAGE),
+    Row("finance/moves/", "GET", FINANCE_PAGE),
 ]
 
 # The email provider's webhooks (whichever are mounted) check their own
