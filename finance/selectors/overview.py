@@ -163,10 +163,11 @@ def totals_by_fund(*, start: date, end: date) -> list[TotalsLine]:
     )
     inner, params = parts.query.sql_with_params()
     # A window's result cannot be summed in the query that computes it, so
-    # the parts are summed by fund from the query of the parts.
+    # the parts are summed by fund from the query of the parts (plain SQL
+    # that PostgreSQL and the demo's SQLite both run).
     sql = f"""
-        SELECT key, part_currency, COUNT(*), SUM(charged)::bigint, SUM(refunded_minor)::bigint,
-               SUM(fee_share)::bigint, SUM(fee_covered_minor)::bigint
+        SELECT key, part_currency, COUNT(*), CAST(SUM(charged) AS bigint), CAST(SUM(refunded_minor) AS bigint),
+               CAST(SUM(fee_share) AS bigint), CAST(SUM(fee_covered_minor) AS bigint)
         FROM ({inner}) AS part
         GROUP BY fund_id, key, sort_order, part_currency
         ORDER BY sort_order, key, part_currency
