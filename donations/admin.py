@@ -7,7 +7,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from campaigns import selectors as campaign_selectors
 from campaigns.models import Fund, Fundraiser, Team
@@ -222,7 +222,47 @@ class DonationAdmin(ReadOnlyModelAdmin):
     inlines = [RefundInline, GiftMoveInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "refund_link", "move_link"]
+        return [*super().get_readonly_fields(request, obj), "parts_table", "refund_link", "move_link"]
+
+    @admin.display(description="Parts")
+    def parts_table(self, obj):
+        """Each part's money, and the whole gift's below (read-only: the
+        services write parts). Amounts as the gift's currency shows them."""
+        parts = selectors.part_figures(obj)
+        if not parts:
+            return "-"
+
+        def cells(figures) -> tuple:
+            return tuple(
+                format_money(amount, obj.currency)
+                for amount in (
+                    figures.amount_minor,
+                    figures.fee_covered_minor,
+                    figures.gross_minor,
+                    figures.stripe_fee_minor,
+                    figures.refunded_minor,
+                    figures.net_minor,
+                )
+            )
+
+        whole = selectors.PartFigures(
+            "Whole gift",
+            obj.amount_minor,
+            obj.fee_covered_minor,
+            obj.stripe_fee_minor or 0,
+            obj.refunded_minor,
+        )
+        row = '<tr><th scope="row">{}</th>' + "<td>{}</td>" * 6 + "</tr>"
+        return format_html(
+            "<table class=\"gift-parts\"><caption>The gift's parts by fund; Stripe's fee is shared in proportion "
+            'to what each part was charged{}</caption><thead><tr><th scope="col">Fund</th>'
+            '<th scope="col">Amount</th><th scope="col">Fee covered</th><th scope="col">Gross</th>'
+            '<th scope="col">Stripe fee share</th><th scope="col">Refunded</th><th scope="col">Net</th>'
+            "</tr></thead><tbody>{}</tbody><tfoot>{}</tfoot></table>",
+            "" if obj.stripe_fee_minor is not None else " (Stripe has not reported its fee yet)",
+            format_html_join("", row, ((part.fund_name, *cells(part)) for part in parts)),
+            format_html(row, whole.fund_name, *cells(whole)),
+        )
 
     @admin.display(description="Donor", ordering="donor_last_name")
     def donor_as_given(self, obj):

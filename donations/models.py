@@ -301,7 +301,7 @@ class GiftMove(models.Model):
     """One move of a gift to another fundraiser, team or fund: where it
     counted before and after, who moved it, when and why. Written by
     donations.services.moves only, in the move's own transaction; never
-    changed. `kept_minor` is what the gift moved with it (its kept
+    changed once committed. `kept_minor` is what the gift moved with it (its kept
     amount then), so the record reads alone after later refunds."""
 
     class Channel(models.TextChoices):

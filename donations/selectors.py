@@ -12,11 +12,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from donations import rules
 from donations.models import (
     KEPT_MINOR,
     Allocation,
     Donation,
     Donor,
+    GiftMove,
     GivingTotal,
     PlanChange,
     RecurringPlan,
@@ -47,6 +49,54 @@ def donation_by_public_id(public_id: str) -> Donation | None:
 def parts_of(donation: Donation) -> list[Allocation]:
     """The gift's parts in the donor's order, with their funds (one query)."""
     return list(donation.allocations.select_related("fund").order_by("position"))
+
+
+@dataclass(frozen=True)
+class PartFigures:
+    """One part of a gift in money, as finance reads it: what it was
+    charged (its amount and its share of the fee the donor covered), its
+    share of Stripe's fee, what was refunded of it, and what it nets."""
+
+    fund_name: str
+    amount_minor: int
+    fee_covered_minor: int
+    stripe_fee_minor: int
+    refunded_minor: int
+
+    @property
+    def gross_minor(self) -> int:
+        return self.amount_minor + self.fee_covered_minor
+
+    @property
+    def net_minor(self) -> int:
+        return self.gross_minor - self.refunded_minor - self.stripe_fee_minor
+
+
+def part_figures(donation: Donation) -> list[PartFigures]:
+    """The gift's parts in the donor's order with their money (one query).
+    Stripe's fee is stored for the whole gift only; each part's share is
+    rules.split_pro_rata's by what the parts were charged, the rule the
+    finance overview applies in SQL, so the shares add up to the fee."""
+    parts = parts_of(donation)
+    if not parts:
+        return []
+    fees = rules.split_pro_rata(donation.stripe_fee_minor or 0, [part.charged_minor for part in parts])
+    return [
+        PartFigures(part.fund.name, part.amount_minor, part.fee_covered_minor, fee, part.refunded_minor)
+        for part, fee in zip(parts, fees, strict=True)
+    ]
+
+
+GIFT_MOVES_PAGE_SIZE = 50
+
+
+def gift_moves_page(page_number) -> Page:
+    """Finance's moves of gifts, newest first, each with its gift and where
+    it counted before and after (a query for the page, one for the count)."""
+    moves = GiftMove.objects.select_related(
+        "donation", "from_team", "to_team", "from_fundraiser", "to_fundraiser", "from_fund", "to_fund"
+    ).order_by("-moved_at", "-pk")
+    return Paginator(moves, GIFT_MOVES_PAGE_SIZE).get_page(page_number)
 
 
 def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import export, imports, overview, payouts
+from finance.views import export, imports, moves, overview, payouts
 
 app_name = "finance"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("payouts/fetch/", payouts.fetch_payouts, name="payouts-fetch"),
     path("payouts/<str:stripe_payout_id>/", payouts.payout_detail, name="payout-detail"),
     path("export/", export.export_gifts, name="export"),
+    path("moves/", moves.gift_moves, name="moves"),
 ]

@@ -17,6 +17,7 @@ from receipts.models import (
     EmailSuppression,
     GiftNotice,
     ImpactUpdate,
+    MoveNotice,
     ProviderEvent,
     Receipt,
     ThankYouNote,
@@ -111,6 +112,15 @@ class GiftNoticeAdmin(OutboundEmailAdmin):
     list_filter = ("status",)
     search_fields = ("recipient__email", "donation__public_id")
     list_select_related = ("donation", "recipient")
+
+
+@admin.register(MoveNotice)
+class MoveNoticeAdmin(OutboundEmailAdmin):
+    email_kind = gift_notices.MOVE_NOTICE_EMAIL
+    list_display = ("move", "recipient", "status", "attempts", "error", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("recipient__email", "move__donation__public_id")
+    list_select_related = ("move", "recipient")
 
 
 @admin.register(DedicationCard)

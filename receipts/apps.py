@@ -24,6 +24,8 @@ class ReceiptsConfig(AppConfig):
         effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True, bulk=receipts.issue_receipts)
         effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)
         effects.register(effects.ON_MOVED, receipts.correct_after_move, receipt=True)
+        # The people of the page a gift is moved to hear that it counts for them.
+        effects.register(effects.ON_MOVED, gift_notices.tell_page_people_of_move, notice=True)
         # The page's owner and the team's captains hear of each gift paid on it.
         effects.register(
             effects.ON_SUCCEEDED,

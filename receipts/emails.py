@@ -1,6 +1,6 @@
 """The messages: receipts (with their PDF), void notices, year-end
-statements, impact updates, fundraisers' gift notices and dedication
-cards, each rendered from templates in
+statements, impact updates, fundraisers' gift notices (of gifts paid on
+their page or moved to it) and dedication cards, each rendered from templates in
 templates/receipts/email/ as plain text and HTML.
 
 Every message carries a Message-ID derived from what it is, so a message
@@ -76,10 +76,36 @@ def gift_notice_message(notice) -> EmailMultiAlternatives:
             "message": donation.message,
             "page_title": page.name,
             "page_url": settings.SITE_URL + page.get_absolute_url(),
-            "dashboard_url": settings.SITE_URL + _dashboard_path(donation, notice.recipient),
+            "dashboard_url": settings.SITE_URL
+            + _dashboard_path(fundraiser=donation.fundraiser, team=donation.team, recipient=notice.recipient),
         },
         to=notice.recipient.email,
         message_id=_message_id(f"gift-notice-{donation.public_id}-{notice.recipient_id}"),
+    )
+
+
+def move_notice_message(notice) -> EmailMultiAlternatives:
+    """To the owner or a captain of the page finance moved a gift to: who
+    gave (as the public page names them), what now counts for the page (what
+    the gift kept when it moved); never the donor's address, nor finance's
+    reason for the move."""
+    move = notice.move
+    donation = move.donation
+    page = move.to_fundraiser or move.to_team
+    return _message(
+        "move_notice",
+        {
+            "org_name": settings.ORG_NAME,
+            "recipient": notice.recipient,
+            "donor_name": donation_selectors.ANONYMOUS if donation.anonymous else donation.donor_full_name,
+            "amount": format_money(move.kept_minor, move.currency),
+            "page_title": page.name,
+            "page_url": settings.SITE_URL + page.get_absolute_url(),
+            "dashboard_url": settings.SITE_URL
+            + _dashboard_path(fundraiser=move.to_fundraiser, team=move.to_team, recipient=notice.recipient),
+        },
+        to=notice.recipient.email,
+        message_id=_message_id(f"move-notice-{move.pk}-{notice.recipient_id}"),
     )
 
 
@@ -103,10 +129,10 @@ def dedication_card_message(card) -> EmailMultiAlternatives:
     )
 
 
-def _dashboard_path(donation, recipient) -> str:
-    """Where the person told of a gift can see it and thank the donor: the
-    fundraiser page's dashboard for its owner, the team's for a captain."""
-    fundraiser, team = donation.fundraiser, donation.team
+def _dashboard_path(*, fundraiser, team, recipient) -> str:
+    """Where the person told of a gift on `fundraiser` or `team` can see it
+    and thank the donor: the fundraiser page's dashboard for its owner, the
+    team's for a captain."""
     if fundraiser is not None and (fundraiser.owner_id == recipient.pk or team is None):
         return reverse("campaigns:manage-fundraiser", args=[fundraiser.campaign.slug, fundraiser.slug])
     return reverse("campaigns:manage-team", args=[team.campaign.slug, team.slug])

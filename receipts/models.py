@@ -148,6 +148,24 @@ class GiftNotice(OutboundEmail):
         return f"Gift notice of {self.donation_id} for {self.recipient_id} ({self.status})"
 
 
+class MoveNotice(OutboundEmail):
+    """Tells the owner, or a team's captain, of a page that finance moved a
+    gift to it, so that it now counts for them: one per move and person.
+    Like a gift notice it names the donor only as the public page does and
+    never gives their email address; nor does it give finance's reason,
+    which is finance's own note."""
+
+    move = models.ForeignKey("donations.GiftMove", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["move", "recipient"], name="one_move_notice_per_person")]
+
+    def __str__(self) -> str:
+        return f"Move notice of move {self.move_id} for {self.recipient_id} ({self.status})"
+
+
 class DedicationCard(OutboundEmail):
     """Tells the person a donor named (`dedication_notify_email`) that a
     gift was given in honour or in memory of someone: one per gift, sent

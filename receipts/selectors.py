@@ -15,6 +15,7 @@ from receipts.models import (
     EmailSuppression,
     GiftNotice,
     ImpactUpdate,
+    MoveNotice,
     OutboundEmail,
     Receipt,
     ThankYouNote,
@@ -84,6 +85,15 @@ def campaign_benefits(campaign_ids: set[int]) -> dict[int, CampaignBenefit]:
 def gift_notice_with_gift(notice_id: int) -> GiftNotice:
     return GiftNotice.objects.select_related(
         "recipient", "donation__fundraiser__campaign", "donation__team__campaign"
+    ).get(pk=notice_id)
+
+
+def move_notice_with_gift(notice_id: int) -> MoveNotice:
+    return MoveNotice.objects.select_related(
+        "recipient",
+        "move__donation",
+        "move__to_fundraiser__campaign",
+        "move__to_team__campaign",
     ).get(pk=notice_id)
 
 

@@ -55,6 +55,7 @@ from receipts.models import (
     EmailSuppression,
     GiftNotice,
     ImpactUpdate,
+    MoveNotice,
     ProviderEvent,
     ThankYouNote,
     UpdateDelivery,
@@ -224,6 +225,7 @@ SITE = [
     ),
     Row("finance/payouts/<str:stripe_payout_id>/", "GET", FINANCE_PAGE, "/finance/payouts/po_matrix/"),
     Row("finance/export/", "GET", FINANCE_PAGE),
+    Row("finance/moves/", "GET", FINANCE_PAGE),
 ]
 
 # The email provider's webhooks (whichever are mounted) check their own
@@ -269,6 +271,7 @@ ADMIN_MODELS = {
     "receipts.yearendstatement": (FINANCE, NOBODY, NOBODY),
     "receipts.updatedelivery": (SUPERUSER, NOBODY, NOBODY),
     "receipts.giftnotice": (SUPERUSER, NOBODY, NOBODY),
+    "receipts.movenotice": (SUPERUSER, NOBODY, NOBODY),
     "receipts.dedicationcard": (SUPERUSER, NOBODY, NOBODY),
     # Fundraisers' notes to donors: read-only, and only for superusers.
     "receipts.thankyounote": (SUPERUSER, NOBODY, NOBODY),
@@ -409,6 +412,7 @@ ADMIN_ACTIONS = {
     ("receipts.yearendstatement", "send_failed_again"): FINANCE,
     ("receipts.updatedelivery", "send_failed_again"): SUPERUSER,
     ("receipts.giftnotice", "send_failed_again"): SUPERUSER,
+    ("receipts.movenotice", "send_failed_again"): SUPERUSER,
     ("receipts.dedicationcard", "send_failed_again"): SUPERUSER,
     ("receipts.thankyounote", "send_failed_again"): SUPERUSER,
     ("donations.recurringplan", "revoke_links"): SUPERUSER,
@@ -649,6 +653,7 @@ def _build_world() -> SimpleNamespace:
             created_at="2026-11-01T00:00:00Z",
         ),
     }
+    objects["movenotice"] = MoveNotice.objects.create(move=objects["giftmove"], recipient=people["fundraiser"])
     return SimpleNamespace(
         people=people,
         objects=objects,

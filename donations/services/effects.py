@@ -11,7 +11,8 @@ donation (lock order: Donation -> GivingTotal -> Donor -> ReceiptSequence):
 3. the hooks other apps registered run: receipts issues the receipt of a
    gift just paid, reissues or voids it after a refund, corrects it after
    finance moves the gift to another fund (apply_effects_of_move), and queues
-   the page's owner's and captains' notices of a gift paid on a page,
+   the page's owner's and captains' notices of a gift paid on a page (or
+   moved to it),
    and the card to the person a dedicated gift's donor named.
    They run in the same transaction, so a succeeded gift never lacks its
    receipt;
@@ -30,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core import task_queue
 from donations import tasks
-from donations.models import Donation
+from donations.models import Donation, GiftMove
 from donations.services import donors, totals
 
 Status = Donation.Status
@@ -39,7 +40,9 @@ Status = Donation.Status
 ON_SUCCEEDED = "succeeded"  # the money was taken: the gift just became paid
 ON_REFUNDED = "refunded"  # a paid gift changed with something refunded
 # Finance moved a counted gift to another fundraiser, team or fund
-# (donations.services.moves): its receipt is corrected if what it states changed.
+# (donations.services.moves): its receipt is corrected if what it states
+# changed, and the people of the page it now counts for are told. Its
+# hooks are called with the record of the move too: hook(donation=..., move=...).
 ON_MOVED = "moved"
 
 # The failure code of a monthly renewal the bank refused; its donor is told.
@@ -122,15 +125,16 @@ def apply_effects(
         task_queue.enqueue_on_commit(tasks.send_renewal_failed_notice, pk)
 
 
-def apply_effects_of_move(donation: Donation, *, from_team_id: int | None, from_fundraiser_id: int | None) -> None:
-    """Every effect of moving a counted gift from the team and fundraiser
-    it counted for to where it is now (its fund may have changed too): the
-    counters move from the old place to the new (totals.record_move), then
-    the hooks registered for ON_MOVED run (receipts corrects the receipt
-    if what it states changed). The donation must be locked and saved with
-    its new attribution, inside the caller's transaction."""
-    totals.record_move(donation, from_team_id=from_team_id, from_fundraiser_id=from_fundraiser_id)
-    _run(ON_MOVED, donation, wants_receipt=True, wants_notices=True)
+def apply_effects_of_move(donation: Donation, *, move: GiftMove) -> None:
+    """Every effect of `move`, the saved record of moving a counted gift
+    from the team and fundraiser it counted for to where it is now (its
+    fund may have changed too): the counters move from the old place to
+    the new (totals.record_move), then the hooks registered for ON_MOVED
+    run (receipts corrects the receipt if what it states changed, and tells
+    the new page's people). The donation must be locked and saved with its
+    new attribution, inside the caller's transaction."""
+    totals.record_move(donation, from_team_id=move.from_team_id, from_fundraiser_id=move.from_fundraiser_id)
+    _run(ON_MOVED, donation, wants_receipt=True, wants_notices=True, move=move)
 
 
 def apply_effects_of_new_paid_gifts(
@@ -166,9 +170,11 @@ def _check_receipt_hook(moment: str) -> None:
         raise ImproperlyConfigured(f"No receipt hook is registered for {moment!r} gifts; is receipts installed?")
 
 
-def _run(moment: str, donation: Donation, *, wants_receipt: bool, wants_notices: bool) -> None:
+def _run(moment: str, donation: Donation, *, wants_receipt: bool, wants_notices: bool, **context) -> None:
+    """Run the moment's hooks with the gift and the moment's `context`
+    (ON_MOVED's `move`)."""
     _check_receipt_hook(moment)
     for hook in _HOOKS[moment]:
         if (hook.receipt and not wants_receipt) or (hook.notice and not wants_notices):
             continue
-        hook.function(donation=donation)
+        hook.function(donation=donation, **context)

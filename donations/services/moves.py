@@ -3,11 +3,11 @@ another fundraiser, team or fund of its campaign, with a reason.
 
 Under the gift's row lock (the lock order of donations.services.effects:
 Donation -> GivingTotal -> Donor -> ReceiptSequence), in one transaction:
-the gift's attribution is saved, its kept amount leaves the old page's and
-team's counters and joins the new ones' (totals.record_move; the
-campaign's counter stays as it is), the receipt is corrected if what it
-states changed (receipts' ON_MOVED hook: a new fund), and a GiftMove row
-records who, when, why, from where and to where. Fund totals are read
+the gift's attribution is saved, a GiftMove row records who, when, why,
+from where and to where, its kept amount leaves the old page's and team's
+counters and joins the new ones' (totals.record_move; the campaign's
+counter stays as it is), and receipts' ON_MOVED hooks correct the receipt
+if what it states changed (a new fund) and tell the new page's people. Fund totals are read
 from the ledger (finance's overview), so they follow the gift's fund.
 
 A gift is one ledger line with one fund today; when gifts are split into
@@ -105,11 +105,6 @@ def move_gift(
             # Only a gift not split moves fund (_destination): its one part
             # is all of it. A split gift's parts keep their funds.
             donation.allocations.update(fund=after.fund)
-        effects.apply_effects_of_move(
-            donation,
-            from_team_id=before.key[0],
-            from_fundraiser_id=before.key[1],
-        )
         move = GiftMove.objects.create(
             donation=donation,
             from_team=before.team,
@@ -125,8 +120,16 @@ def move_gift(
             moved_by=moved_by,
             actor=actor or _actor(moved_by),
             receipt_before=receipt_before,
-            receipt_after=donation.receipt_number,
+            receipt_after=receipt_before,
         )
+        # The hooks get the saved record: the new page's people are told of
+        # this move, once (receipts' notices are keyed on it).
+        effects.apply_effects_of_move(donation, move=move)
+        if donation.receipt_number != receipt_before:
+            # The receipt hook replaced the receipt; the record names the new
+            # one before it commits, so it never reads otherwise.
+            move.receipt_after = donation.receipt_number
+            move.save(update_fields=["receipt_after"])
     logger.info("donation %s moved by %s", donation.public_id, move.actor)
     return move
 

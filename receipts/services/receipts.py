@@ -183,10 +183,13 @@ def _states_other_place(receipt: Receipt, donation) -> bool:
     return (receipt.record.get("fund"), receipt.record.get("campaign")) != (donation.fund.name, donation.campaign.title)
 
 
-def correct_after_move(*, donation) -> Receipt | None:
+def correct_after_move(*, donation, move) -> Receipt | None:
     """Bring a moved gift's receipt in line with where it is now. Called by
     donations.services (effects.ON_MOVED) inside the transaction that holds
-    the donation's row lock, after it has saved the move.
+    the donation's row lock, after it has saved the move. The receipt is
+    compared with the gift itself, not with `move` (the record of this
+    move): what matters is what the receipt states against where the gift
+    counts now.
 
     If the standing receipt states something the move changed (the fund),
     it becomes void and a corrected receipt with a new number, for the

@@ -16,6 +16,7 @@ SECTIONS = {
     "Export": "/finance/export/",
     "Offline gifts": "/finance/imports/",
     "Payouts": "/finance/payouts/",
+    "Moves": "/finance/moves/",
 }
 
 

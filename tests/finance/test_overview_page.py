@@ -80,6 +80,30 @@ def test_amounts_are_plain_decimals_with_a_dot_and_currencies_stay_apart(staff_c
     assert "<strong>net</strong> = gross − refunds − Stripe fees" in page  # noqa: RUF001 (the page prints minus signs)
 
 
+def test_every_totals_table_shows_gross_fee_covered_refunds_stripe_fees_and_net_and_funds_show_the_parts(
+    staff_client, campaign, funds
+):
+    DonationFactory(
+        status="partially_refunded",
+        campaign=campaign,
+        allocations=[(funds["rescue"], 6_000), (funds["aftercare"], 4_000)],
+        fee_covered_minor=330,
+        refunded_minor=3_000,
+        stripe_fee_minor=331,
+        succeeded_at=local_time(2026, 5, 2),
+    )
+
+    page = staff_client.get(URL, {"from": "2026-05-01", "to": "2026-05-31"}).content.decode()
+
+    headings = '<th scope="col">Gifts</th><th scope="col">Gross</th><th scope="col">Fee covered</th>'
+    assert page.count(headings) == 4  # by currency, fund, campaign and month
+    assert page.count('<th scope="col">Stripe fees</th><th scope="col">Net</th>') == 4
+    fund_table = page.split('id="fund-heading"')[1].split("</table>")[0]
+    # Rescue: 60.00 + 1.98 covered, 18.00 of the refund, 1.98 of the fee.
+    assert "61.98" in fund_table and "18.00" in fund_table and "42.00" in fund_table
+    assert "103.30" not in fund_table and "103.30" in page  # the whole gift is in the other tables only
+
+
 def test_the_page_draws_a_chart_per_measure_with_its_figures_in_a_table(staff_client, campaign, funds):
     DonationFactory(
         status="succeeded",
