@@ -29,7 +29,9 @@ Decisions finance can rely on:
 - Anonymous gifts keep their donor: finance sees who gave.
 - A gift's name and postal address are those given with that gift (a
   later gift never rewrites them); the email is the donor's, which is
-  what ties their gifts together.
+  what ties their gifts together. A gift given as an organisation names
+  it (as given with the gift) in `organization`; the name, address and
+  email are then its contact's, the person who gave.
 - Every text cell that a spreadsheet would read as a formula (starting
   with = + - @, a tab or a carriage return) gets a leading single quote,
   as OWASP advises against CSV injection.
@@ -79,6 +81,7 @@ COLUMNS = (
     Column("region", "donor_region", TEXT, ""),
     Column("postal_code", "donor_postal_code", TEXT, ""),
     Column("country", "donor_country", TEXT, "…ending with its two-letter country code."),
+    Column("organization", "organization_name", TEXT, "The organisation given as, named as with the gift; else empty."),
     Column("anonymous", "anonymous", FLAG, "yes if the donor asked not to be named in public."),
     Column("campaign", "campaign__slug", TEXT, "The campaign's slug."),
     Column("team", "team__name", TEXT, "The team's name, if the gift was to a team."),

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -49,8 +49,8 @@ class Figures:
 
 @dataclass(frozen=True)
 class TotalsLine:
-    """One group's figures in one currency; `key` is the fund's or
-    campaign's name, or the month's first day."""
+    """One group's figures in one currency; `key` is the fund's,
+    campaign's or organisation's name, or the month's first day."""
 
     key: str | date
     currency: str
@@ -72,6 +72,7 @@ class Overview:
     by_currency: list[TotalsLine]
     by_fund: list[TotalsLine]
     by_campaign: list[TotalsLine]
+    by_organization: list[TotalsLine]
     by_month: list[TotalsLine]
     days: list[DayTotals]
 
@@ -96,9 +97,16 @@ def _gifts_between(start: date, end: date):
     )
 
 
-def _grouped(start: date, end: date, key, *order) -> list[TotalsLine]:
+# No condition: every gift of the period.
+_EVERY_GIFT = Q()
+
+
+def _grouped(start: date, end: date, key, *order, among: Q = _EVERY_GIFT) -> list[TotalsLine]:
+    """The figures of the period's gifts (those `among`, if given) grouped
+    by `key` and currency, ordered by `order` (one query)."""
     rows = (
         _gifts_between(start, end)
+        .filter(among)
         .annotate(key=key)
         .values("key", "currency")
         .annotate(**_FIGURES)
@@ -115,6 +123,12 @@ def totals_by_fund(*, start: date, end: date) -> list[TotalsLine]:
 def totals_by_campaign(*, start: date, end: date) -> list[TotalsLine]:
     """One line per campaign and currency, by title (one query)."""
     return _grouped(start, end, F("campaign__title"), "campaign__title")
+
+
+def totals_by_organization(*, start: date, end: date) -> list[TotalsLine]:
+    """One line per organisation given as (donor.organization) and currency,
+    by name; gifts people gave as themselves are in no line (one query)."""
+    return _grouped(start, end, F("organization__name"), "organization__name", among=Q(organization__isnull=False))
 
 
 def totals_by_month(*, start: date, end: date) -> list[TotalsLine]:
@@ -154,7 +168,7 @@ def currency_totals(lines: list[TotalsLine]) -> list[TotalsLine]:
 
 
 def finance_overview(*, start: date, end: date) -> Overview:
-    """Everything the overview page shows for a period (four queries)."""
+    """Everything the overview page shows for a period (five queries)."""
     by_fund = totals_by_fund(start=start, end=end)
     return Overview(
         start=start,
@@ -163,6 +177,7 @@ def finance_overview(*, start: date, end: date) -> Overview:
         by_currency=currency_totals(by_fund),
         by_fund=by_fund,
         by_campaign=totals_by_campaign(start=start, end=end),
+        by_organization=totals_by_organization(start=start, end=end),
         by_month=totals_by_month(start=start, end=end),
         days=totals_by_day(start=start, end=end),
     )
