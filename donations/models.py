@@ -277,12 +277,6 @@ class Donation(models.Model):
         return {name: getattr(self, field) for name, field in self.ORGANIZATION_DETAIL_FIELDS.items()}
 
     @property
-    def giver_name(self) -> str:
-        """Whose gift it is, as receipts and statements name it: the
-        organisation given as, or the person."""
-        return self.organization_name or self.donor_full_name
-
-    @property
     def giver_postal_address_lines(self) -> list[str]:
         if not self.organization_name:
             return self.donor_postal_address_lines

@@ -442,14 +442,14 @@ def gifts_of_donor_between(*, donor_id: int, start, end, organization_id: int | 
     """A donor's gifts given as themselves, or, with `organization_id`, every
     gift given as that organisation (whoever gave it), that succeeded in
     [start, end), refunded ones included (a statement lists them with
-    nothing left to deduct), oldest first, with donor, fund and campaign
-    (one query)."""
+    nothing left to deduct), oldest first, with donor, organisation, fund
+    and campaign (one query)."""
     giver = {"organization_id": organization_id} if organization_id else {"donor_id": donor_id, "organization": None}
     return list(
         Donation.objects.filter(
             **giver, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
         )
-        .select_related("donor", "fund", "campaign")
+        .select_related("donor", "organization", "fund", "campaign")
         .order_by("succeeded_at", "pk")
     )
 

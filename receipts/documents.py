@@ -282,7 +282,8 @@ class StatementFacts(Record):
 
 
 def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: list) -> StatementFacts:
-    """What a statement says: `gifts` (oldest first, with their donor),
+    """What a statement says: `gifts` (oldest first, with their donor and
+    organisation),
     `lines` and `totals` from receipts.selectors.statement_lines; the donor
     (or the organisation, with the person as contact) as given with the
     last gift of the year; the charity as it is now."""
@@ -294,7 +295,9 @@ def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: lis
         org_address=organisation.address,
         org_tax_id=organisation.tax_id,
         exemption_statement=organisation.exemption_statement,
-        donor_name=last.giver_name if last else "",
+        # An organisation's statement covers gifts its people named it by
+        # in their own ways ("grace church"): it is in the name on record.
+        donor_name=(last.organization.name if last.organization_id else last.donor_full_name) if last else "",
         donor_address_lines=last.giver_postal_address_lines if last else [],
         donor_email=last.donor.email if last else "",
         contact=last.contact_name if last else "",
