@@ -94,7 +94,8 @@ def test_an_organisations_gifts_get_their_own_statement_in_its_name_separate_fro
         call_command("send_year_end_statements", str(LAST_YEAR))
 
     assert YearEndStatement.objects.count() == 2
-    own, church = YearEndStatement.objects.get(organization=None), YearEndStatement.objects.exclude(organization=None).get()
+    own = YearEndStatement.objects.get(organization=None)
+    church = YearEndStatement.objects.exclude(organization=None).get()
     assert (own.donor.email, own.organization) == ("ada@example.org", None)
     assert (church.donor.email, church.organization.name) == ("ben@example.org", "Grace Church")
     assert len(mailoutbox) == 2  # once each, however often it is run
