@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from campaigns import services as campaign_services
 from campaigns.models import Organization
 from donations.models import Donation
 
@@ -38,8 +39,7 @@ def organization_for(*, details: OrganizationDetails | None) -> Organization | N
     a person's own gift."""
     if details is None:
         return None
-    organization, _created = Organization.objects.get_or_create(name__iexact=details.name, defaults=asdict(details))
-    return organization
+    return campaign_services.organization_named(**asdict(details))
 
 
 def organizations_by_name(oldest_first: list[OrganizationDetails]) -> dict[str, Organization]:
