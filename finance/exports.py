@@ -29,9 +29,7 @@ Decisions finance can rely on:
 - Anonymous gifts keep their donor: finance sees who gave.
 - A gift's name and postal address are those given with that gift (a
   later gift never rewrites them); the email is the donor's, which is
-  what ties their gifts together. A gift given as an organisation names
-  it (as given with the gift) in `organization`; the name, address and
-  email are then its contact's, the person who gave.
+  what ties their gifts together.
 - Every text cell that a spreadsheet would read as a formula (starting
   with = + - @, a tab or a carriage return) gets a leading single quote,
   as OWASP advises against CSV injection.
