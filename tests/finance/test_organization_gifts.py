@@ -140,3 +140,25 @@ def test_the_overview_page_shows_the_by_organisation_table(client, finance_user,
     page = client.get("/finance/", {"from": "2026-05-01", "to": "2026-05-31"}).content.decode()
 
     assert "By organisation" in page and "Grace Church" in page
+
+
+def test_the_import_page_describes_the_organisation_column(client, finance_user):
+    log_in(client, finance_user)
+
+    page = client.get("/finance/imports/").content.decode()
+
+    assert "<code>organization</code>" in page
+
+
+def test_the_example_file_imports_its_churchs_gift_as_the_church(fundraiser, settings):
+    raw = (settings.BASE_DIR / "docs" / "offline-gifts-example.csv").read_bytes()
+    gift_import = runner.create_gift_import(
+        file_name="example.csv", import_file=reader.read_import_file(raw), dry_run=False
+    )
+
+    gift_import = runner.run_import(gift_import_id=gift_import.pk, channel=AuditLogEntry.Channel.COMMAND)
+
+    assert gift_import.status == GiftImport.Status.IMPORTED, gift_import.errors
+    assert list(Donation.objects.exclude(organization=None).values_list("organization_name", flat=True)) == [
+        "Grace Community Church"
+    ]
