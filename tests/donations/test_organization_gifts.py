@@ -159,3 +159,13 @@ def test_the_gifts_status_does_not_name_the_organisation(client, campaign):
     answer = client.get(f"/api/donations/{gift_id}/").json()
 
     assert "Grace Church" not in str(answer)
+
+
+def test_a_retry_must_name_the_same_organisation(client, campaign):
+    key = {"HTTP_IDEMPOTENCY_KEY": "gift-1"}
+    first = give(client, gift_body(donor__organization="Grace Church"), **key)
+
+    assert give(client, gift_body(donor__organization="Grace Church"), **key).json()["id"] == first.json()["id"]
+    assert give(client, gift_body(donor__organization="Abbey School"), **key).status_code == 422
+    assert give(client, gift_body(), **key).status_code == 422
+    assert Donation.objects.count() == 1
