@@ -10,6 +10,7 @@ from campaigns.models import (
     CampaignUpdate,
     Fund,
     Fundraiser,
+    Organization,
     PrivacyNotice,
     Team,
 )
@@ -114,6 +115,7 @@ class TeamAdmin(ModeratedAdmin):
     list_editable = ("is_featured",)
     search_fields = ("name", "slug")
     filter_horizontal = ("captains",)
+    autocomplete_fields = ("organization",)
     formfield_overrides = ADMIN_IMAGE_FIELDS
     actions = _moderation_actions("teams")
 
@@ -144,6 +146,17 @@ class CampaignUpdateAdmin(ModeratedAdmin):
 class FundAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active", "sort_order")
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Organisations given as: made by their first gift, and kept current
+    by their latest paid one (address and contact). Finance may see them;
+    editing one changes no earlier gift, receipt or statement."""
+
+    list_display = ("name", "city", "country", "contact_name", "contact_email")
+    search_fields = ("name", "contact_name", "contact_email")
+    readonly_fields = ("created_at", "updated_at")
 
 
 @admin.register(PrivacyNotice)

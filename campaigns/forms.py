@@ -88,6 +88,18 @@ class PhotoPageForm(PageForm):
         return super().details(photo=self.cleaned_data.get("photo"), **extra)
 
 
+class TeamForm(PhotoPageForm):
+    """A team's page as its captains edit it: a PhotoPageForm with the
+    organisation whose team it is, if any."""
+
+    organization = forms.CharField(
+        label="Organisation (optional)",
+        max_length=200,
+        required=False,
+        help_text="The church, school or company whose team this is. Leave empty for none.",
+    )
+
+
 class FundraiserForm(PhotoPageForm):
     """A personal page: a PhotoPageForm with an optional team."""
 

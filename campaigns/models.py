@@ -28,6 +28,47 @@ class Fund(models.Model):
         return self.name
 
 
+class Organization(models.Model):
+    """A church, school or company that gives as itself (the API's
+    `donor.organization`): its receipts and year-end statements are in its
+    name, with the person who gave as the contact. One per name, whatever
+    its case. Here, not in donations, so a team (a church's team) and a
+    gift can both point at it. A gift keeps its own copy of the name and
+    address as given (Donation.ORGANIZATION_DETAIL_FIELDS); the record
+    takes them, and its contact, from its latest paid gift
+    (donations.services.organizations)."""
+
+    # The postal address, in the parts of Donor.ADDRESS_FIELDS.
+    ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+    # What a gift gives of it (the contact is the gift's donor).
+    DETAIL_FIELDS = ("name", *ADDRESS_FIELDS)
+
+    name = models.CharField(max_length=200)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True, help_text="Who gave its latest gift.")
+    contact_email = models.EmailField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organization_name_unique_any_case",
+                violation_error_message="There is already an organisation of this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -199,6 +240,10 @@ class Team(PeerPage):
     # Moderation: a hidden team's page, and its fundraisers' pages, are gone
     # from the public site and take no gifts.
     is_hidden = models.BooleanField(default=False)
+    # The church, school or company whose team this is, if any.
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
     url_name = "campaigns:team"
 
     class Meta(PeerPage.Meta):

@@ -109,7 +109,9 @@ class MyPages:
 
 def team_to_manage(campaign_slug: str, slug: str) -> Team | None:
     """A team, hidden or not: its captains may still put it right."""
-    return Team.objects.select_related("campaign").filter(campaign__slug=campaign_slug, slug=slug).first()
+    return (
+        Team.objects.select_related("campaign", "organization").filter(campaign__slug=campaign_slug, slug=slug).first()
+    )
 
 
 def fundraiser_to_manage(campaign_slug: str, slug: str) -> Fundraiser | None:

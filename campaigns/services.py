@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import page_versions, selectors
-from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Team, TeamInvite
+from campaigns.models import Campaign, CampaignUpdate, Fundraiser, Organization, Team, TeamInvite
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +129,23 @@ def create_team(*, campaign: Campaign, captain, details: PageDetails) -> Team:
 
 
 @transaction.atomic
-def update_team(*, team: Team, details: PageDetails, remove_photo: bool = False) -> Team:
+def update_team(
+    *, team: Team, details: PageDetails, remove_photo: bool = False, organization_name: str | None = None
+) -> Team:
+    """The team's page, and, unless `organization_name` is None, the
+    organisation whose team it is ("" for none), matched by name or added."""
+    if organization_name is not None:
+        team.organization = organization_named(organization_name) if organization_name else None
+        team.save(update_fields=["organization"])
     return _update_page(team, details, remove_photo=remove_photo)
+
+
+def organization_named(name: str, **details) -> Organization:
+    """The organisation of this name in any case (Organization is one per
+    name), added with `details` if there is none; an existing one is left
+    as it is."""
+    organization, _created = Organization.objects.get_or_create(name__iexact=name, defaults={"name": name, **details})
+    return organization
 
 
 @transaction.atomic

@@ -216,7 +216,7 @@ class DonationAdmin(ReadOnlyModelAdmin):
         "status",
     )
     list_filter = ("status", "source", "frequency", "fund", "campaign")
-    search_fields = ("public_id", "donor__email", "payment_intent_id", "charge_id")
+    search_fields = ("public_id", "donor__email", "organization_name", "payment_intent_id", "charge_id")
     list_select_related = ("donor", "campaign", "fund")
     date_hierarchy = "created_at"
     inlines = [RefundInline, GiftMoveInline]

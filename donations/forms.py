@@ -13,6 +13,7 @@ from donations import rules
 from donations.models import DEDICATION_NAME_MAX, DedicationKind, Donation
 from donations.services.allocations import Part
 from donations.services.gifts import NO_DEDICATION, Dedication, DonorDetails, GiftRequest
+from donations.services.organizations import OrganizationDetails
 
 # A field the donate form hides from people; bots that fill every field fill it.
 HONEYPOT_FIELD = "website"
@@ -127,6 +128,55 @@ def parse_dedication(value) -> tuple[Dedication, dict[str, list[str]]]:
         return NO_DEDICATION, {f"dedication.{name}": list(messages) for name, messages in form.errors.items()}
     data = form.cleaned_data
     return Dedication.of(kind=data["kind"], name=data["name"], notify_email=data["notify_email"].lower()), {}
+
+
+class OrganizationForm(forms.Form):
+    """`donor.organization` given as an object (see parse_organization)."""
+
+    KEYS = ("name", "address")
+
+    name = JsonCharField(max_length=200, error_messages={"required": "Give the organisation's name."})
+
+
+def parse_organization(value, *, donor_address: dict) -> tuple[OrganizationDetails | None, dict[str, list[str]]]:
+    """`donor.organization` as the API takes it: absent or null (a person's
+    own gift), the organisation's name as a string, or an object
+    {"name": "...", "address": {line1, line2, city, region, postal_code,
+    country}} whose address, if absent, is the donor's (`donor_address`,
+    the AddressForm's cleaned data). The organisation, or the errors by
+    field ("donor.organization", "donor.organization.address.city"...)."""
+    if value is None:
+        return None, {}
+    if isinstance(value, str):
+        value = {"name": value}
+    elif not isinstance(value, dict):
+        return None, {"donor.organization": ['Must be a name or an object with "name" and "address".']}
+    unknown = sorted(key for key in value if key not in OrganizationForm.KEYS)
+    if unknown:
+        named = ", ".join(repr(key[:40]) for key in unknown[:3])
+        return None, {"donor.organization": [f"Unknown key {named}: an organisation has name and address."]}
+    errors: dict[str, list[str]] = {}
+    form = OrganizationForm(data=value)
+    if not form.is_valid():
+        errors.update({f"donor.organization.{name}": list(messages) for name, messages in form.errors.items()})
+    address = value.get("address")
+    if address is not None and not isinstance(address, dict):
+        errors["donor.organization.address"] = ["Must be an object."]
+    address_form = AddressForm(data=address if isinstance(address, dict) else {})
+    if not address_form.is_valid():
+        for name, messages in address_form.errors.items():
+            errors[f"donor.organization.address.{name}"] = list(messages)
+    if errors:
+        return None, errors
+    where = address_form.cleaned_data if isinstance(address, dict) else donor_address
+    return OrganizationDetails(name=form.cleaned_data["name"], **_address_details(where)), {}
+
+
+def _address_details(where: dict) -> dict[str, str]:
+    """The AddressForm's cleaned data as the model's address fields."""
+    parts = {"address_line1": "line1", "address_line2": "line2", "city": "city", "region": "region"}
+    details = {name: where.get(part, "") for name, part in {**parts, "postal_code": "postal_code"}.items()}
+    return {**details, "country": where.get("country", "").upper()}
 
 
 def address_parts_missing(campaign, address: dict) -> dict[str, str]:
@@ -330,6 +380,10 @@ def parse_gift_request(
     errors.update(dedication_errors)
     if donor is not None and not isinstance(donor, dict):
         errors["donor"] = ["Must be an object with email, first_name and last_name."]
+    organization, organization_errors = parse_organization(
+        donor.get("organization") if isinstance(donor, dict) else None, donor_address=address_form.cleaned_data
+    )
+    errors.update(organization_errors)
     if address is not None and not isinstance(address, dict):
         errors["donor.address"] = ["Must be an object."]
     else:
@@ -364,16 +418,9 @@ def parse_gift_request(
         frequency=gift["frequency"],
         idempotency_key=idempotency_key,
         donor=DonorDetails(
-            email=who["email"],
-            first_name=who["first_name"],
-            last_name=who["last_name"],
-            address_line1=where["line1"],
-            address_line2=where["line2"],
-            city=where["city"],
-            region=where["region"],
-            postal_code=where["postal_code"],
-            country=where["country"].upper(),
+            email=who["email"], first_name=who["first_name"], last_name=who["last_name"], **_address_details(where)
         ),
+        organization=organization,
     ), {}
 
 

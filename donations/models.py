@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from campaigns.models import Organization
+
 
 def postal_address_lines(*, address_line1, address_line2, city, region, postal_code, country) -> list[str]:
     """A postal address as receipts and statements print it."""
@@ -106,6 +108,9 @@ class Donation(models.Model):
     # this gift's field): walls, exports and receipts show these, so a later
     # gift, whoever made it, never changes what an earlier one says.
     DONOR_DETAIL_FIELDS = {name: f"donor_{name}" for name in Donor.DETAIL_FIELDS}
+    # Likewise the organisation the donor gave as, if any (Organization
+    # field name -> this gift's field): its receipt is in that name.
+    ORGANIZATION_DETAIL_FIELDS = {name: f"organization_{name}" for name in Organization.DETAIL_FIELDS}
 
     # Gifts that count towards what a campaign has raised. A disputed gift
     # still counts until the dispute is lost.
@@ -144,6 +149,19 @@ class Donation(models.Model):
     donor_region = models.CharField(max_length=100, blank=True)
     donor_postal_code = models.CharField(max_length=20, blank=True)
     donor_country = models.CharField(max_length=2, blank=True)
+    # The organisation the donor gave as (donor.organization), and its name
+    # and address as given with this gift; blank for a person's own gift.
+    # Database defaults too, so gifts written in SQL alone need not name them.
+    organization = models.ForeignKey(
+        "campaigns.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="donations"
+    )
+    organization_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    organization_address_line1 = models.CharField(max_length=200, blank=True, default="", db_default="")
+    organization_address_line2 = models.CharField(max_length=200, blank=True, default="", db_default="")
+    organization_city = models.CharField(max_length=100, blank=True, default="", db_default="")
+    organization_region = models.CharField(max_length=100, blank=True, default="", db_default="")
+    organization_postal_code = models.CharField(max_length=20, blank=True, default="", db_default="")
+    organization_country = models.CharField(max_length=2, blank=True, default="", db_default="")
     # `email_updates` as given with the gift; None where nobody asked (an
     # offline gift), which leaves the donor's choice as it was.
     donor_wants_updates = models.BooleanField(null=True, blank=True)
@@ -253,6 +271,24 @@ class Donation(models.Model):
         details = self.donor_details
         return postal_address_lines(**{name: details[name] for name in Donor.ADDRESS_FIELDS})
 
+    @property
+    def organization_details(self) -> dict[str, str]:
+        """The organisation as given with this gift, by Organization field name."""
+        return {name: getattr(self, field) for name, field in self.ORGANIZATION_DETAIL_FIELDS.items()}
+
+    @property
+    def giver_postal_address_lines(self) -> list[str]:
+        if not self.organization_name:
+            return self.donor_postal_address_lines
+        return postal_address_lines(
+            **{name: getattr(self, f"organization_{name}") for name in Organization.ADDRESS_FIELDS}
+        )
+
+    @property
+    def contact_name(self) -> str:
+        """The person, for a gift given as an organisation ("" otherwise)."""
+        return self.donor_full_name if self.organization_name else ""
+
 
 class Allocation(models.Model):
     """One part of a gift: what it gives one fund. Every gift has at least
@@ -359,6 +395,10 @@ class RecurringPlan(models.Model):
         "campaigns.Fundraiser", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     fund = models.ForeignKey("campaigns.Fund", on_delete=models.PROTECT, related_name="recurring_plans")
+    # The organisation the donor gives as: each renewal is given as it too.
+    organization = models.ForeignKey(
+        "campaigns.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     amount_minor = models.PositiveBigIntegerField(help_text="The monthly gift, before any fee cover.")
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)

@@ -462,26 +462,44 @@ def counted_gift_on_page(gift_id: int, *, team_id: int | None = None, fundraiser
 
 
 def donor_ids_with_gifts_between(*, start, end) -> list[int]:
-    """Donors with a counted gift that succeeded in [start, end), in id
-    order (one query)."""
+    """Donors with a counted gift given as themselves (not as an
+    organisation) that succeeded in [start, end), in id order (one query)."""
     return list(
         Donation.objects.counted()
-        .filter(succeeded_at__gte=start, succeeded_at__lt=end)
+        .filter(succeeded_at__gte=start, succeeded_at__lt=end, organization__isnull=True)
         .order_by("donor_id")
         .values_list("donor_id", flat=True)
         .distinct()
     )
 
 
-def gifts_of_donor_between(*, donor_id: int, start, end) -> list[Donation]:
-    """A donor's gifts that succeeded in [start, end), refunded ones
-    included (a statement lists them with nothing left to deduct), oldest
-    first, with donor, fund and campaign (one query)."""
+def organization_contacts_with_gifts_between(*, start, end) -> dict[int, int]:
+    """Organisations given as by a counted gift that succeeded in
+    [start, end), each with the donor of the latest such gift (its
+    contact), in id order (one query: an organisation's gifts are few)."""
+    latest: dict[int, int] = {}
+    for organization_id, donor_id in (
+        Donation.objects.counted()
+        .filter(succeeded_at__gte=start, succeeded_at__lt=end, organization__isnull=False)
+        .order_by("succeeded_at", "pk")
+        .values_list("organization_id", "donor_id")
+    ):
+        latest[organization_id] = donor_id
+    return dict(sorted(latest.items()))
+
+
+def gifts_of_donor_between(*, donor_id: int, start, end, organization_id: int | None = None) -> list[Donation]:
+    """A donor's gifts given as themselves, or, with `organization_id`, every
+    gift given as that organisation (whoever gave it), that succeeded in
+    [start, end), refunded ones included (a statement lists them with
+    nothing left to deduct), oldest first, with donor, organisation, fund
+    and campaign (one query)."""
+    giver = {"organization_id": organization_id} if organization_id else {"donor_id": donor_id, "organization": None}
     return list(
         Donation.objects.filter(
-            donor_id=donor_id, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
+            **giver, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
         )
-        .select_related("donor", "fund", "campaign")
+        .select_related("donor", "organization", "fund", "campaign")
         .order_by("succeeded_at", "pk")
     )
 

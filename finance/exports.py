@@ -79,6 +79,7 @@ COLUMNS = (
     Column("region", "donor_region", TEXT, ""),
     Column("postal_code", "donor_postal_code", TEXT, ""),
     Column("country", "donor_country", TEXT, "…ending with its two-letter country code."),
+    Column("organization", "organization_name", TEXT, "The organisation given as, named as with the gift; else empty."),
     Column("anonymous", "anonymous", FLAG, "yes if the donor asked not to be named in public."),
     Column("campaign", "campaign__slug", TEXT, "The campaign's slug."),
     Column("team", "team__name", TEXT, "The team's name, if the gift was to a team."),

@@ -42,6 +42,8 @@ class DonationResource(SpreadsheetSafeResource):
     donor_email = Field(attribute="donor__email", column_name="donor_email")
     donor_first_name = Field(attribute="donor_first_name", column_name="donor_first_name")
     donor_last_name = Field(attribute="donor_last_name", column_name="donor_last_name")
+    # As given with the gift; empty for a person's own gift.
+    organization = Field(attribute="organization_name", column_name="organization")
     campaign = Field(attribute="campaign__slug", column_name="campaign")
     team = Field(attribute="team__slug", column_name="team")
     fundraiser = Field(attribute="fundraiser__slug", column_name="fundraiser")
@@ -65,6 +67,7 @@ class DonationResource(SpreadsheetSafeResource):
             "donor_email",
             "donor_first_name",
             "donor_last_name",
+            "organization",
             "campaign",
             "team",
             "fundraiser",

@@ -19,7 +19,7 @@ from campaigns.forms import (
     FundraiserForm,
     InviteForm,
     PageForm,
-    PhotoPageForm,
+    TeamForm,
     UpdateForm,
     add_refusal,
 )
@@ -139,7 +139,12 @@ def _team_dashboard(
         team, gifts_page=request.GET.get("gifts_page"), members_page=request.GET.get("members_page")
     )
     forms = {
-        "edit_form": edit_form or PhotoPageForm(campaign=team.campaign, editing=True, initial=_page_initial(team)),
+        "edit_form": edit_form
+        or TeamForm(
+            campaign=team.campaign,
+            editing=True,
+            initial={**_page_initial(team), "organization": team.organization.name if team.organization else ""},
+        ),
         "invite_form": invite_form or InviteForm(),
         "captain_form": captain_form or CoCaptainForm(members=dashboard.possible_captains),
         "update_form": update_form or UpdateForm(),
@@ -158,13 +163,19 @@ def _team_dashboard(
 @team_managers_only
 @require_http_methods(["GET", "POST"])
 def manage_team(request, team):
-    """The captain's dashboard; a POST edits the team's name, story, goal and photo."""
+    """The captain's dashboard; a POST edits the team's name, story, goal,
+    photo and organisation."""
     if request.method == "GET":
         return _team_dashboard(request, team)
-    form = PhotoPageForm(request.POST, request.FILES, campaign=team.campaign, editing=True)
+    form = TeamForm(request.POST, request.FILES, campaign=team.campaign, editing=True)
     if not form.is_valid():
         return _team_dashboard(request, team, edit_form=form)
-    services.update_team(team=team, details=form.details(), remove_photo=form.cleaned_data["remove_photo"])
+    services.update_team(
+        team=team,
+        details=form.details(),
+        remove_photo=form.cleaned_data["remove_photo"],
+        organization_name=form.cleaned_data["organization"],
+    )
     messages.success(request, "Team page saved.")
     return redirect("campaigns:manage-team", team.campaign.slug, team.slug)
 

@@ -91,6 +91,15 @@ class ReceiptFacts(Record):
     # "In memory of Rosa Diaz" (or a dedication given as a plain string, as
     # given); "" for none, and in records frozen before receipts showed it.
     dedication: str = ""
+    # For a gift given as an organisation (then `donor_name` and
+    # `donor_address_lines` are the organisation's): the person who gave,
+    # as its contact. "" for a person's own gift, and in older records.
+    contact: str = ""
+
+    @property
+    def contact_lines(self) -> list[str]:
+        """What follows the donor's address: the contact, if any, and the email."""
+        return [*([f"Contact: {self.contact}"] if self.contact else []), self.donor_email]
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -119,7 +128,12 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
     donation = receipt.donation
     replaces_number = receipt.replaces.number if receipt.replaces_id else None
     organisation = Organisation.now()
-    address = {name: getattr(donation, f"donor_{name}") for name in Donor.ADDRESS_FIELDS}
+    person = f"{donation.donor_first_name} {donation.donor_last_name}".strip()
+    # Absent from the gifts of migration 0002's models, made before gifts
+    # could be given as an organisation.
+    given_as = getattr(donation, "organization_name", "")
+    prefix = "organization_" if given_as else "donor_"
+    address = {name: getattr(donation, f"{prefix}{name}") for name in Donor.ADDRESS_FIELDS}
     return ReceiptFacts(
         number=receipt.number,
         title="Corrected donation receipt" if replaces_number else "Donation receipt",
@@ -128,7 +142,7 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
         org_address=organisation.address,
         org_tax_id=organisation.tax_id,
         donor_first_name=donation.donor_first_name,
-        donor_name=f"{donation.donor_first_name} {donation.donor_last_name}".strip(),
+        donor_name=given_as or person,
         donor_address_lines=postal_address_lines(**address),
         donor_email=donation.donor.email,
         gift_date=long_date(timezone.localtime(donation.succeeded_at).date()),
@@ -154,6 +168,7 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
             else ""
         ),
         dedication=donation.dedication,
+        contact=person if given_as else "",
     )
 
 
@@ -210,7 +225,7 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
         TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     )
     story += [table, Spacer(1, 0.2 * inch), para("Donor", "Heading3")]
-    story += [para(line) for line in (facts.donor_name, *facts.donor_address_lines, facts.donor_email)]
+    story += [para(line) for line in (facts.donor_name, *facts.donor_address_lines, *facts.contact_lines)]
     story += [
         Spacer(1, 0.2 * inch),
         para(facts.benefit_statement),
@@ -258,12 +273,20 @@ class StatementFacts(Record):
     lines: list[dict]
     # {"currency", "amount"}
     totals: list[dict]
+    # As ReceiptFacts.contact: the person, on an organisation's statement.
+    contact: str = ""
+
+    @property
+    def contact_lines(self) -> list[str]:
+        return [*([f"Contact: {self.contact}"] if self.contact else []), self.donor_email]
 
 
 def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: list) -> StatementFacts:
-    """What a statement says: `gifts` (oldest first, with their donor),
+    """What a statement says: `gifts` (oldest first, with their donor and
+    organisation),
     `lines` and `totals` from receipts.selectors.statement_lines; the donor
-    as given with their last gift of the year; the charity as it is now."""
+    (or the organisation, with the person as contact) as given with the
+    last gift of the year; the charity as it is now."""
     organisation = Organisation.now()
     last = gifts[-1] if gifts else None
     return StatementFacts(
@@ -272,9 +295,12 @@ def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: lis
         org_address=organisation.address,
         org_tax_id=organisation.tax_id,
         exemption_statement=organisation.exemption_statement,
-        donor_name=last.donor_full_name if last else "",
-        donor_address_lines=last.donor_postal_address_lines if last else [],
+        # An organisation's statement covers gifts its people named it by
+        # in their own ways ("grace church"): it is in the name on record.
+        donor_name=(last.organization.name if last.organization_id else last.donor_full_name) if last else "",
+        donor_address_lines=last.giver_postal_address_lines if last else [],
         donor_email=last.donor.email if last else "",
+        contact=last.contact_name if last else "",
         lines=[
             {
                 "date": long_date(line.date),

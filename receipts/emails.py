@@ -168,7 +168,11 @@ def statement_message(statement) -> EmailMultiAlternatives:
         "statement",
         {"facts": facts},
         to=facts.donor_email,
-        message_id=_message_id(f"statement-{statement.year}-{statement.donor_id}"),
+        message_id=_message_id(
+            f"statement-{statement.year}-org-{statement.organization_id}"
+            if statement.organization_id
+            else f"statement-{statement.year}-{statement.donor_id}"
+        ),
     )
 
 

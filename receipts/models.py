@@ -222,10 +222,15 @@ class CampaignBenefit(models.Model):
 
 
 class YearEndStatement(OutboundEmail):
-    """One per donor and year: every gift of that year, refunds reflected,
-    as they stood when it was issued."""
+    """One per donor and year for the gifts they gave as themselves, and one
+    per organisation and year for the gifts given as it (its `donor` is
+    then the contact it was first sent to): every gift of that year,
+    refunds reflected, as they stood when it was issued."""
 
     donor = models.ForeignKey("donations.Donor", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "campaigns.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField()
     # Everything the statement says (receipts.documents.StatementFacts).
     record = models.JSONField(default=dict, editable=False)
@@ -235,7 +240,16 @@ class YearEndStatement(OutboundEmail):
         ordering = ["-year", "donor_id"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["donor", "year"], name="one_statement_per_donor_and_year"),
+            models.UniqueConstraint(
+                fields=["donor", "year"],
+                condition=models.Q(organization__isnull=True),
+                name="one_statement_per_donor_and_year",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                condition=models.Q(organization__isnull=False),
+                name="one_statement_per_organization_and_year",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -128,8 +128,15 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 def donors_due_a_statement(year: int) -> list[int]:
+    """Donors due a statement for the gifts they gave as themselves."""
     start, end = year_bounds(year)
     return donation_selectors.donor_ids_with_gifts_between(start=start, end=end)
+
+
+def organizations_due_a_statement(year: int) -> dict[int, int]:
+    """Organisations due a statement, each with its contact's donor id."""
+    start, end = year_bounds(year)
+    return donation_selectors.organization_contacts_with_gifts_between(start=start, end=end)
 
 
 def statement_by_id(statement_id: int) -> YearEndStatement:
@@ -154,11 +161,17 @@ class StatementTotal:
     net_minor: int
 
 
-def statement_lines(*, donor_id: int, year: int) -> tuple[list, list[StatementLine], list[StatementTotal]]:
-    """The donor's gifts of the year (oldest first), each as a statement
-    line as it stands now, and the total per currency (two queries)."""
+def statement_lines(
+    *, donor_id: int, year: int, organization_id: int | None = None
+) -> tuple[list, list[StatementLine], list[StatementTotal]]:
+    """The donor's gifts of the year given as themselves, or with
+    `organization_id` the gifts given as that organisation (oldest first),
+    each as a statement line as it stands now, and the total per currency
+    (two queries)."""
     start, end = year_bounds(year)
-    gifts = donation_selectors.gifts_of_donor_between(donor_id=donor_id, start=start, end=end)
+    gifts = donation_selectors.gifts_of_donor_between(
+        donor_id=donor_id, start=start, end=end, organization_id=organization_id
+    )
     numbers = dict(
         Receipt.objects.filter(donation__in=gifts)
         .exclude(status=Receipt.Status.VOID)

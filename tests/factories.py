@@ -4,7 +4,7 @@ import factory
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Fund, Fundraiser, Team
+from campaigns.models import Campaign, Fund, Fundraiser, Organization, Team
 from donations.services.allocations import Part, record_parts
 from donations.services.gifts import covered_fee
 from tests.fakes.stripe import stripe_fee
@@ -19,6 +19,18 @@ class FundFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"fund-{n}")
     name = factory.Sequence(lambda n: f"Fund {n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Church {n}")
+    address_line1 = "1 Chapel St"
+    city = "Hampton"
+    region = "VA"
+    postal_code = "23669"
+    country = "US"
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):

@@ -255,6 +255,8 @@ ADMIN_MODELS = {
     "campaigns.fundraiser": (SUPERUSER, SUPERUSER, SUPERUSER),
     "campaigns.campaignupdate": (SUPERUSER, SUPERUSER, SUPERUSER),
     "campaigns.fund": (FINANCE, SUPERUSER, SUPERUSER),
+    # Organisations given as: finance sees who gave as one.
+    "campaigns.organization": (FINANCE, SUPERUSER, SUPERUSER),
     # A published notice stays as the record of what donors were told.
     "campaigns.privacynotice": (SUPERUSER, SUPERUSER, NOBODY),
     "donations.donor": (FINANCE, SUPERUSER, SUPERUSER),
@@ -590,6 +592,7 @@ def _build_world() -> SimpleNamespace:
         "fundraiser": page,
         "campaignupdate": CampaignUpdate.objects.get(),
         "fund": funds["rescue"],
+        "organization": factories.OrganizationFactory(),
         "privacynotice": PrivacyNotice.objects.create(text="What we keep and why."),
         "donor": donor,
         "donation": gift,

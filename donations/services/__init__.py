@@ -10,14 +10,15 @@
 - totals: the campaign/team/fundraiser counters, moved by what a gift
   contributes before and after each change;
 - donors: one donor per email, changed only by the details of a gift
-  that succeeded;
+  that succeeded; organizations likewise, one per name, for gifts given
+  as an organisation;
 - offline: gifts received outside Stripe, recorded through gift_status;
 - refunds, disputes, fees, recurring: those facts and monthly plans;
 - stripe_events: the webhook inbox and the handler for each event type.
 
 Lock order, everywhere: StripeEvent -> RecurringPlan -> Donation ->
 GivingTotal (campaign, then team, then fundraiser) -> Donor ->
-ReceiptSequence.
+Organization -> ReceiptSequence.
 Taking row locks in one fixed order keeps concurrent webhooks and API
 calls from deadlocking. No transaction is held open across a call to
 Stripe, but for a donor's change to a monthly plan (recurring.change_amount

@@ -32,7 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from core import task_queue
 from donations import tasks
 from donations.models import Donation, GiftMove
-from donations.services import donors, totals
+from donations.services import donors, organizations, totals
 
 Status = Donation.Status
 
@@ -112,6 +112,7 @@ def apply_effects(
     totals.record_change(donation, before=before.contribution)
     if donation.status == Status.SUCCEEDED and before.status not in Donation.PAID_STATUSES:
         donors.apply_details_of_paid_gift(donation)
+        organizations.apply_details_of_paid_gifts([donation])
         _run(ON_SUCCEEDED, donation, wants_receipt=wants_receipt, wants_notices=wants_notices)
         if donation.source == Donation.Source.ONLINE:
             pk = donation.pk
@@ -148,6 +149,7 @@ def apply_effects_of_new_paid_gifts(
     and `wants_notices=False` skips the notice hooks for the lot.
     The online ones' Stripe fees are fetched after commit by one task."""
     donors.apply_details_of_paid_gifts(donations)
+    organizations.apply_details_of_paid_gifts(donations)
     _check_receipt_hook(ON_SUCCEEDED)
     for hook in _HOOKS[ON_SUCCEEDED]:
         if hook.notice and not wants_notices:

@@ -17,8 +17,9 @@ from campaigns.models import Fund
 from core import shared_cache
 from core.money import fee_to_cover
 from donations.models import Donation, RecurringPlan, dedication_line
-from donations.services import allocations, donors, gift_status
+from donations.services import allocations, donors, gift_status, organizations
 from donations.services.allocations import Part
+from donations.services.organizations import OrganizationDetails
 from payments import stripe as stripe_gateway
 from payments.stripe import PaymentDeclined
 
@@ -115,6 +116,8 @@ class GiftRequest(GiftTarget):
     # A split gift's parts, adding up to `amount_minor` (`fund` is the
     # first part's); empty for a gift to one fund.
     allocations: tuple[Part, ...] = ()
+    # The organisation the donor gives as (donor.organization), if any.
+    organization: OrganizationDetails | None = None
 
     @property
     def fee_covered_minor(self) -> int:
@@ -198,6 +201,7 @@ def _record_pending_gift(gift: GiftRequest, before_new_gift: Callable[[], None])
         create=lambda: new_donation(
             like=gift,
             donor=donors.donor_for(details=gift.donor),
+            organization=organizations.organization_for(details=gift.organization),
             fee_covered_minor=gift.fee_covered_minor,
             frequency=gift.frequency,
             message=gift.message,
@@ -215,18 +219,21 @@ def new_donation(*, like: "GiftRequest | OfflineGiftRequest | RecurringPlan", **
     """The one constructor of a gift's row: an unsaved, pending Donation
     attributed like `like` (a request for a gift, or the monthly plan a
     renewal belongs to), for its amount and currency, anonymous if it is,
-    with the donor's details: as a request gave them, or for a renewal
-    (given with no details of its own) as on the plan's donor's record;
-    `fields` adds (or overrides) what this kind of gift records."""
+    with the donor's details, and the organisation's the donor gives as:
+    as a request gave them, or for a renewal (given with no details of its
+    own) as on the plan's donor's and organisation's records; `fields` adds
+    (or overrides) what this kind of gift records (the request's donor and
+    organisation records)."""
     if isinstance(like, RecurringPlan):
         # By id: the plan's campaign and fund need not be fetched.
-        attribution = {f"{name}_id": getattr(like, f"{name}_id") for name in ATTRIBUTION}
+        attribution = {f"{name}_id": getattr(like, f"{name}_id") for name in (*ATTRIBUTION, "organization")}
     else:
         attribution = {name: getattr(like, name) for name in ATTRIBUTION}
     return Donation(
         **{
             **attribution,
             **donors.gift_fields(like.donor),
+            **organizations.gift_fields(like.organization),
             "amount_minor": like.amount_minor,
             "currency": like.currency,
             "anonymous": like.anonymous,
@@ -252,6 +259,10 @@ def request_fingerprint(gift: GiftRequest) -> str:
 
     meaning = canonical(gift)
     del meaning["idempotency_key"]
+    if meaning["organization"] is None:
+        # As before organisations were given: a retry sent across the
+        # upgrade still matches its first attempt.
+        del meaning["organization"]
     return hashlib.sha256(json.dumps(meaning, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

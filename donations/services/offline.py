@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations.models import Donation, Donor
-from donations.services import allocations, donors, effects, gift_status, totals
+from donations.services import allocations, donors, effects, gift_status, organizations, totals
 from donations.services.gifts import DonorDetails, GiftTarget, new_donation
+from donations.services.organizations import OrganizationDetails
 
 # A received date has no time of day. Noon keeps the gift on that date, and
 # its receipt in that year, in any time zone within twelve hours of ours.
@@ -28,6 +29,7 @@ class OfflineGiftRequest(GiftTarget):
     wants_receipt: bool
     anonymous: bool = False
     message: str = ""
+    organization: OrganizationDetails | None = None
 
 
 def record_offline_gift(*, gift: OfflineGiftRequest, tell_fundraisers: bool = False) -> Donation:
@@ -42,6 +44,7 @@ def record_offline_gift(*, gift: OfflineGiftRequest, tell_fundraisers: bool = Fa
     with transaction.atomic():
         donation = new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
         donation.donor = donors.donor_for(details=gift.donor)
+        donation.organization = organizations.organization_for(details=gift.organization)
         gift_status.move(
             donation,
             Donation.Status.SUCCEEDED,
@@ -73,7 +76,17 @@ def record_offline_gifts(
     oldest_first = [gifts[index] for index in order]
     with transaction.atomic():
         donor_of = _donors_of(oldest_first)
-        donations = [_paid_donation(gift, donor_of[gift.donor.email.lower()]) for gift in oldest_first]
+        organization_of = organizations.organizations_by_name(
+            [gift.organization for gift in oldest_first if gift.organization]
+        )
+        donations = [
+            _paid_donation(
+                gift,
+                donor_of[gift.donor.email.lower()],
+                organization_of[gift.organization.name.lower()] if gift.organization else None,
+            )
+            for gift in oldest_first
+        ]
         # Lock order: the counters, taken up front for the whole batch
         # (no other transaction can hold a row not inserted yet), then the
         # donors, then the receipt sequences.
@@ -119,9 +132,9 @@ def _donors_of(oldest_first: list[OfflineGiftRequest]) -> dict[str, Donor]:
     return donors.donors_by_email(set(first_seen))
 
 
-def _paid_donation(gift: OfflineGiftRequest, donor: Donor) -> Donation:
+def _paid_donation(gift: OfflineGiftRequest, donor: Donor, organization) -> Donation:
     donation = new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
-    donation.donor = donor
+    donation.donor, donation.organization = donor, organization
     donation.status = Donation.Status.SUCCEEDED
     donation.succeeded_at = _received_at(gift.received_on)
     return donation

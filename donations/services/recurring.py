@@ -16,7 +16,7 @@ from core import rate_limit, shared_cache, task_queue
 from core.money import format_money
 from donations import emails, selectors, tasks
 from donations.models import Donation, PlanChange, RecurringPlan
-from donations.services import allocations, donors, effects, gift_status
+from donations.services import allocations, donors, effects, gift_status, organizations
 from donations.services.gifts import (
     GiftOutcome,
     GiftRequest,
@@ -69,6 +69,7 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
             team=gift.team,
             fundraiser=gift.fundraiser,
             fund=gift.fund,
+            organization=organizations.organization_for(details=gift.organization),
             amount_minor=gift.amount_minor,
             fee_covered_minor=gift.fee_covered_minor,
             currency=gift.currency,
@@ -78,6 +79,7 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
         return new_donation(
             like=gift,
             donor=plan.donor,
+            organization=plan.organization,
             recurring_plan=plan,
             frequency=Donation.Frequency.MONTHLY,
             fee_covered_minor=gift.fee_covered_minor,

@@ -31,6 +31,9 @@ OPTIONAL_COLUMNS = (
     "receipt",
     "anonymous",
     "message",
+    # A church, school or company that gave as itself: the receipt is in
+    # its name (with the address given), the person its contact.
+    "organization",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 

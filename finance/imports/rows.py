@@ -17,6 +17,7 @@ from core.money import CURRENCIES
 from donations import rules
 from donations.services import offline
 from donations.services.gifts import DonorDetails
+from donations.services.organizations import OrganizationDetails
 from finance.imports.reader import REQUIRED_COLUMNS, records
 from finance.models import OfflineGift
 from finance.selectors import imports as selectors
@@ -37,6 +38,7 @@ MAX_LENGTHS = {
     "postal_code": 20,
     "message": 500,
     "reference": 100,
+    "organization": 200,
 }
 METHODS = tuple(OfflineGift.Method.values)
 YES, NO = "yes", "no"
@@ -158,6 +160,8 @@ class _RowChecker:
             postal_code=cells.get("postal_code", ""),
             country=country,
         )
+        address = {name: getattr(donor, name) for name in OrganizationDetails.ADDRESS_FIELDS}
+        organization = cells.get("organization", "")
         gift = offline.OfflineGiftRequest(
             campaign=campaign,
             team=team,
@@ -170,6 +174,7 @@ class _RowChecker:
             wants_receipt=wants_receipt,
             anonymous=anonymous,
             message=cells.get("message", ""),
+            organization=OrganizationDetails(name=organization, **address) if organization else None,
         )
         return [], CheckedRow(line=line, gift=gift, method=method, reference=cells["reference"])
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, F, Sum, Value, Window
+from django.db.models import BigIntegerField, Count, F, Q, Sum, Value, Window
 from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -60,8 +60,8 @@ class Figures:
 
 @dataclass(frozen=True)
 class TotalsLine:
-    """One group's figures in one currency; `key` is the fund's or
-    campaign's name, or the month's first day."""
+    """One group's figures in one currency; `key` is the fund's,
+    campaign's or organisation's name, or the month's first day."""
 
     key: str | date
     currency: str
@@ -83,6 +83,7 @@ class Overview:
     by_currency: list[TotalsLine]
     by_fund: list[TotalsLine]
     by_campaign: list[TotalsLine]
+    by_organization: list[TotalsLine]
     by_month: list[TotalsLine]
     days: list[DayTotals]
 
@@ -107,9 +108,16 @@ def _gifts_between(start: date, end: date):
     )
 
 
-def _grouped(start: date, end: date, key, *order) -> list[TotalsLine]:
+# No condition: every gift of the period.
+_EVERY_GIFT = Q()
+
+
+def _grouped(start: date, end: date, key, *order, among: Q = _EVERY_GIFT) -> list[TotalsLine]:
+    """The figures of the period's gifts (those `among`, if given) grouped
+    by `key` and currency, ordered by `order` (one query)."""
     rows = (
         _gifts_between(start, end)
+        .filter(among)
         .annotate(key=key)
         .values("key", "currency")
         .annotate(**_FIGURES)
@@ -183,6 +191,12 @@ def totals_by_campaign(*, start: date, end: date) -> list[TotalsLine]:
     return _grouped(start, end, F("campaign__title"), "campaign__title")
 
 
+def totals_by_organization(*, start: date, end: date) -> list[TotalsLine]:
+    """One line per organisation given as (donor.organization) and currency,
+    by name; gifts people gave as themselves are in no line (one query)."""
+    return _grouped(start, end, F("organization__name"), "organization__name", among=Q(organization__isnull=False))
+
+
 def totals_by_month(*, start: date, end: date) -> list[TotalsLine]:
     """One line per calendar month (site time zone) and currency, oldest
     first (one query)."""
@@ -211,13 +225,14 @@ def totals_by_day(*, start: date, end: date) -> list[DayTotals]:
 
 
 def finance_overview(*, start: date, end: date) -> Overview:
-    """Everything the overview page shows for a period (five queries)."""
+    """Everything the overview page shows for a period (six queries)."""
     return Overview(
         start=start,
         end=end,
         by_currency=totals_by_currency(start=start, end=end),
         by_fund=totals_by_fund(start=start, end=end),
         by_campaign=totals_by_campaign(start=start, end=end),
+        by_organization=totals_by_organization(start=start, end=end),
         by_month=totals_by_month(start=start, end=end),
         days=totals_by_day(start=start, end=end),
     )

@@ -1,7 +1,7 @@
 """The Finance group: what finance staff may see and do. Captains and
 other staff get none of it unless they are added to the group.
 
-Finance reads the ledger, exports it, imports offline gifts and donors'
+Finance reads the ledger (and the organisations gifts were given as), exports it, imports offline gifts and donors'
 details (the admin's donor import changes donors, so it needs
 change_donor), moves a gift to another fundraiser, team or fund of its
 campaign (donations.move_donation: a correction of where money counts,
@@ -15,7 +15,7 @@ from django.db.models import Q
 FINANCE_GROUP = "Finance"
 
 FINANCE_PERMISSIONS = {
-    "campaigns": ["view_fund"],
+    "campaigns": ["view_fund", "view_organization"],
     "donations": [
         "view_donation",
         "view_donor",

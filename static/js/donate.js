@@ -135,6 +135,8 @@
     "donor.address.country": "country",
     "dedication.name": "dedication-name",
     "dedication.notify_email": "dedication-email",
+    "donor.organization": "organization-name",
+    "donor.organization.name": "organization-name",
   };
 
   function clearFieldErrors() {
@@ -187,6 +189,20 @@
       clearFieldErrors();
     }
   });
+
+  // "I'm giving on behalf of an organisation": its name is asked for only
+  // once the box is ticked; its address is the one given below.
+  const organizationBox = document.getElementById("for-organization");
+  const organizationDetails = document.getElementById("organization-details");
+  organizationBox.addEventListener("change", function () {
+    organizationDetails.hidden = !organizationBox.checked;
+    organizationBox.setAttribute("aria-expanded", String(organizationBox.checked));
+    clearFieldErrors();
+  });
+
+  function organizationGiven() {
+    return organizationBox.checked ? form.elements.organization_name.value.trim() : null;
+  }
 
   function dedicationGiven() {
     const kind = dedicationKind();
@@ -317,6 +333,10 @@
     if (dedication) {
       body.dedication = dedication;
     }
+    const organization = organizationGiven();
+    if (organization !== null) {
+      body.donor.organization = organization;
+    }
     return body;
   }
 
@@ -387,6 +407,10 @@
     const dedication = dedicationGiven();
     if (dedication && !dedication.name && !unanswered) {
       showRequestErrors({ "dedication.name": ["Please give the name of the person this gift honours or remembers."] });
+      return;
+    }
+    if (organizationGiven() === "" && !unanswered) {
+      showRequestErrors({ "donor.organization.name": ["Please give the organisation's name."] });
       return;
     }
     button.disabled = true;

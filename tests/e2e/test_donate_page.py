@@ -2,6 +2,7 @@
 types a Stripe test card into (localstripe's fake) card element, and sees
 the outcome; the ledger, the page's totals and the receipt email agree."""
 
+import re
 import time
 
 import pytest
@@ -329,3 +330,25 @@ def test_a_required_address_follows_the_country_chosen(page, campaign):
     page.get_by_label("Country").select_option("CA")
     expect(page.locator("#region-label")).to_have_text("Province (required)")
     expect(postal_code).to_have_attribute("required", "")
+
+
+def test_a_donor_gives_on_behalf_of_an_organisation_which_the_receipt_names(page, campaign, mailoutbox):
+    page.goto(CAMPAIGN_URL)
+    name = page.get_by_label("Organisation's name")
+    expect(name).to_be_hidden()
+    page.get_by_label("I'm giving on behalf of an organisation").check()
+
+    # Ticked but left empty: said beside the field, and nothing is sent.
+    give_by_card(page, "4242424242424242")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile("Please give the organisation's name."))
+    assert not Donation.objects.exists()
+
+    name.fill("Grace Church")
+    page.get_by_role("button", name="Give", exact=True).click()
+
+    expect(page.locator("#donate-thanks")).to_be_visible()
+    donation = Donation.objects.select_related("organization").get()
+    assert (donation.organization.name, donation.organization_name) == ("Grace Church", "Grace Church")
+    wait_for_mail(mailoutbox, 1)
+    assert "Donor: Grace Church" in mailoutbox[0].body and "Contact: Ada Lee" in mailoutbox[0].body
