@@ -49,6 +49,14 @@ def parts_of(donation: Donation) -> list[Allocation]:
     return list(donation.allocations.select_related("fund").order_by("position"))
 
 
+def parts_of_gifts(donation_ids: list[int]) -> dict[int, list[Allocation]]:
+    """parts_of for many gifts, by gift id (one query)."""
+    parts: dict[int, list[Allocation]] = {}
+    for part in Allocation.objects.filter(donation_id__in=donation_ids).select_related("fund").order_by("position"):
+        parts.setdefault(part.donation_id, []).append(part)
+    return parts
+
+
 def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
     """What the counter rows say, for one campaign or all (one query)."""
     rows = GivingTotal.objects.all()
@@ -441,10 +449,15 @@ def donors_who_gave(
 ) -> list[tuple[int, str]]:
     """(id, email) of donors who want impact updates and have a counted
     gift (to the fund or campaign, if given), the next `limit` after
-    `after_donor_id` in id order: one page of an audience (one query)."""
+    `after_donor_id` in id order: one page of an audience (one query).
+    A gift counts for a fund by its parts: a split gift for each fund one
+    of its parts gives to, unless that part was refunded in full."""
     gifts = Donation.objects.counted().filter(donor_id=OuterRef("pk"))
     if fund_id is not None:
-        gifts = gifts.filter(fund_id=fund_id)
+        gifts = gifts.filter(
+            allocations__fund_id=fund_id,
+            allocations__refunded_minor__lt=F("allocations__amount_minor") + F("allocations__fee_covered_minor"),
+        )
     if campaign_id is not None:
         gifts = gifts.filter(campaign_id=campaign_id)
     return list(
