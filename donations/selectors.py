@@ -18,6 +18,7 @@ from donations.models import (
     Donation,
     Donor,
     GivingTotal,
+    PlanAllocation,
     PlanChange,
     RecurringPlan,
     StripeEvent,
@@ -47,6 +48,12 @@ def donation_by_public_id(public_id: str) -> Donation | None:
 def parts_of(donation: Donation) -> list[Allocation]:
     """The gift's parts in the donor's order, with their funds (one query)."""
     return list(donation.allocations.select_related("fund").order_by("position"))
+
+
+def parts_of_plan(plan: RecurringPlan) -> list[PlanAllocation]:
+    """A split monthly gift's parts in the donor's order, with their funds;
+    [] for a plan not split (one query)."""
+    return list(plan.allocations.select_related("fund").order_by("position"))
 
 
 def parts_of_gifts(donation_ids: list[int]) -> dict[int, list[Allocation]]:
