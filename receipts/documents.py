@@ -127,11 +127,11 @@ class ReceiptFacts(Record):
 
 def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) -> ReceiptFacts:
     """What `receipt` says, worked out from its gift (the donor's details as
-    given with it, its parts: `parts`, with their funds, or read now), its
-    own amounts, the receipt it replaces and the charity's identity as they
-    are now. Reads model fields only, so the
-    migration that froze the receipts issued before records existed can
-    call it too."""
+    given with it, and its parts: `parts`, with their funds, if the caller
+    has read them, else read now), its own amounts, the receipt it replaces
+    and the charity's identity as they are now. Reads model fields only,
+    so the migration that froze the receipts issued before records existed
+    can call it too (with no parts: none existed then)."""
     donation = receipt.donation
     replaces_number = receipt.replaces.number if receipt.replaces_id else None
     organisation = Organisation.now()
@@ -180,11 +180,11 @@ def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) ->
 
 def receipt_parts(parts: list[Allocation], *, amount_minor: int, currency: str) -> list[dict]:
     """What a receipt for `amount_minor` of a split gift (`parts`, in the
-    donor's order) says each part
-    gives: what each keeps now (its share of any fee cover included, less
-    its share of refunds), which adds up to what a receipt is issued for;
-    shared in those proportions should the receipt state another amount,
-    so the parts always add up to it. [] for a gift not split."""
+    donor's order) says each part gives: what each keeps now (its share of
+    any fee cover included, less its share of refunds), which adds up to
+    what a receipt is issued for; shared in those proportions should the
+    receipt state another amount, so the parts always add up to it. [] for
+    a gift not split."""
     if len(parts) < 2:
         return []
     weights = [part.kept_minor for part in parts]
