@@ -50,3 +50,22 @@ def test_the_split_monthly_gifts_first_receipt_lists_its_parts(split_monthly_pla
     [receipt] = [message for message in mailoutbox if "tax receipt" in message.subject]
 
     assert "Funds: Rescue $20.00, Where most needed $10.00" in receipt.body
+
+
+def test_the_giving_page_offers_an_amount_per_fund_once_a_gift_is_split(client, campaign, funds):
+    page = client.get(campaign.get_absolute_url()).content.decode()
+
+    assert "Split my gift between funds" in page
+    for slug in funds:
+        assert f'<label for="split-{slug}">' in page
+        assert f'aria-describedby="split-hint split-{slug}-error"' in page
+        assert f'<p id="split-{slug}-error" class="field-error" hidden></p>' in page
+
+
+def test_a_campaign_offering_one_fund_has_no_split_choice(client, campaign, funds):
+    campaign.funds.set([funds["rescue"]])
+
+    page = client.get(campaign.get_absolute_url()).content.decode()
+
+    assert "Split my gift between funds" not in page
+    assert 'id="split-details"' not in page

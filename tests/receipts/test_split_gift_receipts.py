@@ -8,6 +8,7 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
+from donations.models import Donation, Refund
 from receipts import emails
 from receipts.documents import ReceiptFacts, receipt_pdf
 from receipts.models import Receipt
@@ -112,8 +113,6 @@ def test_a_receipt_naming_other_funds_than_the_parts_now_is_out_of_place(organis
 
 
 def test_receipts_issued_in_bulk_list_each_split_gifts_parts(organisation, split_gift, make_gift, funds):
-    from donations.models import Donation
-
     split = split_gift(send_receipt=False)
     single = make_gift(amount_minor=2500, send_receipt=False, donor__email="b@example.org")
     Receipt.objects.all().delete()
@@ -127,3 +126,15 @@ def test_receipts_issued_in_bulk_list_each_split_gifts_parts(organisation, split
         {"fund": "Aftercare", "amount": "$40.00"},
     ]
     assert records[single.pk]["parts"] == [] and records[single.pk]["fund"] == "Aftercare"
+
+
+def test_a_refund_finance_took_out_of_one_fund_shows_on_the_corrected_receipt_as_that_part_keeping_less(
+    organisation, split_gift, refund, funds, mailoutbox
+):
+    donation = split_gift()
+    Refund.objects.create(donation=donation, amount_minor=3000, fund=funds["rescue"], status=Refund.Status.SUCCEEDED)
+
+    refund(donation, refunded_minor=3000)
+
+    for document in documents_of(mailoutbox[-1]):
+        assert "Rescue $30.00, Aftercare $40.00" in document
