@@ -188,8 +188,11 @@
   // list as a whole) goes beside the first fund's.
   let sentParts = [];
 
+  // FIELD_INPUTS, and every split amount: by the server's name for the
+  // part last sent, and as "split.<fund>" for the page's own check.
   function fieldInputs() {
     const inputs = Object.assign({}, FIELD_INPUTS);
+    splitInputs.forEach(function (input) { inputs["split." + input.dataset.fund] = input.id; });
     if (splitInputs.length) {
       inputs.allocations = splitInputs[0].id;
     }
@@ -202,7 +205,7 @@
   }
 
   function clearFieldErrors() {
-    const inputs = Object.assign(fieldInputs(), splitInputIds());
+    const inputs = fieldInputs();
     Object.keys(inputs).forEach(function (field) {
       const input = document.getElementById(inputs[field]);
       const message = document.getElementById(inputs[field] + "-error");
@@ -212,17 +215,11 @@
     });
   }
 
-  function splitInputIds() {
-    const ids = {};
-    splitInputs.forEach(function (input) { ids["split." + input.dataset.fund] = input.id; });
-    return ids;
-  }
-
   // Marks each field named in `errors` (the server's, or the page's own
-  // check; the page names a split amount "split.<fund>") and moves the
-  // focus to the first; the alert says what is wrong.
+  // check) and moves the focus to the first on the page; the alert says
+  // what is wrong.
   function showRequestErrors(errors) {
-    const inputs = Object.assign(fieldInputs(), splitInputIds());
+    const inputs = fieldInputs();
     // Several problems may belong to one input (a part's fund and amount).
     const messages = {};
     Object.keys(inputs).forEach(function (field) {
@@ -237,7 +234,9 @@
       input.setAttribute("aria-invalid", "true");
       message.textContent = messages[id].join(" ");
       message.hidden = false;
-      first = first || input;
+      if (!first || first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING) {
+        first = input;
+      }
     });
     showError(firstErrorMessage(errors, inputs));
     if (first) {
