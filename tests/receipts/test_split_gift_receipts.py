@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from donations.models import Donation, Refund
+from donations.services import moves
 from receipts import emails
 from receipts.documents import ReceiptFacts, receipt_pdf
 from receipts.models import Receipt
@@ -97,19 +98,29 @@ def test_a_receipt_frozen_before_gifts_had_parts_still_renders(organisation, mak
     assert "Aftercare" in pdf_text(receipt_pdf(ReceiptFacts.from_record(record), is_void=False))
 
 
-def test_a_split_gifts_receipt_states_the_funds_its_parts_give_to(organisation, split_gift):
-    donation = split_gift()
+def test_a_split_gift_moved_to_another_fundraiser_keeps_its_receipt(
+    organisation, split_gift, fundraiser, finance_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    gift = split_gift()
     [receipt] = Receipt.objects.all()
 
-    assert not receipt_services._states_other_place(receipt, donation)
+    with django_capture_on_commit_callbacks(execute=True):
+        moves.move_gift(donation_id=gift.pk, reason="Asked", moved_by=finance_user, to_fundraiser=fundraiser)
+
+    assert Receipt.objects.get() == receipt and receipt.status == Receipt.Status.SENT
+    assert len(mailoutbox) == 1
 
 
-def test_a_receipt_naming_other_funds_than_the_parts_now_is_out_of_place(organisation, split_gift, funds):
-    donation = split_gift()
-    [receipt] = Receipt.objects.all()
-    donation.allocations.filter(position=1).update(fund=funds["general"])
+def test_a_gift_not_split_moved_to_another_fund_still_gets_a_corrected_receipt_naming_it(
+    organisation, make_gift, funds, finance_user, django_capture_on_commit_callbacks
+):
+    gift = make_gift(fund="aftercare")
 
-    assert receipt_services._states_other_place(receipt, donation)
+    with django_capture_on_commit_callbacks(execute=True):
+        moves.move_gift(donation_id=gift.pk, reason="Asked", moved_by=finance_user, to_fund=funds["rescue"])
+
+    corrected = Receipt.objects.get(replaces__isnull=False)
+    assert (corrected.record["fund"], corrected.record["parts"]) == ("Rescue", [])
 
 
 def test_receipts_issued_in_bulk_list_each_split_gifts_parts(organisation, split_gift, make_gift, funds):
