@@ -20,6 +20,7 @@ from donations.models import (
     Donor,
     GiftMove,
     GivingTotal,
+    PlanAllocation,
     PlanChange,
     RecurringPlan,
     StripeEvent,
@@ -97,6 +98,20 @@ def gift_moves_page(page_number) -> Page:
         "donation", "from_team", "to_team", "from_fundraiser", "to_fundraiser", "from_fund", "to_fund"
     ).order_by("-moved_at", "-pk")
     return Paginator(moves, GIFT_MOVES_PAGE_SIZE).get_page(page_number)
+
+
+def parts_of_plan(plan: RecurringPlan) -> list[PlanAllocation]:
+    """A split monthly gift's parts in the donor's order, with their funds;
+    [] for a plan not split (one query)."""
+    return list(plan.allocations.select_related("fund").order_by("position"))
+
+
+def parts_of_gifts(donation_ids: list[int]) -> dict[int, list[Allocation]]:
+    """parts_of for many gifts, by gift id (one query)."""
+    parts: dict[int, list[Allocation]] = {}
+    for part in Allocation.objects.filter(donation_id__in=donation_ids).select_related("fund").order_by("position"):
+        parts.setdefault(part.donation_id, []).append(part)
+    return parts
 
 
 def counter_tallies(*, campaign_id: int | None = None) -> dict[ScopeKey, Tally]:
@@ -509,10 +524,15 @@ def donors_who_gave(
 ) -> list[tuple[int, str]]:
     """(id, email) of donors who want impact updates and have a counted
     gift (to the fund or campaign, if given), the next `limit` after
-    `after_donor_id` in id order: one page of an audience (one query)."""
+    `after_donor_id` in id order: one page of an audience (one query).
+    A gift counts for a fund by its parts: a split gift for each fund one
+    of its parts gives to, unless that part was refunded in full."""
     gifts = Donation.objects.counted().filter(donor_id=OuterRef("pk"))
     if fund_id is not None:
-        gifts = gifts.filter(fund_id=fund_id)
+        gifts = gifts.filter(
+            allocations__fund_id=fund_id,
+            allocations__refunded_minor__lt=F("allocations__amount_minor") + F("allocations__fee_covered_minor"),
+        )
     if campaign_id is not None:
         gifts = gifts.filter(campaign_id=campaign_id)
     return list(

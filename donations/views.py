@@ -275,6 +275,8 @@ def manage_plan(request, token: str):
         "donations/manage_plan.html",
         {
             "plan": plan,
+            # A split plan's parts, named in place of its one fund.
+            "parts": selectors.parts_of_plan(plan),
             "form": form,
             "processor_error": processor_error,
             "done": request.GET.get("done"),

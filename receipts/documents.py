@@ -14,7 +14,7 @@ made fresh for each email (the PDF download link; a monthly gift's
 management link)."""
 
 import functools
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -23,7 +23,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.money import format_money
-from donations.models import Donor, postal_address_lines
+from donations.models import Allocation, Donor, postal_address_lines
+from donations.rules import split_pro_rata
 
 NO_BENEFIT = "No goods or services were provided in exchange for this contribution."
 
@@ -95,11 +96,21 @@ class ReceiptFacts(Record):
     # `donor_address_lines` are the organisation's): the person who gave,
     # as its contact. "" for a person's own gift, and in older records.
     contact: str = ""
+    # A split gift's parts, in the donor's order, each {"fund", "amount"}
+    # (what it gives that fund of `amount`); [] for a gift not split, which
+    # names its one fund in `fund`, and in records frozen before gifts
+    # could be split.
+    parts: list[dict] = field(default_factory=list)
 
     @property
     def contact_lines(self) -> list[str]:
         """What follows the donor's address: the contact, if any, and the email."""
         return [*([f"Contact: {self.contact}"] if self.contact else []), self.donor_email]
+
+    @property
+    def funds(self) -> list[str]:
+        """The funds the receipt names, in its order."""
+        return [part["fund"] for part in self.parts] if self.parts else [self.fund]
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -111,7 +122,11 @@ class ReceiptFacts(Record):
             ("Date received", self.gift_date),
             ("Amount", f"{self.amount} ({self.currency})"),
             *([("Of which, to cover card fees", self.fee_covered)] if self.fee_covered else []),
-            ("Fund", self.fund),
+            *(
+                [("Funds", ", ".join(f"{part['fund']} {part['amount']}" for part in self.parts))]
+                if self.parts
+                else [("Fund", self.fund)]
+            ),
             ("Campaign", self.campaign),
             *([("Dedication", self.dedication)] if self.dedication else []),
             ("Date issued", self.issued_date),
@@ -119,12 +134,13 @@ class ReceiptFacts(Record):
         return rows
 
 
-def receipt_facts_at_issue(receipt) -> ReceiptFacts:
+def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) -> ReceiptFacts:
     """What `receipt` says, worked out from its gift (the donor's details as
-    given with it), its own amounts, the receipt it replaces and the
-    charity's identity as they are now. Reads model fields only, so the
-    migration that froze the receipts issued before records existed can
-    call it too."""
+    given with it, and its parts: `parts`, with their funds, if the caller
+    has read them, else read now), its own amounts, the receipt it replaces
+    and the charity's identity as they are now. Reads model fields only,
+    so the migration that froze the receipts issued before records existed
+    can call it too (with no parts: none existed then)."""
     donation = receipt.donation
     replaces_number = receipt.replaces.number if receipt.replaces_id else None
     organisation = Organisation.now()
@@ -169,7 +185,31 @@ def receipt_facts_at_issue(receipt) -> ReceiptFacts:
         ),
         dedication=donation.dedication,
         contact=person if given_as else "",
+        parts=receipt_parts(
+            parts if parts is not None else list(donation.allocations.select_related("fund").order_by("position")),
+            amount_minor=receipt.amount_minor,
+            currency=receipt.currency,
+        ),
     )
+
+
+def receipt_parts(parts: list[Allocation], *, amount_minor: int, currency: str) -> list[dict]:
+    """What a receipt for `amount_minor` of a split gift (`parts`, in the
+    donor's order) says each part gives: what each keeps now (its share of
+    any fee cover included, less its share of refunds), which adds up to
+    what a receipt is issued for; shared in those proportions should the
+    receipt state another amount, so the parts always add up to it. [] for
+    a gift not split."""
+    if len(parts) < 2:
+        return []
+    weights = [part.kept_minor for part in parts]
+    if not sum(weights):
+        weights = [part.charged_minor for part in parts]
+    shares = split_pro_rata(amount_minor, weights)
+    return [
+        {"fund": part.fund.name, "amount": format_money(share, currency)}
+        for part, share in zip(parts, shares, strict=True)
+    ]
 
 
 def benefit_statement(*, amount_minor: int, currency: str, description: str, value_minor: int) -> str:
@@ -269,7 +309,9 @@ class StatementFacts(Record):
     donor_name: str
     donor_address_lines: list[str]
     donor_email: str
-    # {"date", "campaign", "fund", "given", "refunded" ("" if none), "counts", "receipt_number"}
+    # {"date", "campaign", "fund", "given", "refunded" ("" if none), "counts", "receipt_number",
+    # "part"}: "part" names a split gift's part ("part 1 of 2 of one gift"), "" for a gift not
+    # split; absent in records frozen before gifts could be split.
     lines: list[dict]
     # {"currency", "amount"}
     totals: list[dict]
@@ -310,6 +352,7 @@ def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: lis
                 "refunded": format_money(line.refunded_minor, line.currency) if line.refunded_minor else "",
                 "counts": format_money(line.net_minor, line.currency),
                 "receipt_number": line.receipt_number or "",
+                "part": line.part,
             }
             for line in lines
         ],

@@ -145,6 +145,8 @@ def statement_by_id(statement_id: int) -> YearEndStatement:
 
 @dataclass(frozen=True)
 class StatementLine:
+    """A gift on a statement, or one part of a split gift (`part` says which)."""
+
     date: datetime
     campaign: str
     fund: str
@@ -153,6 +155,8 @@ class StatementLine:
     refunded_minor: int
     net_minor: int
     receipt_number: str | None
+    # "part 1 of 2 of one gift" for a split gift's part, "" for a gift not split.
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,10 @@ def statement_lines(
 ) -> tuple[list, list[StatementLine], list[StatementTotal]]:
     """The donor's gifts of the year given as themselves, or with
     `organization_id` the gifts given as that organisation (oldest first),
-    each as a statement line as it stands now, and the total per currency
-    (two queries)."""
+    each as a statement line as it stands now (a split gift as a line per
+    part, in the donor's order, each with its share of the charge and of
+    refunds, so that its lines add up to the gift), and the total per
+    currency (three queries)."""
     start, end = year_bounds(year)
     gifts = donation_selectors.gifts_of_donor_between(
         donor_id=donor_id, start=start, end=end, organization_id=organization_id
@@ -178,19 +184,38 @@ def statement_lines(
         .order_by("issued_at")
         .values_list("donation_id", "number")
     )
-    lines = [
-        StatementLine(
-            date=timezone.localtime(gift.succeeded_at).date(),
-            campaign=gift.campaign.title,
-            fund=gift.fund.name,
-            currency=gift.currency,
-            charged_minor=gift.charged_minor,
-            refunded_minor=gift.refunded_minor,
-            net_minor=gift.kept_minor,
-            receipt_number=numbers.get(gift.pk),
-        )
-        for gift in gifts
-    ]
+    parts_of_gift = donation_selectors.parts_of_gifts([gift.pk for gift in gifts])
+    lines = []
+    for gift in gifts:
+        line = {
+            "date": timezone.localtime(gift.succeeded_at).date(),
+            "campaign": gift.campaign.title,
+            "currency": gift.currency,
+            "receipt_number": numbers.get(gift.pk),
+        }
+        parts = parts_of_gift.get(gift.pk, [])
+        if len(parts) < 2:
+            lines.append(
+                StatementLine(
+                    **line,
+                    fund=gift.fund.name,
+                    charged_minor=gift.charged_minor,
+                    refunded_minor=gift.refunded_minor,
+                    net_minor=gift.kept_minor,
+                )
+            )
+            continue
+        lines += [
+            StatementLine(
+                **line,
+                fund=part.fund.name,
+                charged_minor=part.charged_minor,
+                refunded_minor=part.refunded_minor,
+                net_minor=part.kept_minor,
+                part=f"part {number} of {len(parts)} of one gift",
+            )
+            for number, part in enumerate(parts, start=1)
+        ]
     totals: dict[str, int] = {}
     for line in lines:
         totals[line.currency] = totals.get(line.currency, 0) + line.net_minor

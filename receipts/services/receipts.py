@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from donations import selectors as donation_selectors
 from donations.models import Donation
 from receipts import documents, emails, outbox, selectors
 from receipts.models import Receipt, ReceiptSequence, VoidNotice, token_hash
@@ -101,6 +102,8 @@ def issue_receipts(*, donations) -> list[Receipt]:
     kept = [issue_receipt(donation=donation) for donation in donations if donation.pk in receipted]
     donations = [donation for donation in donations if donation.pk not in receipted]
     benefits = selectors.campaign_benefits({donation.campaign_id for donation in donations})
+    # What each receipt says of its gift's parts, read for the lot at once.
+    parts = donation_selectors.parts_of_gifts([donation.pk for donation in donations])
     years = [timezone.localtime(donation.succeeded_at).year for donation in donations]
     next_number = {}
     for year in sorted(set(years)):
@@ -121,6 +124,7 @@ def issue_receipts(*, donations) -> list[Receipt]:
                 benefit_description=benefit.description if benefit else "",
                 benefit_value_minor=benefit.value_minor if benefit else 0,
                 issued_at=issued_at,
+                parts=parts.get(donation.pk, []),
             )
         )
     Receipt.objects.bulk_create(receipts, batch_size=1000)
@@ -177,10 +181,13 @@ def _correct(donation, *, current: Receipt, live: list[Receipt], amount_minor: i
 
 
 def _states_other_place(receipt: Receipt, donation) -> bool:
-    """Whether `receipt` states a fund or campaign other than the gift's
-    now (as documents.receipt_facts_at_issue words them): what a move can
-    change that a receipt states. The page and team are on no receipt."""
-    return (receipt.record.get("fund"), receipt.record.get("campaign")) != (donation.fund.name, donation.campaign.title)
+    """Whether `receipt` states funds or a campaign other than the gift's
+    now (as documents.receipt_facts_at_issue words them: a split gift's
+    parts' funds in order, or the one fund): what a move can change that a
+    receipt states. The page and team are on no receipt."""
+    stated = documents.ReceiptFacts.from_record(receipt.record)
+    funds_now = [part.fund.name for part in donation_selectors.parts_of(donation)]
+    return (stated.funds, stated.campaign) != (funds_now, donation.campaign.title)
 
 
 def correct_after_move(*, donation, move) -> Receipt | None:
@@ -270,8 +277,10 @@ def _numbered(
     benefit_description: str,
     benefit_value_minor: int,
     issued_at,
+    parts: list | None = None,
 ) -> Receipt:
-    """A receipt with its number and everything it says frozen (Receipt.record), not yet saved."""
+    """A receipt with its number and everything it says frozen (Receipt.record), not yet saved;
+    `parts`, the gift's parts with their funds if read already."""
     receipt = Receipt(
         donation=donation,
         year=year,
@@ -284,7 +293,7 @@ def _numbered(
         benefit_value_minor=benefit_value_minor,
         issued_at=issued_at,
     )
-    receipt.record = documents.receipt_facts_at_issue(receipt).as_record()
+    receipt.record = documents.receipt_facts_at_issue(receipt, parts=parts).as_record()
     return receipt
 
 

@@ -51,7 +51,33 @@
     return parseInt(match[1] + fraction, 10);
   }
 
+  // "Split my gift between funds": an amount for each fund instead of one
+  // amount and one fund, sent as `allocations` (at least two parts, the
+  // gift being their sum; the server checks each part again).
+  const splitToggle = document.getElementById("split-gift");
+  const splitInputs = Array.from(form.querySelectorAll("input.split-amount"));
+
+  function isSplit() {
+    return Boolean(splitToggle && splitToggle.checked);
+  }
+
+  // Each fund given an amount, in the page's order: {input, fund, amount}
+  // (amount null where the text is not an amount).
+  function splitParts() {
+    return splitInputs
+      .filter(function (input) { return input.value.trim() !== ""; })
+      .map(function (input) { return { input: input, fund: input.dataset.fund, amount: toMinorUnits(input.value.trim()) }; })
+      .filter(function (part) { return part.amount !== 0; });
+  }
+
+  function splitTotal() {
+    return splitParts().reduce(function (sum, part) { return sum + (part.amount || 0); }, 0);
+  }
+
   function chosenAmount() {
+    if (isSplit()) {
+      return splitTotal() || null;
+    }
     const custom = form.elements.custom_amount.value.trim();
     if (custom) {
       return toMinorUnits(custom);
@@ -88,6 +114,25 @@
     }
   });
   form.elements.custom_amount.addEventListener("input", showFeeToCover);
+
+  if (splitToggle) {
+    splitToggle.addEventListener("change", function () {
+      const split = splitToggle.checked;
+      splitToggle.setAttribute("aria-expanded", String(split));
+      document.getElementById("split-details").hidden = !split;
+      document.getElementById("one-fund").hidden = split;
+      document.getElementById("one-amount").hidden = split;
+      document.getElementById("split-amount-note").hidden = !split;
+      clearFieldErrors();
+      showFeeToCover();
+    });
+    splitInputs.forEach(function (input) {
+      input.addEventListener("input", function () {
+        document.getElementById("split-total").textContent = formatMoney(splitTotal());
+        showFeeToCover();
+      });
+    });
+  }
 
   // The address's words follow the country chosen (ZIP code, Postcode...).
   // Where the campaign's receipts need the address, so do the region and
@@ -139,10 +184,33 @@
     "donor.organization.name": "organization-name",
   };
 
+  // A split gift's parts as last sent: the server names a part's problem
+  // by its place in `allocations` ("allocations.1.amount_minor"), and the
+  // page shows it beside that fund's amount. "allocations" itself (the
+  // list as a whole) goes beside the first fund's.
+  let sentParts = [];
+
+  // FIELD_INPUTS, and every split amount: by the server's name for the
+  // part last sent, and as "split.<fund>" for the page's own check.
+  function fieldInputs() {
+    const inputs = Object.assign({}, FIELD_INPUTS);
+    splitInputs.forEach(function (input) { inputs["split." + input.dataset.fund] = input.id; });
+    if (splitInputs.length) {
+      inputs.allocations = splitInputs[0].id;
+    }
+    sentParts.forEach(function (part, index) {
+      ["", ".fund", ".amount_minor"].forEach(function (suffix) {
+        inputs["allocations." + index + suffix] = part.input.id;
+      });
+    });
+    return inputs;
+  }
+
   function clearFieldErrors() {
-    Object.keys(FIELD_INPUTS).forEach(function (field) {
-      const input = document.getElementById(FIELD_INPUTS[field]);
-      const message = document.getElementById(FIELD_INPUTS[field] + "-error");
+    const inputs = fieldInputs();
+    Object.keys(inputs).forEach(function (field) {
+      const input = document.getElementById(inputs[field]);
+      const message = document.getElementById(inputs[field] + "-error");
       input.removeAttribute("aria-invalid");
       message.textContent = "";
       message.hidden = true;
@@ -150,21 +218,29 @@
   }
 
   // Marks each field named in `errors` (the server's, or the page's own
-  // check) and moves the focus to the first; the alert says what is wrong.
+  // check) and moves the focus to the first on the page; the alert says
+  // what is wrong.
   function showRequestErrors(errors) {
-    let first = null;
-    Object.keys(FIELD_INPUTS).forEach(function (field) {
-      if (!errors[field]) {
-        return;
+    const inputs = fieldInputs();
+    // Several problems may belong to one input (a part's fund and amount).
+    const messages = {};
+    Object.keys(inputs).forEach(function (field) {
+      if (errors[field]) {
+        messages[inputs[field]] = (messages[inputs[field]] || []).concat(errors[field]);
       }
-      const input = document.getElementById(FIELD_INPUTS[field]);
-      const message = document.getElementById(FIELD_INPUTS[field] + "-error");
-      input.setAttribute("aria-invalid", "true");
-      message.textContent = errors[field].join(" ");
-      message.hidden = false;
-      first = first || input;
     });
-    showError(firstErrorMessage(errors));
+    let first = null;
+    Object.keys(messages).forEach(function (id) {
+      const input = document.getElementById(id);
+      const message = document.getElementById(id + "-error");
+      input.setAttribute("aria-invalid", "true");
+      message.textContent = messages[id].join(" ");
+      message.hidden = false;
+      if (!first || first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING) {
+        first = input;
+      }
+    });
+    showError(firstErrorMessage(errors, inputs));
     if (first) {
       first.focus();
     }
@@ -220,9 +296,17 @@
     button.disabled = false;
   }
 
-  function firstErrorMessage(errors) {
+  function firstErrorMessage(errors, inputs) {
     const field = Object.keys(errors)[0];
-    const label = field === "__all__" ? "" : field.replace("donor.", "").replace("dedication.", "dedication ").replace(/_/g, " ") + ": ";
+    const input = inputs && inputs[field] && document.getElementById(inputs[field]);
+    let label;
+    if (field === "__all__") {
+      label = "";
+    } else if (input && input.dataset.fundName) {
+      label = input.dataset.fundName + ": ";
+    } else {
+      label = field.replace("donor.", "").replace("dedication.", "dedication ").replace(/_/g, " ") + ": ";
+    }
     return label + errors[field][0];
   }
 
@@ -337,7 +421,33 @@
     if (organization !== null) {
       body.donor.organization = organization;
     }
+    if (isSplit()) {
+      sentParts = splitParts();
+      delete body.fund;
+      delete body.amount_minor;
+      body.allocations = sentParts.map(function (part) { return { fund: part.fund, amount_minor: part.amount }; });
+    } else {
+      sentParts = [];
+    }
     return body;
+  }
+
+  // The page's own check of a split gift before anything is sent: each
+  // amount readable, and at least two funds given one.
+  function splitProblems() {
+    const errors = {};
+    const parts = splitParts();
+    parts.forEach(function (part) {
+      if (part.amount === null) {
+        errors["split." + part.fund] = ["Please enter an amount such as 40.00, or leave it empty."];
+      }
+    });
+    if (!Object.keys(errors).length && parts.length < 2) {
+      const empty = splitInputs.filter(function (input) { return input.value.trim() === "" || toMinorUnits(input.value.trim()) === 0; });
+      const target = empty[0] || splitInputs[0];
+      errors["split." + target.dataset.fund] = ["Give an amount to at least two funds, or untick “Split my gift between funds”."];
+    }
+    return errors;
   }
 
   async function waitForOutcome(id) {
@@ -358,10 +468,19 @@
       .format(amountMinor / Math.pow(10, exponent));
   }
 
-  function showThanks(amountMinor) {
+  function showThanks(amountMinor, body) {
     const amount = formatMoney(amountMinor);
     const monthly = form.querySelector("input[name=frequency]:checked").value === "monthly";
     document.getElementById("thanks-amount").textContent = monthly ? amount + " a month" : amount;
+    if (body.allocations) {
+      const names = {};
+      splitInputs.forEach(function (input) { names[input.dataset.fund] = input.dataset.fundName; });
+      const parts = document.getElementById("thanks-parts");
+      parts.textContent = "Split between " + body.allocations.map(function (part) {
+        return names[part.fund] + " (" + formatMoney(part.amount_minor) + ")";
+      }).join(" and ") + (body.cover_fees ? ", with the card fees you covered shared between them." : ".");
+      parts.hidden = false;
+    }
     document.getElementById("thanks-email").textContent = form.elements.email.value;
     form.hidden = true;
     const thanks = document.getElementById("donate-thanks");
@@ -399,6 +518,13 @@
     event.preventDefault();
     errorBox.hidden = true;
     clearFieldErrors();
+    if (isSplit() && !unanswered) {
+      const problems = splitProblems();
+      if (Object.keys(problems).length) {
+        showRequestErrors(problems);
+        return;
+      }
+    }
     const amount = chosenAmount();
     if (!amount) {
       showError("Please choose an amount or enter one such as 40.00.");
@@ -458,7 +584,7 @@
         status = await waitForOutcome(gift.data.id);
       }
       if (status === "succeeded") {
-        showThanks(gift.data.amount_minor);
+        showThanks(gift.data.amount_minor, request.body);
       } else if (status === "failed") {
         showError("Your gift could not be completed. No money was taken.");
       } else {
