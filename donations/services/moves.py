@@ -127,6 +127,8 @@ def move_gift(
             receipt_before=receipt_before,
             receipt_after=donation.receipt_number,
         )
+        donation.last_move, donation.move_count = move, donation.move_count + 1
+        donation.save(update_fields=["last_move", "move_count"])
     logger.info("donation %s moved by %s", donation.public_id, move.actor)
     return move
 
