@@ -4,16 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def copy_moves_onto_their_gifts(apps, schema_editor):
-    """Gifts moved before this migration: their last move and count."""
-    Donation = apps.get_model("donations", "Donation")
-    GiftMove = apps.get_model("donations", "GiftMove")
-    for move in GiftMove.objects.order_by("moved_at", "pk").iterator():
-        Donation.objects.filter(pk=move.donation_id).update(
-            last_move=move, move_count=models.F("move_count") + 1
-        )
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,5 +21,4 @@ class Migration(migrations.Migration):
             name='move_count',
             field=models.PositiveIntegerField(db_default=0, default=0, editable=False),
         ),
-        migrations.RunPython(copy_moves_onto_their_gifts, migrations.RunPython.noop),
     ]
