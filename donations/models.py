@@ -178,6 +178,13 @@ class Donation(models.Model):
     # A database default too, so rows written by SQL alone (loaders,
     # benchmarks) start as "no receipt stands".
     receipt_number = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
+    # The gift's last move and how many it has had: a copy kept by
+    # donations.services.moves in the move's transaction, so the gift
+    # export joins one row instead of searching the moves gift by gift.
+    last_move = models.ForeignKey(
+        "GiftMove", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    move_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     charge_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     # Each paid invoice of a monthly gift is one Donation.

@@ -1,6 +1,8 @@
-"""The gift export: one row per gift, whatever its status, with its donor,
-attribution, fund, amounts, fees, net, refunds and current receipt number,
-streamed with bounded memory whatever the size of the ledger.
+"""The gift export: one row per part of each gift (donations.Allocation),
+whatever its status, with its donor, attribution, the part's fund and
+money (gross, amount, fee covered, Stripe fee, refunded, net), the gift's
+current receipt number and its moves, streamed with bounded memory
+whatever the size of the ledger.
 
 Two CSV writers give the same bytes (tests/finance/test_export_paths.py):
 
@@ -21,11 +23,20 @@ Decisions finance can rely on:
   inclusive days of that date in UTC. Rows come oldest first.
 - Amounts are decimals with a dot and the currency's exponent
   (core.money), never locale-formatted; empty when unknown.
-- Net is what the charity keeps: amount + fee covered - Stripe fee -
-  refunded (the charge less refunds, as donations counts it, less Stripe's
-  fee). It is empty while Stripe's fee is unknown: online gifts whose fee
-  has not been fetched yet, and gifts never charged. Offline gifts pay no
-  Stripe fee.
+- One row per part: a gift not split is one row, as it always was; a gift
+  split between funds is one row per fund, in the donor's order, its
+  gift-level cells (id, date, donor, attribution, status, receipt, moves)
+  repeated on each, so that a sum over any money column, or over the rows
+  of one fund, is the ledger's. Finance's fund filter keeps the parts of
+  that fund (`part` still says "2 of 3").
+- A part's money: gross = amount + fee covered (what it was charged), its
+  share of refunds, and its share of Stripe's fee, which Stripe charges on
+  the whole gift: donations.rules.split_pro_rata of the fee by the parts'
+  gross, written here in SQL (window sums) so both writers give the same.
+- Net is what the charity keeps: gross - Stripe fee - refunded (the charge
+  less refunds, as donations counts it, less Stripe's fee). It is empty
+  while Stripe's fee is unknown: online gifts whose fee has not been
+  fetched yet, and gifts never charged. Offline gifts pay no Stripe fee.
 - Anonymous gifts keep their donor: finance sees who gave.
 - A gift's name and postal address are those given with that gift (a
   later gift never rewrites them); the email is the donor's, which is
@@ -43,12 +54,31 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Case, DecimalField, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from core.money import CURRENCIES, as_decimal
-from donations.models import KEPT_MINOR, Donation
+from donations.models import Allocation, Donation
 from finance.spreadsheets import FORMULA_STARTS, escape_formula
+
+# A datetime as the date column's text, in PostgreSQL.
+_TO_CHAR_UTC_SECOND = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
 # The kinds of cell, each formatted the same way by SQL and by Python.
 ID = "id"
@@ -68,7 +98,7 @@ class Column:
 
 
 COLUMNS = (
-    Column("gift_id", "public_id", ID, "The gift's public id."),
+    Column("gift_id", "public_id", ID, "The gift's public id (repeated on each of its parts)."),
     Column("date", "gift_at", DATETIME, "When it succeeded (else when it was made), UTC."),
     Column("first_name", "donor_first_name", TEXT, "As given with the gift, anonymous gifts included."),
     Column("last_name", "donor_last_name", TEXT, "As given with the gift."),
@@ -84,12 +114,14 @@ COLUMNS = (
     Column("campaign", "campaign__slug", TEXT, "The campaign's slug."),
     Column("team", "team__name", TEXT, "The team's name, if the gift was to a team."),
     Column("fundraiser", "fundraiser__name", TEXT, "The fundraiser page's name, if any."),
-    Column("fund", "fund__slug", TEXT, "The fund's slug."),
-    Column("amount", "amount_minor", MONEY, "The gift, before any fee cover."),
-    Column("fee_covered", "fee_covered_minor", MONEY, "What the donor added to cover fees."),
-    Column("stripe_fee", "stripe_fee_minor", MONEY, "Stripe's fee; empty until known."),
-    Column("net", "net_minor", MONEY, "amount + fee_covered - stripe_fee - refunded."),
-    Column("refunded", "refunded_minor", MONEY, "Refunded so far."),
+    Column("fund", "allocations__fund__slug", TEXT, "This part's fund (its slug)."),
+    Column("part", "part_label", TEXT, "Which part of the gift this row is: 1 of 1 for a gift not split."),
+    Column("gross", "part_gross_minor", MONEY, "This part as charged: amount + fee_covered."),
+    Column("amount", "allocations__amount_minor", MONEY, "This part of the gift, before any fee cover."),
+    Column("fee_covered", "allocations__fee_covered_minor", MONEY, "This part's share of the donor's fee cover."),
+    Column("stripe_fee", "part_stripe_fee_minor", MONEY, "This part's share of Stripe's fee; empty until known."),
+    Column("net", "part_net_minor", MONEY, "gross - stripe_fee - refunded; empty while Stripe's fee is unknown."),
+    Column("refunded", "allocations__refunded_minor", MONEY, "This part's share of what was refunded so far."),
     Column("currency", "currency", TEXT, "Lower-case code, e.g. usd."),
     Column("status", "status", TEXT, "succeeded, failed, refunded, partially_refunded, …"),
     Column("source", "source", TEXT, "online or offline_import."),
@@ -100,6 +132,13 @@ COLUMNS = (
         "receipt_number",
         TEXT,
         "The receipt that stands now (the correction's after a partial refund).",
+    ),
+    Column(
+        "moved",
+        "last_move_text",
+        TEXT,
+        "Empty unless finance moved the gift: the last move (when, by whom, what changed, why), "
+        "and how many moves when more than one.",
     ),
 )
 HEADERS = [column.header for column in COLUMNS]
@@ -128,8 +167,17 @@ class GiftFilters:
         if self.status:
             gifts = gifts.filter(status=self.status)
         if self.fund_slug:
-            gifts = gifts.filter(fund__slug=self.fund_slug)
+            # The gifts with a part in the fund; part_selected() then keeps
+            # that part of each.
+            in_fund = Allocation.objects.filter(donation=OuterRef("pk"), fund__slug=self.fund_slug)
+            gifts = gifts.filter(Exists(in_fund))
         return gifts
+
+    def part_selected(self) -> Q | Value:
+        """Whether a row of gift_values (one part) is one the filters keep."""
+        if self.fund_slug:
+            return Q(allocations__fund__slug=self.fund_slug)
+        return Value(True)
 
     def for_audit(self) -> dict:
         """The filters that were set, as JSON-ready values."""
@@ -148,15 +196,46 @@ def _start_of_utc_day(day: date) -> datetime:
 
 
 def gift_values(filters: GiftFilters) -> QuerySet:
-    """The raw values behind each row, one tuple per gift: the COLUMNS'
-    sources in order, then the currency's minor unit (0.01 for cents) and
-    the gift's id. Oldest first, gifts of the same second by id."""
-    gifts = _dated_gifts().annotate(
-        net_minor=Case(
+    """The raw values behind each row, one tuple per part of each gift: the
+    COLUMNS' sources in order, then the currency's minor unit (0.01 for
+    cents), the gift's id, the part's position and whether the filters
+    keep the part. Oldest
+    first, gifts of the same second by id, a gift's parts in order.
+
+    The rows of parts the filters do not keep (another fund's) are there,
+    for the window sums to see every part of a gift; the writers skip them."""
+    # Every window is over one gift's parts. The gift's date leads the
+    # partition (it depends on the gift alone) so the sort the windows need
+    # is the export's own order, and PostgreSQL sorts once.
+    gift = [F("gift_at"), F("id")]
+    gross = F("allocations__amount_minor") + F("allocations__fee_covered_minor")
+    # A sum of bigints is numeric in PostgreSQL: cast back, so the division
+    # below is the integer one. Stripe charges at most 99,999,999 minor
+    # units, so a fee times a gross stays far inside a bigint.
+    gross_through = Cast(
+        Window(Sum(gross), partition_by=gift, order_by=F("allocations__position").asc()), BigIntegerField()
+    )
+    gift_gross = F("amount_minor") + F("fee_covered_minor")
+    rows = filters.apply(_dated_gifts()).annotate(
+        part_gross_minor=gross,
+        part_label=Concat(
+            Cast(F("allocations__position") + 1, CharField()),
+            Value(" of "),
+            Cast(Window(Count("allocations__id"), partition_by=gift), CharField()),
+        ),
+        # split_pro_rata(stripe_fee, the parts' gross) for this part: the
+        # fee's share of the gross up to and with it, less that up to it.
+        # Integer division of values never negative is the floor.
+        part_stripe_fee_minor=(
+            F("stripe_fee_minor") * gross_through / gift_gross
+            - F("stripe_fee_minor") * (gross_through - gross) / gift_gross
+        ),
+        part_net_minor=Case(
             When(stripe_fee_minor__isnull=True, source=Donation.Source.ONLINE, then=Value(None)),
-            default=KEPT_MINOR - Coalesce("stripe_fee_minor", Value(0)),
+            default=gross - F("allocations__refunded_minor") - Coalesce("part_stripe_fee_minor", Value(0)),
             output_field=BigIntegerField(),
         ),
+        last_move_text=_last_move(),
         minor_unit=Case(
             *(
                 When(currency=currency.code, then=Value(Decimal(1).scaleb(-currency.exponent)))
@@ -165,16 +244,75 @@ def gift_values(filters: GiftFilters) -> QuerySet:
             default=None,
             output_field=DecimalField(),
         ),
+        part_selected=filters.part_selected(),
     )
-    return (
-        filters.apply(gifts)
-        .order_by("gift_at", "id")
-        .values_list(*(column.source for column in COLUMNS), "minor_unit", "id")
+    return rows.order_by("gift_at", "id", "allocations__position").values_list(
+        *(column.source for column in COLUMNS), "minor_unit", "id", "allocations__position", "part_selected"
     )
 
 
-def count_gifts(filters: GiftFilters) -> int:
-    return filters.apply(_dated_gifts()).count()
+class _UtcSecond(Func):
+    """A datetime as the date column writes it (ISO 8601, UTC, to the second)."""
+
+    output_field = CharField()
+    template = _TO_CHAR_UTC_SECOND.format("%(expressions)s")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"strftime(%s, {sql})", ("%Y-%m-%dT%H:%M:%SZ", *params)
+
+
+def _last_move() -> Case:
+    """The gift's last move (donations.GiftMove) in a line: "2026-12-02T10:15:00Z
+    by ann@example.org: fund rescue -> aftercare; reason: …", after "3 moves,
+    the last " when there were more; empty for a gift never moved. Read
+    through the gift's copy of its last move: joins PostgreSQL hashes once,
+    where a subquery would run for every row."""
+    move = "last_move__"
+
+    def changed(name: str, shown: str) -> Case:
+        before, after = f"{move}from_{name}", f"{move}to_{name}"
+        same = Q(**{before: F(after)}) | Q(**{f"{before}__isnull": True, f"{after}__isnull": True})
+        return Case(
+            When(same, then=Value("")),
+            default=Concat(
+                Value(f"{name} "),
+                Coalesce(f"{before}__{shown}", Value("none"), output_field=CharField()),
+                Value(" -> "),
+                Coalesce(f"{after}__{shown}", Value("none"), output_field=CharField()),
+                Value("; "),
+            ),
+            output_field=CharField(),
+        )
+
+    return Case(
+        When(last_move__isnull=True, then=Value(None)),
+        default=Concat(
+            Case(
+                When(move_count__gt=1, then=Concat(Cast("move_count", CharField()), Value(" moves, the last "))),
+                default=Value(""),
+            ),
+            _UtcSecond(f"{move}moved_at"),
+            Value(" by "),
+            f"{move}actor",
+            Value(": "),
+            changed("fund", "slug"),
+            changed("team", "name"),
+            changed("fundraiser", "name"),
+            Value("reason: "),
+            f"{move}reason",
+            output_field=CharField(),
+        ),
+        output_field=CharField(),
+    )
+
+
+def count_rows(filters: GiftFilters) -> int:
+    """How many rows an export with these filters writes (one per part)."""
+    parts = Allocation.objects.filter(donation__in=filters.apply(_dated_gifts()).values("pk"))
+    if filters.fund_slug:
+        parts = parts.filter(fund__slug=filters.fund_slug)
+    return parts.count()
 
 
 def _dated_gifts() -> QuerySet:
@@ -187,8 +325,8 @@ def _dated_gifts() -> QuerySet:
 
 class GiftExport:
     """One export run. Iterate `csv_chunks()` or call `write_xlsx()`;
-    `row_count` says how many gifts have gone out so far (exact once the
-    export has finished)."""
+    `row_count` says how many rows (parts of gifts) have gone out so far
+    (exact once the export has finished)."""
 
     def __init__(self, filters: GiftFilters):
         self.filters = filters
@@ -241,7 +379,11 @@ class GiftExport:
 
     def _python_rows(self) -> Iterator[list]:
         """Typed cells: text, Decimal amounts, or None for an empty cell."""
-        for *values, _minor_unit, _pk in gift_values(self.filters).iterator(chunk_size=PYTHON_CHUNK_ROWS):
+        for *values, _minor_unit, _pk, _position, selected in gift_values(self.filters).iterator(
+            chunk_size=PYTHON_CHUNK_ROWS
+        ):
+            if not selected:
+                continue
             yield [
                 _python_cell(column.kind, value, currency=values[CURRENCY_INDEX])
                 for column, value in zip(COLUMNS, values, strict=False)
@@ -308,7 +450,7 @@ def csv_line(cells: list[str]) -> bytes:
 # No '%' anywhere: psycopg merges the query's parameters into this text.
 _SQL_CELLS = {
     ID: "{c}::text",
-    DATETIME: """to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""",
+    DATETIME: _TO_CHAR_UTC_SECOND.format("{c}"),
     FLAG: "CASE WHEN {c} THEN 'yes' ELSE 'no' END",
     # An integer times a numeric of the unit's scale (0.01) has that scale:
     # 1234 -> 12.34, -49 -> -0.49, 0 -> 0.00, as core.money.as_decimal.
@@ -337,5 +479,8 @@ def copy_statement(filters: GiftFilters) -> tuple[str, tuple]:
     # then sorts in parallel workers under the joins (Gather Merge), and the
     # outer ORDER BY, which is what guarantees the order, finds the rows
     # sorted already.
-    query = f'SELECT\n  {cells}\nFROM ({inner_sql} OFFSET 0) AS g\nORDER BY g."gift_at", g."id"'
+    query = (
+        f"SELECT\n  {cells}\nFROM ({inner_sql} OFFSET 0) AS g\n"
+        'WHERE g."part_selected"\nORDER BY g."gift_at", g."id", g."allocations__position"'
+    )
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params

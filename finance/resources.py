@@ -50,10 +50,12 @@ class DonationResource(SpreadsheetSafeResource):
     fund = Field(attribute="fund__slug", column_name="fund")
     amount = _amount("amount_minor", "amount")
     fee_covered = _amount("fee_covered_minor", "fee_covered")
-    charged = _amount("charged_minor", "charged")
+    # Named as in export_donations: what the donor was charged.
+    gross = _amount("charged_minor", "gross")
     refunded = _amount("refunded_minor", "refunded")
     stripe_fee = Field(column_name="stripe_fee")
     net = Field(column_name="net")
+    allocations = Field(column_name="allocations")
 
     class Meta:
         model = Donation
@@ -75,10 +77,11 @@ class DonationResource(SpreadsheetSafeResource):
             "currency",
             "amount",
             "fee_covered",
-            "charged",
+            "gross",
             "refunded",
             "stripe_fee",
             "net",
+            "allocations",
             "anonymous",
             "message",
             "dedication",
@@ -88,7 +91,9 @@ class DonationResource(SpreadsheetSafeResource):
         export_order = fields
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("donor", "campaign", "team", "fundraiser", "fund")
+        return queryset.select_related("donor", "campaign", "team", "fundraiser", "fund").prefetch_related(
+            "allocations__fund"
+        )
 
     def dehydrate_stripe_fee(self, donation: Donation):
         # Empty until Stripe reports it (and for offline gifts).
@@ -97,9 +102,21 @@ class DonationResource(SpreadsheetSafeResource):
         return as_decimal(donation.stripe_fee_minor, donation.currency)
 
     def dehydrate_net(self, donation: Donation):
-        """Charged, less refunds and Stripe's fee: the finance overview's net."""
+        """Charged, less refunds and Stripe's fee: the finance overview's net.
+        Empty, as in export_donations, while an online gift's fee is unknown."""
+        if donation.stripe_fee_minor is None and donation.source == Donation.Source.ONLINE:
+            return ""
         net = donation.kept_minor - (donation.stripe_fee_minor or 0)
         return as_decimal(net, donation.currency)
+
+    def dehydrate_allocations(self, donation: Donation):
+        """The gift's parts in the donor's order, "rescue 60.00; aftercare
+        40.00" (one part for a gift not split). One cell rather than a row
+        per part: a changelist export is a row per gift, and export_donations
+        is the file with a row per part and each part's fees."""
+        # .all(): the parts prefetched by filter_export, in position order.
+        parts = donation.allocations.all()
+        return "; ".join(f"{part.fund.slug} {as_decimal(part.amount_minor, donation.currency)}" for part in parts)
 
 
 class RefundResource(SpreadsheetSafeResource):

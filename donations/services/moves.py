@@ -130,6 +130,8 @@ def move_gift(
             # one before it commits, so it never reads otherwise.
             move.receipt_after = donation.receipt_number
             move.save(update_fields=["receipt_after"])
+        donation.last_move, donation.move_count = move, donation.move_count + 1
+        donation.save(update_fields=["last_move", "move_count"])
     logger.info("donation %s moved by %s", donation.public_id, move.actor)
     return move
 

@@ -105,7 +105,7 @@ def test_exported_amounts_are_plain_decimals_in_the_gifts_currency(staff_client,
 
     [row] = csv_rows(export(staff_client, "donations/donation"))
 
-    assert (row["amount"], row["fee_covered"], row["charged"], row["refunded"], row["stripe_fee"], row["net"]) == (
+    assert (row["amount"], row["fee_covered"], row["gross"], row["refunded"], row["stripe_fee"], row["net"]) == (
         "1234.56",
         "37.00",
         "1271.56",
@@ -113,6 +113,37 @@ def test_exported_amounts_are_plain_decimals_in_the_gifts_currency(staff_client,
         "37.00",
         "1134.56",
     )
+
+
+def test_a_split_gift_lists_its_parts_and_its_fees_in_one_row(staff_client, campaign, funds):
+    DonationFactory(
+        campaign=campaign,
+        amount_minor=10_000,
+        allocations=[(funds["rescue"], 6_000), (funds["aftercare"], 4_000)],
+        fee_covered_minor=300,
+        succeeded_at=local_time(2026, 3, 1),
+        stripe_fee_minor=329,
+        status=S.SUCCEEDED,
+    )
+
+    [row] = csv_rows(export(staff_client, "donations/donation"))
+
+    assert (row["allocations"], row["fund"]) == ("rescue 60.00; aftercare 40.00", "rescue")
+    assert (row["amount"], row["fee_covered"], row["gross"], row["stripe_fee"], row["net"]) == (
+        "100.00",
+        "3.00",
+        "103.00",
+        "3.29",
+        "99.71",
+    )
+
+
+def test_an_online_gift_whose_stripe_fee_is_unknown_has_no_net(staff_client, campaign, funds):
+    DonationFactory(campaign=campaign, fund=funds["rescue"], status=S.PENDING, stripe_fee_minor=None)
+
+    [row] = csv_rows(export(staff_client, "donations/donation"))
+
+    assert (row["allocations"], row["stripe_fee"], row["net"]) == ("rescue 50.00", "", "")
 
 
 def test_every_export_is_audited_with_who_the_filters_and_the_row_count(staff_client, campaign, funds):

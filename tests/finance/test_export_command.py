@@ -148,12 +148,36 @@ def test_an_export_that_fails_half_way_leaves_no_file(two_gifts, tmp_path, monke
     assert not AuditLogEntry.objects.exists()
 
 
-def test_progress_is_drawn_on_a_terminal_with_the_row_count(two_gifts):
+def test_progress_is_drawn_on_a_terminal_and_counts_rows_a_split_gift_being_one_per_part(two_gifts, funds):
+    DonationFactory(
+        succeeded=True, campaign=two_gifts[0].campaign, allocations=[(funds["rescue"], 600), (funds["aftercare"], 400)]
+    )
     terminal = Terminal()
 
     export(stderr=terminal)
 
-    assert "Exporting gifts [" in terminal.getvalue() and "2/2" in terminal.getvalue()
+    assert "Exporting rows [" in terminal.getvalue() and "4/4" in terminal.getvalue()
+    assert AuditLogEntry.objects.get().row_count == 4
+
+
+def test_the_fund_option_keeps_that_funds_parts_and_counts_them(two_gifts, funds):
+    DonationFactory(
+        succeeded=True, campaign=two_gifts[0].campaign, allocations=[(funds["rescue"], 600), (funds["aftercare"], 400)]
+    )
+    terminal = Terminal()
+
+    rows = read_csv(export("--fund", "aftercare", stderr=terminal).encode())
+
+    assert [(row["fund"], row["part"], row["amount"]) for row in rows] == [("aftercare", "2 of 2", "4.00")]
+    assert "1/1" in terminal.getvalue()
+    assert AuditLogEntry.objects.get().filters == {"fund": "aftercare", "format": "csv"}
+
+
+def test_an_unknown_fund_is_one_line_and_exit_1(two_gifts):
+    with pytest.raises(CommandError) as refused:
+        export("--fund", "nope")
+
+    assert str(refused.value) == "--fund: There is no fund with the slug “nope”."
 
 
 # --- As a real process ------------------------------------------------------------

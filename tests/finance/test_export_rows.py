@@ -43,6 +43,8 @@ def test_the_header_names_every_column_in_order():
         "team",
         "fundraiser",
         "fund",
+        "part",
+        "gross",
         "amount",
         "fee_covered",
         "stripe_fee",
@@ -54,6 +56,7 @@ def test_the_header_names_every_column_in_order():
         "frequency",
         "payment_intent_id",
         "receipt_number",
+        "moved",
     ]
 
 
@@ -81,7 +84,9 @@ def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(make
         "team": "Freedom Threads",
         "fundraiser": "Ada's Dressember",
         "fund": "rescue",
+        "part": "1 of 1",
         # Stripe's standard 2.9% + 0.30, as the fake Stripe takes it.
+        "gross": "50.00",
         "amount": "50.00",
         "fee_covered": "0.00",
         "stripe_fee": "1.75",
@@ -93,6 +98,7 @@ def test_a_succeeded_gift_exports_its_donor_attribution_amounts_and_receipt(make
         "frequency": "one_time",
         "payment_intent_id": donation.payment_intent_id,
         "receipt_number": receipt.number,
+        "moved": "",
     }
     assert row["payment_intent_id"].startswith("pi_")
 

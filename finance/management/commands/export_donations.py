@@ -1,8 +1,8 @@
 """manage.py export_donations [--output PATH or -] [--format csv or xlsx]
-[--since DATE] [--until DATE] [--campaign SLUG]
+[--since DATE] [--until DATE] [--campaign SLUG] [--fund SLUG]
 
-Every gift (see finance.exports for the columns), CSV to standard output
-by default. A file is written under a temporary name and renamed when
+Every gift, one row per part (see finance.exports for the columns), CSV to
+standard output by default. A file is written under a temporary name and renamed when
 complete, so a failed export leaves no half file behind."""
 
 import os
@@ -16,17 +16,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.progress import ProgressBar
 from finance.export_forms import GiftExportForm
-from finance.exports import GiftExport, count_gifts
+from finance.exports import GiftExport, count_rows
 from finance.models import AuditLogEntry
 from finance.services import audit
 
 FORMATS = ("csv", "xlsx")
 # The form's field names as the options that fill them.
-OPTION_NAMES = {"since": "--since", "until": "--until", "campaign": "--campaign"}
+OPTION_NAMES = {"since": "--since", "until": "--until", "campaign": "--campaign", "fund": "--fund"}
 
 
 class Command(BaseCommand):
-    help = "Export every gift (donor, attribution, fund, amounts, fees, net, refunds, status, receipt) as CSV or XLSX."
+    help = (
+        "Export every gift, one row per part (donor, attribution, fund, gross, fees, net, refunds, status, "
+        "receipt, moves), as CSV or XLSX."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", default="-", help="File to write, or - for standard output (default).")
@@ -35,11 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--since", default="", help="First day included, YYYY-MM-DD (UTC).")
         parser.add_argument("--until", default="", help="Last day included, YYYY-MM-DD (UTC).")
         parser.add_argument("--campaign", default="", help="Only this campaign's gifts (its slug).")
+        parser.add_argument("--fund", default="", help="Only the parts of gifts given to this fund (its slug).")
 
-    def handle(self, *args, output, format, since, until, campaign, **options):
+    def handle(self, *args, output, format, since, until, campaign, fund, **options):
         if format not in FORMATS:
             raise CommandError(f"--format must be csv or xlsx, not “{format}”.")
-        form = GiftExportForm(data={"since": since, "until": until, "campaign": campaign})
+        form = GiftExportForm(data={"since": since, "until": until, "campaign": campaign, "fund": fund})
         if not form.is_valid():
             raise CommandError(_one_line(form))
         filters = form.filters()
@@ -53,8 +57,10 @@ class Command(BaseCommand):
         # Django's wrapper appends a newline to every write; the bar redraws
         # one line in place, so it gets the stream underneath.
         progress_stream = self.stderr._out
-        total = count_gifts(filters) if progress_stream.isatty() else None
-        with ProgressBar(label="Exporting gifts", total=total, stream=progress_stream) as bar:
+        # The bar counts rows, as the export and its audit entry do: a split
+        # gift is a row per part.
+        total = count_rows(filters) if progress_stream.isatty() else None
+        with ProgressBar(label="Exporting rows", total=total, stream=progress_stream) as bar:
             if to_stdout:
                 self._to_stdout(export, format, bar, binary_stdout)
             else:
