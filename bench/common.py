@@ -72,7 +72,8 @@ def print_result(name: str, value: float, ratio: float) -> None:
 # Run after a loader's gifts are in. Neither braces nor percent signs, so
 # it joins SQL formatted either way.
 ONE_PART_PER_GIFT_SQL = """
-INSERT INTO donations_allocation (donation_id, fund_id, position, amount_minor, fee_covered_minor, refunded_minor)
-SELECT id, fund_id, 0, amount_minor, fee_covered_minor, refunded_minor FROM donations_donation;
+INSERT INTO donations_allocation
+    (donation_id, fund_id, position, amount_minor, fee_covered_minor, refunded_minor, stripe_fee_minor)
+SELECT id, fund_id, 0, amount_minor, fee_covered_minor, refunded_minor, stripe_fee_minor FROM donations_donation;
 ANALYZE donations_allocation;
 """

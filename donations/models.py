@@ -315,6 +315,10 @@ class Allocation(models.Model):
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     # This part's share of what was refunded (or lost to a chargeback's refund).
     refunded_minor = models.PositiveBigIntegerField(default=0)
+    # This part's share of Stripe's fee on the gift, by what each part was
+    # charged; None until Stripe's fee is known (as on the gift), and for
+    # offline gifts, which pay none.
+    stripe_fee_minor = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["donation_id", "position"]

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from donations import rules
 from donations.models import (
     KEPT_MINOR,
     Allocation,
@@ -74,17 +73,13 @@ class PartFigures:
 
 
 def part_figures(donation: Donation) -> list[PartFigures]:
-    """The gift's parts in the donor's order with their money (one query).
-    Stripe's fee is stored for the whole gift only; each part's share is
-    rules.split_pro_rata's by what the parts were charged, the rule the
-    finance overview applies in SQL, so the shares add up to the fee."""
-    parts = parts_of(donation)
-    if not parts:
-        return []
-    fees = rules.split_pro_rata(donation.stripe_fee_minor or 0, [part.charged_minor for part in parts])
+    """The gift's parts in the donor's order with their money (one query);
+    a share of Stripe's fee not known yet counts as none."""
     return [
-        PartFigures(part.fund.name, part.amount_minor, part.fee_covered_minor, fee, part.refunded_minor)
-        for part, fee in zip(parts, fees, strict=True)
+        PartFigures(
+            part.fund.name, part.amount_minor, part.fee_covered_minor, part.stripe_fee_minor or 0, part.refunded_minor
+        )
+        for part in parts_of(donation)
     ]
 
 
@@ -163,29 +158,53 @@ def counters_out_of_step(*, campaign_id: int | None = None) -> dict[ScopeKey, tu
 @dataclass(frozen=True)
 class PartsOutOfStep:
     """A gift whose parts do not add up to it: (amount, fee covered,
-    refunded) as the gift says and as its parts add up to."""
+    refunded, Stripe's fee) as the gift says and as its parts add up to
+    (a Stripe fee not known yet as -1)."""
 
     public_id: uuid.UUID
-    gift: tuple[int, int, int]
-    parts: tuple[int, int, int]
+    gift: tuple[int, int, int, int]
+    parts: tuple[int, int, int, int]
 
 
 def gifts_with_parts_out_of_step(*, campaign_id: int | None = None) -> list[PartsOutOfStep]:
-    """Gifts whose parts' amounts, fee covers or refunds do not add up to
-    the gift's own, or that have no part at all (one query)."""
+    """Gifts whose parts' amounts, fee covers, refunds or Stripe fee
+    shares do not add up to the gift's own, or that have no part at all
+    (one query)."""
     gifts = Donation.objects.all() if campaign_id is None else Donation.objects.filter(campaign_id=campaign_id)
-    sums = {
-        "parts_amount": Coalesce(Sum("allocations__amount_minor"), 0),
-        "parts_fee": Coalesce(Sum("allocations__fee_covered_minor"), 0),
-        "parts_refunded": Coalesce(Sum("allocations__refunded_minor"), 0),
-    }
+    unknown_share = Allocation.objects.filter(donation=OuterRef("pk"), stripe_fee_minor__isnull=True)
     rows = (
-        gifts.annotate(**sums)
-        .exclude(parts_amount=F("amount_minor"), parts_fee=F("fee_covered_minor"), parts_refunded=F("refunded_minor"))
+        gifts.annotate(
+            gift_stripe_fee=Coalesce("stripe_fee_minor", -1, output_field=BigIntegerField()),
+            parts_amount=Coalesce(Sum("allocations__amount_minor"), 0),
+            parts_fee=Coalesce(Sum("allocations__fee_covered_minor"), 0),
+            parts_refunded=Coalesce(Sum("allocations__refunded_minor"), 0),
+            # Not known on any part while it is not known on the gift.
+            parts_stripe_fee=Case(
+                When(Exists(unknown_share), then=-1),
+                default=Coalesce(Sum("allocations__stripe_fee_minor"), -1),
+                output_field=BigIntegerField(),
+            ),
+        )
+        .exclude(
+            parts_amount=F("amount_minor"),
+            parts_fee=F("fee_covered_minor"),
+            parts_refunded=F("refunded_minor"),
+            parts_stripe_fee=F("gift_stripe_fee"),
+        )
         .order_by("pk")
-        .values_list("public_id", "amount_minor", "fee_covered_minor", "refunded_minor", *sums)
+        .values_list(
+            "public_id",
+            "amount_minor",
+            "fee_covered_minor",
+            "refunded_minor",
+            "gift_stripe_fee",
+            "parts_amount",
+            "parts_fee",
+            "parts_refunded",
+            "parts_stripe_fee",
+        )
     )
-    return [PartsOutOfStep(row[0], tuple(row[1:4]), tuple(row[4:7])) for row in rows]
+    return [PartsOutOfStep(row[0], tuple(row[1:5]), tuple(row[5:9])) for row in rows]
 
 
 def stripe_events_to_redrive(*, older_than: timedelta, max_attempts: int) -> list[int]:

@@ -66,7 +66,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
     Window,
@@ -119,7 +118,9 @@ COLUMNS = (
     Column("gross", "part_gross_minor", MONEY, "This part as charged: amount + fee_covered."),
     Column("amount", "allocations__amount_minor", MONEY, "This part of the gift, before any fee cover."),
     Column("fee_covered", "allocations__fee_covered_minor", MONEY, "This part's share of the donor's fee cover."),
-    Column("stripe_fee", "part_stripe_fee_minor", MONEY, "This part's share of Stripe's fee; empty until known."),
+    Column(
+        "stripe_fee", "allocations__stripe_fee_minor", MONEY, "This part's share of Stripe's fee; empty until known."
+    ),
     Column("net", "part_net_minor", MONEY, "gross - stripe_fee - refunded; empty while Stripe's fee is unknown."),
     Column("refunded", "allocations__refunded_minor", MONEY, "This part's share of what was refunded so far."),
     Column("currency", "currency", TEXT, "Lower-case code, e.g. usd."),
@@ -204,18 +205,11 @@ def gift_values(filters: GiftFilters) -> QuerySet:
 
     The rows of parts the filters do not keep (another fund's) are there,
     for the window sums to see every part of a gift; the writers skip them."""
-    # Every window is over one gift's parts. The gift's date leads the
-    # partition (it depends on the gift alone) so the sort the windows need
-    # is the export's own order, and PostgreSQL sorts once.
+    # The window (how many parts) is over one gift's parts. The gift's date
+    # leads the partition (it depends on the gift alone) so the sort it
+    # needs is the export's own order, and PostgreSQL sorts once.
     gift = [F("gift_at"), F("id")]
     gross = F("allocations__amount_minor") + F("allocations__fee_covered_minor")
-    # A sum of bigints is numeric in PostgreSQL: cast back, so the division
-    # below is the integer one. Stripe charges at most 99,999,999 minor
-    # units, so a fee times a gross stays far inside a bigint.
-    gross_through = Cast(
-        Window(Sum(gross), partition_by=gift, order_by=F("allocations__position").asc()), BigIntegerField()
-    )
-    gift_gross = F("amount_minor") + F("fee_covered_minor")
     rows = filters.apply(_dated_gifts()).annotate(
         part_gross_minor=gross,
         part_label=Concat(
@@ -223,16 +217,9 @@ def gift_values(filters: GiftFilters) -> QuerySet:
             Value(" of "),
             Cast(Window(Count("allocations__id"), partition_by=gift), CharField()),
         ),
-        # split_pro_rata(stripe_fee, the parts' gross) for this part: the
-        # fee's share of the gross up to and with it, less that up to it.
-        # Integer division of values never negative is the floor.
-        part_stripe_fee_minor=(
-            F("stripe_fee_minor") * gross_through / gift_gross
-            - F("stripe_fee_minor") * (gross_through - gross) / gift_gross
-        ),
         part_net_minor=Case(
             When(stripe_fee_minor__isnull=True, source=Donation.Source.ONLINE, then=Value(None)),
-            default=gross - F("allocations__refunded_minor") - Coalesce("part_stripe_fee_minor", Value(0)),
+            default=gross - F("allocations__refunded_minor") - Coalesce("allocations__stripe_fee_minor", Value(0)),
             output_field=BigIntegerField(),
         ),
         last_move_text=_last_move(),

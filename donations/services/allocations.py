@@ -48,9 +48,11 @@ def _parts_of(donation: Donation, requested: Sequence[Part]) -> list[Allocation]
         raise ValueError(f"The parts of gift {donation.public_id} do not add up to its amount")
     amounts = [part.amount_minor for part in requested]
     fees = split_pro_rata(donation.fee_covered_minor, amounts)
-    # A gift written already refunded (a test's or a loader's row) shares
-    # its refund as a refund made later would be shared.
-    refunds = split_pro_rata(donation.refunded_minor, [amount + fee for amount, fee in zip(amounts, fees, strict=True)])
+    charged = [amount + fee for amount, fee in zip(amounts, fees, strict=True)]
+    # A gift written already refunded, or with its Stripe fee known (a
+    # test's or a loader's row), shares them as they would be shared later.
+    refunds = split_pro_rata(donation.refunded_minor, charged)
+    stripe_fees = _stripe_fee_shares(donation.stripe_fee_minor, charged)
     return [
         Allocation(
             donation=donation,
@@ -59,9 +61,27 @@ def _parts_of(donation: Donation, requested: Sequence[Part]) -> list[Allocation]
             amount_minor=part.amount_minor,
             fee_covered_minor=fee,
             refunded_minor=refunded,
+            stripe_fee_minor=stripe_fee,
         )
-        for position, (part, fee, refunded) in enumerate(zip(requested, fees, refunds, strict=True))
+        for position, (part, fee, refunded, stripe_fee) in enumerate(
+            zip(requested, fees, refunds, stripe_fees, strict=True)
+        )
     ]
+
+
+def _stripe_fee_shares(fee: int | None, charged: list[int]) -> list[int | None]:
+    return [None] * len(charged) if fee is None else split_pro_rata(fee, charged)
+
+
+def record_stripe_fee(donation: Donation) -> None:
+    """Share the Stripe fee just recorded on a locked gift between its
+    parts, by what each part was charged."""
+    parts = list(donation.allocations.order_by("position"))
+    for part, share in zip(
+        parts, _stripe_fee_shares(donation.stripe_fee_minor, [p.charged_minor for p in parts]), strict=True
+    ):
+        part.stripe_fee_minor = share
+    Allocation.objects.bulk_update(parts, ["stripe_fee_minor"])
 
 
 def spread_refunds(donation: Donation) -> None:

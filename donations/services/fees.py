@@ -4,7 +4,7 @@ transaction, recorded after the gift succeeds."""
 from django.db import transaction
 
 from donations.models import Donation
-from donations.services import gift_status
+from donations.services import allocations, gift_status
 from payments import stripe as stripe_gateway
 
 
@@ -23,3 +23,4 @@ def record_processing_fee(*, donation_id: int) -> None:
         gift_status.remember_ids(donation, charge_id=charge_id)
         donation.stripe_fee_minor = fee
         donation.save(update_fields=["stripe_fee_minor", "updated_at"])
+        allocations.record_stripe_fee(donation)

@@ -12,9 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
-from django.db.models import BigIntegerField, Count, F, Q, Sum, Value, Window
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from donations.models import Allocation, Donation
@@ -135,55 +134,21 @@ def totals_by_currency(*, start: date, end: date) -> list[TotalsLine]:
 def totals_by_fund(*, start: date, end: date) -> list[TotalsLine]:
     """One line per fund and currency from the parts of the gifts, in the
     funds' display order (one query). `gift_count` is the number of gifts
-    that give to the fund (a split gift counts in each of its funds).
-
-    Stripe's fee is the gift's; a part's share is the one
-    donations.rules.split_pro_rata gives it by what each part was charged,
-    in the parts' order: floor(fee * C_i / W) - floor(fee * C_(i-1) / W),
-    C_i being what the parts up to this one were charged (a window sum)
-    and W the whole charge, so the shares add up to the fee exactly."""
-    charged = F("amount_minor") + F("fee_covered_minor")
-    whole = F("donation__amount_minor") + F("donation__fee_covered_minor")
-    fee = Coalesce("donation__stripe_fee_minor", Value(0))
-    through = Cast(
-        Window(Sum(charged), partition_by=[F("donation_id")], order_by=[F("position").asc()]),
-        BigIntegerField(),
-    )
-    parts = (
+    that give to the fund (a split gift counts in each of its funds); the
+    money is each part's own, Stripe's fee its share of the gift's."""
+    rows = (
         Allocation.objects.filter(donation__in=_gifts_between(start, end))
+        .values(key=F("fund__name"), currency=F("donation__currency"))
         .annotate(
-            key=F("fund__name"),
-            sort_order=F("fund__sort_order"),
-            part_currency=F("donation__currency"),
-            charged=charged,
-            fee_share=fee * through / whole - fee * (through - charged) / whole,
+            gift_count=Count("pk"),
+            gross_minor=Sum(F("amount_minor") + F("fee_covered_minor")),
+            refunds_minor=Sum("refunded_minor"),
+            fees_minor=Sum(Coalesce("stripe_fee_minor", Value(0))),
+            fee_covered_minor=Sum("fee_covered_minor"),
         )
-        .values(
-            "key",
-            "sort_order",
-            "fund_id",
-            "part_currency",
-            "charged",
-            "refunded_minor",
-            "fee_covered_minor",
-            "fee_share",
-        )
+        .order_by("fund__sort_order", "key", "currency")
     )
-    inner, params = parts.query.sql_with_params()
-    # A window's result cannot be summed in the query that computes it, so
-    # the parts are summed by fund from the query of the parts (plain SQL
-    # that PostgreSQL and the demo's SQLite both run).
-    sql = f"""
-        SELECT key, part_currency, COUNT(*), CAST(SUM(charged) AS bigint), CAST(SUM(refunded_minor) AS bigint),
-               CAST(SUM(fee_share) AS bigint), CAST(SUM(fee_covered_minor) AS bigint)
-        FROM ({inner}) AS part
-        GROUP BY fund_id, key, sort_order, part_currency
-        ORDER BY sort_order, key, part_currency
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [TotalsLine(key, currency, Figures(*figures)) for key, currency, *figures in rows]
+    return [TotalsLine(row["key"], row["currency"], Figures.of_row(row)) for row in rows]
 
 
 def totals_by_campaign(*, start: date, end: date) -> list[TotalsLine]:

@@ -336,3 +336,20 @@ def test_a_split_monthly_gift_cannot_shrink_a_part_below_the_smallest_gift(clien
     assert response.status_code == 400
     assert "each part must be at least $5.00" in response.content.decode()
     assert [part.amount_minor for part in split_plan.allocations.all()] == [6000, 4000]
+
+
+def test_stripes_fee_once_known_is_shared_between_the_parts_by_what_each_was_charged(split_gift):
+    split_gift.refresh_from_db()
+    shares = list(split_gift.allocations.order_by("position").values_list("stripe_fee_minor", flat=True))
+
+    assert split_gift.stripe_fee_minor > 0
+    assert shares == split_pro_rata(split_gift.stripe_fee_minor, [6000, 4000])
+    assert gifts_with_parts_out_of_step() == []
+
+
+def test_reconcile_totals_reports_parts_whose_stripe_fee_shares_do_not_add_up(split_gift):
+    Allocation.objects.filter(donation=split_gift, position=0).update(stripe_fee_minor=None)
+
+    [uneven] = gifts_with_parts_out_of_step()
+
+    assert uneven.parts[3] == -1 != uneven.gift[3]

@@ -28,7 +28,8 @@ class Command(BaseCommand):
         uneven = selectors.gifts_with_parts_out_of_step(campaign_id=campaign_id)
         for gift in uneven:
             self.stdout.write(
-                f"gift {gift.public_id}: amount, fee covered, refunded {gift.gift}; its parts add up to {gift.parts}"
+                f"gift {gift.public_id}: amount, fee covered, refunded, Stripe fee (-1: not known) {gift.gift}; "
+                f"its parts add up to {gift.parts}"
             )
         if not differences and not uneven:
             self.stdout.write("Totals match the ledger.")
