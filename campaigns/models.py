@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import PostalAddress
 from core.money import CURRENCIES, format_money
 
 # A goal above this is a typo, not an ambition (one billion in major units).
@@ -28,7 +29,7 @@ class Fund(models.Model):
         return self.name
 
 
-class Organization(models.Model):
+class Organization(PostalAddress):
     """A church, school or company that gives as itself (the API's
     `donor.organization`): its receipts and year-end statements are in its
     name, with the person who gave as the contact. One per name, whatever
@@ -38,18 +39,10 @@ class Organization(models.Model):
     takes them, and its contact, from its latest paid gift
     (donations.services.organizations)."""
 
-    # The postal address, in the parts of Donor.ADDRESS_FIELDS.
-    ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
     # What a gift gives of it (the contact is the gift's donor).
-    DETAIL_FIELDS = ("name", *ADDRESS_FIELDS)
+    DETAIL_FIELDS = ("name", *PostalAddress.ADDRESS_FIELDS)
 
     name = models.CharField(max_length=200)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, blank=True)
     contact_name = models.CharField(max_length=200, blank=True, help_text="Who gave its latest gift.")
     contact_email = models.EmailField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns.models import Organization
+from core.models import PostalAddress
 
 
 def postal_address_lines(*, address_line1, address_line2, city, region, postal_code, country) -> list[str]:
@@ -14,22 +15,14 @@ def postal_address_lines(*, address_line1, address_line2, city, region, postal_c
     return [line for line in (address_line1, address_line2, city_line, country) if line]
 
 
-class Donor(models.Model):
-    # The postal address, as receipts print it and imports and exports name it.
-    ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+class Donor(PostalAddress):
     # The details a donor gives with each gift (donations.services.donors).
-    DETAIL_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS)
+    DETAIL_FIELDS = ("first_name", "last_name", *PostalAddress.ADDRESS_FIELDS)
 
     # Stored lower-cased by the services; the constraint makes sure of it.
     email = models.EmailField(max_length=254, unique=True)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, blank=True)
     # Impact updates: the choice given with the donor's latest paid gift
     # that asked (receipts and statements are sent whatever it says).
     # A database default too: loaders that write donors in SQL (bench/) and
@@ -49,6 +42,20 @@ class Donor(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ChargedAndKept:
+    """The money of a gift or of one of its parts (both have amount_minor,
+    fee_covered_minor and refunded_minor): what the card was charged for
+    it, and what it leaves the charity, charged less refunded."""
+
+    @property
+    def charged_minor(self) -> int:
+        return self.amount_minor + self.fee_covered_minor
+
+    @property
+    def kept_minor(self) -> int:
+        return self.charged_minor - self.refunded_minor
 
 
 class DonationQuerySet(models.QuerySet):
@@ -82,7 +89,7 @@ def dedication_line(kind: str, name: str) -> str:
     return f"{DedicationKind(kind).label} {name}"
 
 
-class Donation(models.Model):
+class Donation(ChargedAndKept, models.Model):
     """One gift: the ledger row. Its status only moves forward (see
     donations.services.gift_status.ALLOWED_TRANSITIONS)."""
 
@@ -252,15 +259,6 @@ class Donation(models.Model):
         return f"Donation {self.public_id} ({self.status})"
 
     @property
-    def charged_minor(self) -> int:
-        return self.amount_minor + self.fee_covered_minor
-
-    @property
-    def kept_minor(self) -> int:
-        """What the gift leaves the charity: charged less refunded."""
-        return self.charged_minor - self.refunded_minor
-
-    @property
     def is_counted(self) -> bool:
         return self.status in self.COUNTED_STATUSES
 
@@ -297,7 +295,7 @@ class Donation(models.Model):
         return self.donor_full_name if self.organization_name else ""
 
 
-class Allocation(models.Model):
+class Allocation(ChargedAndKept, models.Model):
     """One part of a gift: what it gives one fund. Every gift has at least
     one (a gift that was not split has one, of all of it); a split gift has
     two to five, in the order the donor gave them. The parts are the ledger
@@ -334,14 +332,6 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"Part {self.position} of gift {self.donation_id}: {self.amount_minor} to fund {self.fund_id}"
-
-    @property
-    def charged_minor(self) -> int:
-        return self.amount_minor + self.fee_covered_minor
-
-    @property
-    def kept_minor(self) -> int:
-        return self.charged_minor - self.refunded_minor
 
 
 class GiftMove(models.Model):
