@@ -60,24 +60,37 @@ def void_notice_message(notice) -> EmailMultiAlternatives:
     )
 
 
+def _page_notice_context(donation, *, recipient, fundraiser, team, amount: str) -> dict:
+    """What a notice to a page's owner or captain says of a gift on the
+    page (`fundraiser`, else `team`): the donor as the captain's dashboard
+    names them, the amount, the page and the recipient's own dashboard."""
+    page = fundraiser or team
+    return {
+        "org_name": settings.ORG_NAME,
+        "recipient": recipient,
+        "donor_name": donation_selectors.ANONYMOUS if donation.anonymous else donation.donor_full_name,
+        "amount": amount,
+        "page_title": page.name,
+        "page_url": settings.SITE_URL + page.get_absolute_url(),
+        "dashboard_url": settings.SITE_URL + _dashboard_path(fundraiser=fundraiser, team=team, recipient=recipient),
+    }
+
+
 def gift_notice_message(notice) -> EmailMultiAlternatives:
     """To a page's owner or captain: who gave (as the public page names
     them), how much, and their message; never the donor's address."""
     donation = notice.donation
-    page = donation.fundraiser or donation.team
     return _message(
         "gift_notice",
         {
-            "org_name": settings.ORG_NAME,
-            "recipient": notice.recipient,
-            # As the captain's dashboard names them.
-            "donor_name": donation_selectors.ANONYMOUS if donation.anonymous else donation.donor_full_name,
-            "amount": format_money(donation.charged_minor, donation.currency),
+            **_page_notice_context(
+                donation,
+                recipient=notice.recipient,
+                fundraiser=donation.fundraiser,
+                team=donation.team,
+                amount=format_money(donation.charged_minor, donation.currency),
+            ),
             "message": donation.message,
-            "page_title": page.name,
-            "page_url": settings.SITE_URL + page.get_absolute_url(),
-            "dashboard_url": settings.SITE_URL
-            + _dashboard_path(fundraiser=donation.fundraiser, team=donation.team, recipient=notice.recipient),
         },
         to=notice.recipient.email,
         message_id=_message_id(f"gift-notice-{donation.public_id}-{notice.recipient_id}"),
@@ -90,19 +103,16 @@ def move_notice_message(notice) -> EmailMultiAlternatives:
     the gift kept when it moved); never the donor's address, nor finance's
     reason for the move."""
     move = notice.move
-    donation = move.donation
-    page = move.to_fundraiser or move.to_team
     return _message(
         "move_notice",
         {
-            "org_name": settings.ORG_NAME,
-            "recipient": notice.recipient,
-            "donor_name": donation_selectors.ANONYMOUS if donation.anonymous else donation.donor_full_name,
-            "amount": format_money(move.kept_minor, move.currency),
-            "page_title": page.name,
-            "page_url": settings.SITE_URL + page.get_absolute_url(),
-            "dashboard_url": settings.SITE_URL
-            + _dashboard_path(fundraiser=move.to_fundraiser, team=move.to_team, recipient=notice.recipient),
+            **_page_notice_context(
+                move.donation,
+                recipient=notice.recipient,
+                fundraiser=move.to_fundraiser,
+                team=move.to_team,
+                amount=format_money(move.kept_minor, move.currency),
+            ),
         },
         to=notice.recipient.email,
         message_id=_message_id(f"move-notice-{move.pk}-{notice.recipient_id}"),
