@@ -75,11 +75,13 @@ def _stripe_fee_shares(fee: int | None, charged: list[int]) -> list[int | None]:
 
 def record_stripe_fee(donation: Donation) -> None:
     """Share the Stripe fee just recorded on a locked gift between its
-    parts, by what each part was charged."""
+    parts, by what each part was charged. A gift written without parts
+    (reconcile_totals reports it) still keeps its fee."""
     parts = list(donation.allocations.order_by("position"))
-    for part, share in zip(
-        parts, _stripe_fee_shares(donation.stripe_fee_minor, [p.charged_minor for p in parts]), strict=True
-    ):
+    if not parts:
+        return
+    shares = _stripe_fee_shares(donation.stripe_fee_minor, [part.charged_minor for part in parts])
+    for part, share in zip(parts, shares, strict=True):
         part.stripe_fee_minor = share
     Allocation.objects.bulk_update(parts, ["stripe_fee_minor"])
 
