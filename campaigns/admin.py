@@ -12,6 +12,7 @@ from campaigns.models import (
     Fundraiser,
     Organization,
     PrivacyNotice,
+    ReceiptingEntity,
     Team,
 )
 from core.images import ADMIN_IMAGE_FIELDS
@@ -82,6 +83,19 @@ class AmountPresetInline(admin.TabularInline):
     verbose_name_plural = "Amount presets (the donate form offers the defaults 25, 50, 100 and 250 when there are none)"
 
 
+@admin.register(ReceiptingEntity)
+class ReceiptingEntityAdmin(admin.ModelAdmin):
+    list_display = ("name", "country", "tax_number", "statement_year_start")
+    list_filter = ("country",)
+    search_fields = ("name", "tax_number")
+    fieldsets = (
+        (None, {"fields": ("name", "address", "country", "tax_number")}),
+        ("On each receipt", {"fields": ("place_of_issue", "signatory_name", "signatory_title", "signature")}),
+        ("Statements and benefits", {"fields": ("statement_year_start", "intangible_religious_benefits")}),
+    )
+    formfield_overrides = ADMIN_IMAGE_FIELDS
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = (
@@ -91,6 +105,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "is_open",
         "goal_minor",
         "currency",
+        "receipting_entity",
         "donor_address_required",
         "starts_at",
         "ends_at",

@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -5,6 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from core.dates import parse_month_day
 from core.models import PostalAddress
 from core.money import CURRENCIES, format_money
 
@@ -27,6 +30,96 @@ class Fund(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def validate_month_day(value: str) -> None:
+    try:
+        parse_month_day(value)
+    except ValueError:
+        raise ValidationError(f"Give a day of the year as MM-DD (04-06 for 6 April), not {value!r}.") from None
+
+
+class ReceiptingEntity(models.Model):
+    """The legal entity that receives a campaign's money and issues its
+    receipts: a US 501(c)(3), a Canadian registered charity, a UK charity.
+    Its country decides which rules the receipts follow (receipts.countries);
+    everything a receipt says of it is copied onto the receipt when it is
+    issued, so editing an entity never changes a receipt already issued.
+    A campaign with none is received by the default entity, which the
+    ORG_* settings describe (ReceiptingEntity.default)."""
+
+    class Country(models.TextChoices):
+        US = "US", "United States (IRS acknowledgement)"
+        CA = "CA", "Canada (CRA official receipts)"
+        GB = "GB", "United Kingdom (Gift Aid)"
+
+    name = models.CharField(max_length=200, help_text="The legal name, exactly as registered with the tax authority.")
+    address = models.TextField(help_text="The address as registered, as it should be printed on receipts.")
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.US)
+    tax_number = models.CharField(
+        max_length=50,
+        help_text="The EIN (US), the charity registration number such as 123456789RR0001 (Canada), "
+        "or the registered charity number (UK).",
+    )
+    place_of_issue = models.CharField(
+        max_length=100, blank=True, help_text="The city where receipts are issued (Canadian receipts must say)."
+    )
+    signatory_name = models.CharField(
+        max_length=100, blank=True, help_text="Who signs the receipts (Canadian receipts must be signed)."
+    )
+    signatory_title = models.CharField(max_length=100, blank=True, help_text="Their role, such as Treasurer.")
+    # Each upload gets a name of its own, and receipts keep the name they
+    # were issued with: a new signature never changes an old receipt.
+    signature = models.ImageField(upload_to="receipting/signatures/", blank=True)
+    statement_year_start = models.CharField(
+        max_length=5,
+        default="01-01",
+        validators=[validate_month_day],
+        help_text="The first day of the year year-end statements cover, MM-DD: 01-01 for a calendar year, "
+        "04-06 for the UK tax year.",
+    )
+    intangible_religious_benefits = models.BooleanField(
+        default=False,
+        help_text="US churches: receipts say the only benefit in return was intangible religious benefits.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "receipting entities"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+    @classmethod
+    def default(cls) -> "ReceiptingEntity":
+        """The entity of campaigns that name none, as the ORG_* settings
+        describe it: never saved (its pk is None)."""
+        return cls(
+            name=settings.ORG_NAME or "",
+            address=settings.ORG_ADDRESS or "",
+            country=settings.ORG_COUNTRY,
+            tax_number=settings.ORG_TAX_ID or "",
+            place_of_issue=settings.ORG_RECEIPT_PLACE,
+            signatory_name=settings.ORG_SIGNATORY_NAME,
+            signatory_title=settings.ORG_SIGNATORY_TITLE,
+            statement_year_start=settings.ORG_STATEMENT_YEAR_START,
+        )
+
+    @property
+    def requires_donor_address(self) -> bool:
+        """Canadian receipts and Gift Aid declarations must carry the donor's home address."""
+        return self.country in (self.Country.CA, self.Country.GB)
+
+    @property
+    def offers_gift_aid(self) -> bool:
+        return self.country == self.Country.GB
+
+    def statement_year(self, start_year: int) -> tuple[date, date]:
+        """The first and last day of the statement year that starts in `start_year`."""
+        month, day = parse_month_day(self.statement_year_start)
+        start = date(start_year, month, day)
+        return start, date(start_year + 1, month, day) - timedelta(days=1)
 
 
 class Organization(PostalAddress):
@@ -84,15 +177,26 @@ class Campaign(models.Model):
     # A database default too (as Team.photo), so rows written by SQL alone
     # (the benchmarks' loaders) or by older migrations' models have none.
     hero_image = models.ImageField(upload_to="campaigns/%Y/", blank=True, db_default="")
-    # Whether this campaign's receipts must carry the donor's postal address
-    # (a Canadian or UK receipt does): the donate form and the API then
-    # refuse a gift without one. Set by staff for now; issue 16 will derive
-    # it from the country of the legal entity that receives the gifts.
+    # Whether staff want the donor's postal address on this campaign's
+    # receipts even where its entity's rules do not (a Canadian or UK
+    # entity's always do: needs_donor_address): the donate form and the
+    # API then refuse a gift without one.
     donor_address_required = models.BooleanField(
         default=False,
         db_default=False,
         help_text="Refuse online gifts without the donor's postal address (street, city, "
         "postal code where the country has them, country), because this campaign's receipts must show it.",
+    )
+    # Who receives the money and issues the receipts; none: the default
+    # entity of the ORG_* settings.
+    receipting_entity = models.ForeignKey(
+        ReceiptingEntity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="The legal entity that receives this campaign's gifts and issues its receipts; "
+        "empty for the organisation the settings name.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -122,6 +226,17 @@ class Campaign(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("campaigns:campaign", kwargs={"slug": self.slug})
+
+    @property
+    def entity(self) -> ReceiptingEntity:
+        """Who receives this campaign's gifts and issues their receipts."""
+        return self.receipting_entity or ReceiptingEntity.default()
+
+    @property
+    def needs_donor_address(self) -> bool:
+        """Whether online gifts must give the donor's postal address: the
+        entity's receipts need it, or staff asked for it."""
+        return self.donor_address_required or self.entity.requires_donor_address
 
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()

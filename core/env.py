@@ -5,6 +5,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.dates import parse_month_day
 from core.rate_limit import parse_rate
 
 
@@ -21,7 +22,7 @@ def flag(name: str, default: bool) -> bool:
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}") from None
 
 
 def integer(name: str, default: int, *, minimum: int = 0) -> int:
@@ -42,7 +43,7 @@ def _at_least(name: str, default, *, minimum, parse, kind: str):
     except ValueError:
         parsed = math.nan
     if not (math.isfinite(parsed) and parsed >= minimum):
-        raise ImproperlyConfigured(f"{name} must be {kind} of at least {minimum}, not {value!r}")
+        raise ImproperlyConfigured(f"{name} must be {kind} of at least {minimum}, not {value!r}") from None
     return parsed
 
 
@@ -50,6 +51,26 @@ def rate(name: str, default: str) -> str:
     """A rate limit such as "10/m", refused at start-up when malformed."""
     value = string(name, default)
     parse_rate(value)
+    return value
+
+
+def choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (case-insensitive, given back in upper case)."""
+    value = string(name, default).upper()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}") from None
+    return value
+
+
+def month_day(name: str, default: str) -> str:
+    """A day of the year as MM-DD (04-06), refused at start-up when it is none."""
+    value = string(name, default)
+    try:
+        parse_month_day(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a day of the year as MM-DD (04-06 for 6 April), not {value!r}"
+        ) from None
     return value
 
 

@@ -30,3 +30,14 @@ def placeholder_photo(*, size: tuple[int, int], colours: tuple[Colour, Colour], 
     encoded = io.BytesIO()
     picture.save(encoded, "JPEG", quality=82, optimize=True, progressive=True)
     return ContentFile(encoded.getvalue())
+
+
+def placeholder_signature(name: str) -> ContentFile:
+    """A PNG of `name` over a line, standing in for a signatory's scanned signature."""
+    picture = Image.new("RGB", (600, 160), (255, 255, 255))
+    draw = ImageDraw.Draw(picture)
+    draw.text((30, 50), name, fill=(20, 30, 90), font_size=56)
+    draw.line((20, 130, 580, 130), fill=(60, 60, 60), width=2)
+    encoded = io.BytesIO()
+    picture.save(encoded, "PNG", optimize=True)
+    return ContentFile(encoded.getvalue())

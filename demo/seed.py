@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from campaigns.models import AmountPreset, Campaign, Fund, Fundraiser, Team
+from campaigns.models import AmountPreset, Campaign, Fund, Fundraiser, ReceiptingEntity, Team
 from demo.gifts import seed_gifts
-from demo.pictures import placeholder_photo
+from demo.pictures import placeholder_photo, placeholder_signature
 from finance.services.permissions import ensure_finance_group
 
 DEMO_PASSWORD = "hopefund-demo"
@@ -35,7 +35,7 @@ DEMO_STORY = (
     "and school for survivors."
 )
 
-# The donate form's amounts (in dollars) and what each does.
+# The donate form's amounts (in major units: dollars, pounds) and what each does.
 DEMO_PRESETS = [
     (25, "buys a survivor's school books and uniform for a term"),
     (50, "pays for a week of aftercare in a safe shelter"),
@@ -82,6 +82,39 @@ DEMO_TEAMS = [
 ]
 
 
+# The legal entities of Dressember's Canadian and UK pages: each receives
+# its campaign's gifts and issues receipts under its country's rules.
+DEMO_ENTITIES = {
+    "CA": {
+        "name": "Hopefund Demo Charity Canada",
+        "address": "200 Example Avenue, Toronto ON M5V 2T6, Canada",
+        "tax_number": "123456789RR0001",
+        "place_of_issue": "Toronto, Ontario",
+        "signatory_name": "Jordan Demo",
+        "signatory_title": "Treasurer",
+        "statement_year_start": "01-01",
+    },
+    "GB": {
+        "name": "Hopefund Demo Charity UK",
+        "address": "1 Example Street, London SW1A 1AA, United Kingdom",
+        "tax_number": "1234567",
+        "place_of_issue": "London",
+        "signatory_name": "Alex Demo",
+        "signatory_title": "Chair of Trustees",
+        # The UK tax year.
+        "statement_year_start": "04-06",
+    },
+}
+
+# (slug, title, currency, entity country, team slug, team name, fundraiser slug, fundraiser name)
+DEMO_COUNTRY_CAMPAIGNS = [
+    ("dressember-2026-canada", "Dressember 2026 Canada", "cad", "CA", "toronto-threads", "Toronto Threads",
+     "leah-tremblay", "Leah's Dressember"),
+    ("dressember-2026-uk", "Dressember 2026 UK", "gbp", "GB", "london-threads", "London Threads",
+     "olivia-smith", "Olivia dresses up for freedom"),
+]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     role: str
@@ -100,31 +133,9 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
         funds[slug], _ = Fund.objects.update_or_create(
             slug=slug, defaults={"name": name, "description": description, "sort_order": order, "is_active": True}
         )
-    campaign, _ = Campaign.objects.update_or_create(
-        slug="dressember-2026",
-        defaults={
-            "title": "Dressember 2026",
-            "story": DEMO_STORY,
-            "goal_minor": 250_000_00,
-            "currency": "usd",
-            "status": Campaign.Status.ACTIVE,
-            "default_fund": funds["general"],
-            "starts_at": None,
-            "ends_at": None,
-        },
+    campaign = _demo_campaign(
+        slug="dressember-2026", title="Dressember 2026", currency="usd", entity=None, funds=funds, picture_seed=1
     )
-    campaign.funds.set(funds.values())
-    # The demo's presets, exactly: any others added since are removed.
-    AmountPreset.objects.filter(campaign=campaign).exclude(
-        amount_minor__in=[dollars * 100 for dollars, _ in DEMO_PRESETS]
-    ).delete()
-    for position, (dollars, impact) in enumerate(DEMO_PRESETS):
-        AmountPreset.objects.update_or_create(
-            campaign=campaign, amount_minor=dollars * 100, defaults={"impact_text": impact, "position": position}
-        )
-    if not campaign.hero_image:
-        campaign.hero_image.save("dressember-2026.jpg", placeholder_photo(size=HERO_SIZE, colours=HERO_COLOURS, seed=1))
-
     captain = _demo_user("captain@hopefund.example", "Casey", "Captain", is_staff=False)
     finance = _demo_user("finance@hopefund.example", "Frances", "Finance", is_staff=True)
     finance.groups.add(ensure_finance_group())
@@ -155,11 +166,80 @@ def seed_demo() -> tuple[Campaign, list[DemoLogin]]:
                 },
             )
     seed_gifts(campaign=campaign, funds=list(funds.values()), today=timezone.localdate())
+    for number, (slug, title, currency, country, team_slug, team_name, page_slug, page_name) in enumerate(
+        DEMO_COUNTRY_CAMPAIGNS, start=2
+    ):
+        country_campaign = _demo_campaign(
+            slug=slug,
+            title=title,
+            currency=currency,
+            entity=_demo_entity(country),
+            funds=funds,
+            picture_seed=number,
+        )
+        team, _ = Team.objects.update_or_create(
+            campaign=country_campaign,
+            slug=team_slug,
+            defaults={"name": team_name, "goal_minor": 10_000_00, "story": f"{team_name} dresses up for freedom."},
+        )
+        if not team.photo:
+            team.photo.save(
+                f"{team_slug}.jpg", placeholder_photo(size=TEAM_PHOTO_SIZE, colours=HERO_COLOURS, seed=number)
+            )
+        team.captains.add(captain)
+        Fundraiser.objects.update_or_create(
+            campaign=country_campaign,
+            slug=page_slug,
+            defaults={"team": team, "name": page_name, "goal_minor": 1_000_00, "story": DEMO_STORY.split("\n")[0]},
+        )
     logins = [
         DemoLogin("team captain", captain.email, DEMO_PASSWORD),
         DemoLogin("finance staff", finance.email, DEMO_PASSWORD, _fresh_backup_codes(finance)),
     ]
     return campaign, logins
+
+
+def _demo_campaign(
+    *, slug: str, title: str, currency: str, entity: ReceiptingEntity | None, funds: dict, picture_seed: int
+) -> Campaign:
+    campaign, _ = Campaign.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "title": title,
+            "story": DEMO_STORY,
+            "goal_minor": 250_000_00,
+            "currency": currency,
+            "status": Campaign.Status.ACTIVE,
+            "default_fund": funds["general"],
+            "receipting_entity": entity,
+            "starts_at": None,
+            "ends_at": None,
+        },
+    )
+    campaign.funds.set(funds.values())
+    # The demo's presets, exactly: any others added since are removed.
+    AmountPreset.objects.filter(campaign=campaign).exclude(
+        amount_minor__in=[major * 100 for major, _ in DEMO_PRESETS]
+    ).delete()
+    for position, (major, impact) in enumerate(DEMO_PRESETS):
+        AmountPreset.objects.update_or_create(
+            campaign=campaign, amount_minor=major * 100, defaults={"impact_text": impact, "position": position}
+        )
+    if not campaign.hero_image:
+        campaign.hero_image.save(
+            f"{slug}.jpg", placeholder_photo(size=HERO_SIZE, colours=HERO_COLOURS, seed=picture_seed)
+        )
+    return campaign
+
+
+def _demo_entity(country: str) -> ReceiptingEntity:
+    details = DEMO_ENTITIES[country]
+    entity, _ = ReceiptingEntity.objects.update_or_create(
+        name=details["name"], defaults={**details, "country": country}
+    )
+    if not entity.signature:
+        entity.signature.save(f"{country.lower()}-signature.png", placeholder_signature(details["signatory_name"]))
+    return entity
 
 
 def _demo_user(email: str, first_name: str, last_name: str, *, is_staff: bool):

@@ -181,12 +181,12 @@ def _address_details(where: dict) -> dict[str, str]:
 
 def address_parts_missing(campaign, address: dict) -> dict[str, str]:
     """For a campaign whose receipts need the donor's postal address
-    (Campaign.donor_address_required), each part of `address` (the
+    (Campaign.needs_donor_address), each part of `address` (the
     AddressForm's cleaned data) the donor's country needs and that is
     empty, with what to say; nothing for any other campaign (or none: an
     unknown campaign has its own error). A part that failed its own check
     already has its error and is not reported again."""
-    if campaign is None or not campaign.donor_address_required:
+    if campaign is None or not campaign.needs_donor_address:
         return {}
     country = address.get("country") or ""
     labels = countries.address_labels(country)

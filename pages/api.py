@@ -44,7 +44,7 @@ def campaign_api(request, slug: str):
             "donor_count": overview.tally.donor_count,
             "gift_count": overview.tally.gift_count,
             "is_open": campaign.is_open(),
-            "donor_address_required": campaign.donor_address_required,
+            "donor_address_required": campaign.needs_donor_address,
             "url": request.build_absolute_uri(campaign.get_absolute_url()),
             "funds": [{"slug": fund.slug, "name": fund.name} for fund in overview.funds],
             "teams": [

@@ -80,7 +80,7 @@ def _render_giving_page(request, found):
             "address_labels_by_country": countries.labels_json(),
             # Marked required (and refused by the API when missing) only
             # where the campaign's receipts need the address.
-            "address_required": campaign.donor_address_required,
+            "address_required": campaign.needs_donor_address,
             "address_parts_required": countries.required_address_parts(country),
             "address_rules": countries.address_rules_json(),
             "preview": preview,

@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from campaigns.models import ReceiptingEntity
 from core.money import format_money
 from donations.models import Allocation, Donor, postal_address_lines
 from donations.rules import split_pro_rata
-
-NO_BENEFIT = "No goods or services were provided in exchange for this contribution."
+from receipts import countries
 
 
 def long_date(value) -> str:
@@ -44,24 +44,6 @@ class Record:
     def from_record(cls, record: dict):
         names = {field.name for field in fields(cls)}
         return cls(**{name: value for name, value in record.items() if name in names})
-
-
-@dataclass(frozen=True)
-class Organisation:
-    """The charity as the settings name it now: copied field by field into
-    each record, never stored itself."""
-
-    name: str
-    address: str
-    tax_id: str
-
-    @classmethod
-    def now(cls) -> "Organisation":
-        return cls(name=settings.ORG_NAME, address=settings.ORG_ADDRESS, tax_id=settings.ORG_TAX_ID)
-
-    @property
-    def exemption_statement(self) -> str:
-        return f"{self.name} is a tax-exempt charitable organization. Tax ID (EIN): {self.tax_id}"
 
 
 @dataclass(frozen=True)
@@ -101,6 +83,32 @@ class ReceiptFacts(Record):
     # names its one fund in `fund`, and in records frozen before gifts
     # could be split.
     parts: list[dict] = field(default_factory=list)
+    # The rules the receipt follows: the country of the entity that issued
+    # it (receipts.countries); records frozen before entities existed are US.
+    country: str = "US"
+    # What the entity's `org_tax_id` is called there ("Tax ID (EIN)",
+    # "Charity registration number").
+    org_tax_label: str = "Tax ID (EIN)"
+    place_of_issue: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    # The stored file of the signature image as it was at issue ("" for none).
+    signature: str = ""
+    # The value of what the donor received in return, and what is left of
+    # `amount` as a gift ("" when nothing was received).
+    advantage: str = ""
+    advantage_description: str = ""
+    eligible_amount: str = ""
+    # Further statements the country's receipts carry, in reading order.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rules(self):
+        return countries.rules_for(self.country)
+
+    @property
+    def signatory_line(self) -> str:
+        return ", ".join(part for part in (self.signatory_name, self.signatory_title) if part)
 
     @property
     def contact_lines(self) -> list[str]:
@@ -114,7 +122,11 @@ class ReceiptFacts(Record):
 
     @property
     def rows(self) -> list[tuple[str, str]]:
-        """The receipt's table, in reading order."""
+        """The receipt's table, in reading order, as its country's rules lay it out."""
+        return self.rules.rows(self)
+
+    def standard_rows(self) -> list[tuple[str, str]]:
+        """The table every country's receipt starts from."""
         rows = [("Receipt number", self.number)]
         if self.replaces_number:
             rows.append(("Replaces receipt", f"{self.replaces_number} (now void)"))
@@ -134,16 +146,22 @@ class ReceiptFacts(Record):
         return rows
 
 
-def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) -> ReceiptFacts:
+def receipt_facts_at_issue(
+    receipt, *, parts: list[Allocation] | None = None, entity: ReceiptingEntity | None = None
+) -> ReceiptFacts:
     """What `receipt` says, worked out from its gift (the donor's details as
     given with it, and its parts: `parts`, with their funds, if the caller
     has read them, else read now), its own amounts, the receipt it replaces
-    and the charity's identity as they are now. Reads model fields only,
-    so the migration that froze the receipts issued before records existed
-    can call it too (with no parts: none existed then)."""
+    and the identity of the entity that receives the gift (`entity`, else
+    the campaign's) as they are now, in the words of that entity's country.
+    Reads model fields only, so the migration that froze the receipts
+    issued before records existed can call it too (with no parts, and the
+    default entity: neither existed then)."""
     donation = receipt.donation
     replaces_number = receipt.replaces.number if receipt.replaces_id else None
-    organisation = Organisation.now()
+    entity = entity or donation.campaign.entity
+    rules = countries.rules_for(entity.country)
+    benefit_minor = receipt.benefit_value_minor
     person = f"{donation.donor_first_name} {donation.donor_last_name}".strip()
     # Absent from the gifts of migration 0002's models, made before gifts
     # could be given as an organisation.
@@ -152,11 +170,11 @@ def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) ->
     address = {name: getattr(donation, f"{prefix}{name}") for name in Donor.ADDRESS_FIELDS}
     return ReceiptFacts(
         number=receipt.number,
-        title="Corrected donation receipt" if replaces_number else "Donation receipt",
+        title=rules.title(corrected=bool(replaces_number)),
         replaces_number=replaces_number,
-        org_name=organisation.name,
-        org_address=organisation.address,
-        org_tax_id=organisation.tax_id,
+        org_name=entity.name,
+        org_address=entity.address,
+        org_tax_id=entity.tax_number,
         donor_first_name=donation.donor_first_name,
         donor_name=given_as or person,
         donor_address_lines=postal_address_lines(**address),
@@ -168,13 +186,14 @@ def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) ->
         currency=receipt.currency.upper(),
         fund=donation.fund.name,
         campaign=donation.campaign.title,
-        benefit_statement=benefit_statement(
+        benefit_statement=rules.benefit_statement(
+            entity=entity,
             amount_minor=receipt.amount_minor,
             currency=receipt.currency,
             description=receipt.benefit_description,
-            value_minor=receipt.benefit_value_minor,
+            value_minor=benefit_minor,
         ),
-        exemption_statement=organisation.exemption_statement,
+        exemption_statement=rules.exemption_statement(entity),
         # A receipt corrected after a refund states what is kept, which the
         # fee the donor added no longer describes; one corrected for the
         # whole charge (a gift moved to another fund) still does.
@@ -190,6 +209,18 @@ def receipt_facts_at_issue(receipt, *, parts: list[Allocation] | None = None) ->
             amount_minor=receipt.amount_minor,
             currency=receipt.currency,
         ),
+        country=rules.country,
+        org_tax_label=rules.tax_number_label,
+        place_of_issue=entity.place_of_issue,
+        signatory_name=entity.signatory_name,
+        signatory_title=entity.signatory_title,
+        signature=entity.signature.name if entity.signature else "",
+        advantage=format_money(benefit_minor, receipt.currency) if benefit_minor else "",
+        advantage_description=receipt.benefit_description if benefit_minor else "",
+        eligible_amount=(
+            format_money(max(receipt.amount_minor - benefit_minor, 0), receipt.currency) if benefit_minor else ""
+        ),
+        notes=rules.notes(entity=entity, receipt=receipt),
     )
 
 
@@ -210,19 +241,6 @@ def receipt_parts(parts: list[Allocation], *, amount_minor: int, currency: str) 
         {"fund": part.fund.name, "amount": format_money(share, currency)}
         for part, share in zip(parts, shares, strict=True)
     ]
-
-
-def benefit_statement(*, amount_minor: int, currency: str, description: str, value_minor: int) -> str:
-    """The IRS's quid pro quo disclosure, or that there was nothing in return."""
-    if not value_minor:
-        return NO_BENEFIT
-    value = format_money(value_minor, currency)
-    deductible = format_money(max(amount_minor - value_minor, 0), currency)
-    return (
-        f"In exchange for this contribution you received {description}, with an "
-        f"estimated fair market value of {value}. The amount deductible for federal income tax "
-        f"purposes is {deductible}."
-    )
 
 
 def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
@@ -256,7 +274,7 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
     def para(text: str, style: str = "BodyText") -> Paragraph:
         return Paragraph(escape(text), styles[style])
 
-    story = [para(facts.org_name, "Title"), para(facts.org_address), para(f"Tax ID (EIN): {facts.org_tax_id}")]
+    story = [para(facts.org_name, "Title"), para(facts.org_address), para(f"{facts.org_tax_label}: {facts.org_tax_id}")]
     if is_void:
         story.append(para(f"VOID: receipt {facts.number} no longer stands.", "Heading2"))
     story += [Spacer(1, 0.2 * inch), para(f"{facts.title} {facts.number}", "Heading1")]
@@ -270,8 +288,10 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
         Spacer(1, 0.2 * inch),
         para(facts.benefit_statement),
         para(facts.exemption_statement),
+        *(para(note) for note in facts.notes),
         para("Please keep this receipt for your tax records."),
     ]
+    story += _signature(facts, para=para, inch=inch)
     issued = _pdf_date(datetime.fromisoformat(facts.issued_at))
 
     def date_as_issued(canvas, _document) -> None:
@@ -280,6 +300,24 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
 
     document.build(story, onFirstPage=date_as_issued, onLaterPages=date_as_issued)
     return buffer.getvalue()
+
+
+def _signature(facts: ReceiptFacts, *, para, inch) -> list:
+    """The signature the receipt was issued with, over the signatory's name."""
+    from reportlab.platypus import Image, Spacer
+
+    flowables = []
+    if facts.signature and default_storage.exists(facts.signature):
+        with default_storage.open(facts.signature, "rb") as image:
+            picture = Image(BytesIO(image.read()))
+        # At most 2.5 x 0.8 inches, in proportion.
+        scale = min(2.5 * inch / picture.imageWidth, 0.8 * inch / picture.imageHeight, 1)
+        picture.drawWidth, picture.drawHeight = picture.imageWidth * scale, picture.imageHeight * scale
+        picture.hAlign = "LEFT"
+        flowables += [Spacer(1, 0.2 * inch), picture]
+    if facts.signatory_line:
+        flowables.append(para(f"Signed: {facts.signatory_line}"))
+    return flowables
 
 
 @functools.cache
@@ -323,20 +361,22 @@ class StatementFacts(Record):
         return [*([f"Contact: {self.contact}"] if self.contact else []), self.donor_email]
 
 
-def statement_facts_at_issue(*, year: int, gifts: list, lines: list, totals: list) -> StatementFacts:
+def statement_facts_at_issue(
+    *, year: int, gifts: list, lines: list, totals: list, entity: ReceiptingEntity | None = None
+) -> StatementFacts:
     """What a statement says: `gifts` (oldest first, with their donor and
     organisation),
     `lines` and `totals` from receipts.selectors.statement_lines; the donor
     (or the organisation, with the person as contact) as given with the
-    last gift of the year; the charity as it is now."""
-    organisation = Organisation.now()
+    last gift of the year; `entity` (the default one if none) as it is now."""
+    entity = entity or ReceiptingEntity.default()
     last = gifts[-1] if gifts else None
     return StatementFacts(
         year=year,
-        org_name=organisation.name,
-        org_address=organisation.address,
-        org_tax_id=organisation.tax_id,
-        exemption_statement=organisation.exemption_statement,
+        org_name=entity.name,
+        org_address=entity.address,
+        org_tax_id=entity.tax_number,
+        exemption_statement=countries.rules_for(entity.country).exemption_statement(entity),
         # An organisation's statement covers gifts its people named it by
         # in their own ways ("grace church"): it is in the name on record.
         donor_name=(last.organization.name if last.organization_id else last.donor_full_name) if last else "",

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from anymail.message import attach_inline_image
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 
 from core.money import format_money
@@ -37,6 +37,7 @@ def receipt_message(receipt, *, pdf_url: str) -> EmailMultiAlternatives:
         },
         to=facts.donor_email,
         message_id=message_id(receipt),
+        country=facts.country,
     )
     pdf = documents.receipt_pdf(facts, is_void=receipt.status == receipt.Status.VOID)
     message.attach(f"receipt-{facts.number}.pdf", pdf, "application/pdf")
@@ -50,13 +51,17 @@ def message_id(receipt) -> str:
 
 
 def void_notice_message(notice) -> EmailMultiAlternatives:
-    """Drawn from the voided receipt's stored record."""
+    """Drawn from the voided receipt's stored record, and why it is void:
+    refunded, or taken back by the donor's bank in a dispute the charity
+    lost (both final, so the gift's status at sending still says which)."""
     facts = documents.ReceiptFacts.from_record(notice.receipt.record)
+    taken_back = notice.receipt.donation.status == notice.receipt.donation.Status.DISPUTE_LOST
     return _message(
         "void_notice",
-        {"facts": facts},
+        {"facts": facts, "taken_back_by_bank": taken_back},
         to=facts.donor_email,
         message_id=_message_id(f"void-{facts.number}"),
+        country=facts.country,
     )
 
 
@@ -260,18 +265,27 @@ def _image_data_uri(update) -> str | None:
     return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
 
 
-def _message(template: str, context: dict, *, to: str, message_id: str) -> EmailMultiAlternatives:
+def _message(template: str, context: dict, *, to: str, message_id: str, country: str = "") -> EmailMultiAlternatives:
     """A receipt's, void notice's or statement's email: `context` is all its
     templates see (the stored record and this email's links), never the
-    live settings."""
+    live settings. With `country` (that of the entity whose document it
+    is), the country's own templates (receipts/email/<country>/) win over
+    the shared ones where it has them."""
+
+    def render(suffix: str) -> str:
+        names = [f"receipts/email/{template}{suffix}"]
+        if country:
+            names.insert(0, f"receipts/email/{country.lower()}/{template}{suffix}")
+        return select_template(names).render(context)
+
     message = EmailMultiAlternatives(
-        subject=render_to_string(f"receipts/email/{template}_subject.txt", context).strip(),
-        body=render_to_string(f"receipts/email/{template}.txt", context),
+        subject=render("_subject.txt").strip(),
+        body=render(".txt"),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers={"Message-ID": message_id},
     )
-    message.attach_alternative(render_to_string(f"receipts/email/{template}.html", context), "text/html")
+    message.attach_alternative(render(".html"), "text/html")
     return message
 
 

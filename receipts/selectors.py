@@ -114,7 +114,7 @@ def dedication_card_with_gift(card_id: int) -> DedicationCard:
 
 
 def void_notice_with_receipt(notice_id: int) -> VoidNotice:
-    return VoidNotice.objects.select_related("receipt").get(pk=notice_id)
+    return VoidNotice.objects.select_related("receipt__donation").get(pk=notice_id)
 
 
 # --- Year-end statements ---------------------------------------------------

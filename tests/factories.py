@@ -4,7 +4,7 @@ import factory
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Fund, Fundraiser, Organization, Team
+from campaigns.models import Campaign, Fund, Fundraiser, Organization, ReceiptingEntity, Team
 from donations.services.allocations import Part, record_parts
 from donations.services.gifts import covered_fee
 from tests.fakes.stripe import stripe_fee
@@ -31,6 +31,40 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     region = "VA"
     postal_code = "23669"
     country = "US"
+
+
+class ReceiptingEntityFactory(factory.django.DjangoModelFactory):
+    """A US entity by default; `ReceiptingEntityFactory(canadian=True)` or
+    `(british=True)` gives one as Canada's or the UK's rules need it."""
+
+    class Meta:
+        model = ReceiptingEntity
+
+    class Params:
+        canadian = factory.Trait(
+            name="Freedom Now Canada",
+            address="1 Hope Street, Toronto ON M5V 2T6",
+            country="CA",
+            tax_number="123456789RR0001",
+            place_of_issue="Toronto, Ontario",
+            signatory_name="Jordan Lee",
+            signatory_title="Treasurer",
+        )
+        british = factory.Trait(
+            name="Freedom Now UK",
+            address="1 Hope Street, London SW1A 1AA",
+            country="GB",
+            tax_number="1123456",
+            place_of_issue="London",
+            signatory_name="Alex Smith",
+            signatory_title="Chair of Trustees",
+            statement_year_start="04-06",
+        )
+
+    name = factory.Sequence(lambda n: f"Freedom Now {n}")
+    address = "1 Hope Way, Portland, OR 97201"
+    country = "US"
+    tax_number = "12-3456789"
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):

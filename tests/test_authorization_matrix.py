@@ -42,7 +42,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNotice, TeamInvite
+from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNotice, ReceiptingEntity, TeamInvite
 from campaigns.selectors import hash_invite_token
 from donations.models import Dispute, GiftMove, GivingTotal, Refund, StripeEvent
 from donations.selectors import plan_management_url
@@ -257,6 +257,9 @@ ADMIN_MODELS = {
     "campaigns.fund": (FINANCE, SUPERUSER, SUPERUSER),
     # Organisations given as: finance sees who gave as one.
     "campaigns.organization": (FINANCE, SUPERUSER, SUPERUSER),
+    # Who issues receipts: finance sees each entity's identity, only
+    # superusers change what receipts will say.
+    "campaigns.receiptingentity": (FINANCE, SUPERUSER, SUPERUSER),
     # A published notice stays as the record of what donors were told.
     "campaigns.privacynotice": (SUPERUSER, SUPERUSER, NOBODY),
     "donations.donor": (FINANCE, SUPERUSER, SUPERUSER),
@@ -593,6 +596,9 @@ def _build_world() -> SimpleNamespace:
         "campaignupdate": CampaignUpdate.objects.get(),
         "fund": funds["rescue"],
         "organization": factories.OrganizationFactory(),
+        "receiptingentity": ReceiptingEntity.objects.create(
+            name="Matrix Charity Canada", address="1 Rue, Montréal", country="CA", tax_number="123456789RR0001"
+        ),
         "privacynotice": PrivacyNotice.objects.create(text="What we keep and why."),
         "donor": donor,
         "donation": gift,

@@ -38,7 +38,8 @@ Status = Donation.Status
 
 # The moments a hook can run at.
 ON_SUCCEEDED = "succeeded"  # the money was taken: the gift just became paid
-ON_REFUNDED = "refunded"  # a paid gift changed with something refunded
+# A paid gift changed with something refunded, or its dispute was lost.
+ON_REFUNDED = "refunded"
 # Finance moved a counted gift to another fundraiser, team or fund
 # (donations.services.moves): its receipt is corrected if what it states
 # changed, and the people of the page it now counts for are told. Its
@@ -117,13 +118,19 @@ def apply_effects(
         if donation.source == Donation.Source.ONLINE:
             pk = donation.pk
             task_queue.enqueue_on_commit(tasks.record_processing_fee, pk)
-    elif before.status in Donation.PAID_STATUSES and donation.refunded_minor and before.differs_from(donation):
+    elif before.status in Donation.PAID_STATUSES and _given_back(donation) and before.differs_from(donation):
         # Also after a dispute closes: a refund made during it is only
         # reflected in the receipt once the gift is (partly) refunded again.
         _run(ON_REFUNDED, donation, wants_receipt=wants_receipt, wants_notices=wants_notices)
     if donation.status == Status.FAILED and before.status != Status.FAILED and donation.failure_code == RENEWAL_FAILED:
         pk = donation.pk
         task_queue.enqueue_on_commit(tasks.send_renewal_failed_notice, pk)
+
+
+def _given_back(donation: Donation) -> bool:
+    """Whether money of the gift went back to the donor: refunded, or
+    taken back by their bank through a dispute the charity lost."""
+    return bool(donation.refunded_minor) or donation.status == Status.DISPUTE_LOST
 
 
 def apply_effects_of_move(donation: Donation, *, move: GiftMove) -> None:

@@ -15,7 +15,7 @@ from django.db.models import Q
 FINANCE_GROUP = "Finance"
 
 FINANCE_PERMISSIONS = {
-    "campaigns": ["view_fund", "view_organization"],
+    "campaigns": ["view_fund", "view_organization", "view_receiptingentity"],
     "donations": [
         "view_donation",
         "view_donor",

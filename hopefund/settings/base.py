@@ -331,6 +331,15 @@ MEDIA_URL = "media/"
 ORG_NAME = env.string("ORG_NAME")
 ORG_TAX_ID = env.string("ORG_TAX_ID")
 ORG_ADDRESS = env.string("ORG_ADDRESS")
+# The rest of the default receipting entity (campaigns.ReceiptingEntity.default):
+# the country whose receipt rules it follows (US, CA or GB), where its
+# receipts are issued and who signs them, and the first day (MM-DD) of the
+# year its year-end statements cover. Entities of their own are set up in the admin.
+ORG_COUNTRY = env.choice("ORG_COUNTRY", "US", ("US", "CA", "GB"))
+ORG_RECEIPT_PLACE = env.string("ORG_RECEIPT_PLACE", "")
+ORG_SIGNATORY_NAME = env.string("ORG_SIGNATORY_NAME", "")
+ORG_SIGNATORY_TITLE = env.string("ORG_SIGNATORY_TITLE", "")
+ORG_STATEMENT_YEAR_START = env.month_day("ORG_STATEMENT_YEAR_START", "01-01")
 # The absolute base of every link we send (emails, password resets).
 SITE_URL = (env.string("SITE_URL") or "").rstrip("/")
 

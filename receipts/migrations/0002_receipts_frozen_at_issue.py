@@ -12,6 +12,7 @@ def hash_tokens_and_freeze_receipts(apps, schema_editor):
     frozen as it reads today: the gift's details (copied from the donor by
     donations' 0002), its amounts, and the charity's identity from the
     settings this migration runs with."""
+    from campaigns.models import ReceiptingEntity
     from receipts.documents import receipt_facts_at_issue
 
     Receipt = apps.get_model("receipts", "Receipt")
@@ -21,8 +22,9 @@ def hash_tokens_and_freeze_receipts(apps, schema_editor):
     batch = []
     for receipt in receipts.iterator(chunk_size=BATCH):
         receipt.pdf_token_hash = hashlib.sha256(receipt.public_token.encode()).hexdigest()
-        # No gift was split then (gifts' parts came with donations' 0013).
-        receipt.record = receipt_facts_at_issue(receipt, parts=[]).as_record()
+        # No gift was split then (gifts' parts came with donations' 0013),
+        # and every campaign's receipts were the settings' organisation's.
+        receipt.record = receipt_facts_at_issue(receipt, parts=[], entity=ReceiptingEntity.default()).as_record()
         batch.append(receipt)
         if len(batch) == BATCH:
             Receipt.objects.bulk_update(batch, ["pdf_token_hash", "record"])

@@ -138,8 +138,9 @@ def reissue_after_refund(*, donation) -> Receipt | None:
     given. Called by donations.services inside the transaction that holds
     the donation's row lock, after it has recorded the refund.
 
-    Refunded in full: every live receipt becomes void, and the donor is
-    sent a void notice for each one they may have received. Refunded in
+    Refunded in full, or lost to a dispute (the bank took the money back):
+    every live receipt becomes void, and the donor is sent a void notice
+    for each one they may have received. Refunded in
     part: the current receipt becomes void and a corrected receipt, with a
     new number, replaces it for the amount charged less the refunds.
     Nothing changes when the receipts already match (a repeated call).
@@ -153,7 +154,7 @@ def reissue_after_refund(*, donation) -> Receipt | None:
 def _bring_in_line_after_refund(donation) -> Receipt | None:
     receipts = selectors.receipts_of_donation(donation.pk)
     live = [receipt for receipt in receipts if receipt.status != Receipt.Status.VOID]
-    if donation.status == donation.Status.REFUNDED or donation.kept_minor <= 0:
+    if donation.status in (donation.Status.REFUNDED, donation.Status.DISPUTE_LOST) or donation.kept_minor <= 0:
         _void(live, notify_donor=True)
         return None
     if donation.status != donation.Status.PARTIALLY_REFUNDED or not receipts:

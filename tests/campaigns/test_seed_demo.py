@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
-from campaigns.models import Campaign, Fund, Fundraiser, Team
+from campaigns.models import Campaign, Fund, Fundraiser, ReceiptingEntity, Team
 from donations import selectors
 from donations.models import Donation
 from receipts.models import Receipt
@@ -37,13 +37,34 @@ def test_seed_demo_creates_the_dressember_campaign_and_prints_logins(capsys):
     assert authenticate(username="finance@hopefund.example", password="hopefund-demo").is_staff
 
 
+@pytest.mark.parametrize(
+    ("slug", "currency", "country", "statement_year_start"),
+    [("dressember-2026-canada", "cad", "CA", "01-01"), ("dressember-2026-uk", "gbp", "GB", "04-06")],
+)
+def test_seed_demo_creates_the_canadian_and_uk_campaigns_received_by_their_own_entities(
+    slug, currency, country, statement_year_start
+):
+    call_command("seed_demo")
+
+    campaign = Campaign.objects.get(slug=slug)
+    entity = campaign.receipting_entity
+    assert (campaign.currency, campaign.is_open()) == (currency, True)
+    assert (entity.country, entity.statement_year_start) == (country, statement_year_start)
+    assert entity.tax_number and entity.place_of_issue and entity.signatory_name and entity.signature
+    assert campaign.needs_donor_address
+    assert set(campaign.funds.values_list("slug", flat=True)) == {"rescue", "aftercare", "general"}
+    assert Team.objects.filter(campaign=campaign).exists()
+    # The first campaign stays the settings' own organisation's.
+    assert Campaign.objects.get(slug="dressember-2026").receipting_entity is None
+
+
 def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo")
-    counts = [model.objects.count() for model in (Campaign, Team, Fundraiser, Fund)]
+    counts = [model.objects.count() for model in (Campaign, Team, Fundraiser, Fund, ReceiptingEntity)]
 
     call_command("seed_demo")
 
-    assert [model.objects.count() for model in (Campaign, Team, Fundraiser, Fund)] == counts
+    assert [model.objects.count() for model in (Campaign, Team, Fundraiser, Fund, ReceiptingEntity)] == counts
 
 
 def test_the_demo_campaign_is_published_and_its_logins_are_verified():
@@ -100,15 +121,21 @@ def test_seed_demo_twice_gives_the_gifts_once(media):
 def test_the_demo_campaign_and_its_teams_have_pictures_made_once(media):
     call_command("seed_demo")
     campaign = Campaign.objects.get(slug="dressember-2026")
-    pictures = [campaign.hero_image.name, *Team.objects.order_by("pk").values_list("photo", flat=True)]
+
+    def pictures():
+        return [
+            *Campaign.objects.order_by("pk").values_list("hero_image", flat=True),
+            *Team.objects.order_by("pk").values_list("photo", flat=True),
+        ]
+
+    first = pictures()
     with Image.open(campaign.hero_image.path) as hero:
         assert hero.size == (1200, 630)
 
     call_command("seed_demo")
 
-    campaign.refresh_from_db()
-    assert [campaign.hero_image.name, *Team.objects.order_by("pk").values_list("photo", flat=True)] == pictures
-    assert all(pictures) and len(list(media.rglob("*.jpg"))) == len(pictures)
+    assert pictures() == first
+    assert all(first) and len(list(media.rglob("*.jpg"))) == len(first)
 
 
 def test_the_demo_campaign_page_shows_its_picture_gifts_and_leaderboards(client, media):

@@ -8,6 +8,7 @@ optional."""
 import pytest
 
 from donations.models import Donation, Donor, RecurringPlan
+from tests.factories import ReceiptingEntityFactory
 from tests.gifts import gift_body, give, start_card_form
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,29 @@ def test_the_form_shows_a_required_address_change_on_the_next_page_load(campaign
         campaign.save()
 
     assert "Street address (required)" in anonymous(CAMPAIGN).content.decode()
+
+
+@pytest.mark.parametrize("trait", ["canadian", "british"])
+def test_a_campaign_received_by_a_canadian_or_uk_entity_needs_the_address_without_being_told(
+    client, campaign, fake_stripe, trait
+):
+    campaign.receipting_entity = ReceiptingEntityFactory(**{trait: True})
+    campaign.save()
+    body = gift_body()
+    del body["donor"]["address"]
+
+    response = give(client, body)
+
+    assert response.status_code == 400
+    assert "donor.address.line1" in response.json()["errors"]
+    assert nothing_written(fake_stripe)
+    assert 'data-required="true"' in client.get(CAMPAIGN).content.decode()
+
+
+def test_a_campaign_received_by_a_us_entity_keeps_the_address_optional(client, campaign, fake_stripe):
+    campaign.receipting_entity = ReceiptingEntityFactory()
+    campaign.save()
+    body = gift_body()
+    del body["donor"]["address"]
+
+    assert give(client, body).status_code == 201

@@ -1,0 +1,10 @@
+"""Canadian receipts: the official donation receipt the CRA prescribes."""
+
+from receipts.countries.base import ReceiptRules
+
+
+class Canada(ReceiptRules):
+    country = "CA"
+
+
+RULES = Canada()
