@@ -224,6 +224,12 @@ class Donation(ChargedAndKept, models.Model):
     )
     dedication_name = models.CharField(max_length=DEDICATION_NAME_MAX, blank=True, default="", db_default="")
     dedication_notify_email = models.EmailField(max_length=254, blank=True, default="", db_default="")
+    # Goods or services this giver received in return (a gala ticket
+    # recorded with an offline gift) and their fair market value: stated
+    # by its receipt instead of the campaign's benefit (receipts.models.
+    # CampaignBenefit). Blank and 0 for none; database defaults too, as above.
+    benefit_description = models.CharField(max_length=200, blank=True, default="", db_default="")
+    benefit_value_minor = models.PositiveBigIntegerField(default=0, db_default=0)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -247,6 +253,11 @@ class Donation(ChargedAndKept, models.Model):
             models.CheckConstraint(
                 condition=models.Q(refunded_minor__lte=models.F("amount_minor") + models.F("fee_covered_minor")),
                 name="donation_refund_not_above_charge",
+            ),
+            # What was received in return is part of the payment, never more.
+            models.CheckConstraint(
+                condition=models.Q(benefit_value_minor__lte=models.F("amount_minor") + models.F("fee_covered_minor")),
+                name="donation_benefit_not_above_charge",
             ),
             models.CheckConstraint(condition=models.Q(currency=Lower("currency")), name="donation_currency_lowercase"),
             models.CheckConstraint(

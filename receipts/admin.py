@@ -241,7 +241,7 @@ class EmailSuppressionAdmin(admin.ModelAdmin):
 
 @admin.register(CampaignBenefit)
 class CampaignBenefitAdmin(admin.ModelAdmin):
-    list_display = ("campaign", "description", "value_minor")
+    list_display = ("campaign", "description", "value_minor", "minimum_gift_minor", "applies_to")
 
 
 @admin.register(ProviderEvent)

@@ -209,16 +209,38 @@ class ThankYouNote(OutboundEmail):
 
 
 class CampaignBenefit(models.Model):
-    """Goods or services each donor to a campaign receives (a gala dinner,
-    a T-shirt): receipts then state their value instead of "no goods or
-    services were provided"."""
+    """Goods or services a campaign gives its donors in return (a gala
+    dinner, a T-shirt), and which gifts receive them: the receipts of those
+    gifts state their value instead of "no goods or services were
+    provided". A monthly plan's renewals never receive it: a benefit given
+    once must not be taken off the deduction of every month's gift. A gift
+    that records a benefit of its own (Donation.benefit_*) states that
+    instead (receipts.selectors.benefits_received)."""
+
+    class Applies(models.TextChoices):
+        ONE_TIME = "one_time", "One-time gifts only"
+        ONE_TIME_AND_FIRST_MONTHLY = "first_monthly", "One-time gifts and the first gift of a monthly plan"
 
     campaign = models.OneToOneField("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
     description = models.CharField(max_length=200)
     value_minor = models.PositiveBigIntegerField(help_text="Fair market value per gift, in minor units.")
+    minimum_gift_minor = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Gifts below this (in minor units, before any fee cover) receive nothing; 0 for every gift.",
+    )
+    applies_to = models.CharField(max_length=20, choices=Applies.choices, default=Applies.ONE_TIME)
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.description}"
+
+    def is_received_with(self, donation, *, first_of_plan: bool) -> bool:
+        """Whether the giver of `donation` (of this campaign) receives it;
+        `first_of_plan`: whether a monthly gift is its plan's first."""
+        if donation.amount_minor < self.minimum_gift_minor:
+            return False
+        if donation.frequency != donation.Frequency.MONTHLY:
+            return True
+        return first_of_plan and self.applies_to == self.Applies.ONE_TIME_AND_FIRST_MONTHLY
 
 
 class YearEndStatement(OutboundEmail):

@@ -73,13 +73,59 @@ def receipts_of_donation(donation_id: int) -> list[Receipt]:
     return list(Receipt.objects.filter(donation_id=donation_id).order_by("issued_at", "pk"))
 
 
-def campaign_benefit(campaign_id: int) -> CampaignBenefit | None:
-    return CampaignBenefit.objects.filter(campaign_id=campaign_id).first()
+@dataclass(frozen=True)
+class Benefit:
+    """Goods or services a giver received in return for a gift, as its
+    receipt states them (Receipt.benefit_*)."""
+
+    description: str = ""
+    value_minor: int = 0
 
 
-def campaign_benefits(campaign_ids: set[int]) -> dict[int, CampaignBenefit]:
-    """The benefits of these campaigns that have one, by campaign (one query)."""
-    return {benefit.campaign_id: benefit for benefit in CampaignBenefit.objects.filter(campaign_id__in=campaign_ids)}
+NOTHING_RECEIVED = Benefit()
+
+
+def benefits_received(donations: list[Donation]) -> dict[int, Benefit]:
+    """What the giver of each of `donations` received in return, by gift:
+    the benefit recorded on the gift itself if any, else its campaign's if
+    the gift qualifies (CampaignBenefit.is_received_with), else nothing.
+    One query for the campaigns' benefits, and one more only when a
+    campaign's benefit may go with the first gift of a monthly plan."""
+    campaign_ids = {donation.campaign_id for donation in donations if not donation.benefit_description}
+    by_campaign = {
+        benefit.campaign_id: benefit for benefit in CampaignBenefit.objects.filter(campaign_id__in=campaign_ids)
+    }
+    plan_ids = {
+        donation.recurring_plan_id
+        for donation in donations
+        if donation.recurring_plan_id
+        and donation.campaign_id in by_campaign
+        and by_campaign[donation.campaign_id].applies_to == CampaignBenefit.Applies.ONE_TIME_AND_FIRST_MONTHLY
+    }
+    first_of_plans = _first_gifts_of_plans(plan_ids) if plan_ids else set()
+    received = {}
+    for donation in donations:
+        campaign_benefit = by_campaign.get(donation.campaign_id)
+        if donation.benefit_description:
+            received[donation.pk] = Benefit(donation.benefit_description, donation.benefit_value_minor)
+        elif campaign_benefit and campaign_benefit.is_received_with(
+            donation, first_of_plan=donation.pk in first_of_plans
+        ):
+            received[donation.pk] = Benefit(campaign_benefit.description, campaign_benefit.value_minor)
+        else:
+            received[donation.pk] = NOTHING_RECEIVED
+    return received
+
+
+def _first_gifts_of_plans(plan_ids: set[int]) -> set[int]:
+    """The ids of these monthly plans' first gifts: each plan's oldest (its
+    later gifts are renewals, one per invoice)."""
+    oldest = Donation.objects.filter(recurring_plan_id=OuterRef("recurring_plan_id")).order_by("created_at", "pk")
+    return set(
+        Donation.objects.filter(recurring_plan_id__in=plan_ids, pk=Subquery(oldest.values("pk")[:1])).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def gift_notice_with_gift(notice_id: int) -> GiftNotice:

@@ -30,6 +30,11 @@ class OfflineGiftRequest(GiftTarget):
     anonymous: bool = False
     message: str = ""
     organization: OrganizationDetails | None = None
+    # What the giver received in return (a gala ticket) and its fair market
+    # value, at most `amount_minor`: its receipt states these instead of
+    # the campaign's benefit. Blank and 0 for none.
+    benefit_description: str = ""
+    benefit_value_minor: int = 0
 
 
 def record_offline_gift(*, gift: OfflineGiftRequest, tell_fundraisers: bool = False) -> Donation:
@@ -42,7 +47,7 @@ def record_offline_gift(*, gift: OfflineGiftRequest, tell_fundraisers: bool = Fa
     `tell_fundraisers`: finance chooses, since a file of past gifts would
     otherwise send a burst of stale notices."""
     with transaction.atomic():
-        donation = new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
+        donation = _new_offline_donation(gift)
         donation.donor = donors.donor_for(details=gift.donor)
         donation.organization = organizations.organization_for(details=gift.organization)
         gift_status.move(
@@ -132,8 +137,18 @@ def _donors_of(oldest_first: list[OfflineGiftRequest]) -> dict[str, Donor]:
     return donors.donors_by_email(set(first_seen))
 
 
+def _new_offline_donation(gift: OfflineGiftRequest) -> Donation:
+    return new_donation(
+        like=gift,
+        source=Donation.Source.OFFLINE_IMPORT,
+        message=gift.message,
+        benefit_description=gift.benefit_description,
+        benefit_value_minor=gift.benefit_value_minor,
+    )
+
+
 def _paid_donation(gift: OfflineGiftRequest, donor: Donor, organization) -> Donation:
-    donation = new_donation(like=gift, source=Donation.Source.OFFLINE_IMPORT, message=gift.message)
+    donation = _new_offline_donation(gift)
     donation.donor, donation.organization = donor, organization
     donation.status = Donation.Status.SUCCEEDED
     donation.succeeded_at = _received_at(gift.received_on)

@@ -34,6 +34,10 @@ OPTIONAL_COLUMNS = (
     # A church, school or company that gave as itself: the receipt is in
     # its name (with the address given), the person its contact.
     "organization",
+    # Goods or services the giver received in return (a gala ticket) and
+    # their fair market value: the receipt states these, not the campaign's.
+    "benefit_description",
+    "benefit_value",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 

@@ -39,6 +39,7 @@ MAX_LENGTHS = {
     "message": 500,
     "reference": 100,
     "organization": 200,
+    "benefit_description": 200,
 }
 METHODS = tuple(OfflineGift.Method.values)
 YES, NO = "yes", "no"
@@ -131,6 +132,7 @@ class _RowChecker:
         received_on = self._date(cells["date"], problems)
         currency = self._currency(cells["currency"], problems)
         amount_minor = self._amount(cells["amount"], currency, problems)
+        benefit_description, benefit_value_minor = self._benefit(cells, currency, amount_minor, problems)
         campaign, fund, team, fundraiser = self._attribution(cells, currency, problems)
         email = cells["email"].lower()
         if email:
@@ -175,6 +177,8 @@ class _RowChecker:
             anonymous=anonymous,
             message=cells.get("message", ""),
             organization=OrganizationDetails(name=organization, **address) if organization else None,
+            benefit_description=benefit_description,
+            benefit_value_minor=benefit_value_minor,
         )
         return [], CheckedRow(line=line, gift=gift, method=method, reference=cells["reference"])
 
@@ -201,19 +205,55 @@ class _RowChecker:
         return currency or None
 
     def _amount(self, value: str, currency: str | None, problems: list[str]) -> int | None:
+        amount_minor = self._money("amount", value, currency, problems)
+        if amount_minor is None:
+            return None
+        limits = rules.amount_limits(currency, online=False)
+        if not limits.allow(amount_minor):
+            problems.append(f"amount {value} is outside the limits: gifts must be {limits.range_text}")
+            return None
+        return amount_minor
+
+    def _benefit(
+        self, cells: dict[str, str], currency: str | None, amount_minor: int | None, problems: list[str]
+    ) -> tuple[str, int]:
+        """What the giver received in return, and its value: both columns
+        or neither, the value no more than the gift (the rest of which is
+        what the donor may deduct)."""
+        description, value = cells.get("benefit_description", ""), cells.get("benefit_value", "")
+        if not description and not value:
+            return "", 0
+        if not value:
+            problems.append("benefit_value is required with a benefit_description")
+            return "", 0
+        if not description:
+            problems.append("benefit_description is required with a benefit_value")
+        value_minor = self._money("benefit_value", value, currency, problems)
+        if value_minor is None:
+            return "", 0
+        if amount_minor is not None and value_minor > amount_minor:
+            problems.append(
+                f"benefit_value {value} is more than the amount {cells['amount']}; "
+                "what the giver received in return cannot be worth more than the gift"
+            )
+        return description, value_minor
+
+    @staticmethod
+    def _money(column: str, value: str, currency: str | None, problems: list[str]) -> int | None:
+        """`value`, in `currency`'s minor units, if it is an amount above zero."""
         if not value:
             return None
         if "," in value:
             problems.append(
-                f"amount '{value}': write it with a dot for decimals and no thousands separators, like 1000.00"
+                f"{column} '{value}': write it with a dot for decimals and no thousands separators, like 1000.00"
             )
             return None
         negative = value.startswith("-") and AMOUNT.match(value[1:])
         if negative or (AMOUNT.match(value) and Decimal(value) == 0):
-            problems.append(f"amount {value} must be more than zero")
+            problems.append(f"{column} {value} must be more than zero")
             return None
         if not AMOUNT.match(value):
-            problems.append(f"amount '{value}' is not an amount; write it like 50.00")
+            problems.append(f"{column} '{value}' is not an amount; write it like 50.00")
             return None
         if currency is None:
             return None
@@ -221,15 +261,10 @@ class _RowChecker:
         decimals = len(value.partition(".")[2])
         if decimals > exponent:
             problems.append(
-                f"amount {value} has {decimals} decimals; {currency.upper()} amounts have at most {exponent}"
+                f"{column} {value} has {decimals} decimals; {currency.upper()} amounts have at most {exponent}"
             )
             return None
-        amount_minor = int(Decimal(value).scaleb(exponent))
-        limits = rules.amount_limits(currency, online=False)
-        if not limits.allow(amount_minor):
-            problems.append(f"amount {value} is outside the limits: gifts must be {limits.range_text}")
-            return None
-        return amount_minor
+        return int(Decimal(value).scaleb(exponent))
 
     def _attribution(self, cells: dict[str, str], currency: str | None, problems: list[str]):
         slug = cells["campaign"]

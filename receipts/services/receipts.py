@@ -77,13 +77,13 @@ def issue_receipt(*, donation) -> Receipt:
     existing = Receipt.objects.filter(donation=donation, replaces__isnull=True).first()
     if existing:
         return existing
-    benefit = selectors.campaign_benefit(donation.campaign_id)
+    benefit = selectors.benefits_received([donation])[donation.pk]
     receipt = _issue(
         donation=donation,
         amount_minor=donation.charged_minor,
         replaces=None,
-        benefit_description=benefit.description if benefit else "",
-        benefit_value_minor=benefit.value_minor if benefit else 0,
+        benefit_description=benefit.description,
+        benefit_value_minor=benefit.value_minor,
     )
     _show_on_gift(donation, receipt)
     return receipt
@@ -101,7 +101,7 @@ def issue_receipts(*, donations) -> list[Receipt]:
     )
     kept = [issue_receipt(donation=donation) for donation in donations if donation.pk in receipted]
     donations = [donation for donation in donations if donation.pk not in receipted]
-    benefits = selectors.campaign_benefits({donation.campaign_id for donation in donations})
+    benefits = selectors.benefits_received(donations)
     # What each receipt says of its gift's parts, read for the lot at once.
     parts = donation_selectors.parts_of_gifts([donation.pk for donation in donations])
     years = [timezone.localtime(donation.succeeded_at).year for donation in donations]
@@ -113,7 +113,7 @@ def issue_receipts(*, donations) -> list[Receipt]:
     for donation, year in zip(donations, years, strict=True):
         sequence = next_number[year]
         next_number[year] += 1
-        benefit = benefits.get(donation.campaign_id)
+        benefit = benefits[donation.pk]
         receipts.append(
             _numbered(
                 donation=donation,
@@ -121,8 +121,8 @@ def issue_receipts(*, donations) -> list[Receipt]:
                 sequence=sequence,
                 amount_minor=donation.charged_minor,
                 replaces=None,
-                benefit_description=benefit.description if benefit else "",
-                benefit_value_minor=benefit.value_minor if benefit else 0,
+                benefit_description=benefit.description,
+                benefit_value_minor=benefit.value_minor,
                 issued_at=issued_at,
                 parts=parts.get(donation.pk, []),
             )
