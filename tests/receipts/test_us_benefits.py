@@ -5,12 +5,15 @@ campaign's, above its minimum, never on a monthly renewal; or the gift's
 own, recorded with an offline gift, which wins), kept by corrections, and
 the intangible religious benefits statement for entities that choose it."""
 
+from datetime import date
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 
 from donations.models import Donation, RecurringPlan
+from donations.services import offline
+from donations.services.gifts import DonorDetails
 from finance.imports import reader, runner
 from finance.models import AuditLogEntry, GiftImport
 from receipts.models import CampaignBenefit, Receipt
@@ -164,6 +167,29 @@ def test_a_benefit_recorded_on_an_offline_gift_wins_over_the_campaigns_and_is_st
     assert "The amount deductible for federal income tax purposes is $130.00." in statement_of(with_ticket)
     assert with_ticket.donation.benefit_value_minor == 12000
     assert (without.benefit_description, without.benefit_value_minor) == ("a T-shirt", 1500)
+
+
+def test_an_offline_gift_recorded_on_its_own_states_the_benefit_recorded_with_it(organisation, campaign, funds):
+    CampaignBenefit.objects.create(campaign=campaign, description="a T-shirt", value_minor=1500)
+    gift = offline.OfflineGiftRequest(
+        campaign=campaign,
+        team=None,
+        fundraiser=None,
+        fund=funds["rescue"],
+        amount_minor=20000,
+        currency="usd",
+        received_on=date(2026, 11, 2),
+        donor=DonorDetails(email="bo@example.org", first_name="Bo", last_name="Chen"),
+        wants_receipt=True,
+        benefit_description="a gala dinner ticket",
+        benefit_value_minor=9000,
+    )
+
+    donation = offline.record_offline_gift(gift=gift)
+
+    receipt = Receipt.objects.get(donation=donation)
+    assert (receipt.benefit_description, receipt.benefit_value_minor) == ("a gala dinner ticket", 9000)
+    assert "The amount deductible for federal income tax purposes is $110.00." in statement_of(receipt)
 
 
 def test_an_offline_benefit_worth_more_than_the_gift_is_a_row_error_and_nothing_is_written(organisation, fundraiser):
