@@ -175,6 +175,10 @@ LANGUAGE_CODE = "en-us"
 # (a gift at 8 pm on 31 December in California is a gift of that year).
 # Times are stored in UTC whatever it is.
 TIME_ZONE = env.string("TIME_ZONE", "UTC")
+# The first day of the charity's own (fiscal) year, "MM-DD": the finance
+# pages' and exports' default period and quick choices follow it. Donors'
+# statements follow their receipting entity's statement year instead.
+FISCAL_YEAR_START = env.month_day("FISCAL_YEAR_START", "01-01")
 USE_I18N = True
 USE_TZ = True
 
