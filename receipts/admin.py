@@ -99,8 +99,8 @@ class VoidNoticeAdmin(OutboundEmailAdmin):
 @admin.register(YearEndStatement)
 class YearEndStatementAdmin(OutboundEmailAdmin):
     email_kind = statements.STATEMENT_EMAIL
-    list_display = ("year", "donor", "status", "attempts", "error", "created_at", "sent_at")
-    list_filter = ("status", "year")
+    list_display = ("period", "donor", "replaces", "status", "attempts", "error", "created_at", "sent_at")
+    list_filter = ("status", "period")
     search_fields = ("donor__email",)
     list_select_related = ("donor",)
 

@@ -72,5 +72,13 @@ def send_last_years_statements() -> int:
     """Scheduled by beat in January."""
     from receipts.services import statements
 
-    year = timezone.localdate().year - 1
-    return statements.issue_year_end_statements(year=year).new_statements
+    last_year = str(timezone.localdate().year - 1)
+    return statements.issue_year_end_statements(years=statements.statement_years(last_year)).new_statements
+
+
+@shared_task
+def correct_statements(statement_ids: list[int]) -> list[int]:
+    """Queued by the refund hook (receipts.services.statements.correct_after_refund)."""
+    from receipts.services import statements
+
+    return statements.correct_statements(statement_ids=statement_ids)
