@@ -122,16 +122,18 @@ def void_notice_with_receipt(notice_id: int) -> VoidNotice:
 # --- Year-end statements ---------------------------------------------------
 
 
-def donors_due_a_statement(period: Year) -> list[int]:
-    """Donors due a statement for `period` for the gifts they gave as themselves."""
+def donors_due_a_statement(period: Year, *, entity_id: int | None = None) -> list[int]:
+    """Donors due a statement from receipting entity `entity_id` (None:
+    the default one) for `period`, for the gifts they gave as themselves."""
     start, end = period.bounds(timezone.get_current_timezone())
-    return donation_selectors.donor_ids_with_gifts_between(start=start, end=end)
+    return donation_selectors.donor_ids_with_gifts_between(start=start, end=end, entity_id=entity_id)
 
 
-def organizations_due_a_statement(period: Year) -> dict[int, int]:
-    """Organisations due a statement for `period`, each with its contact's donor id."""
+def organizations_due_a_statement(period: Year, *, entity_id: int | None = None) -> dict[int, int]:
+    """Organisations due a statement from receipting entity `entity_id`
+    for `period`, each with its contact's donor id."""
     start, end = period.bounds(timezone.get_current_timezone())
-    return donation_selectors.organization_contacts_with_gifts_between(start=start, end=end)
+    return donation_selectors.organization_contacts_with_gifts_between(start=start, end=end, entity_id=entity_id)
 
 
 def statement_by_id(statement_id: int) -> YearEndStatement:
@@ -145,14 +147,15 @@ def frozen_statements_covering(donation: Donation) -> list[int]:
     it is (one query)."""
     if donation.succeeded_at is None:
         return []
-    period = Year.containing(timezone.localtime(donation.succeeded_at).date())
+    entity = donation.campaign.entity
+    period = Year.containing(timezone.localtime(donation.succeeded_at).date(), entity.statement_year_start)
     giver = (
         {"organization_id": donation.organization_id}
         if donation.organization_id
         else {"donor_id": donation.donor_id, "organization": None}
     )
     return list(
-        YearEndStatement.objects.filter(**giver, year=period.start_year, replaced_by__isnull=True)
+        YearEndStatement.objects.filter(**giver, entity_id=entity.pk, period=period.label, replaced_by__isnull=True)
         .exclude(record={})
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -191,17 +194,18 @@ class StatementTotal:
 
 
 def statement_lines(
-    *, donor_id: int, period: Year, organization_id: int | None = None
+    *, donor_id: int, period: Year, organization_id: int | None = None, entity_id: int | None = None
 ) -> tuple[list, list[StatementLine], list[StatementTotal]]:
     """The donor's gifts of `period` given as themselves, or with
-    `organization_id` the gifts given as that organisation (oldest first),
+    `organization_id` the gifts given as that organisation, to the
+    campaigns of receipting entity `entity_id` (None: the default one) (oldest first),
     each as a statement line as it stands now (a split gift as a line per
     part, in the donor's order, each with its share of the charge, of
     refunds and of its receipt's benefit, so that its lines add up to the
     gift), and the total per currency (three queries)."""
     start, end = period.bounds(timezone.get_current_timezone())
     gifts = donation_selectors.gifts_of_donor_between(
-        donor_id=donor_id, start=start, end=end, organization_id=organization_id
+        donor_id=donor_id, start=start, end=end, organization_id=organization_id, entity_id=entity_id
     )
     # The receipt that stands for each gift: the last issued not void.
     standing = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.models import ReceiptingEntity
 from core import task_queue, years
 from core.years import Year
 from donations.models import Donation
@@ -38,16 +39,22 @@ STATEMENT_EMAIL = outbox.register_kind(
 )
 
 
-def _period_of(statement: YearEndStatement) -> Year:
-    return Year(statement.year)
+def _entity_of(statement: YearEndStatement) -> ReceiptingEntity:
+    return statement.entity or ReceiptingEntity.default()
 
 
 def _facts(statement: YearEndStatement, *, replaces: YearEndStatement | None = None) -> documents.StatementFacts:
     """What `statement` says as things stand now; a correction of
     `replaces` says when that one was sent."""
-    period = _period_of(statement)
+    entity = _entity_of(statement)
+    # Its year as it was named when issued: a calendar year, or one from
+    # the entity's statement year start.
+    period = Year(statement.year, entity.statement_year_start if "-" in statement.period else years.CALENDAR_START)
     gifts, lines, totals = selectors.statement_lines(
-        donor_id=statement.donor_id, period=period, organization_id=statement.organization_id
+        donor_id=statement.donor_id,
+        period=period,
+        organization_id=statement.organization_id,
+        entity_id=statement.entity_id,
     )
     sent = (replaces.sent_at or replaces.created_at) if replaces else None
     return documents.statement_facts_at_issue(
@@ -57,6 +64,7 @@ def _facts(statement: YearEndStatement, *, replaces: YearEndStatement | None = N
         totals=totals,
         issued_on=timezone.localdate(),
         replaces_sent_on=timezone.localtime(sent).date() if sent else None,
+        entity=entity,
     )
 
 
@@ -77,6 +85,7 @@ FIRST_YEAR = 2000
 class StatementYear:
     """A statement year as one receipting entity counts it."""
 
+    entity: ReceiptingEntity
     year: Year
 
 
@@ -92,8 +101,12 @@ def statement_years(label: str) -> list[StatementYear]:
     today = timezone.localdate()
     if not FIRST_YEAR <= start_year <= today.year:
         raise ValueError(f"PERIOD must start in a year from {FIRST_YEAR} to {today.year - 1}, not {label!r}")
-    starts = sorted({years.CALENDAR_START})
-    due = [StatementYear(Year(start_year, start)) for start in starts if (start == years.CALENDAR_START) == calendar]
+    entities = [ReceiptingEntity.default(), *ReceiptingEntity.objects.order_by("pk")]
+    due = [
+        StatementYear(entity, Year(start_year, entity.statement_year_start))
+        for entity in entities
+        if (entity.statement_year_start == years.CALENDAR_START) == calendar
+    ]
     if not due:
         kind = "1 January" if calendar else "a day other than 1 January"
         raise ValueError(f"No receipting entity's statement year starts on {kind}, so none has a year {label}")
@@ -124,13 +137,13 @@ def issue_year_end_statements(
     many donors."""
     due, new = 0, []
     for item in years:
-        period = item.year
-        donor_ids = selectors.donors_due_a_statement(period)
-        contacts = selectors.organizations_due_a_statement(period)
-        issued = YearEndStatement.objects.filter(period=period.label, replaces=None)
+        period, entity_id = item.year, item.entity.pk
+        donor_ids = selectors.donors_due_a_statement(period, entity_id=entity_id)
+        contacts = selectors.organizations_due_a_statement(period, entity_id=entity_id)
+        issued = YearEndStatement.objects.filter(period=period.label, entity_id=entity_id, replaces=None)
         already = set(issued.filter(organization=None).values_list("donor_id", flat=True))
         already_organizations = set(issued.exclude(organization=None).values_list("organization_id", flat=True))
-        fields = {"year": period.start_year, "period": period.label}
+        fields = {"year": period.start_year, "period": period.label, "entity_id": entity_id}
         new += [YearEndStatement(donor_id=donor_id, **fields) for donor_id in donor_ids if donor_id not in already]
         new += [
             YearEndStatement(donor_id=donor_id, organization_id=organization_id, **fields)
@@ -193,6 +206,7 @@ def correct_statement(*, statement_id: int) -> int | None:
         corrected = YearEndStatement.objects.create(
             donor_id=statement.donor_id,
             organization_id=statement.organization_id,
+            entity_id=statement.entity_id,
             year=statement.year,
             period=statement.period,
             replaces=statement,
