@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from donations.models import Donation
-from receipts import emails
+from receipts import emails, tasks
 from receipts.documents import StatementFacts
 from receipts.models import YearEndStatement
 from tests.factories import CampaignFactory, DonationFactory, DonorFactory, ReceiptingEntityFactory
@@ -252,3 +252,9 @@ def test_a_statement_frozen_before_statement_years_still_renders(organisation, m
 
     assert message.subject == "Your 2025 giving statement from Freedom Now"
     assert "Total for 2025 (USD): $50.00" in message.body and "Deductible" not in message.alternatives[0][0]
+
+
+def test_beat_sends_nothing_when_no_entity_counts_calendar_years(settings, organisation):
+    settings.ORG_STATEMENT_YEAR_START = "04-06"
+
+    assert tasks.send_last_years_statements.delay().get() == 0
