@@ -14,6 +14,7 @@ from donations.models import Donation
 from receipts import tasks
 from receipts.documents import StatementFacts, long_date
 from receipts.models import Receipt, YearEndStatement
+from tests.stripe_events import dispute_event
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,19 @@ def test_a_statement_without_benefits_shows_no_deductible_column(sent_statement)
     facts = StatementFacts.from_record(sent_statement.record)
 
     assert not facts.shows_deductible and facts.totals[0]["deductible"] == ""
+
+
+def test_a_lost_chargeback_after_the_statement_was_sent_corrects_it(
+    sent_statement, gifts, deliver_events, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_events(
+            dispute_event("charge.dispute.created", gifts["second"], status="needs_response"),
+            dispute_event("charge.dispute.closed", gifts["second"], status="lost"),
+        )
+
+    corrected = YearEndStatement.objects.get(replaces=sent_statement)
+    facts = StatementFacts.from_record(corrected.record)
+    assert facts.totals[0]["amount"] == "$50.00"
+    assert [line["date"] for line in facts.lines] == [f"March 1, {LAST_YEAR}"]
+    assert len(statement_emails(mailoutbox)) == 1
