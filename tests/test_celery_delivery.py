@@ -32,6 +32,7 @@ SWEPT_BY = {
     "finance.tasks.run_gift_import": "resume-stalled-imports",
     "finance.tasks.fetch_payout": "fetch-recent-payouts",
     "receipts.tasks.send_last_years_statements": "send-year-end-statements",
+    "receipts.tasks.send_other_years_statements": "send-other-years-statements",
 }
 NEEDS_NO_SWEEP = {
     # The sweeps themselves: beat queues them again every period.
@@ -56,7 +57,11 @@ NEEDS_NO_SWEEP = {
     "receipts.tasks.correct_statements",
 }
 OUR_APPS = ("core.", "accounts.", "campaigns.", "donations.", "finance.", "pages.", "receipts.", "demo.")
-LONG_TASKS = ("finance.tasks.run_gift_import", "receipts.tasks.send_last_years_statements")
+LONG_TASKS = (
+    "finance.tasks.run_gift_import",
+    "receipts.tasks.send_last_years_statements",
+    "receipts.tasks.send_other_years_statements",
+)
 
 
 def our_tasks() -> set[str]:

@@ -283,6 +283,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "receipts.tasks.send_last_years_statements",
         "schedule": crontab(minute=0, hour=15, day_of_month="15-21", month_of_year=1),
     },
+    # The same for entities whose statement year ends on another day (the
+    # UK tax year on 5 April): each day's run finds whose year ended 15 to
+    # 21 days before, and sends nothing on other days.
+    "send-other-years-statements": {
+        "task": "receipts.tasks.send_other_years_statements",
+        "schedule": crontab(minute=30, hour=15),
+    },
     # Payout reconciliation; webhooks fetch each payout sooner, this is the
     # backstop for lost events and for payouts whose status moved on.
     "fetch-recent-payouts": beat_sweep("finance.tasks.fetch_recent_payouts", 3600.0),

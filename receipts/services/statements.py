@@ -12,6 +12,7 @@ a corrected statement that replaces it, sent like the first
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
@@ -116,6 +117,27 @@ def statement_years(label: str) -> list[StatementYear]:
             f"{label} has not ended yet (it ends on {documents.long_date(unfinished)}): "
             "statements are for a finished year"
         )
+    return due
+
+
+# Statements go out this many days after their year ends (15-21 January for
+# a calendar year; 20-26 April for the UK tax year): late refunds and
+# address changes are in by then, and a run lost with its worker is made
+# good the next day.
+DAYS_AFTER_YEAR_END = range(15, 22)
+
+
+def other_statement_years_due(*, today: date) -> list[StatementYear]:
+    """The statement years of entities whose year starts later than 1
+    January that ended DAYS_AFTER_YEAR_END days before `today` (calendar
+    years have their own run in January)."""
+    due = []
+    for entity in [ReceiptingEntity.default(), *ReceiptingEntity.objects.order_by("pk")]:
+        if entity.statement_year_start == years.CALENDAR_START:
+            continue
+        ended = Year.containing(today, entity.statement_year_start).previous()
+        if (today - ended.last_day).days in DAYS_AFTER_YEAR_END:
+            due.append(StatementYear(entity, ended))
     return due
 
 

@@ -4,7 +4,7 @@ entity's statement year start (6 April for the UK), in TIME_ZONE; each
 statement lists only its entity's campaigns' gifts, says who the entity
 is, and is worded for its country."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,6 +14,7 @@ from donations.models import Donation
 from receipts import emails, tasks
 from receipts.documents import StatementFacts
 from receipts.models import YearEndStatement
+from receipts.services import statements
 from tests.factories import CampaignFactory, DonationFactory, DonorFactory, ReceiptingEntityFactory
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +259,35 @@ def test_beat_sends_nothing_when_no_entity_counts_calendar_years(settings, organ
     settings.ORG_STATEMENT_YEAR_START = "04-06"
 
     assert tasks.send_last_years_statements.delay().get() == 0
+
+
+@pytest.mark.parametrize(
+    ("today", "due"),
+    [
+        (date(2026, 4, 19), []),
+        (date(2026, 4, 20), ["2025-26"]),
+        (date(2026, 4, 26), ["2025-26"]),
+        (date(2026, 4, 27), []),
+        (date(2026, 1, 15), []),  # the calendar years' run, not this one
+    ],
+)
+def test_a_uk_years_statements_are_due_20_to_26_april(organisation, uk_campaign, today, due):
+    years = statements.other_statement_years_due(today=today)
+
+    assert [(item.entity, item.year.label) for item in years] == [
+        (uk_campaign.receipting_entity, label) for label in due
+    ]
+
+
+def test_the_daily_run_sends_the_uk_years_statements_when_due(
+    settings, organisation, uk_campaign, give, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    give(uk_campaign, amount_minor=2200, when=datetime(2025, 6, 1, 12))
+    entry = settings.CELERY_BEAT_SCHEDULE["send-other-years-statements"]
+    assert entry["task"] == tasks.send_other_years_statements.name
+    monkeypatch.setattr(timezone, "localdate", lambda *args: date(2026, 4, 21))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_other_years_statements.delay().get() == 1
+
+    assert YearEndStatement.objects.get().period == "2025-26"
