@@ -7,6 +7,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaigns.models import ReceiptingEntity
 from core.years import Year
 from donations import selectors as donation_selectors
 from donations.models import Donation
@@ -120,6 +121,12 @@ def void_notice_with_receipt(notice_id: int) -> VoidNotice:
 
 
 # --- Year-end statements ---------------------------------------------------
+
+
+def receipting_entities() -> list[ReceiptingEntity]:
+    """Every entity that sends statements: the default one (unsaved, of
+    campaigns naming none) first, then each saved one (one query)."""
+    return [ReceiptingEntity.default(), *ReceiptingEntity.objects.order_by("pk")]
 
 
 def donors_due_a_statement(period: Year, *, entity_id: int | None = None) -> list[int]:

@@ -102,10 +102,9 @@ def statement_years(label: str) -> list[StatementYear]:
     today = timezone.localdate()
     if not FIRST_YEAR <= start_year <= today.year:
         raise ValueError(f"PERIOD must start in a year from {FIRST_YEAR} to {today.year - 1}, not {label!r}")
-    entities = [ReceiptingEntity.default(), *ReceiptingEntity.objects.order_by("pk")]
     due = [
         StatementYear(entity, Year(start_year, entity.statement_year_start))
-        for entity in entities
+        for entity in selectors.receipting_entities()
         if (entity.statement_year_start == years.CALENDAR_START) == calendar
     ]
     if not due:
@@ -132,7 +131,7 @@ def other_statement_years_due(*, today: date) -> list[StatementYear]:
     January that ended DAYS_AFTER_YEAR_END days before `today` (calendar
     years have their own run in January)."""
     due = []
-    for entity in [ReceiptingEntity.default(), *ReceiptingEntity.objects.order_by("pk")]:
+    for entity in selectors.receipting_entities():
         if entity.statement_year_start == years.CALENDAR_START:
             continue
         ended = Year.containing(today, entity.statement_year_start).previous()
