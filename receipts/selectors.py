@@ -151,7 +151,7 @@ def frozen_statements_covering(donation: Donation) -> list[int]:
     """The statements that list `donation` and have said so already (their
     record is frozen: sent, or being sent), at the head of their chain of
     corrections; a statement not yet frozen will say what the gift is when
-    it is (one query)."""
+    it is (two queries: the gift's campaign, for its entity, and these)."""
     if donation.succeeded_at is None:
         return []
     entity = donation.campaign.entity
