@@ -495,26 +495,36 @@ def counted_gift_on_page(gift_id: int, *, team_id: int | None = None, fundraiser
 # --- Reads for receipts, statements and impact updates ---
 
 
-def donor_ids_with_gifts_between(*, start, end) -> list[int]:
+def _received_by(entity_id: int | None) -> Q:
+    """Gifts to the campaigns of receipting entity `entity_id` (None: the
+    default entity, that of campaigns naming none)."""
+    if entity_id is None:
+        return Q(campaign__receipting_entity__isnull=True)
+    return Q(campaign__receipting_entity_id=entity_id)
+
+
+def donor_ids_with_gifts_between(*, start, end, entity_id: int | None = None) -> list[int]:
     """Donors with a counted gift given as themselves (not as an
-    organisation) that succeeded in [start, end), in id order (one query)."""
+    organisation) to a campaign of receipting entity `entity_id` (None:
+    the default one) that succeeded in [start, end), in id order (one query)."""
     return list(
         Donation.objects.counted()
-        .filter(succeeded_at__gte=start, succeeded_at__lt=end, organization__isnull=True)
+        .filter(_received_by(entity_id), succeeded_at__gte=start, succeeded_at__lt=end, organization__isnull=True)
         .order_by("donor_id")
         .values_list("donor_id", flat=True)
         .distinct()
     )
 
 
-def organization_contacts_with_gifts_between(*, start, end) -> dict[int, int]:
-    """Organisations given as by a counted gift that succeeded in
+def organization_contacts_with_gifts_between(*, start, end, entity_id: int | None = None) -> dict[int, int]:
+    """Organisations given as by a counted gift to a campaign of receipting
+    entity `entity_id` (None: the default one) that succeeded in
     [start, end), each with the donor of the latest such gift (its
     contact), in id order (one query: an organisation's gifts are few)."""
     latest: dict[int, int] = {}
     for organization_id, donor_id in (
         Donation.objects.counted()
-        .filter(succeeded_at__gte=start, succeeded_at__lt=end, organization__isnull=False)
+        .filter(_received_by(entity_id), succeeded_at__gte=start, succeeded_at__lt=end, organization__isnull=False)
         .order_by("succeeded_at", "pk")
         .values_list("organization_id", "donor_id")
     ):
@@ -522,16 +532,23 @@ def organization_contacts_with_gifts_between(*, start, end) -> dict[int, int]:
     return dict(sorted(latest.items()))
 
 
-def gifts_of_donor_between(*, donor_id: int, start, end, organization_id: int | None = None) -> list[Donation]:
+def gifts_of_donor_between(
+    *, donor_id: int, start, end, organization_id: int | None = None, entity_id: int | None = None
+) -> list[Donation]:
     """A donor's gifts given as themselves, or, with `organization_id`, every
-    gift given as that organisation (whoever gave it), that succeeded in
+    gift given as that organisation (whoever gave it), to the campaigns of
+    receipting entity `entity_id` (None: the default one), that succeeded in
     [start, end), refunded ones included (a statement lists them with
     nothing left to deduct), oldest first, with donor, organisation, fund
     and campaign (one query)."""
     giver = {"organization_id": organization_id} if organization_id else {"donor_id": donor_id, "organization": None}
     return list(
         Donation.objects.filter(
-            **giver, status__in=Donation.REPORTED_STATUSES, succeeded_at__gte=start, succeeded_at__lt=end
+            _received_by(entity_id),
+            **giver,
+            status__in=Donation.REPORTED_STATUSES,
+            succeeded_at__gte=start,
+            succeeded_at__lt=end,
         )
         .select_related("donor", "organization", "fund", "campaign")
         .order_by("succeeded_at", "pk")

@@ -1,11 +1,15 @@
 """The reporting period of a finance page: from and to dates from a GET
-form, both included, this calendar year by default, at most a year long."""
+form, both included, the fiscal year under way by default
+(FISCAL_YEAR_START), at most a year long."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+
+from core.years import Year
 
 MAX_PERIOD_DAYS = 366
 # Far enough from date.min and date.max that a day's bounds in any time
@@ -23,17 +27,51 @@ class Period:
         return (self.end - self.start).days + 1
 
 
-def this_calendar_year() -> Period:
-    year = timezone.localdate().year
-    return Period(date(year, 1, 1), date(year, 12, 31))
+def fiscal_year(start_year: int) -> Year:
+    """The charity's fiscal year that starts in `start_year`."""
+    return Year(start_year, settings.FISCAL_YEAR_START)
+
+
+def this_fiscal_year() -> Year:
+    return Year.containing(timezone.localdate(), settings.FISCAL_YEAR_START)
+
+
+def fiscal_year_label(year: Year) -> str:
+    """ "FY 2026-27", or "2026" for a fiscal year that is the calendar year."""
+    return year.label if year.is_calendar_year else f"FY {year.label}"
+
+
+def fiscal_period(year: Year) -> Period:
+    return Period(year.first_day, year.last_day)
+
+
+@dataclass(frozen=True)
+class QuickPeriod:
+    """A period the finance pages offer in one click."""
+
+    name: str  # "This fiscal year"
+    label: str  # "FY 2026-27"
+    year: Year
+
+    @property
+    def period(self) -> Period:
+        return fiscal_period(self.year)
+
+
+def quick_periods() -> list[QuickPeriod]:
+    current = this_fiscal_year()
+    return [
+        QuickPeriod("This fiscal year", fiscal_year_label(current), current),
+        QuickPeriod("Last fiscal year", fiscal_year_label(current.previous()), current.previous()),
+    ]
 
 
 class PeriodForm(forms.Form):
     """`?from=2026-01-01&to=2026-03-31`; a date left out takes its default
-    (this calendar year's first or last day)."""
+    (the first or last day of the fiscal year under way)."""
 
     def __init__(self, data, **kwargs):
-        default = this_calendar_year()
+        default = fiscal_period(this_fiscal_year())
         # A date left out (or empty) takes its default, so the form always
         # shows the period the page reports.
         data = data.copy()

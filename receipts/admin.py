@@ -99,10 +99,10 @@ class VoidNoticeAdmin(OutboundEmailAdmin):
 @admin.register(YearEndStatement)
 class YearEndStatementAdmin(OutboundEmailAdmin):
     email_kind = statements.STATEMENT_EMAIL
-    list_display = ("year", "donor", "status", "attempts", "error", "created_at", "sent_at")
-    list_filter = ("status", "year")
+    list_display = ("period", "entity", "donor", "replaces", "status", "attempts", "error", "created_at", "sent_at")
+    list_filter = ("status", "period", "entity")
     search_fields = ("donor__email",)
-    list_select_related = ("donor",)
+    list_select_related = ("donor", "entity", "replaces")
 
 
 @admin.register(GiftNotice)

@@ -24,6 +24,10 @@ class ReceiptsConfig(AppConfig):
         effects.register(effects.ON_SUCCEEDED, receipts.issue_receipt, receipt=True, bulk=receipts.issue_receipts)
         effects.register(effects.ON_REFUNDED, receipts.reissue_after_refund, receipt=True)
         effects.register(effects.ON_MOVED, receipts.correct_after_move, receipt=True)
+        # A refund or lost chargeback after a statement said what it says
+        # queues its correction (for gifts recorded without a receipt too:
+        # statements list them).
+        effects.register(effects.ON_REFUNDED, statements.correct_after_refund)
         # The people of the page a gift is moved to hear that it counts for them.
         effects.register(effects.ON_MOVED, gift_notices.tell_page_people_of_move, notice=True)
         # The page's owner and the team's captains hear of each gift paid on it.

@@ -15,7 +15,7 @@ management link)."""
 
 import functools
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from campaigns.models import ReceiptingEntity
 from core.money import format_money
+from core.years import Year
 from donations.models import Allocation, Donor, postal_address_lines
 from donations.rules import split_pro_rata
 from receipts import countries
@@ -32,6 +33,11 @@ from receipts import countries
 def long_date(value) -> str:
     """November 3, 2026: unambiguous wherever the donor lives."""
     return f"{value:%B} {value.day}, {value.year}"
+
+
+def day_month_year(value) -> str:
+    """6 April 2025: as dates are written in the UK."""
+    return f"{value.day} {value:%B} {value.year}"
 
 
 class Record:
@@ -339,6 +345,7 @@ class StatementFacts(Record):
     """A year-end statement as issued: each line and total already written
     out as the donor reads it."""
 
+    # The calendar year the statement year starts in.
     year: int
     org_name: str
     org_address: str
@@ -348,35 +355,89 @@ class StatementFacts(Record):
     donor_address_lines: list[str]
     donor_email: str
     # {"date", "campaign", "fund", "given", "refunded" ("" if none), "counts", "receipt_number",
-    # "part"}: "part" names a split gift's part ("part 1 of 2 of one gift"), "" for a gift not
-    # split; absent in records frozen before gifts could be split.
+    # "part", "deductible"}: "part" names a split gift's part ("part 1 of 2 of one gift"), ""
+    # for a gift not split; absent in records frozen before gifts could be split.
+    # "deductible" is what counts less the benefit its receipt stated, "" where it
+    # stated none (and in records frozen before statements showed it).
     lines: list[dict]
-    # {"currency", "amount"}
+    # {"currency", "amount", "deductible" (as on the lines)}
     totals: list[dict]
     # As ReceiptFacts.contact: the person, on an organisation's statement.
     contact: str = ""
+    # The statement year: "2026" or "2025-26", and its first and last days
+    # ("" in records frozen before statement years: those are calendar years).
+    period: str = ""
+    period_start: str = ""
+    period_end: str = ""
+    # The day it was issued; for a corrected statement, the day the one it
+    # replaces was sent ("" for an original).
+    issued_date: str = ""
+    replaces_sent_date: str = ""
+    # Whose rules its wording follows: "US", "CA" or "GB" (templates
+    # receipts/email/<country>/statement), and what the entity's
+    # org_tax_id is called there.
+    country: str = "US"
+    tax_number_label: str = "Tax ID (EIN)"
 
     @property
     def contact_lines(self) -> list[str]:
         return [*([f"Contact: {self.contact}"] if self.contact else []), self.donor_email]
 
+    @property
+    def period_label(self) -> str:
+        return self.period or str(self.year)
+
+    @property
+    def shows_deductible(self) -> bool:
+        return any(line.get("deductible") for line in self.lines)
+
+    @property
+    def is_correction(self) -> bool:
+        return bool(self.replaces_sent_date)
+
+    def money(self) -> tuple[list[tuple], list[tuple]]:
+        """What it says of the gifts and their amounts: what a correction
+        is made for, whatever else differs (the donor's name, the wording)."""
+        return (
+            [(line["date"], line["given"], line["refunded"], line["counts"]) for line in self.lines],
+            [(total["currency"], total["amount"]) for total in self.totals],
+        )
+
 
 def statement_facts_at_issue(
-    *, year: int, gifts: list, lines: list, totals: list, entity: ReceiptingEntity | None = None
+    *,
+    period: Year,
+    gifts: list,
+    lines: list,
+    totals: list,
+    issued_on: date,
+    replaces_sent_on: date | None = None,
+    entity: ReceiptingEntity | None = None,
 ) -> StatementFacts:
-    """What a statement says: `gifts` (oldest first, with their donor and
-    organisation),
-    `lines` and `totals` from receipts.selectors.statement_lines; the donor
-    (or the organisation, with the person as contact) as given with the
-    last gift of the year; `entity` (the default one if none) as it is now."""
+    """What a statement for `period` says: `gifts` (oldest first, with
+    their donor and organisation), `lines` and `totals` from
+    receipts.selectors.statement_lines; the donor (or the organisation,
+    with the person as contact) as given with the last gift of the year;
+    `entity` (the default one if none) as it is now, in the words of its
+    country. A corrected statement names the day the one it replaces was
+    sent (`replaces_sent_on`)."""
     entity = entity or ReceiptingEntity.default()
+    rules = countries.rules_for(entity.country)
     last = gifts[-1] if gifts else None
+    written = day_month_year if rules.country == "GB" else long_date
     return StatementFacts(
-        year=year,
+        year=period.start_year,
+        period=period.label,
+        period_start=written(period.first_day),
+        period_end=written(period.last_day),
+        issued_date=written(issued_on),
+        replaces_sent_date=written(replaces_sent_on) if replaces_sent_on else "",
+        country=rules.country,
         org_name=entity.name,
         org_address=entity.address,
         org_tax_id=entity.tax_number,
-        exemption_statement=countries.rules_for(entity.country).exemption_statement(entity),
+        tax_number_label=rules.tax_number_label,
+        exemption_statement=rules.exemption_statement(entity),
         # An organisation's statement covers gifts its people named it by
         # in their own ways ("grace church"): it is in the name on record.
         donor_name=(last.organization.name if last.organization_id else last.donor_full_name) if last else "",
@@ -385,19 +446,26 @@ def statement_facts_at_issue(
         contact=last.contact_name if last else "",
         lines=[
             {
-                "date": long_date(line.date),
+                "date": written(line.date),
                 "campaign": line.campaign,
                 "fund": line.fund,
                 "given": format_money(line.charged_minor, line.currency),
                 "refunded": format_money(line.refunded_minor, line.currency) if line.refunded_minor else "",
                 "counts": format_money(line.net_minor, line.currency),
+                "deductible": format_money(line.deductible_minor, line.currency) if line.benefit_minor else "",
                 "receipt_number": line.receipt_number or "",
                 "part": line.part,
             }
             for line in lines
         ],
         totals=[
-            {"currency": total.currency.upper(), "amount": format_money(total.net_minor, total.currency)}
+            {
+                "currency": total.currency.upper(),
+                "amount": format_money(total.net_minor, total.currency),
+                "deductible": (
+                    format_money(total.deductible_minor, total.currency) if total.deductible_minor is not None else ""
+                ),
+            }
             for total in totals
         ],
     )

@@ -177,17 +177,18 @@ def thank_you_note_message(note) -> EmailMultiAlternatives:
 
 
 def statement_message(statement) -> EmailMultiAlternatives:
-    """Drawn from the statement's stored record."""
+    """Drawn from the statement's stored record, in its country's wording."""
     facts = documents.StatementFacts.from_record(statement.record)
+    giver = f"org-{statement.organization_id}" if statement.organization_id else str(statement.donor_id)
+    # The default entity's statements keep the ids they had before entities.
+    entity = f"entity-{statement.entity_id}-" if statement.entity_id else ""
+    corrected = f"-corrected-{statement.pk}" if statement.replaces_id else ""
     return _message(
         "statement",
         {"facts": facts},
         to=facts.donor_email,
-        message_id=_message_id(
-            f"statement-{statement.year}-org-{statement.organization_id}"
-            if statement.organization_id
-            else f"statement-{statement.year}-{statement.donor_id}"
-        ),
+        message_id=_message_id(f"statement-{facts.period_label}-{entity}{giver}{corrected}"),
+        country=facts.country,
     )
 
 

@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 
@@ -244,16 +244,30 @@ class CampaignBenefit(models.Model):
 
 
 class YearEndStatement(OutboundEmail):
-    """One per donor and year for the gifts they gave as themselves, and one
-    per organisation and year for the gifts given as it (its `donor` is
-    then the contact it was first sent to): every gift of that year,
-    refunds reflected, as they stood when it was issued."""
+    """One per donor, receipting entity and statement year for the gifts
+    they gave as themselves to that entity's campaigns, and one per
+    organisation, entity and year for the gifts given as it (its `donor` is
+    then the contact it was first sent to): every such gift of that year,
+    refunds reflected, as they stood when it was issued. A refund after
+    that yields a corrected statement that `replaces` it; only originals
+    are one per donor (or organisation), entity and year."""
 
     donor = models.ForeignKey("donations.Donor", on_delete=models.PROTECT, related_name="+")
     organization = models.ForeignKey(
         "campaigns.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Whose campaigns' gifts it lists, and whose statement year it follows;
+    # none: the default entity (campaigns.ReceiptingEntity.default).
+    entity = models.ForeignKey(
+        "campaigns.ReceiptingEntity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The calendar year the statement year starts in, and the year's name
+    # ("2026", or "2025-26" for a year that starts later than 1 January).
     year = models.PositiveSmallIntegerField()
+    period = models.CharField(max_length=7)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", editable=False
+    )
     # Everything the statement says (receipts.documents.StatementFacts).
     record = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -262,20 +276,26 @@ class YearEndStatement(OutboundEmail):
         ordering = ["-year", "donor_id"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
+            # The default entity (null) counts as one entity: 0 stands for it.
             models.UniqueConstraint(
-                fields=["donor", "year"],
-                condition=models.Q(organization__isnull=True),
-                name="one_statement_per_donor_and_year",
+                models.F("donor"),
+                Coalesce(models.F("entity"), models.Value(0)),
+                models.F("period"),
+                condition=models.Q(organization__isnull=True, replaces__isnull=True),
+                name="one_statement_per_donor_entity_and_period",
             ),
             models.UniqueConstraint(
-                fields=["organization", "year"],
-                condition=models.Q(organization__isnull=False),
-                name="one_statement_per_organization_and_year",
+                models.F("organization"),
+                Coalesce(models.F("entity"), models.Value(0)),
+                models.F("period"),
+                condition=models.Q(organization__isnull=False, replaces__isnull=True),
+                name="one_statement_per_organization_entity_and_period",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} statement for donor {self.donor_id} ({self.status})"
+        corrected = " (corrected)" if self.replaces_id else ""
+        return f"{self.period} statement{corrected} for donor {self.donor_id} ({self.status})"
 
 
 class ImpactUpdate(models.Model):

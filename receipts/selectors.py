@@ -7,8 +7,11 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from campaigns.models import ReceiptingEntity
+from core.years import Year
 from donations import selectors as donation_selectors
 from donations.models import Donation
+from donations.rules import split_pro_rata
 from receipts.models import (
     CampaignBenefit,
     DedicationCard,
@@ -166,27 +169,50 @@ def void_notice_with_receipt(notice_id: int) -> VoidNotice:
 # --- Year-end statements ---------------------------------------------------
 
 
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """1 January of `year` to 1 January of the next, in the organisation's
-    time zone (TIME_ZONE)."""
-    zone = timezone.get_current_timezone()
-    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+def receipting_entities() -> list[ReceiptingEntity]:
+    """Every entity that sends statements: the default one (unsaved, of
+    campaigns naming none) first, then each saved one (one query)."""
+    return [ReceiptingEntity.default(), *ReceiptingEntity.objects.order_by("pk")]
 
 
-def donors_due_a_statement(year: int) -> list[int]:
-    """Donors due a statement for the gifts they gave as themselves."""
-    start, end = year_bounds(year)
-    return donation_selectors.donor_ids_with_gifts_between(start=start, end=end)
+def donors_due_a_statement(period: Year, *, entity_id: int | None = None) -> list[int]:
+    """Donors due a statement from receipting entity `entity_id` (None:
+    the default one) for `period`, for the gifts they gave as themselves."""
+    start, end = period.bounds(timezone.get_current_timezone())
+    return donation_selectors.donor_ids_with_gifts_between(start=start, end=end, entity_id=entity_id)
 
 
-def organizations_due_a_statement(year: int) -> dict[int, int]:
-    """Organisations due a statement, each with its contact's donor id."""
-    start, end = year_bounds(year)
-    return donation_selectors.organization_contacts_with_gifts_between(start=start, end=end)
+def organizations_due_a_statement(period: Year, *, entity_id: int | None = None) -> dict[int, int]:
+    """Organisations due a statement from receipting entity `entity_id`
+    for `period`, each with its contact's donor id."""
+    start, end = period.bounds(timezone.get_current_timezone())
+    return donation_selectors.organization_contacts_with_gifts_between(start=start, end=end, entity_id=entity_id)
 
 
 def statement_by_id(statement_id: int) -> YearEndStatement:
     return YearEndStatement.objects.get(pk=statement_id)
+
+
+def frozen_statements_covering(donation: Donation) -> list[int]:
+    """The statements that list `donation` and have said so already (their
+    record is frozen: sent, or being sent), at the head of their chain of
+    corrections; a statement not yet frozen will say what the gift is when
+    it is (two queries: the gift's campaign, for its entity, and these)."""
+    if donation.succeeded_at is None:
+        return []
+    entity = donation.campaign.entity
+    period = Year.containing(timezone.localtime(donation.succeeded_at).date(), entity.statement_year_start)
+    giver = (
+        {"organization_id": donation.organization_id}
+        if donation.organization_id
+        else {"donor_id": donation.donor_id, "organization": None}
+    )
+    return list(
+        YearEndStatement.objects.filter(**giver, entity_id=entity.pk, period=period.label, replaced_by__isnull=True)
+        .exclude(record={})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -203,41 +229,54 @@ class StatementLine:
     receipt_number: str | None
     # "part 1 of 2 of one gift" for a split gift's part, "" for a gift not split.
     part: str = ""
+    # The value of goods or services the gift's standing receipt says the
+    # donor received (a split gift's shared between its parts): not deductible.
+    benefit_minor: int = 0
+
+    @property
+    def deductible_minor(self) -> int:
+        return max(self.net_minor - self.benefit_minor, 0)
 
 
 @dataclass(frozen=True)
 class StatementTotal:
     currency: str
     net_minor: int
+    # What of it is deductible, where a receipt stated a benefit; else None.
+    deductible_minor: int | None = None
 
 
 def statement_lines(
-    *, donor_id: int, year: int, organization_id: int | None = None
+    *, donor_id: int, period: Year, organization_id: int | None = None, entity_id: int | None = None
 ) -> tuple[list, list[StatementLine], list[StatementTotal]]:
-    """The donor's gifts of the year given as themselves, or with
-    `organization_id` the gifts given as that organisation (oldest first),
+    """The donor's gifts of `period` given as themselves, or with
+    `organization_id` the gifts given as that organisation, to the
+    campaigns of receipting entity `entity_id` (None: the default one) (oldest first),
     each as a statement line as it stands now (a split gift as a line per
-    part, in the donor's order, each with its share of the charge and of
-    refunds, so that its lines add up to the gift), and the total per
-    currency (three queries)."""
-    start, end = year_bounds(year)
+    part, in the donor's order, each with its share of the charge, of
+    refunds and of its receipt's benefit, so that its lines add up to the
+    gift), and the total per currency (three queries)."""
+    start, end = period.bounds(timezone.get_current_timezone())
     gifts = donation_selectors.gifts_of_donor_between(
-        donor_id=donor_id, start=start, end=end, organization_id=organization_id
+        donor_id=donor_id, start=start, end=end, organization_id=organization_id, entity_id=entity_id
     )
-    numbers = dict(
-        Receipt.objects.filter(donation__in=gifts)
+    # The receipt that stands for each gift: the last issued not void.
+    standing = {
+        donation_id: (number, benefit)
+        for donation_id, number, benefit in Receipt.objects.filter(donation__in=gifts)
         .exclude(status=Receipt.Status.VOID)
         .order_by("issued_at")
-        .values_list("donation_id", "number")
-    )
+        .values_list("donation_id", "number", "benefit_value_minor")
+    }
     parts_of_gift = donation_selectors.parts_of_gifts([gift.pk for gift in gifts])
     lines = []
     for gift in gifts:
+        number, benefit = standing.get(gift.pk, (None, 0))
         line = {
             "date": timezone.localtime(gift.succeeded_at).date(),
             "campaign": gift.campaign.title,
             "currency": gift.currency,
-            "receipt_number": numbers.get(gift.pk),
+            "receipt_number": number,
         }
         parts = parts_of_gift.get(gift.pk, [])
         if len(parts) < 2:
@@ -248,9 +287,11 @@ def statement_lines(
                     charged_minor=gift.charged_minor,
                     refunded_minor=gift.refunded_minor,
                     net_minor=gift.kept_minor,
+                    benefit_minor=benefit,
                 )
             )
             continue
+        benefits = split_pro_rata(benefit, [part.charged_minor for part in parts]) if benefit else [0] * len(parts)
         lines += [
             StatementLine(
                 **line,
@@ -258,14 +299,27 @@ def statement_lines(
                 charged_minor=part.charged_minor,
                 refunded_minor=part.refunded_minor,
                 net_minor=part.kept_minor,
-                part=f"part {number} of {len(parts)} of one gift",
+                part=f"part {index} of {len(parts)} of one gift",
+                benefit_minor=part_benefit,
             )
-            for number, part in enumerate(parts, start=1)
+            for index, (part, part_benefit) in enumerate(zip(parts, benefits, strict=True), start=1)
         ]
-    totals: dict[str, int] = {}
-    for line in lines:
-        totals[line.currency] = totals.get(line.currency, 0) + line.net_minor
-    return gifts, lines, [StatementTotal(currency, net) for currency, net in sorted(totals.items())]
+    return gifts, lines, _totals(lines)
+
+
+def _totals(lines: list[StatementLine]) -> list[StatementTotal]:
+    totals = []
+    for currency in sorted({line.currency for line in lines}):
+        of_currency = [line for line in lines if line.currency == currency]
+        with_benefit = any(line.benefit_minor for line in of_currency)
+        totals.append(
+            StatementTotal(
+                currency,
+                sum(line.net_minor for line in of_currency),
+                sum(line.deductible_minor for line in of_currency) if with_benefit else None,
+            )
+        )
+    return totals
 
 
 # --- Impact updates and suppression ---------------------------------------

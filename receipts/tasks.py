@@ -69,8 +69,34 @@ STATEMENTS_TIME_LIMIT = timedelta(minutes=30)
     soft_time_limit=int(STATEMENTS_TIME_LIMIT.total_seconds()) - 60,
 )
 def send_last_years_statements() -> int:
-    """Scheduled by beat in January."""
+    """Scheduled by beat in January, for last calendar year."""
     from receipts.services import statements
 
-    year = timezone.localdate().year - 1
-    return statements.issue_year_end_statements(year=year).new_statements
+    try:
+        due = statements.statement_years(str(timezone.localdate().year - 1))
+    except ValueError:
+        return 0  # no entity counts calendar years
+    return statements.issue_year_end_statements(years=due).new_statements
+
+
+@shared_task(
+    acks_late=False,
+    time_limit=int(STATEMENTS_TIME_LIMIT.total_seconds()),
+    soft_time_limit=int(STATEMENTS_TIME_LIMIT.total_seconds()) - 60,
+)
+def send_other_years_statements() -> int:
+    """Scheduled by beat every day: the statements of entities whose year
+    does not start on 1 January (the UK's 6 April), in the same days after
+    their year's end as January's run is after the calendar year's."""
+    from receipts.services import statements
+
+    due = statements.other_statement_years_due(today=timezone.localdate())
+    return statements.issue_year_end_statements(years=due).new_statements if due else 0
+
+
+@shared_task
+def correct_statements(statement_ids: list[int]) -> list[int]:
+    """Queued by the refund hook (receipts.services.statements.correct_after_refund)."""
+    from receipts.services import statements
+
+    return statements.correct_statements(statement_ids=statement_ids)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from core.money import as_decimal
 from finance.access import finance_permission_required
 from finance.charts import Bar, bar_chart
-from finance.periods import PeriodForm
+from finance.periods import PeriodForm, quick_periods
 from finance.selectors import overview as selectors
 from receipts import selectors as receipt_selectors
 
@@ -36,13 +36,13 @@ class FailedEmails:
 def overview(request):
     form = PeriodForm(request.GET)
     failed_emails = _failed_emails()
+    base = {"form": form, "failed_emails": failed_emails, "quick_periods": quick_periods()}
     if not form.is_valid():
-        return render(request, "finance/overview.html", {"form": form, "failed_emails": failed_emails}, status=400)
+        return render(request, "finance/overview.html", base, status=400)
     period = form.period
     overview = selectors.finance_overview(start=period.start, end=period.end)
     context = {
-        "form": form,
-        "failed_emails": failed_emails,
+        **base,
         "overview": overview,
         "charts": _day_charts(overview),
         "day_rows": [

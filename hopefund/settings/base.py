@@ -175,6 +175,10 @@ LANGUAGE_CODE = "en-us"
 # (a gift at 8 pm on 31 December in California is a gift of that year).
 # Times are stored in UTC whatever it is.
 TIME_ZONE = env.string("TIME_ZONE", "UTC")
+# The first day of the charity's own (fiscal) year, "MM-DD": the finance
+# pages' and exports' default period and quick choices follow it. Donors'
+# statements follow their receipting entity's statement year instead.
+FISCAL_YEAR_START = env.month_day("FISCAL_YEAR_START", "01-01")
 USE_I18N = True
 USE_TZ = True
 
@@ -278,6 +282,13 @@ CELERY_BEAT_SCHEDULE = {
     "send-year-end-statements": {
         "task": "receipts.tasks.send_last_years_statements",
         "schedule": crontab(minute=0, hour=15, day_of_month="15-21", month_of_year=1),
+    },
+    # The same for entities whose statement year ends on another day (the
+    # UK tax year on 5 April): each day's run finds whose year ended 15 to
+    # 21 days before, and sends nothing on other days.
+    "send-other-years-statements": {
+        "task": "receipts.tasks.send_other_years_statements",
+        "schedule": crontab(minute=30, hour=15),
     },
     # Payout reconciliation; webhooks fetch each payout sooner, this is the
     # backstop for lost events and for payouts whose status moved on.

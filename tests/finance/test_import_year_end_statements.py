@@ -31,7 +31,9 @@ def last_years_offline_gifts(fundraiser):
 def test_the_service_tells_progress_as_it_queues_each_statement(last_years_offline_gifts):
     told = []
 
-    run = statement_services.issue_year_end_statements(year=LAST_YEAR, on_progress=lambda *args: told.append(args))
+    run = statement_services.issue_year_end_statements(
+        years=statement_services.statement_years(str(LAST_YEAR)), on_progress=lambda *args: told.append(args)
+    )
 
     assert (run.donors, run.new_statements) == (3, 3)
     assert told == [(1, 3), (2, 3), (3, 3)]

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.years import Year
 from donations.models import Donation
 from receipts import emails, selectors
 from receipts.documents import StatementFacts, statement_facts_at_issue
@@ -37,7 +38,7 @@ def test_a_split_gift_is_a_statement_line_per_part_with_refunds_per_part_and_tot
     single = make_gift(amount_minor=2500)
     last_year(split), last_year(single)
 
-    _gifts, lines, totals = selectors.statement_lines(donor_id=split.donor_id, year=LAST_YEAR)
+    _gifts, lines, totals = selectors.statement_lines(donor_id=split.donor_id, period=Year(LAST_YEAR))
 
     assert [(line.fund, line.charged_minor, line.refunded_minor, line.net_minor, line.part) for line in lines] == [
         ("Rescue", 6000, 1800, 4200, "part 1 of 2 of one gift"),
@@ -70,9 +71,11 @@ def test_the_statement_email_names_each_part_of_a_split_gift(
 def test_a_statement_frozen_before_gifts_had_parts_still_renders(organisation, make_gift, mailoutbox):
     gift = make_gift(amount_minor=2500)
     last_year(gift)
-    statement = YearEndStatement.objects.create(donor=gift.donor, year=LAST_YEAR)
-    gifts, lines, totals = selectors.statement_lines(donor_id=gift.donor_id, year=LAST_YEAR)
-    record = statement_facts_at_issue(year=LAST_YEAR, gifts=gifts, lines=lines, totals=totals).as_record()
+    statement = YearEndStatement.objects.create(donor=gift.donor, year=LAST_YEAR, period=str(LAST_YEAR))
+    gifts, lines, totals = selectors.statement_lines(donor_id=gift.donor_id, period=Year(LAST_YEAR))
+    record = statement_facts_at_issue(
+        period=Year(LAST_YEAR), gifts=gifts, lines=lines, totals=totals, issued_on=timezone.localdate()
+    ).as_record()
     for line in record["lines"]:
         del line["part"]
     statement.record = record

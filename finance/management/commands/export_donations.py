@@ -1,5 +1,5 @@
 """manage.py export_donations [--output PATH or -] [--format csv or xlsx]
-[--since DATE] [--until DATE] [--campaign SLUG] [--fund SLUG]
+[--since DATE] [--until DATE] [--fiscal-year YYYY] [--campaign SLUG] [--fund SLUG]
 
 Every gift, one row per part (see finance.exports for the columns), CSV to
 standard output by default. A file is written under a temporary name and renamed when
@@ -22,7 +22,13 @@ from finance.services import audit
 
 FORMATS = ("csv", "xlsx")
 # The form's field names as the options that fill them.
-OPTION_NAMES = {"since": "--since", "until": "--until", "campaign": "--campaign", "fund": "--fund"}
+OPTION_NAMES = {
+    "since": "--since",
+    "until": "--until",
+    "fiscal_year": "--fiscal-year",
+    "campaign": "--campaign",
+    "fund": "--fund",
+}
 
 
 class Command(BaseCommand):
@@ -37,13 +43,20 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="csv", help="csv (default) or xlsx.")
         parser.add_argument("--since", default="", help="First day included, YYYY-MM-DD (UTC).")
         parser.add_argument("--until", default="", help="Last day included, YYYY-MM-DD (UTC).")
+        parser.add_argument(
+            "--fiscal-year",
+            default="",
+            help="The fiscal year that starts in YYYY (FISCAL_YEAR_START), instead of --since and --until.",
+        )
         parser.add_argument("--campaign", default="", help="Only this campaign's gifts (its slug).")
         parser.add_argument("--fund", default="", help="Only the parts of gifts given to this fund (its slug).")
 
-    def handle(self, *args, output, format, since, until, campaign, fund, **options):
+    def handle(self, *args, output, format, since, until, fiscal_year, campaign, fund, **options):
         if format not in FORMATS:
             raise CommandError(f"--format must be csv or xlsx, not “{format}”.")
-        form = GiftExportForm(data={"since": since, "until": until, "campaign": campaign, "fund": fund})
+        form = GiftExportForm(
+            data={"since": since, "until": until, "fiscal_year": fiscal_year, "campaign": campaign, "fund": fund}
+        )
         if not form.is_valid():
             raise CommandError(_one_line(form))
         filters = form.filters()
