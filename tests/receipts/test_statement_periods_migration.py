@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("receipts", "0010_statements_per_organization")]
-AFTER = [("receipts", "0011_statements_per_entity_and_period")]
+AFTER = [("receipts", "0012_statements_per_entity_and_period")]
 
 
 def migrate(targets=None):

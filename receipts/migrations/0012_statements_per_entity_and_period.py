@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('campaigns', '0007_receipting_entities'),
         ('donations', '0017_parts_stripe_fee'),
-        ('receipts', '0010_statements_per_organization'),
+        ('receipts', '0011_campaign_benefit_rules'),
     ]
 
     operations = [
