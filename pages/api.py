@@ -90,5 +90,7 @@ def donation_detail(request, public_id: str):
             ],
             # The copy of the standing receipt's number kept on the gift.
             "receipt_number": donation.receipt_number or None,
+            # Whether a Gift Aid declaration covers the gift.
+            "gift_aid": donation_selectors.gift_aid_declaration_for(donation) is not None,
         }
     )
