@@ -28,6 +28,13 @@ def wording(*, amount: str, charity: str) -> str:
     return WORDING.format(amount=amount, charity=charity)
 
 
+def wording_around_amount(*, charity: str) -> tuple[str, str]:
+    """The wording before and after its amount, for a form that shows the
+    amount as the donor changes it (the declaration stored is `wording`)."""
+    before, after = WORDING.split("{amount}")
+    return before, after.format(charity=charity)
+
+
 def normalised_postcode(value: str) -> str | None:
     """`value` as HMRC's schedule wants it (capitals, one space before the
     last three characters: "sw1a1aa" is "SW1A 1AA"), or None if it is no

@@ -21,7 +21,7 @@ from finance.services.permissions import FINANCE_GROUP
 from receipts import documents
 from receipts.models import Receipt
 from tests.auth import log_in
-from tests.factories import GiftAidDeclarationFactory, ReceiptingEntityFactory, UserFactory
+from tests.factories import CampaignFactory, GiftAidDeclarationFactory, ReceiptingEntityFactory, UserFactory
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db
@@ -297,3 +297,15 @@ def test_uk_postcodes_are_checked_and_written_in_capitals_with_their_space(given
 )
 def test_the_house_name_or_number_comes_from_the_first_line(line1, house):
     assert gift_aid.house_name_or_number(line1) == house
+
+
+def test_only_a_uk_campaigns_donate_form_offers_gift_aid_with_hmrcs_wording_tied_to_its_checkbox(client, uk_campaign):
+    page = client.get("/campaigns/dressember-2026/").content.decode()
+
+    assert 'aria-describedby="gift-aid-declaration gift-aid-hint gift-aid-error"' in page
+    declaration = re.search(r'<p id="gift-aid-declaration">(.*?)</p>', page).group(1)
+    amount = re.search(r'<strong id="gift-aid-amount">([^<]+)</strong>', declaration).group(1)
+    assert re.sub(r"<[^>]+>", "", declaration) == WORDING.replace("£50.00", amount)
+
+    CampaignFactory(slug="us-campaign")
+    assert 'id="gift-aid"' not in client.get("/campaigns/us-campaign/").content.decode()
