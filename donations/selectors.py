@@ -45,7 +45,8 @@ def donation_by_public_id(public_id: str) -> Donation | None:
         parsed = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    return Donation.objects.select_related("fund").filter(public_id=parsed).first()
+    # With whether a Gift Aid declaration covers it, in the same query.
+    return with_gift_aid(Donation.objects.select_related("fund").filter(public_id=parsed)).first()
 
 
 def parts_of(donation: Donation) -> list[Allocation]:
@@ -617,11 +618,10 @@ def gift_aid_declaration_for(donation: Donation) -> GiftAidDeclaration | None:
     return _declarations().filter(condition).order_by("-declared_at").first()
 
 
-def covered_by_gift_aid(gifts):
-    """`gifts` (a Donation queryset) narrowed to those a Gift Aid
-    declaration covers on the day each was paid (or made, if not paid),
-    each with the id of the latest such declaration as
-    `gift_aid_declaration_id`."""
+def with_gift_aid(gifts):
+    """`gifts` (a Donation queryset), each with the id of the latest Gift
+    Aid declaration covering it on the day it was paid (or made, if not
+    paid) as `gift_aid_declaration_id`, None if none does."""
     gifts = gifts.annotate(
         gift_aid_entity=Coalesce("campaign__receipting_entity_id", 0),
         gift_aid_date=Coalesce("succeeded_at", "created_at"),
@@ -633,4 +633,9 @@ def covered_by_gift_aid(gifts):
         gift_date=OuterRef("gift_aid_date"),
     )
     latest = _declarations().filter(condition).order_by("-declared_at").values("pk")[:1]
-    return gifts.annotate(gift_aid_declaration_id=Subquery(latest)).filter(gift_aid_declaration_id__isnull=False)
+    return gifts.annotate(gift_aid_declaration_id=Subquery(latest))
+
+
+def covered_by_gift_aid(gifts):
+    """`gifts` narrowed to those a Gift Aid declaration covers (with_gift_aid)."""
+    return with_gift_aid(gifts).filter(gift_aid_declaration_id__isnull=False)

@@ -21,7 +21,13 @@ from finance.services.permissions import FINANCE_GROUP
 from receipts import documents
 from receipts.models import Receipt
 from tests.auth import log_in
-from tests.factories import CampaignFactory, GiftAidDeclarationFactory, ReceiptingEntityFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    GiftAidDeclarationFactory,
+    ReceiptingEntityFactory,
+    UserFactory,
+    pay_through_services,
+)
 from tests.gifts import gift_body, give
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +315,20 @@ def test_only_a_uk_campaigns_donate_form_offers_gift_aid_with_hmrcs_wording_tied
 
     CampaignFactory(slug="us-campaign")
     assert 'id="gift-aid"' not in client.get("/campaigns/us-campaign/").content.decode()
+
+
+def test_a_refunded_gift_aided_gifts_notice_says_gift_aid_will_not_be_claimed_or_will_be_repaid(
+    client, uk_campaign, fake_stripe, django_capture_on_commit_callbacks
+):
+    give_and_send(client, uk_gift(), django_capture_on_commit_callbacks)
+    gift = Donation.objects.get()
+    number = Receipt.objects.get().number
+    mail.outbox = []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_through_services(gift, refunded_minor=gift.charged_minor)
+
+    [notice] = mail.outbox
+    assert notice.subject == f"Acknowledgement {number} from Freedom Now UK no longer stands"
+    assert "We will not claim Gift Aid on it, and if we already have, we will repay it to HMRC." in notice.body
+    assert "tax records" not in notice.body

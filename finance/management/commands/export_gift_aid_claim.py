@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from finance import gift_aid_schedule as schedule
 from finance.export_forms import GiftExportForm
@@ -52,6 +52,16 @@ class Command(BaseCommand):
         else:
             adjustments_path = None
 
+        try:
+            plan = self._claim(since, until, dry_run=dry_run, output=output, adjustments_path=adjustments_path)
+        except IntegrityError as exc:
+            raise CommandError(
+                "Another Gift Aid claim took some of these gifts at the same moment: run it again."
+            ) from exc
+        self.stderr.write(_summary(plan, dry_run=dry_run, adjustments_path=adjustments_path))
+
+    def _claim(self, since, until, *, dry_run: bool, output: str, adjustments_path):
+        to_stdout = output == "-"
         # The files become theirs only once the claim is recorded: a file
         # that cannot be written, or a run that fails, records nothing.
         with ExitStack() as files, transaction.atomic():
@@ -70,7 +80,7 @@ class Command(BaseCommand):
                 self.stdout.write(text, ending="")
             else:
                 schedule_file.write(text.encode())
-        self.stderr.write(_summary(plan, dry_run=dry_run, adjustments_path=adjustments_path))
+        return plan
 
 
 def _summary(plan, *, dry_run: bool, adjustments_path) -> str:
