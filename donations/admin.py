@@ -19,6 +19,7 @@ from donations.models import (
     Dispute,
     Donation,
     Donor,
+    GiftAidDeclaration,
     GiftMove,
     GivingTotal,
     PlanChange,
@@ -26,7 +27,7 @@ from donations.models import (
     Refund,
     StripeEvent,
 )
-from donations.services import moves, recurring, refunds
+from donations.services import gift_aid, moves, recurring, refunds
 from payments import stripe as stripe_gateway
 
 
@@ -447,6 +448,39 @@ class RecurringPlanAdmin(ReadOnlyModelAdmin):
         sent so far stops working; their next email carries a new one."""
         revoked = recurring.revoke_links(plan_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Links revoked for {revoked} monthly gift(s). Older emails' links no longer work.")
+
+
+@admin.register(GiftAidDeclaration)
+class GiftAidDeclarationAdmin(ReadOnlyModelAdmin):
+    """Donors' Gift Aid declarations as made: read here, never edited or
+    deleted; finance records a cancellation the donor asked for by phone,
+    letter or email."""
+
+    list_display = ("declared_at", "full_name", "postcode", "charity_name", "source", "scope", "cancelled_at")
+    list_filter = ("source", "scope", ("cancelled_at", admin.EmptyFieldListFilter))
+    search_fields = ("donor__email", "last_name", "postcode", "public_id")
+    list_select_related = ("donor",)
+    date_hierarchy = "declared_at"
+    actions = ["cancel_declarations"]
+
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("donations.cancel_giftaiddeclaration")
+
+    @admin.action(description="Cancel the selected Gift Aid declarations (the donor asked us)", permissions=["cancel"])
+    def cancel_declarations(self, request, queryset):
+        cancelled = sum(
+            gift_aid.cancel_declaration(
+                declaration=declaration,
+                source=GiftAidDeclaration.CancellationSource.STAFF,
+                by=request.user.get_username(),
+            )
+            for declaration in queryset
+        )
+        self.message_user(
+            request,
+            f"{cancelled} declaration(s) cancelled: gifts from now on will not be claimed. "
+            "Declarations already cancelled keep their first cancellation.",
+        )
 
 
 @admin.register(StripeEvent)

@@ -9,7 +9,7 @@ from campaigns import selectors as campaign_selectors
 from core import countries
 from core.money import CURRENCIES, format_money
 from core.text import UNSTORABLE_MESSAGE, is_storable
-from donations import rules
+from donations import gift_aid, rules
 from donations.models import DEDICATION_NAME_MAX, DedicationKind, Donation
 from donations.services.allocations import Part
 from donations.services.gifts import NO_DEDICATION, Dedication, DonorDetails, GiftRequest
@@ -179,6 +179,30 @@ def _address_details(where: dict) -> dict[str, str]:
     return {**details, "country": where.get("country", "").upper()}
 
 
+def gift_aid_errors(*, campaign, address: dict, organization) -> dict[str, list[str]]:
+    """Why a gift asking for Gift Aid (`gift_aid: true`) cannot have it, by
+    field: the campaign's charity claims no Gift Aid (keyed `gift_aid`), the
+    gift is an organisation's (companies pay no income tax to reclaim), or
+    the donor's UK home address lacks its street line or a valid postcode
+    (HMRC's declaration needs the house name or number and postcode)."""
+    if campaign is None:
+        return {}
+    if not campaign.entity.offers_gift_aid:
+        return {"gift_aid": ["This campaign's charity does not claim Gift Aid: only UK charities can."]}
+    if organization is not None:
+        return {"gift_aid": ["Gift Aid is for gifts from UK taxpayers themselves, not from an organisation."]}
+    errors = {}
+    if not address.get("line1"):
+        errors["donor.address.line1"] = ["Gift Aid needs your home address: give its first line."]
+    if not address.get("postal_code"):
+        errors["donor.address.postal_code"] = ["Gift Aid needs your home postcode."]
+    elif gift_aid.normalised_postcode(address["postal_code"]) is None:
+        errors["donor.address.postal_code"] = ["Enter a UK postcode, such as SW1A 1AA."]
+    if (address.get("country") or "").upper() != "GB":
+        errors["donor.address.country"] = ["Gift Aid needs a UK home address: choose United Kingdom (GB)."]
+    return errors
+
+
 def address_parts_missing(campaign, address: dict) -> dict[str, str]:
     """For a campaign whose receipts need the donor's postal address
     (Campaign.needs_donor_address), each part of `address` (the
@@ -224,6 +248,7 @@ class GiftForm(forms.Form):
     cover_fees = JsonBooleanField()
     anonymous = JsonBooleanField()
     email_updates = JsonBooleanField(absent=True)
+    gift_aid = JsonBooleanField()
     message = JsonCharField(max_length=500, required=False)
     payment_method = JsonCharField(
         max_length=255,
@@ -390,6 +415,15 @@ def parse_gift_request(
         missing = address_parts_missing(gift_form.cleaned_data.get("campaign"), address_form.cleaned_data)
         for part, message in missing.items():
             errors.setdefault(f"donor.address.{part}", []).append(message)
+    if gift_form.cleaned_data.get("gift_aid"):
+        for name, messages in gift_aid_errors(
+            campaign=gift_form.cleaned_data.get("campaign"),
+            address=address_form.cleaned_data if isinstance(address, dict) else {},
+            organization=organization,
+        ).items():
+            # A part already missing for the receipt is said once.
+            if name not in errors:
+                errors[name] = messages
     if body.get(HONEYPOT_FIELD):
         # Only bots fill the field people never see (see giving_page.html).
         errors["__all__"] = ["This request looks automated and was refused."]
@@ -414,6 +448,7 @@ def parse_gift_request(
         message=gift["message"],
         dedication=dedication,
         email_updates=gift["email_updates"],
+        gift_aid=gift["gift_aid"],
         payment_method=gift["payment_method"],
         frequency=gift["frequency"],
         idempotency_key=idempotency_key,

@@ -635,3 +635,82 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id} ({self.status})"
+
+
+class GiftAidDeclaration(models.Model):
+    """A donor's Gift Aid declaration to a UK charity (HMRC's model
+    declaration), as made: the wording shown, the name and home address
+    given, when and how. Kept as a record: a cancellation is stamped on
+    it, and it is never deleted (HMRC asks for declarations to be kept six
+    years after the last gift claimed on them); gifts it covers
+    (donations.selectors.gift_aid_declaration_for) are claimed by
+    finance's export_gift_aid_claim."""
+
+    class Scope(models.TextChoices):
+        # HMRC's "declarations covering past and future gifts": this gift,
+        # every later one, and those of the four years before it.
+        PAST_AND_FUTURE = "past_and_future", "This gift, future gifts and gifts of the past 4 years"
+        THIS_GIFT = "this_gift", "This gift only"
+
+    class Source(models.TextChoices):
+        ONLINE_FORM = "online_form", "Donate form"
+        API = "api", "API"
+        PAPER = "paper", "Paper form (recorded by staff)"
+        PHONE = "phone", "By phone (recorded by staff)"
+
+    class CancellationSource(models.TextChoices):
+        DONOR_LINK = "donor_link", "Donor, from the link in their receipt"
+        STAFF = "staff", "Staff, on the donor's word"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="gift_aid_declarations")
+    # The charity the declaration is made to; none: the default entity
+    # (campaigns.ReceiptingEntity.default()), as for a campaign naming none.
+    entity = models.ForeignKey(
+        "campaigns.ReceiptingEntity", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What the charity's name was when the donor read the wording.
+    charity_name = models.CharField(max_length=200)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    house_name_or_number = models.CharField(max_length=200)
+    # The home address as given: every line but the postcode.
+    address = models.CharField(max_length=500)
+    # Capitals, with its space (SW1A 1AA), as HMRC's schedule wants it.
+    postcode = models.CharField(max_length=8)
+    wording = models.TextField(help_text="The declaration exactly as the donor was shown it.")
+    wording_version = models.CharField(max_length=40)
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.PAST_AND_FUTURE)
+    declared_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    # The gift the declaration came with (none for one staff recorded on its own).
+    donation = models.ForeignKey(
+        Donation, null=True, blank=True, on_delete=models.PROTECT, related_name="gift_aid_declarations"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_source = models.CharField(max_length=20, choices=CancellationSource.choices, blank=True)
+    # Who at the charity recorded a cancellation ("" for the donor's own).
+    cancelled_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at"]
+        indexes = [models.Index(fields=["donor", "declared_at"])]
+        permissions = [("cancel_giftaiddeclaration", "Can cancel a Gift Aid declaration on the donor's word")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cancelled_at__isnull=True, cancellation_source="")
+                | models.Q(cancelled_at__isnull=False) & ~models.Q(cancellation_source=""),
+                name="gift_aid_cancellation_has_its_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gift Aid declaration of {self.first_name} {self.last_name} ({self.declared_at:%Y-%m-%d})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

@@ -7,16 +7,18 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from donations import gift_aid
 from donations.models import (
     KEPT_MINOR,
     Allocation,
     Donation,
     Donor,
+    GiftAidDeclaration,
     GiftMove,
     GivingTotal,
     PlanAllocation,
@@ -43,7 +45,8 @@ def donation_by_public_id(public_id: str) -> Donation | None:
         parsed = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    return Donation.objects.select_related("fund").filter(public_id=parsed).first()
+    # With whether a Gift Aid declaration covers it, in the same query.
+    return with_gift_aid(Donation.objects.select_related("fund").filter(public_id=parsed)).first()
 
 
 def parts_of(donation: Donation) -> list[Allocation]:
@@ -576,3 +579,80 @@ def donors_who_gave(
         .order_by("pk")
         .values_list("pk", "email")[:limit]
     )
+
+
+GIFT_AID_CANCEL_SALT = "hopefund.gift-aid-cancel"
+
+
+def gift_aid_cancel_url(declaration: GiftAidDeclaration) -> str:
+    """The donor's link to cancel `declaration`: its id signed with
+    SECRET_KEY (nothing in it can be guessed or changed). Made for each
+    email that carries it, never stored; once the declaration is cancelled
+    the link only says so."""
+    token = signing.dumps(str(declaration.public_id), salt=GIFT_AID_CANCEL_SALT)
+    return settings.SITE_URL + reverse("donations:cancel-gift-aid", kwargs={"token": token})
+
+
+def declaration_of_cancel_link(token: str) -> GiftAidDeclaration | None:
+    """The declaration a cancel link names, or None for a forged one."""
+    try:
+        public_id = signing.loads(token, salt=GIFT_AID_CANCEL_SALT)
+        public_id = uuid.UUID(public_id)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    return GiftAidDeclaration.objects.select_related("donor").filter(public_id=public_id).first()
+
+
+def _covering(*, donor_id, entity_id, gift_id, gift_date) -> Q:
+    """Declarations covering a gift (its donor, the entity of its campaign,
+    its id and its date: values or OuterRefs): by the gift's donor, to the
+    entity of its campaign (no entity: the default one), not cancelled
+    before the gift, and either made with the gift for it alone or covering
+    gifts from four years before the declaration onwards."""
+    return (
+        Q(donor_id=donor_id, entity_key=entity_id)
+        & (Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=gift_date))
+        & (
+            Q(scope=GiftAidDeclaration.Scope.THIS_GIFT, donation_id=gift_id)
+            | Q(scope=GiftAidDeclaration.Scope.PAST_AND_FUTURE, declared_at__lte=gift_date + gift_aid.LOOKBACK)
+        )
+    )
+
+
+def _declarations():
+    return GiftAidDeclaration.objects.annotate(entity_key=Coalesce("entity_id", 0))
+
+
+def gift_aid_declaration_for(donation: Donation) -> GiftAidDeclaration | None:
+    """The declaration that makes `donation` Gift Aided, as of the day it
+    was paid (or made, while it is not paid): the latest if several do."""
+    condition = _covering(
+        donor_id=donation.donor_id,
+        entity_id=donation.campaign.receipting_entity_id or 0,
+        gift_id=donation.pk,
+        gift_date=donation.succeeded_at or donation.created_at,
+    )
+    return _declarations().filter(condition).order_by("-declared_at").first()
+
+
+def with_gift_aid(gifts):
+    """`gifts` (a Donation queryset), each with the id of the latest Gift
+    Aid declaration covering it on the day it was paid (or made, if not
+    paid) as `gift_aid_declaration_id`, None if none does."""
+    gifts = gifts.annotate(
+        gift_aid_entity=Coalesce("campaign__receipting_entity_id", 0),
+        gift_aid_date=Coalesce("succeeded_at", "created_at"),
+    )
+    condition = _covering(
+        donor_id=OuterRef("donor_id"),
+        entity_id=OuterRef("gift_aid_entity"),
+        gift_id=OuterRef("pk"),
+        gift_date=OuterRef("gift_aid_date"),
+    )
+    latest = _declarations().filter(condition).order_by("-declared_at").values("pk")[:1]
+    return gifts.annotate(gift_aid_declaration_id=Subquery(latest))
+
+
+def covered_by_gift_aid(gifts):
+    """`gifts` narrowed to those a Gift Aid declaration covers (with_gift_aid)."""
+    return with_gift_aid(gifts).filter(gift_aid_declaration_id__isnull=False)

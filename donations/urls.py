@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/fee-cover/", views.fee_cover, name="fee-cover"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
     path("monthly/<str:token>/", views.manage_plan, name="manage-plan"),
+    path("gift-aid/cancel/<str:token>/", views.cancel_gift_aid, name="cancel-gift-aid"),
 ]

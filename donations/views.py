@@ -1,5 +1,6 @@
 """HTTP for gifts and Stripe webhooks: parse, call a service, answer."""
 
+import dataclasses
 import logging
 
 from django.conf import settings
@@ -13,8 +14,8 @@ from core import rate_limit
 from core.json_body import BadJsonBody, json_body
 from donations import selectors
 from donations.forms import FeeCoverForm, PlanAmountForm, parse_gift_request
-from donations.models import Donation
-from donations.services import donate, recurring, stripe_events
+from donations.models import Donation, GiftAidDeclaration
+from donations.services import donate, gift_aid, recurring, stripe_events
 from donations.services.card_checks import CardChecksPaused, Challenge, ChallengeRequired
 from donations.services.gifts import IdempotencyKeyReused, covered_fee
 from payments.stripe import InvalidWebhook, StripeRateLimited, StripeUnavailable
@@ -110,6 +111,10 @@ def payments_unavailable(outage: StripeUnavailable, *, doing: str) -> JsonRespon
     return response
 
 
+CLIENT_HEADER = "Hopefund-Client"
+DONATE_FORM_CLIENT = "donate-form"
+
+
 def gift_from_request(request, *, payment_method_required: bool):
     """(the validated GiftRequest, None), or (None, the 400/413 answer)."""
     try:
@@ -123,6 +128,10 @@ def gift_from_request(request, *, payment_method_required: bool):
     )
     if errors:
         return None, JsonResponse({"errors": errors}, status=400)
+    if request.headers.get(CLIENT_HEADER) == DONATE_FORM_CLIENT:
+        # Where a Gift Aid declaration was made (the donate form says it is
+        # itself): provenance for the record, not a permission.
+        gift = dataclasses.replace(gift, gift_aid_source=GiftAidDeclaration.Source.ONLINE_FORM)
     return gift, None
 
 
@@ -294,3 +303,20 @@ def _expired_plan_link(request, plan):
     if asked:
         recurring.offer_fresh_link(plan=plan, client_address=rate_limit.client_address(request))
     return render(request, "donations/manage_plan_expired.html", {"asked": asked}, status=200 if asked else 410)
+
+
+@require_http_methods(["GET", "POST"])
+def cancel_gift_aid(request, token: str):
+    """The donor's page to cancel their Gift Aid declaration, from the
+    signed link in their receipt: GET asks them to confirm, POST (with the
+    CSRF token, so no other site can cancel it for them) cancels it. A
+    forged link is a 404 page; a used one says it is already cancelled."""
+    declaration = selectors.declaration_of_cancel_link(token)
+    if declaration is None:
+        return render(request, "donations/gift_aid_cancel_invalid.html", status=404)
+    if request.method == "POST":
+        # A second confirmation (a double click, the back button) changes
+        # nothing: the first cancellation stands.
+        gift_aid.cancel_declaration(declaration=declaration, source=GiftAidDeclaration.CancellationSource.DONOR_LINK)
+        return redirect(request.path)
+    return render(request, "donations/gift_aid_cancel.html", {"declaration": declaration})

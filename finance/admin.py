@@ -3,7 +3,7 @@ from django.contrib import admin
 from core.admin import ReadOnlyModelAdmin
 from donations.models import Donation, Donor, Refund
 from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
-from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout, PayoutLine
+from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift, Payout, PayoutLine
 from finance.resources import DonationResource, DonorResource, ReceiptResource, RefundResource
 from receipts.models import Receipt
 
@@ -88,3 +88,23 @@ class PayoutAdmin(ReadOnlyModelAdmin):
     search_fields = ("stripe_payout_id", "lines__balance_transaction_id", "lines__source_id")
     date_hierarchy = "arrival_date"
     inlines = [PayoutLineInline]
+
+
+class GiftAidClaimLineInline(admin.TabularInline):
+    model = GiftAidClaimLine
+    fields = ("kind", "donation", "declaration", "amount_minor")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GiftAidClaim)
+class GiftAidClaimAdmin(ReadOnlyModelAdmin):
+    """The Gift Aid claims export_gift_aid_claim recorded: read here only."""
+
+    list_display = ("pk", "created_at", "since", "until", "actor")
+    date_hierarchy = "created_at"
+    inlines = [GiftAidClaimLineInline]

@@ -84,6 +84,15 @@ class GiftExportForm(forms.Form):
             raise forms.ValidationError(f"The first day ({since}) is after the last day ({until}).")
         return cleaned
 
+    def one_line(self) -> str:
+        """The errors in one line, each named by the command option that
+        fills its field (--since, --fiscal-year...)."""
+        return " ".join(
+            f"--{field.replace('_', '-')}: {error}" if field != "__all__" else error
+            for field, errors in self.errors.items()
+            for error in errors
+        )
+
     def filters(self) -> GiftFilters:
         """The export's filters; only on a valid form."""
         data = self.cleaned_data

@@ -171,3 +171,49 @@ class PayoutLine(models.Model):
     @property
     def is_matched(self) -> bool:
         return self.donation_id is not None or self.refund_id is not None
+
+
+class GiftAidClaim(models.Model):
+    """One Gift Aid claim, as `export_gift_aid_claim` wrote its schedule
+    for HMRC's Charities Online: the gifts it claims for and the earlier
+    claims' gifts it gives back (refunded since), one line each. A gift is
+    claimed once and given back once: later claims leave it out."""
+
+    # The days of gifts it was asked for (None: no bound).
+    since = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    # The OS user who ran the command.
+    actor = models.CharField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Gift Aid claim {self.pk} of {self.created_at:%Y-%m-%d}"
+
+
+class GiftAidClaimLine(models.Model):
+    """A gift in a claim: claimed (its amount, on the schedule) or, for a
+    gift an earlier claim claimed and that was refunded or taken back by
+    the donor's bank since, an adjustment giving back what was claimed."""
+
+    class Kind(models.TextChoices):
+        CLAIMED = "claimed", "Claimed"
+        ADJUSTMENT = "adjustment", "Adjustment for a previous overclaim"
+
+    claim = models.ForeignKey(GiftAidClaim, on_delete=models.PROTECT, related_name="lines")
+    donation = models.ForeignKey("donations.Donation", on_delete=models.PROTECT, related_name="+")
+    declaration = models.ForeignKey("donations.GiftAidDeclaration", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The gift as claimed, in pence (an adjustment: what its claim claimed).
+    amount_minor = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Never claimed twice, nor given back twice.
+            models.UniqueConstraint(fields=["donation", "kind"], name="gift_aid_gift_claimed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: gift {self.donation_id}, {self.amount_minor}"

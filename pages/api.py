@@ -68,6 +68,7 @@ def donation_detail(request, public_id: str):
     donation = donation_selectors.donation_by_public_id(public_id)
     if donation is None:
         return JsonResponse({"error": {"code": "not_found", "message": "No such gift."}}, status=404)
+    gift_aided = donation.gift_aid_declaration_id is not None
     try:
         # The donate page polls here after 3-D Secure: answer with Stripe's
         # view rather than wait for the webhook.
@@ -90,5 +91,7 @@ def donation_detail(request, public_id: str):
             ],
             # The copy of the standing receipt's number kept on the gift.
             "receipt_number": donation.receipt_number or None,
+            # Whether a Gift Aid declaration covers the gift.
+            "gift_aid": gift_aided,
         }
     )

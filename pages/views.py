@@ -19,6 +19,7 @@ from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
 from core import countries
 from core.money import CURRENCIES, format_money
+from donations import gift_aid
 from donations.services.gifts import covered_fee
 from pages import selectors as page_selectors
 from pages import sharing
@@ -83,6 +84,14 @@ def _render_giving_page(request, found):
             "address_required": campaign.needs_donor_address,
             "address_parts_required": countries.required_address_parts(country),
             "address_rules": countries.address_rules_json(),
+            # HMRC's model declaration, around the amount the script keeps
+            # up to date; only where the campaign's charity claims Gift Aid.
+            "gift_aid_wording": (
+                gift_aid.wording_around_amount(charity=campaign.entity.name)
+                if campaign.entity.offers_gift_aid
+                else None
+            ),
+            "gift_aid_amount": format_money(checked_preset, currency.code),
             "preview": preview,
             "share_url": preview.url,
             "share_links": sharing.share_links(url=preview.url, title=preview.title),

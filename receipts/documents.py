@@ -107,6 +107,9 @@ class ReceiptFacts(Record):
     eligible_amount: str = ""
     # Further statements the country's receipts carry, in reading order.
     notes: list[str] = field(default_factory=list)
+    # A UK gift's Gift Aid as at issue ("Yes, under your declaration of 4
+    # December 2026", or "No"); "" elsewhere and in older records.
+    gift_aid: str = ""
 
     @property
     def rules(self):
@@ -227,6 +230,7 @@ def receipt_facts_at_issue(
             format_money(max(receipt.amount_minor - benefit_minor, 0), receipt.currency) if benefit_minor else ""
         ),
         notes=rules.notes(entity=entity, receipt=receipt),
+        gift_aid=rules.gift_aid(entity=entity, receipt=receipt),
     )
 
 

@@ -34,6 +34,7 @@ def receipt_message(receipt, *, pdf_url: str) -> EmailMultiAlternatives:
             "pdf_url": pdf_url,
             # Every monthly receipt lets the donor change or stop the gift.
             "manage_url": donation_selectors.plan_management_url(plan) if plan else None,
+            "gift_aid_cancel_url": _gift_aid_cancel_url(receipt, facts),
         },
         to=facts.donor_email,
         message_id=message_id(receipt),
@@ -42,6 +43,18 @@ def receipt_message(receipt, *, pdf_url: str) -> EmailMultiAlternatives:
     pdf = documents.receipt_pdf(facts, is_void=receipt.status == receipt.Status.VOID)
     message.attach(f"receipt-{facts.number}.pdf", pdf, "application/pdf")
     return message
+
+
+def _gift_aid_cancel_url(receipt, facts) -> str | None:
+    """A UK receipt's link to cancel the Gift Aid declaration covering its
+    gift, while that declaration stands (None otherwise): like the PDF
+    link, made for this email and never part of the record."""
+    if not facts.gift_aid:
+        return None
+    declaration = donation_selectors.gift_aid_declaration_for(receipt.donation)
+    if declaration is None or declaration.is_cancelled:
+        return None
+    return donation_selectors.gift_aid_cancel_url(declaration)
 
 
 def message_id(receipt) -> str:

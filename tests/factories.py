@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Fund, Fundraiser, Organization, ReceiptingEntity, Team
+from donations.gift_aid import wording as gift_aid_wording
 from donations.services.allocations import Part, record_parts
 from donations.services.gifts import covered_fee
 from tests.fakes.stripe import stripe_fee
@@ -269,3 +270,26 @@ def pay_through_services(donation, *, refunded_minor: int = 0):
         gift_status.mark_paid(locked)
         gift_status.settle(locked, refunded_minor=refunded_minor)
     return locked
+
+
+class GiftAidDeclarationFactory(factory.django.DjangoModelFactory):
+    """A UK donor's Gift Aid declaration in HMRC's model wording, covering
+    past and future gifts, to the default entity unless `entity` is given."""
+
+    class Meta:
+        model = "donations.GiftAidDeclaration"
+
+    donor = factory.SubFactory(DonorFactory)
+    entity = None
+    charity_name = factory.LazyAttribute(lambda d: d.entity.name if d.entity else "Hopefund")
+    first_name = factory.SelfAttribute("donor.first_name")
+    last_name = factory.SelfAttribute("donor.last_name")
+    house_name_or_number = "10"
+    address = "10 Downing Street, London"
+    postcode = "SW1A 2AA"
+    wording = factory.LazyAttribute(lambda d: gift_aid_wording(amount="£50.00", charity=d.charity_name))
+    wording_version = "hmrc-2015-multiple"
+    scope = "past_and_future"
+    declared_at = factory.LazyFunction(timezone.now)
+    source = "api"
+    donation = None

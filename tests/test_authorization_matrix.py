@@ -45,8 +45,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNotice, ReceiptingEntity, TeamInvite
 from campaigns.selectors import hash_invite_token
 from donations.models import Dispute, GiftMove, GivingTotal, Refund, StripeEvent
-from donations.selectors import plan_management_url
-from finance.models import AuditLogEntry, GiftImport, OfflineGift, Payout
+from donations.selectors import gift_aid_cancel_url, plan_management_url
+from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift, Payout
 from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
 from receipts.models import (
@@ -133,6 +133,14 @@ SITE = [
     Row("monthly/<str:token>/", "GET", DONOR_LINK, "/monthly/{plan_token}/"),
     Row("monthly/<str:token>/", "POST", answers(NOT_FOUND, donor=BAD_REQUEST), "/monthly/{plan_token}/"),
     Row("receipts/<str:token>/pdf/", "GET", DONOR_LINK, "/receipts/{receipt_token}/pdf/"),
+    # The donor's link to cancel their Gift Aid declaration: asks, then cancels.
+    Row("gift-aid/cancel/<str:token>/", "GET", DONOR_LINK, "/gift-aid/cancel/{gift_aid_token}/"),
+    Row(
+        "gift-aid/cancel/<str:token>/",
+        "POST",
+        answers(NOT_FOUND, donor=REDIRECT),
+        "/gift-aid/cancel/{gift_aid_token}/",
+    ),
     Row("unsubscribe/<str:token>/", "GET", DONOR_LINK, "/unsubscribe/{unsubscribe_token}/"),
     Row("unsubscribe/<str:token>/", "POST", DONOR_LINK, "/unsubscribe/{unsubscribe_token}/"),
     # Starting and joining pages. Someone with a page in the campaign is
@@ -269,6 +277,8 @@ ADMIN_MODELS = {
     "donations.recurringplan": (FINANCE, NOBODY, NOBODY),
     # The audit log of gifts moved: written by donations.services.moves only.
     "donations.giftmove": (FINANCE, NOBODY, NOBODY),
+    # Donors' Gift Aid declarations: kept as made; finance records cancellations.
+    "donations.giftaiddeclaration": (FINANCE, NOBODY, NOBODY),
     "donations.stripeevent": (SUPERUSER, NOBODY, NOBODY),
     "donations.givingtotal": (SUPERUSER, NOBODY, NOBODY),
     "receipts.receipt": (FINANCE, NOBODY, NOBODY),
@@ -288,6 +298,8 @@ ADMIN_MODELS = {
     "finance.giftimport": (FINANCE, NOBODY, NOBODY),
     "finance.offlinegift": (FINANCE, NOBODY, NOBODY),
     "finance.payout": (FINANCE, NOBODY, NOBODY),
+    # Gift Aid claims as export_gift_aid_claim recorded them.
+    "finance.giftaidclaim": (FINANCE, NOBODY, NOBODY),
     # Second factors: a superuser removes a lost one, and sees no secret.
     "otp_totp.totpdevice": (SUPERUSER, SUPERUSER, SUPERUSER),
     "otp_static.staticdevice": (SUPERUSER, SUPERUSER, SUPERUSER),
@@ -304,6 +316,7 @@ INLINE_MODELS = {
     # view_planchange, so finance staff see a plan without its changes.
     "donations.planchange": ("donations.recurringplan", SUPERUSER),
     "finance.payoutline": ("finance.payout", FINANCE),
+    "finance.giftaidclaimline": ("finance.giftaidclaim", FINANCE),
     # Backup codes are secrets: django-otp hides them (OTP_ADMIN_HIDE_SENSITIVE_DATA).
     "otp_static.statictoken": ("otp_static.staticdevice", NOBODY),
 }
@@ -421,6 +434,7 @@ ADMIN_ACTIONS = {
     ("receipts.dedicationcard", "send_failed_again"): SUPERUSER,
     ("receipts.thankyounote", "send_failed_again"): SUPERUSER,
     ("donations.recurringplan", "revoke_links"): SUPERUSER,
+    ("donations.giftaiddeclaration", "cancel_declarations"): FINANCE,
 }
 
 
@@ -663,6 +677,15 @@ def _build_world() -> SimpleNamespace:
         ),
     }
     objects["movenotice"] = MoveNotice.objects.create(move=objects["giftmove"], recipient=people["fundraiser"])
+    objects["giftaiddeclaration"] = factories.GiftAidDeclarationFactory(donor=donor, donation=gift)
+    objects["giftaidclaim"] = GiftAidClaim.objects.create(actor="x")
+    GiftAidClaimLine.objects.create(
+        claim=objects["giftaidclaim"],
+        donation=gift,
+        declaration=objects["giftaiddeclaration"],
+        kind="claimed",
+        amount_minor=gift.charged_minor,
+    )
     return SimpleNamespace(
         people=people,
         objects=objects,
@@ -676,6 +699,7 @@ def _build_world() -> SimpleNamespace:
         links={
             "plan_token": plan_management_url(plan).rstrip("/").rsplit("/", 1)[1],
             "receipt_token": receipt_token,
+            "gift_aid_token": gift_aid_cancel_url(objects["giftaiddeclaration"]).rstrip("/").rsplit("/", 1)[1],
             "unsubscribe_token": delivery.unsubscribe_token,
             "invite_token": invite_token,
         },

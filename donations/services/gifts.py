@@ -16,8 +16,8 @@ from django.utils import timezone
 from campaigns.models import Fund
 from core import shared_cache
 from core.money import fee_to_cover
-from donations.models import Donation, RecurringPlan, dedication_line
-from donations.services import allocations, donors, gift_status, organizations
+from donations.models import Donation, GiftAidDeclaration, RecurringPlan, dedication_line
+from donations.services import allocations, donors, gift_aid, gift_status, organizations
 from donations.services.allocations import Part
 from donations.services.organizations import OrganizationDetails
 from payments import stripe as stripe_gateway
@@ -118,6 +118,10 @@ class GiftRequest(GiftTarget):
     allocations: tuple[Part, ...] = ()
     # The organisation the donor gives as (donor.organization), if any.
     organization: OrganizationDetails | None = None
+    # The donor's Gift Aid declaration (donations.gift_aid), made with the
+    # gift, and how it reached us (GiftAidDeclaration.Source).
+    gift_aid: bool = False
+    gift_aid_source: str = GiftAidDeclaration.Source.API
 
     @property
     def fee_covered_minor(self) -> int:
@@ -259,6 +263,11 @@ def request_fingerprint(gift: GiftRequest) -> str:
 
     meaning = canonical(gift)
     del meaning["idempotency_key"]
+    # Which client sent the declaration is not what the request means.
+    del meaning["gift_aid_source"]
+    if not meaning["gift_aid"]:
+        # As before Gift Aid: a retry sent across the upgrade still matches.
+        del meaning["gift_aid"]
     if meaning["organization"] is None:
         # As before organisations were given: a retry sent across the
         # upgrade still matches its first attempt.
@@ -291,6 +300,8 @@ def create_once(
             donation.idempotency_key, donation.idempotency_fingerprint = key, fingerprint
             donation.save()
             allocations.record_parts(donation, gift.allocations)
+            if gift.gift_aid:
+                gift_aid.record_declaration_with_gift(donation=donation, source=gift.gift_aid_source)
     except IntegrityError:
         # Two requests raced with one idempotency key: the first one wins.
         earlier = key and _gift_with_key(key, fingerprint)

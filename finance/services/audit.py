@@ -10,7 +10,7 @@ def record(
 ) -> AuditLogEntry:
     """Record one export or import. Without a user (a management command)
     the operating-system account that ran it is the actor."""
-    actor = user.get_username() if user is not None else _os_user()
+    actor = user.get_username() if user is not None else os_user()
     return AuditLogEntry.objects.create(
         action=action,
         channel=channel,
@@ -35,7 +35,7 @@ def record_gift_export(*, export, filters, file_format: str, channel: str, user=
     )
 
 
-def _os_user() -> str:
+def os_user() -> str:
     try:
         return f"{getpass.getuser()} (command line)"
     except OSError:

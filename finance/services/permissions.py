@@ -6,7 +6,8 @@ details (the admin's donor import changes donors, so it needs
 change_donor), moves a gift to another fundraiser, team or fund of its
 campaign (donations.move_donation: a correction of where money counts,
 kept in donations.GiftMove), and sends failed receipts, notices and
-statements again. Refunding moves money and is granted to people one by
+statements again, records a donor's cancelled Gift Aid declaration and
+reads the Gift Aid claims made. Refunding moves money and is granted to people one by
 one (donations.refund_donation), as is everything else that changes a row."""
 
 from django.contrib.auth.models import Group, Permission
@@ -25,6 +26,8 @@ FINANCE_PERMISSIONS = {
         "view_recurringplan",
         "move_donation",
         "view_giftmove",
+        "view_giftaiddeclaration",
+        "cancel_giftaiddeclaration",
     ],
     "receipts": ["view_receipt", "view_voidnotice", "view_yearendstatement", "resend_email"],
     "finance": [
@@ -36,6 +39,8 @@ FINANCE_PERMISSIONS = {
         "export_gifts",
         "import_gifts",
         "view_finance_reports",
+        "view_giftaidclaim",
+        "view_giftaidclaimline",
     ],
 }
 

@@ -25,6 +25,11 @@ class ReceiptRules:
         value = format_money(value_minor, currency)
         return f"In return for this gift you received {description}, valued at {value}."
 
+    def gift_aid(self, *, entity, receipt) -> str:
+        """Whether the gift is Gift Aided, as the receipt states it ("" where
+        the country has no Gift Aid), frozen at issue."""
+        return ""
+
     def notes(self, *, entity, receipt) -> list[str]:
         """Further statements the country's receipts carry, frozen at issue."""
         return []

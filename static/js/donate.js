@@ -90,6 +90,19 @@
   // (GET /api/fee-cover/), asked again whenever the amount changes.
   const feeToCover = document.getElementById("fee-to-cover");
   let feeAsked = 0;
+  let feeMinor = null;
+
+  // The Gift Aid declaration names what the card is charged: the gift, and
+  // the fees when the donor covers them (as the server words it).
+  const giftAidAmount = document.getElementById("gift-aid-amount");
+  function showGiftAidAmount() {
+    const amount = chosenAmount();
+    if (!giftAidAmount || !amount) {
+      return;
+    }
+    const covered = form.elements.cover_fees.checked && feeMinor !== null ? feeMinor : 0;
+    giftAidAmount.textContent = formatMoney(amount + covered);
+  }
 
   async function showFeeToCover() {
     const amount = chosenAmount();
@@ -101,7 +114,9 @@
     try {
       const response = await fetch(form.dataset.feeCoverUrl + "?" + query);
       if (response.ok && asked === feeAsked) {
-        feeToCover.textContent = formatMoney((await response.json()).fee_minor);
+        feeMinor = (await response.json()).fee_minor;
+        feeToCover.textContent = formatMoney(feeMinor);
+        showGiftAidAmount();
       }
     } catch (err) {
       // The figure already shown stays; the server charges by its rule.
@@ -111,6 +126,9 @@
   form.addEventListener("change", function (event) {
     if (event.target.name === "preset") {
       showFeeToCover();
+    }
+    if (event.target.name === "cover_fees" || event.target.name === "preset") {
+      showGiftAidAmount();
     }
   });
   form.elements.custom_amount.addEventListener("input", showFeeToCover);
@@ -183,6 +201,11 @@
     "donor.organization": "organization-name",
     "donor.organization.name": "organization-name",
   };
+  // A UK campaign's Gift Aid declaration (absent elsewhere).
+  const giftAidBox = document.getElementById("gift-aid");
+  if (giftAidBox) {
+    FIELD_INPUTS.gift_aid = "gift-aid";
+  }
 
   // A split gift's parts as last sent: the server names a part's problem
   // by its place in `allocations` ("allocations.1.amount_minor"), and the
@@ -313,7 +336,8 @@
   async function postJson(url, body, headers) {
     const response = await fetch(url, {
       method: "POST",
-      headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
+      // The API records a Gift Aid declaration as made on the donate form.
+      headers: Object.assign({ "Content-Type": "application/json", "Hopefund-Client": "donate-form" }, headers || {}),
       body: JSON.stringify(body || {}),
     });
     const data = await response.json().catch(function () { return {}; });
@@ -420,6 +444,9 @@
     const organization = organizationGiven();
     if (organization !== null) {
       body.donor.organization = organization;
+    }
+    if (giftAidBox) {
+      body.gift_aid = giftAidBox.checked;
     }
     if (isSplit()) {
       sentParts = splitParts();

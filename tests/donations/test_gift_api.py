@@ -230,6 +230,7 @@ def test_gift_detail_shows_status_fund_and_receipt_number(client, campaign):
         "refunded_minor": 0,
         "allocations": [{"fund": "aftercare", "amount_minor": 5000, "refunded_minor": 0}],
         "receipt_number": receipt.number,
+        "gift_aid": False,
     }
 
 

@@ -5,11 +5,8 @@ Every gift, one row per part (see finance.exports for the columns), CSV to
 standard output by default. A file is written under a temporary name and renamed when
 complete, so a failed export leaves no half file behind."""
 
-import os
 import shutil
-import stat
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -17,18 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 from core.progress import ProgressBar
 from finance.export_forms import GiftExportForm
 from finance.exports import GiftExport, count_rows
+from finance.files import replaced_when_complete
 from finance.models import AuditLogEntry
 from finance.services import audit
 
 FORMATS = ("csv", "xlsx")
-# The form's field names as the options that fill them.
-OPTION_NAMES = {
-    "since": "--since",
-    "until": "--until",
-    "fiscal_year": "--fiscal-year",
-    "campaign": "--campaign",
-    "fund": "--fund",
-}
 
 
 class Command(BaseCommand):
@@ -58,7 +48,7 @@ class Command(BaseCommand):
             data={"since": since, "until": until, "fiscal_year": fiscal_year, "campaign": campaign, "fund": fund}
         )
         if not form.is_valid():
-            raise CommandError(_one_line(form))
+            raise CommandError(form.one_line())
         filters = form.filters()
         to_stdout = output == "-"
         # The real standard output takes bytes; call_command's StringIO does not.
@@ -77,7 +67,7 @@ class Command(BaseCommand):
             if to_stdout:
                 self._to_stdout(export, format, bar, binary_stdout)
             else:
-                with _replaced_when_complete(Path(output)) as file:
+                with replaced_when_complete(Path(output)) as file:
                     _write(export, format, file, bar)
 
         audit.record_gift_export(
@@ -115,48 +105,3 @@ def _counted_chunks(export: GiftExport, bar: ProgressBar):
         yield chunk
         bar.advance(export.row_count - bar.done)
     bar.advance(export.row_count - bar.done)
-
-
-@contextmanager
-def _replaced_when_complete(path: Path):
-    """A binary file that becomes `path` only once the block succeeds. A
-    device or pipe (/dev/null, a FIFO) is written to directly: there is no
-    file to replace."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
-    if mode is not None and stat.S_ISDIR(mode):
-        raise CommandError(f"Cannot write {path}: it is a directory.")
-    if mode is not None and not stat.S_ISREG(mode):
-        try:
-            with path.open("wb") as device:
-                yield device
-        except OSError as exc:
-            raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
-        return
-    try:
-        # Beside the target, so the rename stays on one filesystem. Its
-        # 0600 mode is kept: the export holds donors' personal data.
-        part = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)  # noqa: SIM115 (renamed into place when complete)
-    except OSError as exc:
-        raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
-    try:
-        with part:
-            yield part
-        os.replace(part.name, path)
-    except BaseException as exc:
-        os.unlink(part.name)
-        if isinstance(exc, OSError):  # the disk filled up, say
-            raise CommandError(f"Cannot write {path}: {exc.strerror}.") from exc
-        raise
-
-
-def _one_line(form: GiftExportForm) -> str:
-    problems = []
-    for field, errors in form.errors.items():
-        prefix = f"{OPTION_NAMES[field]}: " if field in OPTION_NAMES else ""
-        problems.extend(f"{prefix}{error}" for error in errors)
-    return " ".join(problems)
