@@ -13,7 +13,7 @@ from donations import gift_aid
 from donations import selectors as donation_selectors
 from donations.models import Dispute, Donation, GiftAidDeclaration
 from finance.models import GiftAidClaimLine
-from receipts.models import CampaignBenefit
+from receipts import selectors as receipt_selectors
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,16 @@ def claimable_gifts(*, since: date | None, until: date | None) -> list[ClaimGift
         .exclude(Exists(GiftAidClaimLine.objects.filter(donation=OuterRef("pk"), kind=GiftAidClaimLine.Kind.CLAIMED)))
     )
     gifts = list(donation_selectors.covered_by_gift_aid(gifts).order_by("succeeded_at", "pk"))
-    benefits = dict(
-        CampaignBenefit.objects.filter(campaign_id__in={gift.campaign_id for gift in gifts}).values_list(
-            "campaign_id", "value_minor"
-        )
-    )
+    # What each giver received in return, as their receipt states it: the
+    # gift's own benefit, or the campaign's where the gift qualifies for it.
+    benefits = receipt_selectors.benefits_received(gifts)
     declarations = GiftAidDeclaration.objects.in_bulk({gift.gift_aid_declaration_id for gift in gifts})
     return [
         ClaimGift(
             donation=gift, declaration=declarations[gift.gift_aid_declaration_id], amount_minor=gift.charged_minor
         )
         for gift in gifts
-        if benefits.get(gift.campaign_id, 0) <= gift_aid.benefit_limit_minor(gift.charged_minor)
+        if benefits[gift.pk].value_minor <= gift_aid.benefit_limit_minor(gift.charged_minor)
     ]
 
 

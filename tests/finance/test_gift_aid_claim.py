@@ -149,6 +149,17 @@ def test_a_benefit_over_hmrcs_limits_leaves_the_gift_out(uk, ada, tmp_path, amou
     assert len(rows) == (2 if listed else 1)
 
 
+def test_the_benefit_each_giver_received_is_what_counts_against_the_limits(uk, ada, tmp_path):
+    # Only gifts of £100 or more get the dinner; a gift may record its own.
+    CampaignBenefit.objects.create(campaign=uk, description="Gala dinner", value_minor=4000, minimum_gift_minor=10000)
+    paid(uk, ada, at(2026, 7, 1), amount_minor=5000)
+    paid(uk, ada, at(2026, 7, 2), amount_minor=5000, benefit_description="A signed print", benefit_value_minor=2000)
+
+    rows, _, _ = export(tmp_path=tmp_path)
+
+    assert claimed_amounts(rows) == ["50.00"]
+
+
 @pytest.mark.parametrize(
     "amount_minor, limit_minor",
     [(100_00, 25_00), (40_00, 10_00), (200_00, 30_00), (100_000_00, 2_500_00)],
