@@ -7,11 +7,13 @@ where the advantage is more than 80% of the amount; no US wording."""
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
+from donations.services import moves
 from receipts import documents
 from receipts.documents import long_date
 from receipts.models import CampaignBenefit, Receipt, VoidNotice
@@ -220,3 +222,29 @@ def test_a_us_receipt_keeps_the_irs_wording(organisation, make_gift, mailoutbox)
     assert facts.official and facts.title == "Donation receipt" and facts.country == "US"
     assert "Tax ID (EIN): 12-3456789" in text and "tax-exempt charitable organization" in text
     assert OFFICIAL not in text and CRA not in text and "Serial number" not in text
+
+
+def test_a_canadian_entity_must_hold_what_every_official_receipt_carries(db):
+    entity = ReceiptingEntityFactory(canadian=True, tax_number="12345 6789", place_of_issue="", signatory_name="")
+
+    with pytest.raises(ValidationError) as refused:
+        entity.full_clean()
+
+    assert set(refused.value.message_dict) == {"tax_number", "place_of_issue", "signatory_name", "signature"}
+    # The same gaps are no concern of a US entity's.
+    ReceiptingEntityFactory.build(tax_number="12-3456789", place_of_issue="", signatory_name="").full_clean()
+
+
+def test_a_fund_move_issues_a_replacement_that_names_the_serial_it_cancels(
+    give_in_canada, funds, finance_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    gift = give_in_canada(fund="aftercare")
+    original = Receipt.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moves.move_gift(donation_id=gift.pk, reason="The donor asked", moved_by=finance_user, to_fund=funds["rescue"])
+
+    replacement = Receipt.objects.get(replaces=original)
+    for name, document in documents_of(mailoutbox[-1]).items():
+        assert f"This receipt cancels and replaces receipt no. {original.number}." in document, name
+        assert "Serial number" in document and replacement.number in document and "Rescue" in document, name
