@@ -245,6 +245,14 @@ class Campaign(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("campaigns:campaign", kwargs={"slug": self.slug})
 
+    def clean(self):
+        """A Canadian entity's official receipts state amounts in Canadian
+        dollars (CRA), and receipts print the gift's own currency: its
+        campaigns take gifts in CAD."""
+        super().clean()
+        if self.entity.country == ReceiptingEntity.Country.CA and self.currency != "cad":
+            raise ValidationError({"currency": "A Canadian entity's campaigns take gifts in CAD."})
+
     @property
     def entity(self) -> ReceiptingEntity:
         """Who receives this campaign's gifts and issues their receipts."""

@@ -248,3 +248,14 @@ def test_a_fund_move_issues_a_replacement_that_names_the_serial_it_cancels(
     for name, document in documents_of(mailoutbox[-1]).items():
         assert f"This receipt cancels and replaces receipt no. {original.number}." in document, name
         assert "Serial number" in document and replacement.number in document and "Rescue" in document, name
+
+
+def test_a_canadian_entitys_campaign_must_take_gifts_in_cad(campaign):
+    campaign.receipting_entity = ReceiptingEntityFactory(canadian=True)
+
+    with pytest.raises(ValidationError) as refused:
+        campaign.full_clean()
+    assert list(refused.value.message_dict) == ["currency"]
+
+    campaign.currency = "cad"
+    campaign.full_clean()
