@@ -20,6 +20,7 @@ from receipts.models import CampaignBenefit, Receipt, VoidNotice
 from tests.factories import ReceiptingEntityFactory
 from tests.receipts.pdf_links import pdf_path_in
 from tests.receipts.test_receipt_documents import pdf_text
+from tests.stripe_events import dispute_event
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +203,22 @@ def test_a_full_refund_sends_a_cancellation_notice_in_canadian_words(give_in_can
         assert "void" not in document.lower()
         for word in US_WORDS:
             assert word not in document
+
+
+def test_a_lost_dispute_cancels_the_receipt_in_canadian_words(give_in_canada, deliver_events, mailoutbox):
+    gift = give_in_canada(amount_minor=5000)
+    receipt = Receipt.objects.get()
+
+    deliver_events(
+        dispute_event("charge.dispute.created", gift, status="needs_response"),
+        dispute_event("charge.dispute.closed", gift, status="lost"),
+    )
+
+    receipt.refresh_from_db()
+    assert receipt.status == Receipt.Status.VOID
+    body = mailoutbox[-1].body
+    assert f"Official receipt no. {receipt.number} for that gift is therefore cancelled" in body
+    assert "taken back by your card issuer" in body and "refunded" not in body and "void" not in body.lower()
 
 
 def test_no_us_wording_appears_anywhere_on_a_canadian_receipt(give_in_canada, mailoutbox):
