@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -105,6 +106,23 @@ class ReceiptingEntity(models.Model):
             signatory_title=settings.ORG_SIGNATORY_TITLE,
             statement_year_start=settings.ORG_STATEMENT_YEAR_START,
         )
+
+    def clean(self):
+        """A Canadian entity holds what every official receipt it issues must
+        carry (CRA): a registration number in its form (the business number's
+        nine digits, RR, four digits), the place of issue, and who signs, with
+        their signature."""
+        super().clean()
+        if self.country != self.Country.CA:
+            return
+        errors = {}
+        if not re.fullmatch(r"\d{9}RR\d{4}", self.tax_number or ""):
+            errors["tax_number"] = "A Canadian charity registration number reads like 123456789RR0001."
+        for name in ("place_of_issue", "signatory_name", "signature"):
+            if not getattr(self, name):
+                errors[name] = "Canadian official receipts must carry this."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def requires_donor_address(self) -> bool:
@@ -226,6 +244,14 @@ class Campaign(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("campaigns:campaign", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """A Canadian entity's official receipts state amounts in Canadian
+        dollars (CRA), and receipts print the gift's own currency: its
+        campaigns take gifts in CAD."""
+        super().clean()
+        if self.entity.country == ReceiptingEntity.Country.CA and self.currency != "cad":
+            raise ValidationError({"currency": "A Canadian entity's campaigns take gifts in CAD."})
 
     @property
     def entity(self) -> ReceiptingEntity:

@@ -110,6 +110,10 @@ class ReceiptFacts(Record):
     # A UK gift's Gift Aid as at issue ("Yes, under your declaration of 4
     # December 2026", or "No"); "" elsewhere and in older records.
     gift_aid: str = ""
+    # False where the country's law allows no receipt for the payment (in
+    # Canada, an advantage over 80% of it), and what was issued is an
+    # acknowledgement (ReceiptRules.issues_official_receipt).
+    official: bool = True
 
     @property
     def rules(self):
@@ -142,6 +146,14 @@ class ReceiptFacts(Record):
         rows += [
             ("Date received", self.gift_date),
             ("Amount", f"{self.amount} ({self.currency})"),
+            *self.gift_rows(),
+            ("Date issued", self.issued_date),
+        ]
+        return rows
+
+    def gift_rows(self) -> list[tuple[str, str]]:
+        """The rows that say what the amount was for: the fee cover, fund or funds, campaign and dedication."""
+        return [
             *([("Of which, to cover card fees", self.fee_covered)] if self.fee_covered else []),
             *(
                 [("Funds", ", ".join(f"{part['fund']} {part['amount']}" for part in self.parts))]
@@ -150,9 +162,7 @@ class ReceiptFacts(Record):
             ),
             ("Campaign", self.campaign),
             *([("Dedication", self.dedication)] if self.dedication else []),
-            ("Date issued", self.issued_date),
         ]
-        return rows
 
 
 def receipt_facts_at_issue(
@@ -171,6 +181,8 @@ def receipt_facts_at_issue(
     entity = entity or donation.campaign.entity
     rules = countries.rules_for(entity.country)
     benefit_minor = receipt.benefit_value_minor
+    official = rules.issues_official_receipt(amount_minor=receipt.amount_minor, value_minor=benefit_minor)
+    corrected = bool(replaces_number)
     person = f"{donation.donor_first_name} {donation.donor_last_name}".strip()
     # Absent from the gifts of migration 0002's models, made before gifts
     # could be given as an organisation.
@@ -179,7 +191,7 @@ def receipt_facts_at_issue(
     address = {name: getattr(donation, f"{prefix}{name}") for name in Donor.ADDRESS_FIELDS}
     return ReceiptFacts(
         number=receipt.number,
-        title=rules.title(corrected=bool(replaces_number)),
+        title=rules.title(corrected=corrected) if official else rules.acknowledgement_title(corrected=corrected),
         replaces_number=replaces_number,
         org_name=entity.name,
         org_address=entity.address,
@@ -231,6 +243,7 @@ def receipt_facts_at_issue(
         ),
         notes=rules.notes(entity=entity, receipt=receipt),
         gift_aid=rules.gift_aid(entity=entity, receipt=receipt),
+        official=official,
     )
 
 
@@ -286,21 +299,15 @@ def receipt_pdf(facts: ReceiptFacts, *, is_void: bool) -> bytes:
 
     story = [para(facts.org_name, "Title"), para(facts.org_address), para(f"{facts.org_tax_label}: {facts.org_tax_id}")]
     if is_void:
-        story.append(para(f"VOID: receipt {facts.number} no longer stands.", "Heading2"))
-    story += [Spacer(1, 0.2 * inch), para(f"{facts.title} {facts.number}", "Heading1")]
+        story.append(para(facts.rules.void_banner(facts), "Heading2"))
+    story += [Spacer(1, 0.2 * inch), para(facts.rules.heading(facts), "Heading1")]
     table = Table([[para(label), para(value)] for label, value in facts.rows], colWidths=[1.8 * inch, 4.7 * inch])
     table.setStyle(
         TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     )
     story += [table, Spacer(1, 0.2 * inch), para("Donor", "Heading3")]
     story += [para(line) for line in (facts.donor_name, *facts.donor_address_lines, *facts.contact_lines)]
-    story += [
-        Spacer(1, 0.2 * inch),
-        para(facts.benefit_statement),
-        para(facts.exemption_statement),
-        *(para(note) for note in facts.notes),
-        para("Please keep this receipt for your tax records."),
-    ]
+    story += [Spacer(1, 0.2 * inch), *(para(line) for line in facts.rules.closing_lines(facts))]
     story += _signature(facts, para=para, inch=inch)
     issued = _pdf_date(datetime.fromisoformat(facts.issued_at))
 

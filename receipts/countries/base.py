@@ -16,6 +16,15 @@ class ReceiptRules:
     def title(self, *, corrected: bool) -> str:
         return "Corrected donation receipt" if corrected else "Donation receipt"
 
+    def issues_official_receipt(self, *, amount_minor: int, value_minor: int) -> bool:
+        """Whether a payment of `amount_minor`, for which the donor received
+        `value_minor` in return, may have a receipt at all; where it may
+        not, what is issued is an acknowledgement (acknowledgement_title)."""
+        return True
+
+    def acknowledgement_title(self, *, corrected: bool) -> str:
+        return "Acknowledgement of your payment"
+
     def exemption_statement(self, entity) -> str:
         return f"{entity.name}. {self.tax_number_label}: {entity.tax_number}"
 
@@ -37,3 +46,20 @@ class ReceiptRules:
     def rows(self, facts) -> list[tuple[str, str]]:
         """The receipt's table, in reading order."""
         return facts.standard_rows()
+
+    def heading(self, facts) -> str:
+        """What the PDF's heading says above the table."""
+        return f"{facts.title} {facts.number}"
+
+    def void_banner(self, facts) -> str:
+        """What the PDF of a receipt since made void says at its top."""
+        return f"VOID: receipt {facts.number} no longer stands."
+
+    def closing_lines(self, facts) -> list[str]:
+        """What the PDF says after the donor, before the signature."""
+        return [
+            facts.benefit_statement,
+            facts.exemption_statement,
+            *facts.notes,
+            "Please keep this receipt for your tax records.",
+        ]
