@@ -35,11 +35,6 @@ def long_date(value) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def day_month_year(value) -> str:
-    """6 April 2025: as dates are written in the UK."""
-    return f"{value.day} {value:%B} {value.year}"
-
-
 class Record:
     """A frozen document: stored as JSON, read back exactly."""
 
@@ -200,8 +195,8 @@ def receipt_facts_at_issue(
         donor_name=given_as or person,
         donor_address_lines=postal_address_lines(**address),
         donor_email=donation.donor.email,
-        gift_date=long_date(timezone.localtime(donation.succeeded_at).date()),
-        issued_date=long_date(timezone.localtime(receipt.issued_at).date()),
+        gift_date=rules.write_date(timezone.localtime(donation.succeeded_at).date()),
+        issued_date=rules.write_date(timezone.localtime(receipt.issued_at).date()),
         issued_at=receipt.issued_at.isoformat(),
         amount=format_money(receipt.amount_minor, receipt.currency),
         currency=receipt.currency.upper(),
@@ -435,7 +430,7 @@ def statement_facts_at_issue(
     entity = entity or ReceiptingEntity.default()
     rules = countries.rules_for(entity.country)
     last = gifts[-1] if gifts else None
-    written = day_month_year if rules.country == "GB" else long_date
+    written = rules.write_date
     return StatementFacts(
         year=period.start_year,
         period=period.label,

@@ -16,6 +16,10 @@ class ReceiptRules:
     def title(self, *, corrected: bool) -> str:
         return "Corrected donation receipt" if corrected else "Donation receipt"
 
+    def write_date(self, value) -> str:
+        """A date as the country writes it out: November 3, 2026."""
+        return f"{value:%B} {value.day}, {value.year}"
+
     def issues_official_receipt(self, *, amount_minor: int, value_minor: int) -> bool:
         """Whether a payment of `amount_minor`, for which the donor received
         `value_minor` in return, may have a receipt at all; where it may
@@ -61,5 +65,8 @@ class ReceiptRules:
             facts.benefit_statement,
             facts.exemption_statement,
             *facts.notes,
-            "Please keep this receipt for your tax records.",
+            self.keep_this_line,
         ]
+
+    # The last line before the signature, on the PDF.
+    keep_this_line = "Please keep this receipt for your tax records."

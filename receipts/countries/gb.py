@@ -2,6 +2,8 @@
 receipt; the donor's relief comes through Gift Aid), saying whether the
 gift is Gift Aided under the donor's declaration."""
 
+from django.utils import timezone
+
 from donations import selectors as donation_selectors
 from receipts.countries.base import ReceiptRules
 
@@ -10,14 +12,21 @@ class UnitedKingdom(ReceiptRules):
     country = "GB"
     tax_number_label = "Registered charity number"
 
+    # Gift Aid is the donor's relief: nothing to keep for a tax return.
+    keep_this_line = "Please keep this acknowledgement with your records."
+
     def title(self, *, corrected: bool) -> str:
         return "Corrected donation acknowledgement" if corrected else "Donation acknowledgement"
+
+    def write_date(self, value) -> str:
+        """6 April 2025, as dates are written in the UK."""
+        return f"{value.day} {value:%B} {value.year}"
 
     def gift_aid(self, *, entity, receipt) -> str:
         declaration = donation_selectors.gift_aid_declaration_for(receipt.donation)
         if declaration is None:
             return "No"
-        return f"Yes, under your declaration of {declaration.declared_at:%-d %B %Y}"
+        return f"Yes, under your declaration of {self.write_date(timezone.localtime(declaration.declared_at).date())}"
 
     def notes(self, *, entity, receipt) -> list[str]:
         if donation_selectors.gift_aid_declaration_for(receipt.donation) is None:

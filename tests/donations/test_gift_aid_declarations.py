@@ -7,12 +7,14 @@ says whether the gift is Gift Aided and links to a page where the donor
 cancels the declaration; finance cancels one from the admin."""
 
 import re
+from io import BytesIO
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from donations import gift_aid
 from donations.models import Donation, Donor, GiftAidDeclaration
@@ -193,6 +195,20 @@ def test_a_uk_acknowledgement_is_in_uk_words_and_says_the_gift_is_gift_aided(
     assert "Thank you for your donation to Freedom Now UK" in email.subject
     assert "You asked Freedom Now UK to claim Gift Aid on this gift" in email.body
     assert "/gift-aid/cancel/" in email.body and "/gift-aid/cancel/" in html
+
+
+def test_a_uk_acknowledgement_writes_its_dates_the_uk_way_and_asks_to_be_kept_with_records_not_a_tax_return(
+    client, uk_campaign, fake_stripe, django_capture_on_commit_callbacks
+):
+    give_and_send(client, uk_gift(), django_capture_on_commit_callbacks)
+
+    today = timezone.localdate()
+    facts = documents.ReceiptFacts.from_record(Receipt.objects.get().record)
+    pdf = PdfReader(BytesIO(mail.outbox[0].attachments[0][1])).pages[0].extract_text()
+    assert facts.gift_date == facts.issued_date == f"{today.day} {today:%B} {today.year}"
+    assert f"{today.day} {today:%B} {today.year}" in pdf
+    assert "Please keep this acknowledgement with your records." in pdf
+    assert "tax records" not in pdf
 
 
 def test_a_uk_acknowledgement_without_a_declaration_says_the_gift_is_not_gift_aided_and_has_no_cancel_link(
