@@ -394,6 +394,11 @@ class StatementFacts(Record):
         return self.period or str(self.year)
 
     @property
+    def period_name(self) -> str:
+        """The statement year as its text names it ("2026"; in the UK, "the 2025-26 tax year")."""
+        return countries.rules_for(self.country).statement_period_name(self.period_label)
+
+    @property
     def shows_deductible(self) -> bool:
         return any(line.get("deductible") for line in self.lines)
 
@@ -458,7 +463,11 @@ def statement_facts_at_issue(
                 "given": format_money(line.charged_minor, line.currency),
                 "refunded": format_money(line.refunded_minor, line.currency) if line.refunded_minor else "",
                 "counts": format_money(line.net_minor, line.currency),
-                "deductible": format_money(line.deductible_minor, line.currency) if line.benefit_minor else "",
+                "deductible": (
+                    format_money(line.deductible_minor, line.currency)
+                    if line.benefit_minor and rules.states_deductible_amounts
+                    else ""
+                ),
                 "receipt_number": line.receipt_number or "",
                 "part": line.part,
             }
@@ -469,7 +478,9 @@ def statement_facts_at_issue(
                 "currency": total.currency.upper(),
                 "amount": format_money(total.net_minor, total.currency),
                 "deductible": (
-                    format_money(total.deductible_minor, total.currency) if total.deductible_minor is not None else ""
+                    format_money(total.deductible_minor, total.currency)
+                    if total.deductible_minor is not None and rules.states_deductible_amounts
+                    else ""
                 ),
             }
             for total in totals

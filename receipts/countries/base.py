@@ -12,9 +12,17 @@ class ReceiptRules:
     country = ""
     # What the entity's tax_number is called on its receipts.
     tax_number_label = "Registration number"
+    # Whether statements show what a gift leaves deductible once the benefit
+    # its receipt stated is taken off (the US figure; Canada's eligible
+    # amount is on each official receipt).
+    states_deductible_amounts = False
 
     def title(self, *, corrected: bool) -> str:
         return "Corrected donation receipt" if corrected else "Donation receipt"
+
+    def statement_period_name(self, label: str) -> str:
+        """How a statement names its year in running text ("2026")."""
+        return label
 
     def write_date(self, value) -> str:
         """A date as the country writes it out: November 3, 2026."""

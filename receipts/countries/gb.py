@@ -18,6 +18,9 @@ class UnitedKingdom(ReceiptRules):
     def title(self, *, corrected: bool) -> str:
         return "Corrected donation acknowledgement" if corrected else "Donation acknowledgement"
 
+    def statement_period_name(self, label: str) -> str:
+        return f"the {label} tax year"
+
     def write_date(self, value) -> str:
         """6 April 2025, as dates are written in the UK."""
         return f"{value.day} {value:%B} {value.year}"

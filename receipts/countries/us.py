@@ -16,6 +16,7 @@ ALSO_RELIGIOUS_BENEFITS = "Intangible religious benefits were also provided in e
 class UnitedStates(ReceiptRules):
     country = "US"
     tax_number_label = "Tax ID (EIN)"
+    states_deductible_amounts = True
 
     def exemption_statement(self, entity) -> str:
         return f"{entity.name} is a tax-exempt charitable organization. {self.tax_number_label}: {entity.tax_number}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from donations.models import Donation
 from receipts import emails, tasks
 from receipts.documents import StatementFacts
-from receipts.models import YearEndStatement
+from receipts.models import CampaignBenefit, YearEndStatement
 from receipts.services import statements
 from tests.factories import CampaignFactory, DonationFactory, DonorFactory, ReceiptingEntityFactory
 
@@ -150,6 +150,24 @@ def test_a_donor_with_gifts_to_two_entities_gets_a_statement_from_each_listing_o
 
     send(str(LAST_YEAR), django_capture_on_commit_callbacks)
     assert YearEndStatement.objects.count() == 2
+
+
+def test_a_canadian_statement_leaves_the_eligible_amount_to_each_official_receipt(
+    organisation, give, mailoutbox, django_capture_on_commit_callbacks
+):
+    canada = CampaignFactory(currency="cad", receipting_entity=ReceiptingEntityFactory(canadian=True))
+    CampaignBenefit.objects.create(campaign=canada, description="a gala dinner", value_minor=2000)
+    give(canada, amount_minor=10000, when=datetime(LAST_YEAR, 5, 1, 12))
+    mailoutbox.clear()
+
+    send(str(LAST_YEAR), django_capture_on_commit_callbacks)
+
+    facts = StatementFacts.from_record(YearEndStatement.objects.get().record)
+    assert not facts.shows_deductible and facts.totals[0]["deductible"] == ""
+    [message] = mailoutbox
+    for document in (message.body, message.alternatives[0][0]):
+        assert "deductible" not in document.lower()
+        assert "The eligible amount of each gift is the one on its official receipt." in document
 
 
 def test_a_calendar_year_run_leaves_entities_on_another_year_alone(
