@@ -20,6 +20,7 @@ from payments import stripe as stripe_gateway
 from tests import factories
 from tests.auth import log_in
 from tests.fakes.stripe import FakeStripe
+from tests.migrating import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -205,3 +206,11 @@ def deliver_events(client, django_capture_on_commit_callbacks):
                 assert post_event(client, stripe_event).status_code == 200
 
     return deliver
+
+
+@pytest.fixture
+def latest_schema_afterwards():
+    """For a data migration's test (tests.migrating): leave the schema as
+    every other test expects it."""
+    yield
+    migrate()

@@ -4,25 +4,12 @@ migration gives each its last move and count, which the export reads."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migrating import migrate
 
 BEFORE = [("donations", "0014_gifts_given_as_organizations")]
 AFTER = [("donations", "0016_copy_last_moves_onto_gifts")]
-
-
-def migrate(targets=None):
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    yield
-    migrate()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,27 +2,12 @@
 their download links working and freezes them as they read that day."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migrating import migrate
 
 BEFORE = [("donations", "0003_idempotency_key_tied_to_request"), ("receipts", "0001_initial")]
 AFTER = [("donations", "0004_gift_donor_details"), ("receipts", "0002_receipts_frozen_at_issue")]
-
-
-def migrate(targets=None):
-    """Migrate to `targets` (None: every app's latest) and return the
-    models as they are there."""
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    yield
-    migrate()
 
 
 @pytest.mark.django_db(transaction=True)

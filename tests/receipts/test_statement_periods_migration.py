@@ -2,24 +2,11 @@
 entity's, for a calendar year: the migration names each by its year."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate
 
 BEFORE = [("receipts", "0010_statements_per_organization")]
 AFTER = [("receipts", "0012_statements_per_entity_and_period")]
-
-
-def migrate(targets=None):
-    executor = MigrationExecutor(connection)
-    targets = targets or executor.loader.graph.leaf_nodes()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_afterwards():
-    yield
-    migrate()
 
 
 @pytest.mark.django_db(transaction=True)
