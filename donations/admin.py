@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from campaigns import selectors as campaign_selectors
 from campaigns.models import Fund, Fundraiser, Team
 from core import shared_cache
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from core.money import CURRENCIES, format_money
 from donations import selectors
 from donations.models import (
@@ -163,7 +163,7 @@ class MoveForm(forms.Form):
         return to
 
 
-class GiftMoveInline(admin.TabularInline):
+class GiftMoveInline(ReadOnlyTabularInline):
     model = GiftMove
     fk_name = "donation"
     fields = (
@@ -180,28 +180,13 @@ class GiftMoveInline(admin.TabularInline):
         "receipt_before",
         "receipt_after",
     )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name = "move"
     verbose_name_plural = "moves (audit log)"
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyTabularInline):
     model = Refund
     fields = ("created_at", "amount_minor", "fund", "reason", "note", "status", "stripe_refund_id", "requested_by")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Donation)
@@ -421,17 +406,11 @@ class DisputeAdmin(ReadOnlyModelAdmin):
     list_filter = ("status",)
 
 
-class PlanChangeInline(admin.TabularInline):
+class PlanChangeInline(ReadOnlyTabularInline):
     """What the donor's link was used for, newest first."""
 
     model = PlanChange
     fields = ("made_at", "kind", "old_monthly_minor", "new_monthly_minor", "notice_sent_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RecurringPlan)

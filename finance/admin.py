@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from donations.models import Donation, Donor, Refund
 from finance.admin_import_export import FinanceExportMixin, FinanceImportExportMixin
 from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift, Payout, PayoutLine
@@ -52,7 +52,7 @@ class OfflineGiftAdmin(ReadOnlyModelAdmin):
     list_select_related = ("donation", "gift_import")
 
 
-class PayoutLineInline(admin.TabularInline):
+class PayoutLineInline(ReadOnlyTabularInline):
     model = PayoutLine
     fields = (
         "created_at",
@@ -67,15 +67,6 @@ class PayoutLineInline(admin.TabularInline):
         "donation",
         "refund",
     )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("donation", "refund")
@@ -90,15 +81,9 @@ class PayoutAdmin(ReadOnlyModelAdmin):
     inlines = [PayoutLineInline]
 
 
-class GiftAidClaimLineInline(admin.TabularInline):
+class GiftAidClaimLineInline(ReadOnlyTabularInline):
     model = GiftAidClaimLine
     fields = ("kind", "donation", "declaration", "amount_minor")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GiftAidClaim)
