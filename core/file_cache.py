@@ -44,6 +44,25 @@ _LIVE = "(expires IS NULL OR expires > ?)"
 _inherited: list = []
 
 
+def _set_up(connection: sqlite3.Connection) -> None:
+    """WAL (readers never wait for the writer, nor the writer for readers)
+    and the table. Switching a new file to WAL takes a lock SQLite does not
+    wait for (its busy timeout does not apply), so processes that open the
+    file at the same moment retry here, within LOCK_WAIT_SECONDS, rather
+    than report the cache down."""
+    deadline = time.time() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.time() > deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.02))
+
+
 class FileCacheUnavailable(Exception):
     """The cache file could not be read or written (locked past
     LOCK_WAIT_SECONDS, unreadable): to core/shared_cache.py the same as an
@@ -185,10 +204,7 @@ class FileCache(BaseCache):
             self._path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit: each statement is its own transaction.
             connection = sqlite3.connect(self._path, timeout=LOCK_WAIT_SECONDS, isolation_level=None)
-            # Readers never wait for the writer, nor the writer for readers.
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(_SCHEMA)
+            _set_up(connection)
         except sqlite3.Error as exc:
             raise FileCacheUnavailable(str(exc)) from exc
         self._local.connection, self._local.pid = connection, os.getpid()

@@ -2,6 +2,7 @@
 core/shared_cache.py relies on Redis for (claims, counters, expiry) holds
 here too. Across processes: tests/test_demo_without_servers.py."""
 
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -109,3 +110,15 @@ def test_an_unusable_file_is_unreachable_to_the_shared_cache(tmp_path, clock):
     with pytest.raises(FileCacheUnavailable):
         broken.get("k")
     assert FileCacheUnavailable in shared_cache.UNREACHABLE
+
+
+def test_a_file_locked_past_the_wait_is_reported_unavailable_not_waited_on_for_ever(tmp_path, monkeypatch):
+    monkeypatch.setattr(file_cache, "LOCK_WAIT_SECONDS", 0.2)
+    path = tmp_path / "shared.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(FileCacheUnavailable, match="locked"):
+            FileCache(str(path), {}).get("key")
+    finally:
+        holder.close()
