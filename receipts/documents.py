@@ -176,6 +176,8 @@ def receipt_facts_at_issue(
     entity = entity or donation.campaign.entity
     rules = countries.rules_for(entity.country)
     benefit_minor = receipt.benefit_value_minor
+    # Read once: the notes follow from it (a UK receipt's Gift Aid note).
+    gift_aid = rules.gift_aid(entity=entity, receipt=receipt)
     official = rules.issues_official_receipt(amount_minor=receipt.amount_minor, value_minor=benefit_minor)
     corrected = bool(replaces_number)
     person = f"{donation.donor_first_name} {donation.donor_last_name}".strip()
@@ -236,8 +238,8 @@ def receipt_facts_at_issue(
         eligible_amount=(
             format_money(max(receipt.amount_minor - benefit_minor, 0), receipt.currency) if benefit_minor else ""
         ),
-        notes=rules.notes(entity=entity, receipt=receipt),
-        gift_aid=rules.gift_aid(entity=entity, receipt=receipt),
+        notes=rules.notes(entity=entity, receipt=receipt, gift_aid=gift_aid),
+        gift_aid=gift_aid,
         official=official,
     )
 

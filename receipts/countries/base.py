@@ -51,8 +51,9 @@ class ReceiptRules:
         the country has no Gift Aid), frozen at issue."""
         return ""
 
-    def notes(self, *, entity, receipt) -> list[str]:
-        """Further statements the country's receipts carry, frozen at issue."""
+    def notes(self, *, entity, receipt, gift_aid: str) -> list[str]:
+        """Further statements the country's receipts carry, frozen at issue;
+        `gift_aid` is what `gift_aid` said of the receipt."""
         return []
 
     def rows(self, facts) -> list[tuple[str, str]]:

@@ -44,7 +44,7 @@ class Canada(ReceiptRules):
             return f"Advantage: none, {format_money(0, currency)}"
         return f"Advantage: {description}, {format_money(value_minor, currency)}"
 
-    def notes(self, *, entity, receipt) -> list[str]:
+    def notes(self, *, entity, receipt, gift_aid: str) -> list[str]:
         official = self.issues_official_receipt(
             amount_minor=receipt.amount_minor, value_minor=receipt.benefit_value_minor
         )

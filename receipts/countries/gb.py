@@ -7,6 +7,9 @@ from django.utils import timezone
 from donations import selectors as donation_selectors
 from receipts.countries.base import ReceiptRules
 
+# What a receipt's Gift Aid row says of a gift no declaration covers.
+NOT_GIFT_AIDED = "No"
+
 
 class UnitedKingdom(ReceiptRules):
     country = "GB"
@@ -28,11 +31,11 @@ class UnitedKingdom(ReceiptRules):
     def gift_aid(self, *, entity, receipt) -> str:
         declaration = donation_selectors.gift_aid_declaration_for(receipt.donation)
         if declaration is None:
-            return "No"
+            return NOT_GIFT_AIDED
         return f"Yes, under your declaration of {self.write_date(timezone.localtime(declaration.declared_at).date())}"
 
-    def notes(self, *, entity, receipt) -> list[str]:
-        if donation_selectors.gift_aid_declaration_for(receipt.donation) is None:
+    def notes(self, *, entity, receipt, gift_aid: str) -> list[str]:
+        if gift_aid == NOT_GIFT_AIDED:
             return [
                 f"This gift is not Gift Aided. If you are a UK taxpayer, a Gift Aid declaration lets {entity.name} "
                 "claim 25p from HMRC for every £1 you give, at no cost to you: reply to this email to make one."
