@@ -23,7 +23,8 @@ def campaign_by_slug(slug: str, *, include_drafts: bool = False) -> Campaign | N
     """A campaign the public may see: a draft is not public until staff
     publish it, so only staff tools (imports, reconciling) ask for drafts."""
     campaigns = Campaign.objects.all() if include_drafts else Campaign.objects.exclude(status=Campaign.Status.DRAFT)
-    return campaigns.filter(slug=slug).first()
+    # Its entity decides what its form asks for and its receipts say: read with it.
+    return campaigns.select_related("receipting_entity").filter(slug=slug).first()
 
 
 def visible_teams(campaign: Campaign):
