@@ -28,6 +28,14 @@ class Donor(PostalAddress):
     # A database default too: loaders that write donors in SQL (bench/) and
     # rows inserted before this column existed get the same answer.
     wants_updates = models.BooleanField(default=True, db_default=True)
+    # The funds whose impact updates the donor chose in their portal; none
+    # chosen: updates about every fund. Each choice is recorded, with its
+    # wording, as an UpdateConsent.
+    update_funds = models.ManyToManyField("campaigns.Fund", blank=True, related_name="+")
+    # Set by privacy.services.erasure: the row stays, so the gifts and
+    # receipt numbers the books must keep still have their donor, but
+    # every personal detail on it and around it has been replaced.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +50,38 @@ class Donor(PostalAddress):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class UpdateConsent(models.Model):
+    """The record of a donor's choice about impact updates (PECR and GDPR
+    consent): when, how, and the words they were shown. Appended on every
+    choice, never edited: the donor's current choice is on the Donor
+    (wants_updates, update_funds), and these say how it came to be."""
+
+    class Source(models.TextChoices):
+        DONATE_FORM = "donate_form", "Donate form"
+        API = "api", "API"
+        PORTAL = "portal", "Donor portal"
+        UNSUBSCRIBE_LINK = "unsubscribe_link", "Unsubscribe link in an update"
+        STAFF = "staff", "Staff, on the donor's word"
+
+    donor = models.ForeignKey(Donor, on_delete=models.CASCADE, related_name="update_consents")
+    wants_updates = models.BooleanField()
+    # The slugs of the funds chosen, as they were then; empty: every fund.
+    fund_slugs = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    wording = models.TextField(help_text="The choice exactly as the donor was shown it.")
+    # The gift the choice came with, if it came with one.
+    donation = models.ForeignKey("Donation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["donor", "recorded_at"])]
+
+    def __str__(self) -> str:
+        choice = "yes" if self.wants_updates else "no"
+        return f"Updates {choice} from donor {self.donor_id}, {self.get_source_display()}, {self.recorded_at:%Y-%m-%d}"
 
 
 class ChargedAndKept:

@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("pages.urls")),
     path("", include("accounts.urls")),
     path("", include("receipts.urls")),
+    path("", include("donors.urls")),
+    path("", include("privacy.urls")),
     path("finance/", include("finance.urls")),
     path("anymail/<str:esp>/tracking/", tracking_webhook, name="email-tracking-webhook"),
 ]

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "donations",
     "receipts",
     "finance",
+    "donors",
+    "privacy",
     "demo",
 ]
 
@@ -443,3 +445,17 @@ TEAM_INVITE_DAYS = 14
 INVITE_DAILY_LIMIT = env.integer("INVITE_DAILY_LIMIT", 20, minimum=1)
 # seed_demo's logins have a published password: only the sandbox allows it.
 DEMO_SEEDING_ALLOWED = False
+
+# --- The donor portal and donors' data (donors/, privacy/, docs/privacy.md) ---
+# Sign-in links asked for, per address typed and per client address; the
+# answer is the same whether or not one was sent. Checked at start-up.
+DONOR_SIGN_IN_RATE_LIMIT = env.rate("DONOR_SIGN_IN_RATE_LIMIT", "5/h")
+# How long a sign-in link works (it works once).
+DONOR_SIGN_IN_LINK_MINUTES = 30
+# The retention schedule: days each is kept before privacy.services.retention
+# prunes it. Stripe event payloads (the event row and its id stay, so a
+# repeat is still known), the email provider's tracking events, and the
+# files of offline-gift imports (the gifts they made stay).
+RETAIN_STRIPE_EVENT_PAYLOAD_DAYS = env.integer("RETAIN_STRIPE_EVENT_PAYLOAD_DAYS", 90, minimum=1)
+RETAIN_PROVIDER_EVENT_DAYS = env.integer("RETAIN_PROVIDER_EVENT_DAYS", 90, minimum=1)
+RETAIN_IMPORT_FILE_DAYS = env.integer("RETAIN_IMPORT_FILE_DAYS", 365, minimum=1)

@@ -1,0 +1,8 @@
+from django.shortcuts import render
+
+from donors.session import donor_required
+
+
+@donor_required
+def portal(request):
+    return render(request, "donors/portal.html", {"donor": request.donor})
