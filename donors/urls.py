@@ -1,9 +1,11 @@
 from django.urls import path
 
-from donors import views
+from donors.views import plans, portal, preferences
 
 app_name = "donors"
 
 urlpatterns = [
-    path("donor/", views.portal, name="portal"),
+    path("donor/", portal.portal, name="portal"),
+    path("donor/plans/<uuid:public_id>/", plans.plan, name="plan"),
+    path("donor/preferences/", preferences.preferences, name="preferences"),
 ]

@@ -5,4 +5,4 @@ from donors.session import donor_required
 
 @donor_required
 def portal(request):
-    return render(request, "donors/portal.html", {"donor": request.donor})
+    return render(request, "donors/portal.html", {"donor": request.donor, "portal_section": "gifts"})
