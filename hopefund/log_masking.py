@@ -1,5 +1,6 @@
-"""Secret tokens travel in some paths (a donor's monthly-gift link, receipt
-PDF, unsubscribe and invite links, email verification and password reset):
+"""Secret tokens travel in some paths (a donor's monthly-gift link and
+portal sign-in link, receipt PDF, unsubscribe and invite links, email
+verification and password reset):
 whoever reads a log line must not be able to follow them. Both places that
 write request paths mask them: gunicorn's access log (TokenMaskingLogger,
 given to gunicorn with --logger-class) and Django's `django.request`
@@ -12,7 +13,7 @@ from gunicorn.glogging import Logger
 
 MASK = "[token]"
 TOKEN_IN_PATH = re.compile(
-    r"(/(?:monthly|receipts|unsubscribe|invites|accounts/verify)/)[^/?#\s\"]+"
+    r"(/(?:monthly|receipts|unsubscribe|invites|accounts/verify|donor/sign-in)/)[^/?#\s\"]+"
     r"|(/accounts/reset/)[^/?#\s\"]+/[^/?#\s\"]+"
 )
 

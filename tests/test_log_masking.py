@@ -26,6 +26,7 @@ from tests.conftest import ROOT, free_port
         ("/invites/s3cret/", "/invites/[token]/"),
         ("/accounts/verify/a1:b2/", "/accounts/verify/[token]/"),
         ("/accounts/reset/MQ/cd3-4ef/", "/accounts/reset/[token]/"),
+        ("/donor/sign-in/0f1e2d.aB-c_d/", "/donor/sign-in/[token]/"),
         ("GET /monthly/abc/ HTTP/1.1", "GET /monthly/[token]/ HTTP/1.1"),
     ],
 )
@@ -33,7 +34,9 @@ def test_every_path_that_carries_a_token_is_masked(path, masked):
     assert mask_tokens(path) == masked
 
 
-@pytest.mark.parametrize("path", ["/campaigns/dressember-2026/", "/accounts/verify/", "/api/donations/"])
+@pytest.mark.parametrize(
+    "path", ["/campaigns/dressember-2026/", "/accounts/verify/", "/api/donations/", "/donor/sign-in/?next=/donor/"]
+)
 def test_paths_without_a_token_are_left_alone(path):
     assert mask_tokens(path) == path
 

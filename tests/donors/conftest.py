@@ -1,0 +1,34 @@
+import re
+
+import pytest
+
+from tests import factories
+
+LINK_IN_EMAIL = re.compile(r"https?://[^/\s]+(/donor/sign-in/[^/\s]+/)")
+
+
+@pytest.fixture
+def donor(db):
+    return factories.DonorFactory(email="ada@example.org", first_name="Ada", last_name="Lee", with_address=True)
+
+
+@pytest.fixture
+def ask_for_link(client, django_capture_on_commit_callbacks):
+    """POST /api/donor-sign-in/ as a client would, its email sent (the
+    task runs eagerly once the request commits)."""
+
+    def ask(email, *, via=None, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return (via or client).post(
+                "/api/donor-sign-in/", data={"email": email}, content_type="application/json", **extra
+            )
+
+    return ask
+
+
+def link_in(message) -> str:
+    """The sign-in link's path in a sign-in email (the text and the HTML
+    part carry the same one)."""
+    [path] = set(LINK_IN_EMAIL.findall(message.body))
+    assert LINK_IN_EMAIL.findall(message.alternatives[0][0]) == [path, path]
+    return path
