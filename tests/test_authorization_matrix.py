@@ -2,9 +2,10 @@
 every kind of person, with the answer each must get.
 
 The people (ROLES): a visitor; a donor holding their signed links (the
-monthly-plan link, a receipt's PDF link, an update's unsubscribe link) and
-no account; a fundraiser who owns a page on the captain's team; the
-captain of another team; the team's captain; staff with no permissions;
+monthly-plan link, a receipt's PDF link, an update's unsubscribe link, a
+sign-in link), signed in to the donor portal and with no account; a
+fundraiser who owns a page on the captain's team; the captain of another
+team; the team's captain; staff with no permissions;
 finance staff (the Finance group); a superuser. Only the donor holds the
 donor's links: everyone else tries them with a link that is not theirs.
 
@@ -25,7 +26,7 @@ rolled back at its end); each cell runs in its own savepoint."""
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -39,6 +40,7 @@ from django.db import transaction
 from django.forms.models import _get_foreign_key
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,6 +48,8 @@ from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNoti
 from campaigns.selectors import hash_invite_token
 from donations.models import Dispute, GiftMove, GivingTotal, Refund, StripeEvent
 from donations.selectors import gift_aid_cancel_url, plan_management_url
+from donors.models import SignInLink
+from donors.services import sign_in
 from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift, Payout
 from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
@@ -63,7 +67,7 @@ from receipts.models import (
     YearEndStatement,
 )
 from tests import factories
-from tests.auth import log_in
+from tests.auth import log_in, sign_in_donor
 from tests.fakes.stripe import FakeStripe
 
 ROLES = ("anonymous", "donor", "fundraiser", "other-captain", "captain", "staff", "finance", "superuser")
@@ -97,6 +101,10 @@ PAGE_DASHBOARD = answers(FORBIDDEN, anonymous=LOGIN, donor=LOGIN, fundraiser=OK)
 PAGE_FORM = answers(FORBIDDEN, anonymous=LOGIN, donor=LOGIN, fundraiser=BAD_REQUEST)
 FINANCE_PAGE = answers(FORBIDDEN, anonymous=LOGIN, donor=LOGIN, finance=OK, superuser=OK)
 DONOR_LINK = answers(NOT_FOUND, donor=OK)
+UNAUTHORIZED = 401
+# The donor portal: the donor is signed in to it (tests.auth.sign_in_donor),
+# everyone else is sent to its sign-in page (no account opens it).
+PORTAL_PAGE = answers(REDIRECT, donor=OK)
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,17 @@ SITE = [
     ),
     Row("unsubscribe/<str:token>/", "GET", DONOR_LINK, "/unsubscribe/{unsubscribe_token}/"),
     Row("unsubscribe/<str:token>/", "POST", DONOR_LINK, "/unsubscribe/{unsubscribe_token}/"),
+    # The donor portal. Asking for a sign-in link: anyone (no address given: 400).
+    Row("donor/sign-in/", "GET", EVERYONE_OK),
+    Row("donor/sign-in/", "POST", answers(BAD_REQUEST)),
+    Row("api/donor-sign-in/", "POST", answers(BAD_REQUEST)),
+    # The donor's sign-in link signs them in; anyone else's try is a forgery.
+    Row("donor/sign-in/<str:token>/", "GET", answers(NOT_FOUND, donor=REDIRECT), "/donor/sign-in/{sign_in_token}/"),
+    Row("donor/sign-out/", "POST", answers(REDIRECT)),
+    Row("donor/", "GET", PORTAL_PAGE),
+    # A receipt of the donor's own gift, by its number.
+    Row("donor/receipts/<str:number>/pdf/", "GET", PORTAL_PAGE, "/donor/receipts/{receipt_number}/pdf/"),
+    Row("api/donors/me/", "GET", answers(UNAUTHORIZED, donor=OK)),
     # Starting and joining pages. Someone with a page in the campaign is
     # shown it instead of a second one; joining needs a page first.
     Row(
@@ -691,6 +710,7 @@ def _build_world() -> SimpleNamespace:
         objects=objects,
         values={
             "gift_id": gift.public_id,
+            "receipt_number": receipt.number,
             "import_id": gift_import.public_id,
             "team_type": ContentType.objects.get_for_model(team).pk,
             "team_pk": team.pk,
@@ -702,14 +722,24 @@ def _build_world() -> SimpleNamespace:
             "gift_aid_token": gift_aid_cancel_url(objects["giftaiddeclaration"]).rstrip("/").rsplit("/", 1)[1],
             "unsubscribe_token": delivery.unsubscribe_token,
             "invite_token": invite_token,
+            "sign_in_token": sign_in_token_for(donor),
         },
     )
+
+
+def sign_in_token_for(donor) -> str:
+    """A sign-in link's token, as its email carries it (each cell's use of
+    it is rolled back with the cell)."""
+    link = SignInLink.objects.create(donor=donor, expires_at=timezone.now() + timedelta(days=1))
+    return sign_in.token_for(link)
 
 
 def client_for(role: str, world, **options) -> Client:
     client = Client(**options)
     if role in world.people:
         log_in(client, world.people[role])
+    if role == "donor":
+        sign_in_donor(client, world.objects["donor"])
     return client
 
 
