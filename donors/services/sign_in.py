@@ -42,9 +42,11 @@ class LinkRefused(Exception):
     USED = "used"
     EXPIRED = "expired"
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, donor_id: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        # Whose link it was (None for a forgery).
+        self.donor_id = donor_id
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ def use_link(*, token: str) -> SignedIn:
         taken = SignInLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
     if not taken:
         link.refresh_from_db(fields=["used_at"])
-        raise LinkRefused(LinkRefused.USED if link.used_at is not None else LinkRefused.EXPIRED)
+        reason = LinkRefused.USED if link.used_at is not None else LinkRefused.EXPIRED
+        raise LinkRefused(reason, donor_id=link.donor_id)
     logger.info("donor %s signed in to the portal with link %s", link.donor_id, link.public_id)
     return SignedIn(donor=link.donor, next_path=link.next_path)

@@ -110,10 +110,16 @@ def _private(response):
 def follow_link(request, token: str):
     """The link in the email: signs the donor in once and sends them on to
     the portal (or where they were going). A used or expired link is a 410
-    page, a forged one a 404 page, each with the form to ask for a new one."""
+    page, a forged one a 404 page, each with the form to ask for a new one;
+    a used link opened again in the browser it signed in goes to the portal."""
     try:
         signed_in = sign_in.use_link(token=token)
     except sign_in.LinkRefused as refused:
+        already = session.signed_in_donor(request)
+        if refused.reason == refused.USED and already is not None and already.pk == refused.donor_id:
+            # Opened again in the browser it signed in (a double click, the
+            # email opened twice): that browser holds the donor's session.
+            return _private(redirect(reverse("donors:portal")))
         status = 404 if refused.reason == refused.FORGED else 410
         context = {"reason": refused.reason, "form": SignInForm(), "next": "", "minutes": _minutes()}
         return _private(render(request, "donors/sign_in_link_refused.html", context, status=status))

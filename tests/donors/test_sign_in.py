@@ -18,6 +18,7 @@ from donors import session
 from donors.models import SignInLink
 from donors.services import sign_in
 from tests import factories
+from tests.auth import sign_in_donor
 from tests.donors.conftest import link_in
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,20 @@ def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_the_donor_g
     assert "works once, within 30 minutes" in message.body
     assert link_in(message).startswith("/donor/sign-in/")
     assert SignInLink.objects.get().donor == donor
+
+
+def test_a_used_link_opened_again_in_the_browser_it_signed_in_goes_to_the_portal(client, donor):
+    link = SignInLink.objects.create(donor=donor, expires_at=timezone.now() + timedelta(minutes=5))
+    path = f"/donor/sign-in/{sign_in.token_for(link)}/"
+    assert client.get(path).status_code == 302
+
+    again = client.get(path)
+
+    assert again.status_code == 302 and again["Location"] == "/donor/"
+    # Signed in as someone else, the same used link is refused.
+    other = Client()
+    sign_in_donor(other, factories.DonorFactory(email="bo@example.org"))
+    assert other.get(path).status_code == 410
 
 
 def test_the_link_signs_the_donor_in_and_brings_them_to_the_portal(client, ask_for_link, donor, mailoutbox):
