@@ -101,7 +101,7 @@ def test_each_gift_shows_its_kind_fund_or_parts_status_and_receipts(client, dono
     assert corrected.replaces == original
     partly = row_of(page, gifts["partly_refunded"])
     assert "Partly refunded" in partly and "$10.00 refunded" in partly
-    assert f"Replaced by {corrected.number}" in partly
+    assert f"Void: replaced by {corrected.number}" in partly and "Void: refunded" not in partly
     assert f"Corrected receipt, replacing {original.number}" in partly
 
 
