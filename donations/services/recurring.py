@@ -536,6 +536,8 @@ def change_card(*, plan: RecurringPlan, setup_intent_id: str) -> RecurringPlan:
     SetupIntent must have succeeded, for this plan's own customer (one
     made for anyone else's is refused, whoever sends its id). The same
     SetupIntent sent again is one change and one email."""
+    if plan.status == PlanStatus.CANCELED:
+        raise PlanChangeRefused("This monthly gift has been stopped.")
     try:
         intent = stripe_gateway.retrieve_setup_intent(setup_intent_id)
     except stripe_gateway.NotFound:
