@@ -24,6 +24,7 @@ permissions say. The data is built once for the module (in a transaction
 rolled back at its end); each cell runs in its own savepoint."""
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
@@ -46,6 +47,7 @@ from campaigns.models import AmountPreset, Campaign, CampaignUpdate, PrivacyNoti
 from campaigns.selectors import hash_invite_token
 from donations.models import Dispute, GiftMove, GivingTotal, Refund, StripeEvent
 from donations.selectors import gift_aid_cancel_url, plan_management_url
+from donors.session import SESSION_KEY as DONOR_SESSION_KEY
 from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift, Payout
 from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
@@ -97,6 +99,11 @@ PAGE_DASHBOARD = answers(FORBIDDEN, anonymous=LOGIN, donor=LOGIN, fundraiser=OK)
 PAGE_FORM = answers(FORBIDDEN, anonymous=LOGIN, donor=LOGIN, fundraiser=BAD_REQUEST)
 FINANCE_PAGE = answers(FORBIDDEN, anonymous=LOGIN, donor=LOGIN, finance=OK, superuser=OK)
 DONOR_LINK = answers(NOT_FOUND, donor=OK)
+# The donor portal: the donor is signed in to it (client_for), everyone else
+# is sent to its sign-in page (or answered 401 by its APIs).
+UNAUTHORIZED = 401
+PORTAL_PAGE = answers(REDIRECT, donor=OK)
+PORTAL_FORM = answers(REDIRECT, donor=BAD_REQUEST)
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,16 @@ SITE = [
     Row("monthly/<str:token>/", "GET", DONOR_LINK, "/monthly/{plan_token}/"),
     Row("monthly/<str:token>/", "POST", answers(NOT_FOUND, donor=BAD_REQUEST), "/monthly/{plan_token}/"),
     Row("receipts/<str:token>/pdf/", "GET", DONOR_LINK, "/receipts/{receipt_token}/pdf/"),
+    # The donor's monthly gift in their portal (a POST naming no change is 400).
+    Row("donor/plans/<uuid:public_id>/", "GET", PORTAL_PAGE, "/donor/plans/{plan_id}/"),
+    Row("donor/plans/<uuid:public_id>/", "POST", PORTAL_FORM, "/donor/plans/{plan_id}/"),
+    # The matrix's plan has no Stripe customer yet: nothing to change the card of.
+    Row(
+        "donor/plans/<uuid:public_id>/card-setup/",
+        "POST",
+        answers(UNAUTHORIZED, donor=BAD_REQUEST),
+        "/donor/plans/{plan_id}/card-setup/",
+    ),
     # The donor's link to cancel their Gift Aid declaration: asks, then cancels.
     Row("gift-aid/cancel/<str:token>/", "GET", DONOR_LINK, "/gift-aid/cancel/{gift_aid_token}/"),
     Row(
@@ -691,6 +708,7 @@ def _build_world() -> SimpleNamespace:
         objects=objects,
         values={
             "gift_id": gift.public_id,
+            "plan_id": plan.public_id,
             "import_id": gift_import.public_id,
             "team_type": ContentType.objects.get_for_model(team).pk,
             "team_pk": team.pk,
@@ -710,6 +728,11 @@ def client_for(role: str, world, **options) -> Client:
     client = Client(**options)
     if role in world.people:
         log_in(client, world.people[role])
+    if role == "donor":
+        # Signed in to the portal, as by the emailed link (donors.session).
+        session = client.session
+        session[DONOR_SESSION_KEY] = {"donor": world.objects["donor"].pk, "seen": int(time.time())}
+        session.save()
     return client
 
 
