@@ -285,7 +285,11 @@ def _follow_pause(plan: RecurringPlan, subscription: SubscriptionState) -> None:
     once it has one."""
     if subscription.paused_until == plan.paused_until and subscription.paused == (plan.paused_until is not None):
         return
-    now = stripe_gateway.retrieve_subscription(subscription.id)
+    try:
+        now = stripe_gateway.retrieve_subscription(subscription.id)
+    except stripe_gateway.NotFound:
+        # Gone at Stripe (its customer deleted): nothing left to collect.
+        return
     if now.paused_until == plan.paused_until:
         return
     if now.paused_until is None:
@@ -351,7 +355,7 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
     ceiling = LINK_RAISE_LIMIT * selectors.plan_starting_amount_minor(plan)
     if amount_minor > ceiling:
         raise PlanChangeRefused(
-            f"From this link a monthly gift can go up to {format_money(ceiling, plan.currency)}, twice what it "
+            f"Here a monthly gift can go up to {format_money(ceiling, plan.currency)}, twice what it "
             "started at. To give more, please start a new monthly gift."
         )
     with transaction.atomic():
