@@ -66,66 +66,66 @@ def plan(request, public_id):
     )
 
 
+# The changes made with a form: the action, its form in the page's context,
+# the field a refusal is shown by (None: above the form), and the service.
+FORM_ACTIONS = {
+    "change": (
+        "amount_form",
+        "amount",
+        lambda plan, data, form: recurring.change_amount(plan=plan, amount_minor=data["amount_minor"]),
+    ),
+    "funds": ("funds_form", None, lambda plan, data, form: recurring.change_funds(plan=plan, parts=form.parts)),
+    "pause": ("pause_form", "months", lambda plan, data, form: recurring.pause(plan=plan, months=data["months"])),
+}
+DONE = {
+    "change": "changed",
+    "funds": "funds",
+    "pause": "paused",
+    "card": "card",
+    "resume": "resumed",
+    "cancel": "canceled",
+}
+
+
 def _apply(request, plan, action, forms, errors) -> str | None:
-    """Carry out the POSTed change: what was done, or None (the reason is
-    then in `forms` or `errors`)."""
+    """Carry out the POSTed change: what was done (for the page's thanks),
+    or None, the reason then in `forms` or `errors`."""
+    if action in FORM_ACTIONS:
+        name, field, change = FORM_ACTIONS[action]
+        form = forms[name] = _bound(name, request.POST, plan)
+        if not form.is_valid():
+            return None
+        try:
+            change(plan, form.cleaned_data, form)
+        except recurring.PlanChangeRefused as refused:
+            form.add_error(field, str(refused))
+            return None
+        return DONE[action]
     try:
         if action == "cancel":
             recurring.cancel(plan=plan, by_donor=True)
-            return "canceled"
-        if action == "resume":
+        elif action == "resume":
             recurring.resume(plan=plan)
-            return "resumed"
-        if action == "card":
+        elif action == "card":
             setup_intent = request.POST.get("setup_intent", "")
             if not setup_intent.startswith("seti_"):
                 errors["card_error"] = "Your new card was not saved. Please enter it again."
                 return None
             recurring.change_card(plan=plan, setup_intent_id=setup_intent)
-            return "card"
-        form_name, run = {
-            "change": ("amount_form", _change_amount),
-            "funds": ("funds_form", _change_funds),
-            "pause": ("pause_form", _pause),
-        }.get(action, (None, None))
-        if form_name is None:
-            return None
-        form = forms[form_name] = type(forms[form_name])(request.POST, **_form_options(form_name, plan))
-        if not form.is_valid():
-            return None
-        return run(plan, form)
-    except recurring.PlanChangeRefused as refused:
-        field = {"change": "amount_form", "funds": "funds_form", "pause": "pause_form"}.get(action)
-        if field and forms[field].is_bound:
-            forms[field].add_error(None if field == "funds_form" else _first_field(forms[field]), str(refused))
-        elif action == "card":
-            errors["card_error"] = str(refused)
         else:
-            errors["action_error"] = str(refused)
+            return None
+    except recurring.PlanChangeRefused as refused:
+        errors["card_error" if action == "card" else "action_error"] = str(refused)
         return None
+    return DONE[action]
 
 
-def _form_options(form_name: str, plan) -> dict:
-    return {} if form_name == "pause_form" else {"plan": plan}
-
-
-def _first_field(form) -> str:
-    return next(iter(form.fields))
-
-
-def _change_amount(plan, form) -> str:
-    recurring.change_amount(plan=plan, amount_minor=form.cleaned_data["amount_minor"])
-    return "changed"
-
-
-def _change_funds(plan, form) -> str:
-    recurring.change_funds(plan=plan, parts=form.parts)
-    return "funds"
-
-
-def _pause(plan, form) -> str:
-    recurring.pause(plan=plan, months=form.cleaned_data["months"])
-    return "paused"
+def _bound(name: str, data, plan):
+    if name == "amount_form":
+        return PlanAmountForm(data, plan=plan)
+    if name == "funds_form":
+        return PlanFundsForm(data, plan=plan)
+    return PlanPauseForm(data)
 
 
 def _current_funds(plan) -> dict:
