@@ -401,3 +401,43 @@ def test_a_setup_intent_not_confirmed_is_refused(client, monthly_plan, fake_stri
     assert refused.status_code == 400
     assert "Your new card was not saved" in refused.content.decode()
     assert fake_stripe.calls_to("set_default_card") == []
+
+
+def test_a_pause_stripe_cannot_make_writes_nothing_and_tells_nobody(
+    client, monthly_plan, fake_stripe, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    with fake_stripe.outage():
+        answer = post(client, monthly_plan, {"action": "pause", "months": "1"}, django_capture_on_commit_callbacks)
+
+    assert answer.status_code == 400
+    assert "could not reach our payment processor" in answer.content.decode()
+    monthly_plan.refresh_from_db()
+    assert monthly_plan.paused_until is None
+    assert not PlanChange.objects.exists()
+    assert mailoutbox == []
+
+
+def test_the_signed_link_page_shows_the_pause_too(client, monthly_plan, django_capture_on_commit_callbacks):
+    from donations.selectors import plan_management_path
+
+    post(client, monthly_plan, {"action": "pause", "months": "1"}, django_capture_on_commit_callbacks)
+
+    assert "Paused until" in client.get(plan_management_path(monthly_plan)).content.decode()
+
+
+def test_the_next_charge_falls_on_the_months_last_day_when_it_is_shorter(monthly_plan):
+    from datetime import datetime
+
+    from donations import selectors
+
+    monthly_plan.created_at = timezone.make_aware(datetime(2026, 1, 31, 12, 0))
+    monthly_plan.paused_until = None
+
+    assert selectors.next_charge_on(monthly_plan, now=timezone.make_aware(datetime(2026, 2, 10))).isoformat() == (
+        "2026-02-28"
+    )
+    monthly_plan.paused_until = timezone.make_aware(datetime(2026, 4, 5))
+    assert selectors.next_charge_on(monthly_plan, now=timezone.make_aware(datetime(2026, 2, 10))).isoformat() == (
+        "2026-04-30"
+    )
