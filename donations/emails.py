@@ -30,20 +30,39 @@ def renewal_failed_message(donation) -> EmailMultiAlternatives:
     )
 
 
+# What each kind of change says, after "Your monthly gift to <campaign>".
+_CHANGE_SUBJECTS = {
+    PlanChange.Kind.AMOUNT: "has been changed",
+    PlanChange.Kind.STOPPED: "has been stopped",
+    PlanChange.Kind.FUNDS: "now goes to new funds",
+    PlanChange.Kind.CARD: "now uses a new card",
+    PlanChange.Kind.PAUSED: "has been paused",
+    PlanChange.Kind.RESUMED: "has resumed",
+}
+
+
 def plan_change_message(change: PlanChange) -> EmailMultiAlternatives:
-    """Tells the donor what their link was used for, so a change they did
-    not make does not go unnoticed."""
+    """Tells the donor what their link or portal was used for (and when the
+    card is next charged), so a change they did not make does not go
+    unnoticed."""
     plan = change.plan
     stopped = change.kind == PlanChange.Kind.STOPPED
+    if change.kind in (PlanChange.Kind.AMOUNT, PlanChange.Kind.STOPPED):
+        template = "plan_stopped" if stopped else "plan_changed"
+    else:
+        template = "plan_update"
     return _message(
-        "plan_stopped" if stopped else "plan_changed",
-        subject=f"Your monthly gift to {settings.ORG_NAME} has been {'stopped' if stopped else 'changed'}",
+        template,
+        subject=f"Your monthly gift to {settings.ORG_NAME} {_CHANGE_SUBJECTS[change.kind]}",
         context={
             "donor": plan.donor,
             "campaign": plan.campaign,
+            "change": change,
+            "kind": change.kind,
             "old_amount": format_money(change.old_monthly_minor, plan.currency),
             "new_amount": format_money(change.new_monthly_minor, plan.currency),
             "made_at": change.made_at,
+            "next_charge_on": change.next_charge_on,
             "manage_url": None if stopped else selectors.plan_management_url(plan),
         },
         to=plan.donor.email,

@@ -508,3 +508,77 @@ class PlanAmountForm(forms.Form):
                 f"at least {smallest}: choose a larger amount.",
             )
         return data
+
+
+class PlanFundsForm(forms.Form):
+    """Where a monthly gift goes: one of its campaign's funds, or a split
+    between two to five of them (the donate form's rules: each a fund the
+    campaign offers, each part a gift we would take on its own), the parts
+    adding up to the monthly amount. Amounts in major units ("10.00"), one
+    field per fund offered (`part_<slug>`); a part left empty is no part."""
+
+    giving = forms.ChoiceField(choices=[("one", "One fund"), ("split", "Split between funds")])
+    fund = forms.CharField(max_length=40, required=False)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.offered = campaign_selectors.funds_offered(plan.campaign)
+        for fund in self.offered:
+            self.fields[f"part_{fund.slug}"] = forms.DecimalField(
+                label=fund.name, required=False, min_value=0, decimal_places=2, max_digits=12
+            )
+        self.parts: list[Part] = []
+
+    def part_fields(self):
+        """(fund, bound field) for each fund offered, in the campaign's order."""
+        return [(fund, self[f"part_{fund.slug}"]) for fund in self.offered]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("giving") == "one":
+            fund = rules.offered_fund(self.plan.campaign, data.get("fund") or "", offered=self.offered)
+            if fund is None:
+                self.add_error("fund", "Choose one of this campaign's funds.")
+            else:
+                self.parts = [Part(fund, self.plan.amount_minor)]
+            return data
+        if data.get("giving") != "split":
+            return data
+        exponent = CURRENCIES[self.plan.currency].exponent
+        limits = rules.amount_limits(self.plan.currency, online=True)
+        parts = []
+        for fund in self.offered:
+            name = f"part_{fund.slug}"
+            amount = data.get(name)
+            if not amount:
+                continue
+            amount_minor = int(amount.scaleb(exponent))
+            if not limits.allow(amount_minor):
+                self.add_error(name, f"Each part must be {limits.range_text}.")
+            parts.append(Part(fund, amount_minor))
+        if self.errors:
+            return data
+        if not rules.MIN_PARTS <= len(parts) <= rules.MAX_PARTS:
+            raise forms.ValidationError(
+                f"A split gift goes to {rules.MIN_PARTS} to {rules.MAX_PARTS} funds: give an amount for each."
+            )
+        total = sum(part.amount_minor for part in parts)
+        if total != self.plan.amount_minor:
+            raise forms.ValidationError(
+                f"The parts add up to {format_money(total, self.plan.currency)}, but your monthly gift is "
+                f"{format_money(self.plan.amount_minor, self.plan.currency)}: make them add up to it."
+            )
+        self.parts = parts
+        return data
+
+
+class PlanPauseForm(forms.Form):
+    """How long to pause a monthly gift: one, two or three months."""
+
+    months = forms.TypedChoiceField(
+        label="Pause for",
+        coerce=int,
+        choices=[(1, "One month"), (2, "Two months"), (3, "Three months")],
+        error_messages={"invalid_choice": "A monthly gift can be paused for one, two or three months."},
+    )

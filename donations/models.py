@@ -470,6 +470,11 @@ class RecurringPlan(models.Model):
     # Someone asked for a fresh link to be emailed and it has not been sent
     # yet: the outbox the beat sweep reads if the email's task was lost.
     fresh_link_requested_at = models.DateTimeField(null=True, blank=True)
+    # The donor paused their gift until then (Stripe's pause_collection,
+    # which voids the invoices of the pause); None: not paused. Cleared
+    # when the pause ends (recurring.end_finished_pauses, or Stripe's
+    # customer.subscription.updated), when the donor is told it resumed.
+    paused_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
 
@@ -510,13 +515,18 @@ class PlanAllocation(models.Model):
 
 
 class PlanChange(models.Model):
-    """A change the donor made to a monthly gift from its link: kept so the
-    donor is told of each exactly once, and so staff can see what a link
-    was used for when a donor says it was not them."""
+    """A change made to a monthly gift (by the donor from its link or their
+    portal, or the end of a pause): kept so the donor is told of each
+    exactly once, and so staff can see what a link was used for when a
+    donor says it was not them."""
 
     class Kind(models.TextChoices):
         AMOUNT = "amount", "Amount changed"
         STOPPED = "stopped", "Stopped"
+        FUNDS = "funds", "Fund or split changed"
+        CARD = "card", "Card changed"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
 
     plan = models.ForeignKey(RecurringPlan, on_delete=models.PROTECT, related_name="changes")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -524,6 +534,13 @@ class PlanChange(models.Model):
     # included); after is 0 for a stopped gift.
     old_monthly_minor = models.PositiveBigIntegerField()
     new_monthly_minor = models.PositiveBigIntegerField()
+    # What changed, in the donor's words (the new funds), for the email.
+    detail = models.CharField(max_length=500, blank=True)
+    # When the card is next charged, as of the change (None once stopped).
+    next_charge_on = models.DateField(null=True, blank=True)
+    # A card change: the SetupIntent it came from, so that the same one
+    # sent twice is one change and one email.
+    stripe_setup_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
     made_at = models.DateTimeField(auto_now_add=True)
     notice_sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,8 +1,9 @@
 """Every read of the donation ledger and its counters."""
 
+import calendar
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -656,3 +657,46 @@ def with_gift_aid(gifts):
 def covered_by_gift_aid(gifts):
     """`gifts` narrowed to those a Gift Aid declaration covers (with_gift_aid)."""
     return with_gift_aid(gifts).filter(gift_aid_declaration_id__isnull=False)
+
+
+def next_charge_on(plan: RecurringPlan, *, now=None) -> date | None:
+    """The day the plan's card is next charged: Stripe bills a month after
+    month from the day the subscription started (its billing anchor), and
+    while collection is paused voids those invoices, so a paused plan is
+    next charged on the first such day after its pause ends. None for a
+    stopped plan."""
+    if plan.status == RecurringPlan.Status.CANCELED:
+        return None
+    after = max(now or timezone.now(), plan.paused_until or plan.created_at)
+    anchor = plan.created_at
+    months = max(0, (after.year - anchor.year) * 12 + after.month - anchor.month)
+    while (charge_at := add_months(anchor, months)) <= after:
+        months += 1
+    return timezone.localtime(charge_at).date()
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later, on the month's last day when
+    it is shorter (as Stripe's monthly billing anchor does)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def plans_whose_pause_ended(*, limit: int) -> list[int]:
+    """Plans still marked paused after their pause's end (the oldest first)."""
+    return list(
+        RecurringPlan.objects.filter(paused_until__lte=timezone.now())
+        .exclude(status=RecurringPlan.Status.CANCELED)
+        .order_by("paused_until")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def plan_of_donor(donor, public_id) -> RecurringPlan | None:
+    """The donor's own plan with this public id, or None (anyone else's)."""
+    return (
+        RecurringPlan.objects.select_related("campaign", "fund", "donor")
+        .filter(public_id=public_id, donor=donor)
+        .first()
+    )

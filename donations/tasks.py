@@ -62,6 +62,13 @@ def record_missing_fees() -> int:
 
 
 @shared_task
+def end_finished_pauses() -> int:
+    from donations.services import sweeps
+
+    return sweeps.end_finished_pauses()
+
+
+@shared_task
 def resend_donor_notices() -> int:
     from donations.services import sweeps
 

@@ -149,5 +149,7 @@ def subscription_event(
         id=subscription_id,
         status=status,
         metadata={"plan_id": plan_public_id} if plan_public_id else {},
+        # Collecting (the example object's collection is paused).
+        pause_collection=None,
     )
     return event(event_type, subscription)

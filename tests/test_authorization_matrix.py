@@ -105,6 +105,7 @@ UNAUTHORIZED = 401
 # The donor portal: the donor is signed in to it (tests.auth.sign_in_donor),
 # everyone else is sent to its sign-in page (no account opens it).
 PORTAL_PAGE = answers(REDIRECT, donor=OK)
+PORTAL_FORM = answers(REDIRECT, donor=BAD_REQUEST)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,16 @@ SITE = [
     Row("monthly/<str:token>/", "GET", DONOR_LINK, "/monthly/{plan_token}/"),
     Row("monthly/<str:token>/", "POST", answers(NOT_FOUND, donor=BAD_REQUEST), "/monthly/{plan_token}/"),
     Row("receipts/<str:token>/pdf/", "GET", DONOR_LINK, "/receipts/{receipt_token}/pdf/"),
+    # The donor's monthly gift in their portal (a POST naming no change is 400).
+    Row("donor/plans/<uuid:public_id>/", "GET", PORTAL_PAGE, "/donor/plans/{plan_id}/"),
+    Row("donor/plans/<uuid:public_id>/", "POST", PORTAL_FORM, "/donor/plans/{plan_id}/"),
+    # The matrix's plan has no Stripe customer yet: nothing to change the card of.
+    Row(
+        "donor/plans/<uuid:public_id>/card-setup/",
+        "POST",
+        answers(UNAUTHORIZED, donor=BAD_REQUEST),
+        "/donor/plans/{plan_id}/card-setup/",
+    ),
     # The donor's link to cancel their Gift Aid declaration: asks, then cancels.
     Row("gift-aid/cancel/<str:token>/", "GET", DONOR_LINK, "/gift-aid/cancel/{gift_aid_token}/"),
     Row(
@@ -711,6 +722,7 @@ def _build_world() -> SimpleNamespace:
         values={
             "gift_id": gift.public_id,
             "receipt_number": receipt.number,
+            "plan_id": plan.public_id,
             "import_id": gift_import.public_id,
             "team_type": ContentType.objects.get_for_model(team).pk,
             "team_pk": team.pk,

@@ -39,6 +39,7 @@ NEEDS_NO_SWEEP = {
     "donations.tasks.redrive_stripe_events",
     "donations.tasks.record_missing_fees",
     "donations.tasks.resend_donor_notices",
+    "donations.tasks.end_finished_pauses",
     "donations.tasks.settle_stale_gifts",
     "receipts.tasks.resend_stalled_emails",
     "finance.tasks.resume_stalled_imports",

@@ -270,7 +270,35 @@ def apply_subscription(*, subscription: SubscriptionState) -> bool:
             plan.status = status
             plan.canceled_at = timezone.now() if status == PlanStatus.CANCELED else None
             plan.save(update_fields=["status", "canceled_at"])
+        if plan.status != PlanStatus.CANCELED:
+            _follow_pause(plan, subscription)
     return True
+
+
+def _follow_pause(plan: RecurringPlan, subscription: SubscriptionState) -> None:
+    """A locked plan's pause as Stripe holds it (paused or resumed in the
+    dashboard, or resumed on its own at the pause's end). An event that
+    agrees with the plan changes nothing (a repeat, or our own change's
+    echo); one that disagrees may be older than the plan's last change, so
+    Stripe is asked how the subscription stands now, and that is followed.
+    A pause with no end (the dashboard's) is kept as the plan's pause only
+    once it has one."""
+    if subscription.paused_until == plan.paused_until and subscription.paused == (plan.paused_until is not None):
+        return
+    try:
+        now = stripe_gateway.retrieve_subscription(subscription.id)
+    except stripe_gateway.NotFound:
+        # Gone at Stripe (its customer deleted): nothing left to collect.
+        return
+    if now.paused_until == plan.paused_until:
+        return
+    if now.paused_until is None:
+        if not now.paused and plan.paused_until is not None:
+            _end_pause(plan)
+        return
+    plan.paused_until = now.paused_until
+    plan.save(update_fields=["paused_until"])
+    _record_change(plan, PlanChange.Kind.PAUSED, detail=_until_in_words(now.paused_until))
 
 
 def _remember_subscription(plan: RecurringPlan, subscription_id: str) -> None:
@@ -327,7 +355,7 @@ def change_amount(*, plan: RecurringPlan, amount_minor: int) -> RecurringPlan:
     ceiling = LINK_RAISE_LIMIT * selectors.plan_starting_amount_minor(plan)
     if amount_minor > ceiling:
         raise PlanChangeRefused(
-            f"From this link a monthly gift can go up to {format_money(ceiling, plan.currency)}, twice what it "
+            f"Here a monthly gift can go up to {format_money(ceiling, plan.currency)}, twice what it "
             "started at. To give more, please start a new monthly gift."
         )
     with transaction.atomic():
@@ -375,12 +403,161 @@ def cancel(*, plan: RecurringPlan, by_donor: bool) -> RecurringPlan:
     return plan
 
 
-def _record_change(plan: RecurringPlan, kind: str, *, old_monthly_minor: int) -> None:
+def _record_change(plan: RecurringPlan, kind: str, *, old_monthly_minor: int | None = None, **fields) -> None:
+    """The change, and its email queued once it commits (each is told once)."""
     new_monthly_minor = 0 if kind == PlanChange.Kind.STOPPED else plan.charged_minor
     change = PlanChange.objects.create(
-        plan=plan, kind=kind, old_monthly_minor=old_monthly_minor, new_monthly_minor=new_monthly_minor
+        plan=plan,
+        kind=kind,
+        old_monthly_minor=plan.charged_minor if old_monthly_minor is None else old_monthly_minor,
+        new_monthly_minor=new_monthly_minor,
+        next_charge_on=selectors.next_charge_on(plan),
+        **fields,
     )
     task_queue.enqueue_on_commit(tasks.send_plan_change_notice, change.pk)
+
+
+# --- The donor's changes from their portal (donors.views.plans) ------------
+
+PAUSE_MONTHS = (1, 2, 3)
+
+
+def _locked_open_plan(plan: RecurringPlan) -> RecurringPlan:
+    """The plan, locked (inside a transaction), refused once stopped."""
+    plan = RecurringPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == PlanStatus.CANCELED:
+        raise PlanChangeRefused("This monthly gift has been stopped.")
+    return plan
+
+
+def change_funds(*, plan: RecurringPlan, parts: list[allocations.Part]) -> RecurringPlan:
+    """Give future months to one fund (one part) or split between the
+    campaign's funds (two to five, as donations.forms.PlanFundsForm checks
+    them), their amounts adding up to the monthly amount. The charge is
+    unchanged, so Stripe is not asked; renewals read the plan's fund and
+    parts (allocations.parts_of_renewal) when they are billed."""
+    if sum(part.amount_minor for part in parts) != plan.amount_minor:
+        raise PlanChangeRefused(
+            f"The parts must add up to your monthly gift of {format_money(plan.amount_minor, plan.currency)}."
+        )
+    with transaction.atomic():
+        plan = _locked_open_plan(plan)
+        before = [(plan.fund_id, plan.amount_minor)]
+        current = [(part.fund_id, part.amount_minor) for part in plan.allocations.order_by("position")] or before
+        wanted = [(part.fund.pk, part.amount_minor) for part in parts]
+        if current == wanted:
+            return plan
+        plan.fund = parts[0].fund
+        plan.save(update_fields=["fund"])
+        plan.allocations.all().delete()
+        if len(parts) > 1:
+            allocations.record_plan_parts(plan, parts)
+        _record_change(plan, PlanChange.Kind.FUNDS, detail=_parts_in_words(plan, parts))
+    logger.info("monthly plan %s now gives to %s funds", plan.public_id, len(parts))
+    return plan
+
+
+def _parts_in_words(plan: RecurringPlan, parts: list[allocations.Part]) -> str:
+    if len(parts) == 1:
+        return parts[0].fund.name
+    named = [f"{part.fund.name} ({format_money(part.amount_minor, plan.currency)})" for part in parts]
+    return ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def pause(*, plan: RecurringPlan, months: int) -> RecurringPlan:
+    """No charge for the next `months` (1 to 3): Stripe voids the invoices
+    of the pause (payments.stripe.pause_subscription) and collects again
+    after it on its own. Locked before Stripe is called, as change_amount
+    is. A paused plan is paused again from now."""
+    if months not in PAUSE_MONTHS:
+        raise PlanChangeRefused("A monthly gift can be paused for one, two or three months.")
+    with transaction.atomic():
+        plan = _locked_open_plan(plan)
+        if plan.status != PlanStatus.ACTIVE:
+            raise PlanChangeRefused("Only a monthly gift that is being paid can be paused.")
+        # Whole seconds, as Stripe keeps it: its event then matches the plan.
+        until = selectors.add_months(timezone.now(), months).replace(microsecond=0)
+        stripe_gateway.pause_subscription(plan.stripe_subscription_id, resumes_at=until)
+        plan.paused_until = until
+        plan.save(update_fields=["paused_until"])
+        _record_change(plan, PlanChange.Kind.PAUSED, detail=_until_in_words(until))
+    logger.info("monthly plan %s paused until %s", plan.public_id, until)
+    return plan
+
+
+def _until_in_words(until) -> str:
+    return f"until {timezone.localtime(until):%-d %B %Y}"
+
+
+def resume(*, plan: RecurringPlan) -> RecurringPlan:
+    """End the pause now: the next month's invoice is charged. A plan not
+    paused asks nothing of Stripe and tells the donor nothing."""
+    with transaction.atomic():
+        plan = _locked_open_plan(plan)
+        if plan.paused_until is None:
+            return plan
+        stripe_gateway.resume_subscription(plan.stripe_subscription_id)
+        _end_pause(plan)
+    return plan
+
+
+def _end_pause(plan: RecurringPlan) -> None:
+    """A locked, paused plan is active again; the donor is told once (the
+    pause is cleared in the same transaction as the change is recorded)."""
+    plan.paused_until = None
+    plan.save(update_fields=["paused_until"])
+    _record_change(plan, PlanChange.Kind.RESUMED)
+    logger.info("monthly plan %s resumed", plan.public_id)
+
+
+def end_finished_pauses(*, plan_ids: list[int]) -> int:
+    """Plans whose pause has ended (Stripe collects again on its own at its
+    resumes_at): shown active again, and the donor told once. Safe to run
+    twice: a plan's pause is looked at under its lock. Returns how many."""
+    ended = 0
+    for plan_id in plan_ids:
+        with transaction.atomic():
+            plan = RecurringPlan.objects.select_for_update().get(pk=plan_id)
+            if plan.paused_until is None or plan.paused_until > timezone.now() or plan.status == PlanStatus.CANCELED:
+                continue
+            _end_pause(plan)
+            ended += 1
+    return ended
+
+
+def start_card_change(*, plan: RecurringPlan) -> str:
+    """A SetupIntent for the plan's own Stripe customer, for Stripe.js to
+    confirm with the new card; returns its client secret."""
+    if plan.status == PlanStatus.CANCELED:
+        raise PlanChangeRefused("This monthly gift has been stopped.")
+    if not plan.stripe_customer_id:
+        raise PlanChangeRefused("This monthly gift has no card to change yet.")
+    return stripe_gateway.create_customer_setup_intent(customer_id=plan.stripe_customer_id)
+
+
+def change_card(*, plan: RecurringPlan, setup_intent_id: str) -> RecurringPlan:
+    """Charge future months to the card the donor just saved: the
+    SetupIntent must have succeeded, for this plan's own customer (one
+    made for anyone else's is refused, whoever sends its id). The same
+    SetupIntent sent again is one change and one email."""
+    if plan.status == PlanStatus.CANCELED:
+        raise PlanChangeRefused("This monthly gift has been stopped.")
+    try:
+        intent = stripe_gateway.retrieve_setup_intent(setup_intent_id)
+    except stripe_gateway.NotFound:
+        intent = None
+    if intent is None or not plan.stripe_customer_id or intent.customer_id != plan.stripe_customer_id:
+        raise PlanChangeRefused("That card was not saved for this monthly gift. Please enter it again.")
+    if intent.status != "succeeded" or not intent.payment_method_id:
+        raise PlanChangeRefused("Your new card was not saved. Please enter it again.")
+    with transaction.atomic():
+        plan = _locked_open_plan(plan)
+        if PlanChange.objects.filter(stripe_setup_intent_id=intent.id).exists():
+            return plan
+        stripe_gateway.set_default_card(customer_id=plan.stripe_customer_id, payment_method=intent.payment_method_id)
+        _record_change(plan, PlanChange.Kind.CARD, stripe_setup_intent_id=intent.id)
+    logger.info("monthly plan %s has a new card", plan.public_id)
+    return plan
 
 
 def send_plan_change_notice(*, change_id: int) -> bool:

@@ -8,7 +8,7 @@ at most SWEEP_BATCH items a tick, the oldest first."""
 from datetime import timedelta
 
 from donations import selectors, tasks
-from donations.services import effects
+from donations.services import effects, recurring
 
 SWEEP_BATCH = 200
 # Longer than a task's own retries take (tasks.RETRYING: five, at most 62 s
@@ -46,3 +46,10 @@ def queue_unsent_donor_notices() -> int:
     for donation_id in failures:
         tasks.send_renewal_failed_notice.delay(donation_id)
     return len(changes) + len(links) + len(failures)
+
+
+def end_finished_pauses() -> int:
+    """Monthly gifts whose pause has ended: Stripe collects again on its
+    own at the pause's end and may send no event to say so, so the plans
+    are shown active again from here, and each donor told once."""
+    return recurring.end_finished_pauses(plan_ids=selectors.plans_whose_pause_ended(limit=SWEEP_BATCH))

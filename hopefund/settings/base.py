@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
     "redrive-stripe-events": beat_sweep("donations.tasks.redrive_stripe_events", SWEEP_SECONDS),
     "record-missing-fees": beat_sweep("donations.tasks.record_missing_fees", SWEEP_SECONDS),
     "resend-donor-notices": beat_sweep("donations.tasks.resend_donor_notices", SWEEP_SECONDS),
+    # Monthly gifts whose pause has ended: active again, the donor told.
+    "end-finished-pauses": beat_sweep("donations.tasks.end_finished_pauses", 300.0),
     "resend-stalled-emails": beat_sweep("receipts.tasks.resend_stalled_emails", SWEEP_SECONDS),
     "resume-stalled-imports": beat_sweep("finance.tasks.resume_stalled_imports", SWEEP_SECONDS),
     "settle-stale-gifts": beat_sweep("donations.tasks.settle_stale_gifts", 300.0),

@@ -140,6 +140,10 @@ class SetupIntentState:
     status: str
     # Stripe's reason for the last failed confirmation: for our logs only.
     failure_code: str
+    # The customer it saves a card for (None: the donate form's, no one's)
+    # and the card it saved once it succeeded.
+    customer_id: str | None = None
+    payment_method_id: str | None = None
 
     @classmethod
     def from_stripe(cls, data: dict) -> "SetupIntentState":
@@ -149,6 +153,8 @@ class SetupIntentState:
             id=_own_id(data),
             status=_text(data, "status"),
             failure_code=_failure_code(error),
+            customer_id=_id(data.get("customer")),
+            payment_method_id=_id(data.get("payment_method")),
         )
 
 
@@ -277,15 +283,22 @@ class SubscriptionState:
     status: str
     plan_public_id: str | None
     latest_invoice: InvoiceState | None
+    # Collection paused (Stripe's pause_collection) and until when (None
+    # with paused: until someone resumes it).
+    paused: bool = False
+    paused_until: datetime | None = None
 
     @classmethod
     def from_stripe(cls, data: dict, *, latest_invoice: InvoiceState | None = None) -> "SubscriptionState":
         _kind(data, "subscription")
+        pause = _mapping(data, "pause_collection")
         return cls(
             id=_own_id(data),
             status=_text(data, "status"),
             plan_public_id=_metadata(data, "plan_id"),
             latest_invoice=latest_invoice,
+            paused=bool(pause),
+            paused_until=_timestamp(pause, "resumes_at") if pause.get("resumes_at") is not None else None,
         )
 
 

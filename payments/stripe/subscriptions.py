@@ -9,8 +9,10 @@ subscription itself; localstripe, which the contract, integration and
 browser suites run against, refuses it, so the per-plan customer is the
 one mechanism, and it holds on both.)"""
 
+from datetime import datetime
+
 from payments.stripe.client import client, translate_stripe_errors, unusable_card
-from payments.stripe.states import InvoiceState, SubscriptionState
+from payments.stripe.states import InvoiceState, SetupIntentState, SubscriptionState
 
 MONTHLY_PRODUCT_ID = "hopefund-monthly-gift"
 
@@ -101,3 +103,70 @@ def cancel_subscription(subscription_id: str) -> None:
     except stripe.InvalidRequestError as exc:
         if "canceled" not in str(exc).lower():
             raise
+
+
+# --- The donor's changes from their portal -------------------------------
+
+
+@translate_stripe_errors()
+def create_customer_setup_intent(*, customer_id: str) -> str:
+    """A SetupIntent that saves a new card for a plan's own customer, to be
+    charged later without the donor (off session); Stripe.js confirms it
+    with the card element. Returns its client secret."""
+    intent = client().v1.setup_intents.create(
+        params={"customer": customer_id, "payment_method_types": ["card"], "usage": "off_session"}
+    )
+    return intent.client_secret
+
+
+@translate_stripe_errors()
+def retrieve_setup_intent(setup_intent_id: str) -> SetupIntentState:
+    """NotFound for an id Stripe does not know."""
+    return SetupIntentState.from_stripe(client().v1.setup_intents.retrieve(setup_intent_id).to_dict())
+
+
+@translate_stripe_errors(declines=True, invalid_request=lambda exc: unusable_card())
+def set_default_card(*, customer_id: str, payment_method: str) -> None:
+    """Make the card the one the customer's subscription charges: attached
+    to the customer (a SetupIntent for the customer attaches it on Stripe;
+    localstripe leaves that to us) and their invoices' default. The
+    subscription itself names no card (see the module's docstring), so it
+    charges this one from its next invoice."""
+    method = client().v1.payment_methods.retrieve(payment_method).to_dict()
+    if _id_of(method.get("customer")) != customer_id:
+        client().v1.payment_methods.attach(payment_method, params={"customer": customer_id})
+    client().v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": payment_method}})
+
+
+def _id_of(value) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+@translate_stripe_errors()
+def pause_subscription(subscription_id: str, *, resumes_at: datetime) -> SubscriptionState:
+    """Stop collecting until `resumes_at`: Stripe still makes each month's
+    invoice, and voids it at once (behavior "void"), so nothing is charged
+    and nothing is owed after; the subscription stays active, and collects
+    again on its own from the first invoice after `resumes_at`.
+    (localstripe has no pause_collection: tests/payments/test_plan_pause_requests.py
+    checks the request against Stripe's documented shape.)"""
+    updated = client().v1.subscriptions.update(
+        subscription_id,
+        params={"pause_collection": {"behavior": "void", "resumes_at": int(resumes_at.timestamp())}},
+    )
+    return SubscriptionState.from_stripe(updated.to_dict())
+
+
+@translate_stripe_errors()
+def resume_subscription(subscription_id: str) -> SubscriptionState:
+    """Collect again from the next invoice: Stripe unsets pause_collection
+    when it is sent empty."""
+    updated = client().v1.subscriptions.update(subscription_id, params={"pause_collection": ""})
+    return SubscriptionState.from_stripe(updated.to_dict())
+
+
+@translate_stripe_errors()
+def retrieve_subscription(subscription_id: str) -> SubscriptionState:
+    """The subscription as Stripe holds it now (for events that may arrive
+    out of order)."""
+    return SubscriptionState.from_stripe(client().v1.subscriptions.retrieve(subscription_id).to_dict())

@@ -2,7 +2,10 @@ import re
 
 import pytest
 
+from donations.models import Donor, RecurringPlan
 from tests import factories
+from tests.auth import sign_in_donor
+from tests.gifts import gift_body, give
 
 LINK_IN_EMAIL = re.compile(r"https?://[^/\s]+(/donor/sign-in/[^/\s]+/)")
 
@@ -32,3 +35,20 @@ def link_in(message) -> str:
     [path] = set(LINK_IN_EMAIL.findall(message.body))
     assert LINK_IN_EMAIL.findall(message.alternatives[0][0]) == [path, path]
     return path
+
+
+@pytest.fixture
+def monthly_plan(client, campaign, fake_stripe, django_capture_on_commit_callbacks):
+    """Ada's $25 monthly gift to Rescue, first month paid, and Ada signed
+    in to her portal in `client`."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = give(client, gift_body(frequency="monthly", amount_minor=2500, fund="rescue"))
+    assert response.status_code == 201, response.json()
+    plan = RecurringPlan.objects.get()
+    sign_in_donor(client, plan.donor)
+    return plan
+
+
+@pytest.fixture
+def other_donor(db):
+    return Donor.objects.create(email="mallory@example.org", first_name="Mallory", last_name="M")

@@ -11,7 +11,9 @@ Stripe (`pm_card_chargeCustomerFail` declines, card 4000 0025 0000 3155
 asks for 3-D Secure); `decline_next`, `fail_next`, `rate_limit_next` and
 `outage` script the rest; `confirm_card_setup` is what Stripe.js does with a SetupIntent's
 client secret; `authenticate` is the donor's 3-D Secure step; `renew` bills a
-subscription's next month; `add_payout` records a payout. Every object
+subscription's next month (voided, charging nothing, while its collection is
+paused, as Stripe's pause_collection with behavior "void" does), on the
+fake's clock, which `advance_clock` moves; `add_payout` records a payout. Every object
 change appends the event Stripe would send to `events`; `calls` records
 each call made."""
 
@@ -108,6 +110,10 @@ class FakeStripe:
         self._rate_limited = 0
         self._lost_answers: list[str | None] = []
         self._down = False
+        # Seconds the fake's clock is ahead of the real one (advance_clock).
+        self.clock_offset = 0
+        # Payment method -> the customer it is attached to.
+        self.attached: dict[str, str] = {}
         # The test client and eager Celery run in one thread, but a test may
         # give from several.
         self._lock = threading.RLock()
@@ -141,6 +147,14 @@ class FakeStripe:
             yield
         finally:
             self._down = False
+
+    def now(self) -> int:
+        """The fake Stripe's clock, as a Unix timestamp."""
+        return int(time.time()) + self.clock_offset
+
+    def advance_clock(self, seconds: int) -> None:
+        """Move the fake's clock ahead (as Stripe's test clocks do)."""
+        self.clock_offset += seconds
 
     def card_payment_method(self, number: str) -> str:
         """A payment method for a Stripe test card number, as Stripe.js
@@ -179,6 +193,9 @@ class FakeStripe:
                 self._send("setup_intent.setup_failed", intent)
                 raise PaymentDeclined(code="card_declined", message=DECLINE_MESSAGE, payment_intent_id=None)
             intent.update(status="succeeded", payment_method=method_id, last_setup_error=None)
+            if intent.get("customer"):
+                # Stripe attaches the card to the SetupIntent's customer.
+                self.attached[method_id] = intent["customer"]
             self._send("setup_intent.succeeded", intent)
             return method_id
 
@@ -205,6 +222,13 @@ class FakeStripe:
         with self._lock:
             subscription = self._get(subscription_id)
             customer = self._get(subscription["customer"])
+            pause = subscription.get("pause_collection")
+            if pause and pause.get("resumes_at") is not None and pause["resumes_at"] <= self.now():
+                # Stripe resumes collection on its own at resumes_at.
+                subscription["pause_collection"] = None
+                self._send("customer.subscription.updated", subscription)
+            elif pause:
+                return self._void_invoice(subscription)
             if not paid:
                 self.decline_next()
             invoice = self._bill(subscription, customer["invoice_settings"]["default_payment_method"])
@@ -358,6 +382,62 @@ class FakeStripe:
         if subscription["status"] != "canceled":
             subscription.update(status="canceled", canceled_at=int(time.time()))
             self._send("customer.subscription.deleted", subscription)
+
+    @gateway_call
+    def create_customer_setup_intent(self, *, customer_id: str) -> str:
+        self._get(customer_id)
+        intent_id = _new_id("seti")
+        intent = stripe_object(
+            "setup_intent",
+            id=intent_id,
+            client_secret=f"{intent_id}_secret_{uuid.uuid4().hex[:16]}",
+            customer=customer_id,
+            status="requires_payment_method",
+            usage="off_session",
+            payment_method=None,
+            last_setup_error=None,
+            next_action=None,
+            created=self.now(),
+        )
+        return self._store(intent)["client_secret"]
+
+    @gateway_call
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentState:
+        intent = self._get(setup_intent_id)
+        if intent.get("object") != "setup_intent":
+            raise NotFound(f"(fake) No such setupintent: '{setup_intent_id}'")
+        return SetupIntentState.from_stripe(intent)
+
+    @gateway_call
+    def set_default_card(self, *, customer_id: str, payment_method: str) -> None:
+        customer = self._get(customer_id)
+        if not self._knows_payment_method(payment_method):
+            raise unusable_card()
+        if self._card(payment_method) in DECLINED_ALWAYS:
+            raise PaymentDeclined(code="card_declined", message=DECLINE_MESSAGE, payment_intent_id=None)
+        self.attached[payment_method] = customer_id
+        settings_now = customer.get("invoice_settings") or {}
+        customer["invoice_settings"] = {**settings_now, "default_payment_method": payment_method}
+        self._send("customer.updated", customer)
+
+    @gateway_call
+    def pause_subscription(self, subscription_id: str, *, resumes_at: datetime) -> SubscriptionState:
+        subscription = self._get(subscription_id)
+        subscription["pause_collection"] = {"behavior": "void", "resumes_at": int(resumes_at.timestamp())}
+        self._send("customer.subscription.updated", subscription)
+        return SubscriptionState.from_stripe(subscription)
+
+    @gateway_call
+    def resume_subscription(self, subscription_id: str) -> SubscriptionState:
+        subscription = self._get(subscription_id)
+        if subscription.get("pause_collection"):
+            subscription["pause_collection"] = None
+            self._send("customer.subscription.updated", subscription)
+        return SubscriptionState.from_stripe(subscription)
+
+    @gateway_call
+    def retrieve_subscription(self, subscription_id: str) -> SubscriptionState:
+        return SubscriptionState.from_stripe(self._get(subscription_id))
 
     @gateway_call
     def list_payouts(self, *, created_since: datetime) -> list[PayoutState]:
@@ -516,6 +596,8 @@ class FakeStripe:
                 quantity=quantity,
                 metadata={"plan_id": plan_public_id},
                 latest_invoice=None,
+                # (The example object's is paused.)
+                pause_collection=None,
                 items={
                     "object": "list",
                     "data": [
@@ -569,6 +651,30 @@ class FakeStripe:
                 subscription["status"] = "past_due"
                 self._send("customer.subscription.updated", subscription)
         return invoice
+
+    def _void_invoice(self, subscription: dict) -> dict:
+        """A month of a paused subscription: its invoice is made and voided
+        at once, charging nothing (pause_collection's behavior "void").
+        Returns the invoice.voided event."""
+        invoice = self._store(
+            stripe_object(
+                "invoice",
+                id=_new_id("in"),
+                customer=subscription["customer"],
+                subscription=subscription["id"],
+                status="void",
+                amount_due=subscription["items"]["data"][0]["quantity"],
+                amount_paid=0,
+                currency=subscription["currency"],
+                charge=None,
+                payment_intent=None,
+            )
+        )
+        invoice.pop("parent", None)
+        subscription["latest_invoice"] = invoice["id"]
+        self._send("invoice.created", invoice)
+        self._send("invoice.voided", invoice)
+        return self.events_of("invoice.voided")[-1]
 
     def _invoice_paid(self, invoice: dict, intent: dict) -> None:
         invoice.update(status="paid", amount_paid=invoice["amount_due"], charge=intent["latest_charge"])

@@ -46,6 +46,15 @@ class Localstripe:
     def customer(customer_id: str) -> dict:
         return localstripe.sdk_client().v1.customers.retrieve(customer_id).to_dict()
 
+    @staticmethod
+    def confirm_card_setup(client_secret: str, card: str) -> str:
+        """What Stripe.js's confirmCardSetup does with the card element."""
+        method = localstripe.card_payment_method(card)
+        localstripe.sdk_client().v1.setup_intents.confirm(
+            client_secret.split("_secret_")[0], params={"payment_method": method, "client_secret": client_secret}
+        )
+        return method
+
 
 class Fake:
     """The fake, in place of the gateway's calls."""
@@ -54,6 +63,7 @@ class Fake:
         self.fake = fake
         self.card_payment_method = fake.card_payment_method
         self.authenticate = fake.authenticate
+        self.confirm_card_setup = fake.confirm_card_setup
 
     def subscription(self, subscription_id: str) -> dict:
         return self.fake.objects[subscription_id]
@@ -236,6 +246,7 @@ def test_a_subscription_whose_first_payment_does_not_go_through_is_incomplete(st
         (lambda i: stripe_gateway.retrieve_payout(i), "po_nope"),
         (lambda i: stripe_gateway.retrieve_payment_method(i), "pm_nope"),
         (lambda i: stripe_gateway.cancel_setup_intent(i), "seti_nope"),
+        (lambda i: stripe_gateway.retrieve_setup_intent(i), "seti_nope"),
     ],
 )
 def test_an_object_stripe_does_not_know_is_not_found(stripe_side, call, object_id):
@@ -254,6 +265,39 @@ def test_a_canceled_setup_intent_is_canceled_and_canceling_it_again_is_fine(stri
 
     assert (canceled.id, canceled.status) == (intent_id, "canceled")
     assert stripe_gateway.cancel_setup_intent(intent_id).status == "canceled"
+
+
+def test_a_card_saved_for_a_plans_customer_becomes_the_card_its_subscription_charges(stripe_side):
+    """The portal's card change: a SetupIntent for the plan's own customer,
+    confirmed in the browser, then its card made the customer's default."""
+    plan_id = str(uuid.uuid4())
+    customer = stripe_gateway.new_customer_with_card(
+        email="ada@example.org", name="Ada Lee", payment_method="pm_card_visa", plan_public_id=plan_id
+    )
+    subscription = stripe_gateway.subscribe(customer_id=customer, currency="usd", quantity=2500, plan_public_id=plan_id)
+    secret = stripe_gateway.create_customer_setup_intent(customer_id=customer)
+    intent_id = secret.split("_secret_")[0]
+
+    waiting = stripe_gateway.retrieve_setup_intent(intent_id)
+    card = stripe_side.confirm_card_setup(secret, "5555555555554444")
+    saved = stripe_gateway.retrieve_setup_intent(intent_id)
+    stripe_gateway.set_default_card(customer_id=customer, payment_method=saved.payment_method_id)
+    stripe_gateway.set_default_card(customer_id=customer, payment_method=saved.payment_method_id)  # safe to repeat
+
+    assert (waiting.status, waiting.customer_id, waiting.payment_method_id) == (
+        "requires_payment_method",
+        customer,
+        None,
+    )
+    assert (saved.status, saved.customer_id, saved.payment_method_id) == ("succeeded", customer, card)
+    assert stripe_side.customer(customer)["invoice_settings"]["default_payment_method"] == card
+    assert stripe_side.subscription(subscription.id)["customer"] == customer
+
+
+def test_the_donate_forms_setup_intent_is_for_no_customer(stripe_side):
+    intent_id = stripe_gateway.create_setup_intent().split("_secret_")[0]
+
+    assert stripe_gateway.retrieve_setup_intent(intent_id).customer_id is None
 
 
 def test_every_payment_method_made_from_one_card_has_the_same_fingerprint(stripe_side):
