@@ -28,6 +28,13 @@ class PreferencesForm(forms.Form):
         },
     )
 
+    def full_clean(self):
+        super().full_clean()
+        # Each input of a field in error says so, and points at its message.
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"{name}-error"})
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("updates") == CHOSEN and not cleaned.get("funds"):

@@ -66,7 +66,7 @@ def test_none_turns_updates_off_and_records_a_no(client, ada):
     assert (consent.wants_updates, consent.wording) == (False, update_consent.PORTAL_NONE)
 
 
-def test_only_the_funds_i_choose_without_a_fund_is_refused_and_changes_nothing(client, ada):
+def test_only_the_funds_i_choose_without_a_fund_is_refused_and_changes_nothing(client, ada, funds):
     response = client.post(URL, {"updates": "chosen"})
 
     assert response.status_code == 400

@@ -7,7 +7,8 @@ import pytest
 
 from donations.models import Donor
 from receipts import selectors
-from receipts.models import ImpactUpdate
+from receipts.models import ImpactUpdate, UpdateDelivery
+from receipts.services import impact_updates
 from tests.receipts.audience import donors_who_gave
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,21 @@ def test_one_query_per_page_whatever_the_choices(django_assert_num_queries, camp
         rest = selectors.update_audience_page(update, after_donor_id=page[-1][0], limit=100)
 
     assert len(page) + len(rest) == 30
+
+
+def test_a_donor_who_turned_updates_off_after_the_update_was_queued_is_skipped(
+    campaign, funds, mailoutbox, django_capture_on_commit_callbacks
+):
+    [donor] = donors_who_gave(1, campaign=campaign, fund=funds["rescue"])
+    update = ImpactUpdate.objects.create(title="News", body="x")
+    with django_capture_on_commit_callbacks(execute=False):
+        impact_updates.start_sending_update(update_id=update.pk)
+    with django_capture_on_commit_callbacks(execute=False) as sends:
+        impact_updates.queue_update_batch(update_id=update.pk, after_donor_id=0)
+    Donor.objects.filter(pk=donor.pk).update(wants_updates=False)
+
+    for queued_send in sends:
+        queued_send()
+
+    assert UpdateDelivery.objects.get().status == UpdateDelivery.Status.SKIPPED
+    assert mailoutbox == []
