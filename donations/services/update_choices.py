@@ -14,8 +14,10 @@ from donations.models import Donation, Donor, UpdateConsent
 
 Source = UpdateConsent.Source
 
-# Consent records written in one INSERT: a batch of paid gifts may be large.
+# Consent records written in one INSERT, and donors named in one query: a
+# batch of paid gifts may be large.
 _PER_INSERT = 2000
+_PER_QUERY = 5000
 
 
 class UnknownFund(ValueError):
@@ -25,8 +27,7 @@ class UnknownFund(ValueError):
 @dataclass(frozen=True)
 class UpdateChoice:
     """A donor's choice as it stands after a change: the record written,
-    and whether updates went from off to on (the portal then lifts an
-    unsubscribe of the donor's address)."""
+    and whether updates went from off to on."""
 
     consent: UpdateConsent
     turned_on: bool
@@ -95,7 +96,7 @@ def record_choices_of_paid_gifts(donations: list[Donation]) -> None:
     """A consent record for each of these just-paid gifts that carried a
     choice of updates (its donor's record has just taken it): where it was
     asked, its words, the gift, and the funds the donor had chosen (a gift
-    changes only yes or no). Offline gifts carry none. Two queries per
+    changes only yes or no). Offline gifts carry none. A few queries per
     batch, whatever its size."""
     chosen = [donation for donation in donations if donation.donor_wants_updates is not None]
     if not chosen:
@@ -118,12 +119,14 @@ def record_choices_of_paid_gifts(donations: list[Donation]) -> None:
 
 
 def _chosen_slugs(donor_ids: list[int]) -> dict[int, list[str]]:
+    """The slugs of the funds each donor chose (one query per few thousand)."""
     found: dict[int, list[str]] = {}
-    rows = (
-        Donor.update_funds.through.objects.filter(donor_id__in=donor_ids)
-        .order_by("fund__slug")
-        .values_list("donor_id", "fund__slug")
-    )
-    for donor_id, slug in rows:
-        found.setdefault(donor_id, []).append(slug)
+    for start in range(0, len(donor_ids), _PER_QUERY):
+        rows = (
+            Donor.update_funds.through.objects.filter(donor_id__in=donor_ids[start : start + _PER_QUERY])
+            .order_by("fund__slug")
+            .values_list("donor_id", "fund__slug")
+        )
+        for donor_id, slug in rows:
+            found.setdefault(donor_id, []).append(slug)
     return found
