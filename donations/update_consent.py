@@ -12,13 +12,15 @@ keep the words the donor saw."""
 DONATE_FORM = "Email me updates on what my gift achieves (each one has a link to stop them)"
 DONATE_FORM_REFUSAL = "Leave it unticked and we send none."
 
-# The API's `email_updates` field, as docs/contract.md documents it: a
-# client other than our donate form shows its own words, and what we can
-# record is the meaning the client agreed to put before the donor.
-API = (
-    "email_updates (POST /api/donations/): true: email the donor updates on what their gift achieves, "
-    "each with a link to stop them; false: receipts and statements only, never impact updates."
+# The API's `email_updates` field, as its description in
+# hopefund/openapi.json (and docs/contract.md) documents it: a client
+# other than our donate form shows its own words, and what we can record
+# is the meaning the client agreed to put before the donor.
+API_MEANING = (
+    "Whether the donor wants impact updates by email; absent or null is true. "
+    "With false they get receipts and statements only."
 )
+API = f"email_updates (POST /api/donations/): {API_MEANING}"
 
 # The donor portal's choices (templates/donors/preferences.html).
 PORTAL_ALL = "Email me impact updates about every fund"

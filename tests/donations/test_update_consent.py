@@ -3,12 +3,15 @@ applied to the donor is written down with when, where and the exact
 words they were shown (the donate form, the API, an update's unsubscribe
 link; the portal's in tests/donors/test_preferences.py)."""
 
+import json
+
 import pytest
 
 from donations import update_consent
 from donations.models import Donation, Donor, UpdateConsent
 from donations.services import donors
 from receipts.models import ImpactUpdate, UpdateDelivery
+from tests.conftest import ROOT
 from tests.factories import DonationFactory, DonorFactory
 from tests.gifts import DECLINING_PAYMENT_METHOD, gift_body, give
 
@@ -40,6 +43,25 @@ def test_a_gift_through_the_api_records_the_fields_documented_meaning(client, ca
     assert (consent.wants_updates, consent.source) == (False, "api")
     assert consent.wording == update_consent.API
     assert "email_updates" in consent.wording
+
+
+def test_the_apis_recorded_words_are_the_fields_documented_meaning():
+    schema = json.loads((ROOT / "hopefund" / "openapi.json").read_text())
+
+    found = []
+
+    def descriptions(node):
+        if isinstance(node, dict):
+            if "email_updates" in node.get("properties", {}):
+                found.append(node["properties"]["email_updates"]["description"])
+            for value in node.values():
+                descriptions(value)
+        elif isinstance(node, list):
+            for value in node:
+                descriptions(value)
+
+    descriptions(schema)
+    assert found and all(text.startswith(update_consent.API_MEANING) for text in found)
 
 
 def test_each_paid_gift_with_a_choice_adds_a_record_even_when_it_changes_nothing(client, campaign):
