@@ -464,9 +464,22 @@ class GiftAidDeclarationAdmin(ReadOnlyModelAdmin):
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyModelAdmin):
-    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
+    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at", "payload_pruned_at")
     list_filter = ("status", "type")
     search_fields = ("event_id",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["payload_kept", *super().get_readonly_fields(request, obj)]
+
+    @admin.display(description="Payload")
+    def payload_kept(self, obj) -> str:
+        if obj.payload_pruned_at is None:
+            return "Kept in full (below)."
+        return (
+            f"Pruned on {obj.payload_pruned_at:%Y-%m-%d} by the retention schedule (RETAIN_STRIPE_EVENT_PAYLOAD_DAYS): "
+            "only the event's id and type are kept, so a repeated delivery is still known. "
+            "Stripe's dashboard has the event for 30 days."
+        )
 
 
 @admin.register(GivingTotal)

@@ -212,6 +212,12 @@ class Donation(ChargedAndKept, models.Model):
     # `email_updates` as given with the gift; None where nobody asked (an
     # offline gift), which leaves the donor's choice as it was.
     donor_wants_updates = models.BooleanField(null=True, blank=True)
+    # Where that choice was asked (UpdateConsent.Source: the donate form or
+    # the API), for the consent record written when the gift is paid. A
+    # database default too, as for the fields below.
+    donor_updates_source = models.CharField(
+        max_length=20, choices=UpdateConsent.Source.choices, blank=True, default="", db_default=""
+    )
     amount_minor = models.PositiveBigIntegerField(help_text="The gift, before any fee cover.")
     fee_covered_minor = models.PositiveBigIntegerField(default=0)
     currency = models.CharField(max_length=3)
@@ -685,6 +691,10 @@ class StripeEvent(models.Model):
     ignored_reason = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Set by privacy.services.retention once the payload (names, emails,
+    # card details) was replaced by a stub of its id and type: the row, its
+    # event id and type stay, so a repeated delivery is still known as one.
+    payload_pruned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at"]

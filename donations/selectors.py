@@ -566,8 +566,15 @@ def donors_who_gave(
     gift (to the fund or campaign, if given), the next `limit` after
     `after_donor_id` in id order: one page of an audience (one query).
     A gift counts for a fund by its parts: a split gift for each fund one
-    of its parts gives to, unless that part was refunded in full."""
+    of its parts gives to, unless that part was refunded in full.
+    A donor who chose funds in their portal (Donor.update_funds) is in the
+    audience of an update about one of those funds only, never of a
+    general or a campaign's update; one who chose none, of every update."""
     gifts = Donation.objects.counted().filter(donor_id=OuterRef("pk"))
+    chose = Donor.update_funds.through.objects.filter(donor_id=OuterRef("pk"))
+    about_this = ~Exists(chose)
+    if fund_id is not None:
+        about_this |= Exists(chose.filter(fund_id=fund_id))
     if fund_id is not None:
         gifts = gifts.filter(
             allocations__fund_id=fund_id,
@@ -576,7 +583,7 @@ def donors_who_gave(
     if campaign_id is not None:
         gifts = gifts.filter(campaign_id=campaign_id)
     return list(
-        Donor.objects.filter(Exists(gifts), wants_updates=True, pk__gt=after_donor_id)
+        Donor.objects.filter(Exists(gifts), about_this, wants_updates=True, pk__gt=after_donor_id)
         .order_by("pk")
         .values_list("pk", "email")[:limit]
     )

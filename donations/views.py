@@ -14,7 +14,7 @@ from core import rate_limit
 from core.json_body import BadJsonBody, json_body
 from donations import selectors
 from donations.forms import FeeCoverForm, PlanAmountForm, parse_gift_request
-from donations.models import Donation, GiftAidDeclaration
+from donations.models import Donation, GiftAidDeclaration, UpdateConsent
 from donations.services import donate, gift_aid, recurring, stripe_events
 from donations.services.card_checks import CardChecksPaused, Challenge, ChallengeRequired
 from donations.services.gifts import IdempotencyKeyReused, covered_fee
@@ -131,7 +131,12 @@ def gift_from_request(request, *, payment_method_required: bool):
     if request.headers.get(CLIENT_HEADER) == DONATE_FORM_CLIENT:
         # Where a Gift Aid declaration was made (the donate form says it is
         # itself): provenance for the record, not a permission.
-        gift = dataclasses.replace(gift, gift_aid_source=GiftAidDeclaration.Source.ONLINE_FORM)
+        # The same for the choice of impact updates (its consent record).
+        gift = dataclasses.replace(
+            gift,
+            gift_aid_source=GiftAidDeclaration.Source.ONLINE_FORM,
+            updates_source=UpdateConsent.Source.DONATE_FORM,
+        )
     return gift, None
 
 

@@ -43,6 +43,18 @@ class GiftImportAdmin(ReadOnlyModelAdmin):
     search_fields = ("file_name", "public_id")
     list_select_related = ("created_by",)
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["file_kept", *super().get_readonly_fields(request, obj)]
+
+    @admin.display(description="File")
+    def file_kept(self, obj) -> str:
+        if obj.content_pruned_at is None:
+            return "Kept (below)."
+        return (
+            f"File pruned on {obj.content_pruned_at:%Y-%m-%d} by the retention schedule (RETAIN_IMPORT_FILE_DAYS); "
+            "the gifts it imported are kept."
+        )
+
 
 @admin.register(OfflineGift)
 class OfflineGiftAdmin(ReadOnlyModelAdmin):

@@ -85,6 +85,9 @@ class GiftImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set by privacy.services.retention once a finished import's file (its
+    # donors' names and addresses) was emptied; the gifts it wrote stay.
+    content_pruned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

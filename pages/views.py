@@ -19,7 +19,7 @@ from campaigns.forms import FundraiserForm, PageForm, add_refusal
 from campaigns.models import Campaign
 from core import countries
 from core.money import CURRENCIES, format_money
-from donations import gift_aid
+from donations import gift_aid, update_consent
 from donations.services.gifts import covered_fee
 from pages import selectors as page_selectors
 from pages import sharing
@@ -92,6 +92,9 @@ def _render_giving_page(request, found):
                 else None
             ),
             "gift_aid_amount": format_money(checked_preset, currency.code),
+            # The box for impact updates: the words its consent record keeps.
+            "updates_wording": update_consent.DONATE_FORM,
+            "updates_refusal": update_consent.DONATE_FORM_REFUSAL,
             "preview": preview,
             "share_url": preview.url,
             "share_links": sharing.share_links(url=preview.url, title=preview.title),

@@ -340,6 +340,11 @@ def is_undeliverable(email: str) -> bool:
     )
 
 
+def suppression_reason(email: str) -> str | None:
+    """Why the address gets no impact updates (EmailSuppression.Reason), or None."""
+    return EmailSuppression.objects.filter(email=email.lower()).values_list("reason", flat=True).first()
+
+
 def suppressed_among(emails: list[str]) -> set[str]:
     return set(EmailSuppression.objects.filter(email__in=[e.lower() for e in emails]).values_list("email", flat=True))
 

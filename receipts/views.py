@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from donations import update_consent
 from receipts import documents, selectors
 from receipts.services import suppression
 
@@ -41,4 +42,7 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         suppression.unsubscribe(token=token)
         return render(request, "receipts/unsubscribed.html", {"email": delivery.donor.email})
-    return render(request, "receipts/unsubscribe.html", {"email": delivery.donor.email})
+    email = delivery.donor.email
+    # The words the consent record of the unsubscribe keeps.
+    question = update_consent.UNSUBSCRIBE_LINK.format(email=email)
+    return render(request, "receipts/unsubscribe.html", {"email": email, "question": question})

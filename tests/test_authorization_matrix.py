@@ -104,8 +104,9 @@ DONOR_LINK = answers(NOT_FOUND, donor=OK)
 UNAUTHORIZED = 401
 # The donor portal: the donor is signed in to it (tests.auth.sign_in_donor),
 # everyone else is sent to its sign-in page (no account opens it).
-PORTAL_PAGE = answers(REDIRECT, donor=OK)
-PORTAL_FORM = answers(REDIRECT, donor=BAD_REQUEST)
+SIGN_IN = "redirect to the donor's sign-in"
+PORTAL_PAGE = answers(SIGN_IN, donor=OK)
+PORTAL_FORM = answers(SIGN_IN, donor=BAD_REQUEST)
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,10 @@ SITE = [
     # A receipt of the donor's own gift, by its number.
     Row("donor/receipts/<str:number>/pdf/", "GET", PORTAL_PAGE, "/donor/receipts/{receipt_number}/pdf/"),
     Row("api/donors/me/", "GET", answers(UNAUTHORIZED, donor=OK)),
+    # The donor portal's email preferences: the signed-in donor's own;
+    # a save with no choice is refused.
+    Row("donor/preferences/", "GET", PORTAL_PAGE),
+    Row("donor/preferences/", "POST", PORTAL_FORM),
     # Starting and joining pages. Someone with a page in the campaign is
     # shown it instead of a second one; joining needs a page first.
     Row(
@@ -773,6 +778,8 @@ def outcome(response) -> object:
         return ADMIN_LOGIN
     if location.startswith("/accounts/login/"):
         return LOGIN
+    if location.startswith("/donor/sign-in/"):
+        return SIGN_IN
     return REDIRECT
 
 

@@ -33,6 +33,8 @@ SWEPT_BY = {
     "finance.tasks.fetch_payout": "fetch-recent-payouts",
     "receipts.tasks.send_last_years_statements": "send-year-end-statements",
     "receipts.tasks.send_other_years_statements": "send-other-years-statements",
+    # The retention schedule, daily; a lost run is made good the next day.
+    "privacy.tasks.prune_personal_data": "prune-personal-data",
 }
 NEEDS_NO_SWEEP = {
     # The sweeps themselves: beat queues them again every period.
@@ -57,7 +59,18 @@ NEEDS_NO_SWEEP = {
     # (docs/architecture.md, "Delivery and sweeps").
     "receipts.tasks.correct_statements",
 }
-OUR_APPS = ("core.", "accounts.", "campaigns.", "donations.", "finance.", "pages.", "receipts.", "demo.")
+OUR_APPS = (
+    "core.",
+    "accounts.",
+    "campaigns.",
+    "donations.",
+    "finance.",
+    "pages.",
+    "receipts.",
+    "demo.",
+    "donors.",
+    "privacy.",
+)
 LONG_TASKS = (
     "finance.tasks.run_gift_import",
     "receipts.tasks.send_last_years_statements",

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from donations.models import Donation, Donor
+from donations.services import update_choices
 
 if TYPE_CHECKING:
     from donations.services.gifts import DonorDetails
@@ -51,6 +52,8 @@ def apply_details_of_paid_gift(donation: Donation) -> None:
     donor = donation.donor = Donor.objects.select_for_update().get(pk=donation.donor_id)
     given = _given_with(donation)
     changed = [name for name, value in given.items() if getattr(donor, name) != value]
+    # The choice of updates is recorded as given, changed or not.
+    update_choices.record_choices_of_paid_gifts([donation])
     if not changed:
         return
     for name in changed:
@@ -102,6 +105,7 @@ def apply_details_of_paid_gifts(donations: list[Donation]) -> None:
                     setattr(donor, name, value)
                 changed.append(donor)
     _save_details(changed)
+    update_choices.record_choices_of_paid_gifts(donations)
     for donation in donations:
         donation.donor = locked[donation.donor_id]
 

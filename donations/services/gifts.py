@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaigns.models import Fund
 from core import shared_cache
 from core.money import fee_to_cover
-from donations.models import Donation, GiftAidDeclaration, RecurringPlan, dedication_line
+from donations.models import Donation, GiftAidDeclaration, RecurringPlan, UpdateConsent, dedication_line
 from donations.services import allocations, donors, gift_aid, gift_status, organizations
 from donations.services.allocations import Part
 from donations.services.organizations import OrganizationDetails
@@ -111,8 +111,10 @@ class GiftRequest(GiftTarget):
     payment_method: str
     frequency: str = Donation.Frequency.ONE_TIME
     idempotency_key: str | None = None
-    # Impact updates by email, as the donor chose with this gift.
+    # Impact updates by email, as the donor chose with this gift, and where
+    # they were asked (UpdateConsent.Source: the donate form or the API).
     email_updates: bool = True
+    updates_source: str = UpdateConsent.Source.API
     # A split gift's parts, adding up to `amount_minor` (`fund` is the
     # first part's); empty for a gift to one fund.
     allocations: tuple[Part, ...] = ()
@@ -211,6 +213,7 @@ def _record_pending_gift(gift: GiftRequest, before_new_gift: Callable[[], None])
             message=gift.message,
             **gift.dedication.gift_fields,
             donor_wants_updates=gift.email_updates,
+            donor_updates_source=gift.updates_source,
             charge_attempt_started_at=timezone.now(),
         ),
     )
@@ -263,8 +266,10 @@ def request_fingerprint(gift: GiftRequest) -> str:
 
     meaning = canonical(gift)
     del meaning["idempotency_key"]
-    # Which client sent the declaration is not what the request means.
+    # Which client sent the declaration or the choice of updates is not
+    # what the request means.
     del meaning["gift_aid_source"]
+    del meaning["updates_source"]
     if not meaning["gift_aid"]:
         # As before Gift Aid: a retry sent across the upgrade still matches.
         del meaning["gift_aid"]

@@ -86,6 +86,7 @@ def start_monthly_gift(*, gift: GiftRequest, before_new_gift: Callable[[], None]
             message=gift.message,
             **gift.dedication.gift_fields,
             donor_wants_updates=gift.email_updates,
+            donor_updates_source=gift.updates_source,
             charge_attempt_started_at=timezone.now(),
         )
 

@@ -361,9 +361,22 @@ def _apply(event: StripeEvent) -> str:
     return "" if handled else "not one of ours"
 
 
+class PayloadPruned(Exception):
+    """The event's payload was pruned by the retention schedule: only its
+    id and type are left, and nothing of it can be applied again."""
+
+
 def reprocess_stripe_event(*, event_pk: int) -> StripeEvent:
     """Apply a stored event again, whatever its status: every handler is
-    safe to repeat, so this only ever completes what is missing."""
+    safe to repeat, so this only ever completes what is missing. Raises
+    PayloadPruned, changing nothing, for an event whose payload was pruned
+    (privacy.services.retention); Stripe still has the event for 30 days."""
+    pruned_at = StripeEvent.objects.filter(pk=event_pk).values_list("payload_pruned_at", flat=True).first()
+    if pruned_at is not None:
+        raise PayloadPruned(
+            f"its payload was pruned on {pruned_at:%Y-%m-%d} (the retention schedule): "
+            "only its id and type are kept, so there is nothing to apply again"
+        )
     StripeEvent.objects.filter(pk=event_pk).update(status=StripeEvent.Status.RECEIVED)
     return process_stripe_event(event_pk=event_pk)
 

@@ -297,6 +297,12 @@ CELERY_BEAT_SCHEDULE = {
     # Payout reconciliation; webhooks fetch each payout sooner, this is the
     # backstop for lost events and for payouts whose status moved on.
     "fetch-recent-payouts": beat_sweep("finance.tasks.fetch_recent_payouts", 3600.0),
+    # The retention schedule (privacy.services.retention, the RETAIN_*
+    # settings below): once a day; a lost run is made good the next.
+    "prune-personal-data": {
+        "task": "privacy.tasks.prune_personal_data",
+        "schedule": crontab(minute=15, hour=3),
+    },
 }
 
 # --- Stripe ---

@@ -19,9 +19,10 @@ UPDATE_EMAIL = outbox.register_kind(
     build=emails.update_message,
     created_field="created_at",
     # Impact updates are marketing: suppressed addresses are skipped, also
-    # those suppressed after the delivery was queued. Everything else is
-    # transactional and always sent.
-    skip_if=lambda delivery: selectors.is_suppressed(delivery.donor.email),
+    # those suppressed after the delivery was queued, as are donors who
+    # turned updates off since. Everything else is transactional and
+    # always sent.
+    skip_if=lambda delivery: not delivery.donor.wants_updates or selectors.is_suppressed(delivery.donor.email),
 )
 
 

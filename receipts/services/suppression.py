@@ -3,6 +3,9 @@ impact updates: bounced, complained, rejected or unsubscribed."""
 
 from django.db import transaction
 
+from donations import update_consent
+from donations.models import UpdateConsent
+from donations.services import update_choices
 from receipts import selectors
 from receipts.models import EmailSuppression, ProviderEvent
 
@@ -40,9 +43,29 @@ def suppress(*, email: str, reason: str) -> EmailSuppression:
 
 
 def unsubscribe(*, token: str) -> EmailSuppression | None:
-    """The donor behind an update's unsubscribe link gets no more updates.
+    """The donor behind an update's unsubscribe link gets no more updates:
+    their address is suppressed, and their choice becomes no, recorded as
+    made by the unsubscribe link (once: a repeated post records nothing).
     None for a token that belongs to no update."""
     delivery = selectors.delivery_by_unsubscribe_token(token)
     if delivery is None:
         return None
-    return suppress(email=delivery.donor.email, reason=EmailSuppression.Reason.UNSUBSCRIBED)
+    email = delivery.donor.email
+    with transaction.atomic():
+        update_choices.refuse_updates(
+            donor_id=delivery.donor_id,
+            source=UpdateConsent.Source.UNSUBSCRIBE_LINK,
+            wording=update_consent.UNSUBSCRIBE_LINK.format(email=email),
+        )
+        return suppress(email=email, reason=EmailSuppression.Reason.UNSUBSCRIBED)
+
+
+def lift_unsubscribe(*, email: str) -> bool:
+    """The address gets impact updates again if all that stopped them was
+    the donor's unsubscribe (the donor turned them back on themselves);
+    never a bounce, a complaint or a provider's refusal. Whether one was
+    lifted."""
+    deleted, _ = EmailSuppression.objects.filter(
+        email=email.lower(), reason=EmailSuppression.Reason.UNSUBSCRIBED
+    ).delete()
+    return bool(deleted)

@@ -41,7 +41,9 @@ def test_the_notice_is_escaped(client):
 def test_the_donate_form_offers_updates_unticked_and_links_the_notice(client, campaign):
     html = client.get("/campaigns/dressember-2026/").content.decode()
 
-    assert '<input type="checkbox" name="email_updates" id="email-updates">' in html
+    assert (
+        '<input type="checkbox" name="email_updates" id="email-updates" aria-describedby="email-updates-hint">' in html
+    )
     assert 'href="/privacy/"' in html
 
 

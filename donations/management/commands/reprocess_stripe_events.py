@@ -18,10 +18,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, failed: bool, event: str | None, **options):
         if event:
-            found = StripeEvent.objects.filter(event_id=event).values_list("pk", flat=True).first()
+            found = StripeEvent.objects.filter(event_id=event).values_list("pk", "payload_pruned_at").first()
             if found is None:
                 raise CommandError(f"no stored event with id {event!r}")
-            run = [found]
+            if found[1] is not None:
+                raise CommandError(
+                    f"{event}: its payload was pruned on {found[1]:%Y-%m-%d} (the retention schedule); "
+                    "only its id and type are kept, so it cannot be applied again"
+                )
+            run = [found[0]]
         else:
             statuses = (
                 [StripeEvent.Status.FAILED] if failed else [StripeEvent.Status.RECEIVED, StripeEvent.Status.FAILED]
