@@ -169,7 +169,7 @@ SITE = [
     Row("api/donor-sign-in/", "POST", answers(BAD_REQUEST)),
     # The donor's sign-in link signs them in; anyone else's try is a forgery.
     Row("donor/sign-in/<str:token>/", "GET", answers(NOT_FOUND, donor=REDIRECT), "/donor/sign-in/{sign_in_token}/"),
-    Row("donor/sign-out/", "POST", answers(REDIRECT)),
+    Row("donor/sign-out/", "POST", answers(SIGN_IN)),
     Row("donor/", "GET", PORTAL_PAGE),
     # A receipt of the donor's own gift, by its number.
     Row("donor/receipts/<str:number>/pdf/", "GET", PORTAL_PAGE, "/donor/receipts/{receipt_number}/pdf/"),

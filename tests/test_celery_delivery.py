@@ -48,6 +48,7 @@ NEEDS_NO_SWEEP = {
     "finance.tasks.fetch_recent_payouts",
     # Nothing is stored to sweep: the person waiting asks again.
     "accounts.tasks.send_password_reset",
+    "donors.tasks.send_sign_in_link",
     # Queues an impact update's deliveries; staff start it again to go on
     # (receipts.services.impact_updates.start_sending_update).
     "receipts.tasks.queue_update_batch",
