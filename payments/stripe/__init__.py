@@ -43,6 +43,7 @@ from payments.stripe.states import (
 from payments.stripe.subscriptions import (
     cancel_subscription,
     change_subscription_quantity,
+    delete_customer,
     new_customer_with_card,
     subscribe,
     subscription_plan_id,
@@ -65,6 +66,7 @@ CALLS = (
     "subscription_plan_id",
     "change_subscription_quantity",
     "cancel_subscription",
+    "delete_customer",
     "list_payouts",
     "retrieve_payout",
     "payout_balance_transactions",
@@ -93,6 +95,7 @@ __all__ = [
     "change_subscription_quantity",
     "charge",
     "create_setup_intent",
+    "delete_customer",
     "fee_of_balance_transaction",
     "find_gift_payment_intent",
     "list_payouts",
