@@ -67,7 +67,7 @@ def donor_document(donor: Donor) -> dict:
         gifts.append(
             {
                 **row(gift),
-                "campaign": gift.campaign.name,
+                "campaign": gift.campaign.title,
                 "team": gift.team.name if gift.team else None,
                 "fundraiser": gift.fundraiser.name if gift.fundraiser else None,
                 "fund": gift.fund.name,
@@ -107,7 +107,7 @@ def donor_document(donor: Donor) -> dict:
         "update_consents": [row(consent) for consent in rows.consents],
         "gift_aid_declarations": [row(declaration) for declaration in rows.gift_aid_declarations],
         "impact_update_deliveries": [
-            {**row(delivery), "update_title": delivery.update.title, "update_sent": delivery.update.created_at}
+            {**row(delivery), "update_title": delivery.update.title, "update_sent": plain(delivery.update.created_at)}
             for delivery in rows.update_deliveries
         ],
         "email_suppressions": [row(suppression) for suppression in rows.suppressions],
