@@ -14,7 +14,19 @@ import pytest
 
 from tests.conftest import ROOT
 
-APP_PACKAGES = ("core", "payments", "accounts", "campaigns", "donations", "receipts", "finance", "pages", "demo")
+APP_PACKAGES = (
+    "core",
+    "payments",
+    "accounts",
+    "campaigns",
+    "donations",
+    "receipts",
+    "finance",
+    "pages",
+    "demo",
+    "donors",
+    "privacy",
+)
 PROJECT_PACKAGES = (*APP_PACKAGES, "hopefund")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
