@@ -10,7 +10,11 @@ class PrivacyConfig(AppConfig):
     name = "privacy"
 
     def ready(self):
+        from donations.services import stripe_events
         from finance.services.permissions import ensure_finance_group
+        from privacy.stripe_events import CUSTOMER_EVENTS, forget_erased_customer
+
+        stripe_events.register_handler(CUSTOMER_EVENTS, forget_erased_customer)
 
         # The Finance group holds privacy's permissions (export_donor_data,
         # erase_donor), which exist only once this app has migrated: after

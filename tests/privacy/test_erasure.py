@@ -248,3 +248,24 @@ def test_the_file_email_backend_loses_the_messages_to_the_donor(world, settings,
 
     [kept] = [path.read_text() for path in tmp_path.iterdir()]
     assert MARIGOLD["email"] in kept and ZEB["email"] not in kept and "Zebulon" not in kept
+
+
+def test_stripes_customer_deleted_event_for_the_erased_donor_is_stored_without_their_details(
+    world, fake_stripe, deliver_events
+):
+    erase(ZEB["email"])
+    [deleted] = fake_stripe.events_of("customer.deleted")
+    assert deleted["data"]["object"]["email"] == ZEB["email"]  # as Stripe sends it
+
+    deliver_events(deleted)
+
+    assert tables_holding(ZEB["email"]) == []
+    assert tables_holding("Zebulon") == []
+
+
+def test_another_customers_deleted_event_is_stored_as_sent(world, deliver_events):
+    from tests.stripe_events import event, stripe_object
+
+    deliver_events(event("customer.deleted", stripe_object("customer", id="cus_someone", email=MARIGOLD["email"])))
+
+    assert "donations_stripeevent.payload" in tables_holding(MARIGOLD["email"])
