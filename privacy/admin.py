@@ -13,7 +13,7 @@ from core.admin import ReadOnlyModelAdmin
 from donations.models import Donor
 from payments import stripe as stripe_gateway
 from privacy.models import Channel, DataExport, DataRequest, Erasure
-from privacy.services import erasure, export
+from privacy.services import erasure, export, requests
 
 EXPORT_PERMISSION = "privacy.export_donor_data"
 ERASE_PERMISSION = "privacy.erase_donor"
@@ -105,10 +105,26 @@ admin.site.register(Donor, _with_data_rights(_donor_admin))
 
 @admin.register(DataRequest)
 class DataRequestAdmin(ReadOnlyModelAdmin):
+    """Donors' requests: an open erasure request is carried out with the
+    Donor admin's "Erase the donor…" action (which closes it), or declined
+    here (the law allows it, e.g. a request that is not the donor's)."""
+
     list_display = ("requested_at", "kind", "status", "donor", "handled_by", "handled_at")
     list_filter = ("status", "kind")
     list_select_related = ("donor", "handled_by")
     search_fields = ("donor__email",)
+    actions = ["decline_requests"]
+
+    @admin.action(description="Decline the chosen open requests", permissions=["erase_donor"])
+    def decline_requests(self, request, queryset):
+        declined = 0
+        for data_request in queryset.filter(status=DataRequest.Status.OPEN):
+            requests.decline(request=data_request, user=request.user)
+            declined += 1
+        self.message_user(request, f"{declined} request(s) declined.", messages.SUCCESS)
+
+    def has_erase_donor_permission(self, request) -> bool:
+        return request.user.has_perm(ERASE_PERMISSION)
 
 
 @admin.register(DataExport)

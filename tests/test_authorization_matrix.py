@@ -449,6 +449,7 @@ ADMIN_ACTIONS = {
     # privacy.export_donor_data and privacy.erase_donor, held by the Finance group.
     ("donations.donor", "download_donor_data"): FINANCE,
     ("donations.donor", "erase_donors"): FINANCE,
+    ("privacy.datarequest", "decline_requests"): FINANCE,
 }
 
 

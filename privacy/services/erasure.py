@@ -29,6 +29,7 @@ from finance.services.audit import os_user
 from payments import stripe as stripe_gateway
 from privacy import selectors
 from privacy.models import Channel, DataRequest, Erasure
+from receipts.models import EmailSuppression
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +170,12 @@ def erase_donor(*, donor: Donor, reason: str, actor=None, channel: str = Channel
         # sent to the erased row, and the real address is no longer held.
         for suppression in rows.suppressions:
             changed["receipts.emailsuppression"] += _update(suppression, email=scrub.replacement_email)
+        # And one in any case: no impact update or card is ever queued for
+        # the placeholder (receipts and notices, being transactional, still
+        # are, and fail at the provider: the address does not exist).
+        EmailSuppression.objects.get_or_create(
+            email=scrub.replacement_email, defaults={"reason": EmailSuppression.Reason.UNSUBSCRIBED}
+        )
         for invite in rows.team_invites:
             changed["campaigns.teaminvite"] += _update(invite, email=f"erased-invite-{invite.pk}@erased.invalid")
         for organization in rows.organizations.filter(contact_email=donor.email):

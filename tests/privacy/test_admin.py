@@ -92,3 +92,16 @@ def test_staff_without_the_permission_cannot_run_either_action(world, client):
         response = run(staff, action, world.zeb, confirm="Erase", reason="x")
         assert response.status_code == 200 and "attachment" not in response.get("Content-Disposition", "")
     assert not DataExport.objects.exists() and not Erasure.objects.exists()
+
+
+def test_finance_declines_an_open_request_and_the_donor_is_not_erased(world, finance_client, finance_user):
+    request = DataRequest.objects.create(donor=world.zeb)
+
+    response = finance_client.post(
+        "/admin/privacy/datarequest/", {"action": "decline_requests", "_selected_action": [request.pk]}
+    )
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert (request.status, request.handled_by) == ("declined", finance_user)
+    assert Donor.objects.get(pk=world.zeb.pk).erased_at is None

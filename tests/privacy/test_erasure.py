@@ -269,3 +269,12 @@ def test_another_customers_deleted_event_is_stored_as_sent(world, deliver_events
     deliver_events(event("customer.deleted", stripe_object("customer", id="cus_someone", email=MARIGOLD["email"])))
 
     assert "donations_stripeevent.payload" in tables_holding(MARIGOLD["email"])
+
+
+def test_no_impact_update_can_be_queued_for_the_erased_donors_placeholder(world):
+    EmailSuppression.objects.filter(email=ZEB["email"]).delete()
+
+    erase(ZEB["email"])
+
+    donor = Donor.objects.get(pk=world.zeb.pk)
+    assert EmailSuppression.objects.filter(email=donor.email).exists() and donor.wants_updates is False
