@@ -93,11 +93,15 @@ class Scrubber:
             emails=sorted((e.lower() for e in emails if e), key=len, reverse=True),
             substrings=sorted(substrings, key=len, reverse=True),
             words=sorted({w for w in firsts | lasts if len(w) >= 2}, key=len, reverse=True),
-            exact={value.lower() for value in places | short if value},
+            exact={value.lower() for value in places | short | firsts | lasts if value},
             replacement_email=placeholder_email(donor.pk),
         )
 
-    def text(self, value: str) -> str:
+    def text(self, value: str, *, words: bool = True) -> str:
+        """`words`: also the first and last names as words inside longer
+        text (free text the donor or staff wrote about them); without,
+        only strings that are nothing but one of them (a record's or an
+        event's fields, where "Hope" may be a campaign's name too)."""
         if not value:
             return value
         if value.strip().lower() in self.exact:
@@ -106,18 +110,22 @@ class Scrubber:
             value = re.sub(re.escape(email), self.replacement_email, value, flags=re.IGNORECASE)
         for part in self.substrings:
             value = re.sub(re.escape(part), ERASED_TEXT, value, flags=re.IGNORECASE)
-        for word in self.words:
+        for word in self.words if words else ():
             value = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", ERASED_TEXT, value, flags=re.IGNORECASE)
         return value
 
-    def json(self, value):
+    def json(self, value, *, words: bool = False):
         if isinstance(value, str):
-            return self.text(value)
+            return self.text(value, words=words)
         if isinstance(value, dict):
-            return {key: self.json(item) for key, item in value.items()}
+            return {key: self.json(item, words=words) for key, item in value.items()}
         if isinstance(value, list):
-            return [self.json(item) for item in value]
+            return [self.json(item, words=words) for item in value]
         return value
+
+    def mentions(self, value: str) -> bool:
+        lowered = value.lower()
+        return any(email in lowered for email in self.emails)
 
 
 @dataclass
@@ -204,12 +212,16 @@ def erase_donor(*, donor: Donor, reason: str, actor=None, channel: str = Channel
             ("donations.dispute", rows.disputes),
             ("donations.giftmove", rows.moves),
             ("receipts.voidnotice", rows.void_notices),
-            ("receipts.thankyounote", rows.thank_you_notes),
             ("receipts.updatedelivery", rows.update_deliveries),
             ("donations.updateconsent", rows.consents),
         ):
             for instance in queryset:
                 changed[label] += _update(instance, **_scrubbed_text_fields(instance, scrub))
+        # A note's words may name the donor; its signature and page are the fundraiser's.
+        for note in rows.thank_you_notes:
+            changed["receipts.thankyounote"] += _update(
+                note, text=scrub.text(note.text), last_error=scrub.text(note.last_error)
+            )
         for declaration in rows.gift_aid_declarations:
             changed["donations.giftaiddeclaration"] += _update(
                 declaration,
@@ -302,9 +314,9 @@ def _erased_record(record: dict, scrub: Scrubber) -> dict:
 
 
 def _erased_csv(content: str, scrub: Scrubber) -> str:
-    """An import file with the donor's details replaced, line by line
-    (other donors' lines are left as they were)."""
-    return "\n".join(scrub.text(line) for line in content.split("\n"))
+    """An import file with the donor's details replaced on their own lines
+    (those with their email); other donors' lines are left as they were."""
+    return "\n".join(scrub.text(line) if scrub.mentions(line) else line for line in content.split("\n"))
 
 
 def _erase_admin_log(donor: Donor, scrub: Scrubber) -> int:

@@ -278,3 +278,22 @@ def test_no_impact_update_can_be_queued_for_the_erased_donors_placeholder(world)
 
     donor = Donor.objects.get(pk=world.zeb.pk)
     assert EmailSuppression.objects.filter(email=donor.email).exists() and donor.wants_updates is False
+
+
+def test_a_name_is_erased_as_a_word_in_free_text_but_a_record_keeps_a_campaign_that_shares_it():
+    scrub = erasure.Scrubber(
+        emails=["hope.smith@example.org"],
+        substrings=["Hope Smith", "12 Elm Road"],
+        words=["Hope", "Smith"],
+        exact={"hope", "smith", "springfield"},
+        replacement_email="erased-1@erased.invalid",
+    )
+
+    assert scrub.text("Dear Hope, thank you!") == "Dear [erased], thank you!"
+    assert scrub.json({"campaign": "Hope Run 2026", "donor_name": "Hope Smith", "first": "Hope"}) == {
+        "campaign": "Hope Run 2026",
+        "donor_name": "[erased]",
+        "first": "[erased]",
+    }
+    assert scrub.text("Mail to HOPE.SMITH@example.org bounced") == "Mail to erased-1@erased.invalid bounced"
+    assert scrub.json(["12 Elm Road, Springfield", "Springfield"]) == ["[erased], Springfield", "[erased]"]
