@@ -128,12 +128,6 @@ class Scrubber:
         return any(email in lowered for email in self.emails)
 
 
-@dataclass
-class ErasureResult:
-    erasure: Erasure
-    changed: dict
-
-
 def erase_donor(*, donor: Donor, reason: str, actor=None, channel: str = Channel.COMMAND) -> Erasure:
     """Erase the donor (see the module). `actor` is the staff user, or None
     for a command (the OS user is recorded). Raises AlreadyErased for a
