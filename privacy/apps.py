@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class PrivacyConfig(AppConfig):
@@ -7,3 +8,16 @@ class PrivacyConfig(AppConfig):
     kept only for a while."""
 
     name = "privacy"
+
+    def ready(self):
+        from donations.services import stripe_events
+        from finance.services.permissions import ensure_finance_group
+        from privacy.stripe_events import CUSTOMER_EVENTS, forget_erased_customer
+
+        stripe_events.register_handler(CUSTOMER_EVENTS, forget_erased_customer)
+
+        # The Finance group holds privacy's permissions (export_donor_data,
+        # erase_donor), which exist only once this app has migrated: after
+        # finance's own post_migrate, so the group is brought up to date
+        # again here.
+        post_migrate.connect(lambda **kwargs: ensure_finance_group(), sender=self, weak=False)

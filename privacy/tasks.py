@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+RETRYING = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 300, "max_retries": 5}
+
 
 @shared_task
 def prune_personal_data() -> dict[str, int]:
@@ -11,3 +13,10 @@ def prune_personal_data() -> dict[str, int]:
     from privacy.services import retention
 
     return asdict(retention.prune_personal_data())
+
+
+@shared_task(**RETRYING)
+def send_request_confirmation(request_id: int) -> None:
+    from privacy.services import requests
+
+    requests.send_request_confirmation(request_id=request_id)

@@ -53,6 +53,7 @@ from donors.services import sign_in
 from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift, Payout
 from finance.services.permissions import FINANCE_GROUP
 from payments import stripe as stripe_gateway
+from privacy.models import DataExport, DataRequest, Erasure
 from receipts.models import (
     CampaignBenefit,
     DedicationCard,
@@ -269,6 +270,10 @@ SITE = [
     Row("finance/payouts/<str:stripe_payout_id>/", "GET", FINANCE_PAGE, "/finance/payouts/po_matrix/"),
     Row("finance/export/", "GET", FINANCE_PAGE),
     Row("finance/moves/", "GET", FINANCE_PAGE),
+    # The donor portal's Your data page: a portal session only (none of
+    # these people has one), so everyone is sent to the donor sign-in.
+    Row("donor/my-data/", "GET", answers(REDIRECT)),
+    Row("donor/my-data/", "POST", answers(REDIRECT), data={"download": "1"}),
 ]
 
 # The email provider's webhooks (whichever are mounted) check their own
@@ -335,6 +340,11 @@ ADMIN_MODELS = {
     "finance.payout": (FINANCE, NOBODY, NOBODY),
     # Gift Aid claims as export_gift_aid_claim recorded them.
     "finance.giftaidclaim": (FINANCE, NOBODY, NOBODY),
+    # Donors' data rights: their requests, and the records of each export
+    # and erasure, written by privacy's services only.
+    "privacy.datarequest": (FINANCE, NOBODY, NOBODY),
+    "privacy.dataexport": (FINANCE, NOBODY, NOBODY),
+    "privacy.erasure": (FINANCE, NOBODY, NOBODY),
     # Second factors: a superuser removes a lost one, and sees no secret.
     "otp_totp.totpdevice": (SUPERUSER, SUPERUSER, SUPERUSER),
     "otp_static.staticdevice": (SUPERUSER, SUPERUSER, SUPERUSER),
@@ -375,7 +385,7 @@ ADMIN_PAGES = [
     # An app's index lists what the person may see in it; nothing to see is a 404.
     *(
         Row(
-            "admin/^(?P<app_label>auth|otp_totp|otp_static|accounts|campaigns|donations|receipts|finance)/$",
+            "admin/^(?P<app_label>auth|otp_totp|otp_static|accounts|campaigns|donations|receipts|finance|privacy)/$",
             "GET",
             in_admin(seen, no=NOT_FOUND),
             f"/admin/{app}/",
@@ -389,6 +399,7 @@ ADMIN_PAGES = [
             ("donations", FINANCE),
             ("receipts", FINANCE),
             ("finance", FINANCE),
+            ("privacy", FINANCE),
         )
     ),
     Row("admin/(?P<url>.*)$", "GET", in_admin(NOBODY, no=NOT_FOUND), "/admin/no-such-page/"),
@@ -470,6 +481,10 @@ ADMIN_ACTIONS = {
     ("receipts.thankyounote", "send_failed_again"): SUPERUSER,
     ("donations.recurringplan", "revoke_links"): SUPERUSER,
     ("donations.giftaiddeclaration", "cancel_declarations"): FINANCE,
+    # privacy.export_donor_data and privacy.erase_donor, held by the Finance group.
+    ("donations.donor", "download_donor_data"): FINANCE,
+    ("donations.donor", "erase_donors"): FINANCE,
+    ("privacy.datarequest", "decline_requests"): FINANCE,
 }
 
 
@@ -714,6 +729,9 @@ def _build_world() -> SimpleNamespace:
     objects["movenotice"] = MoveNotice.objects.create(move=objects["giftmove"], recipient=people["fundraiser"])
     objects["giftaiddeclaration"] = factories.GiftAidDeclarationFactory(donor=donor, donation=gift)
     objects["giftaidclaim"] = GiftAidClaim.objects.create(actor="x")
+    objects["datarequest"] = DataRequest.objects.create(donor=donor)
+    objects["dataexport"] = DataExport.objects.create(donor=donor, channel="admin", actor="x")
+    objects["erasure"] = Erasure.objects.create(donor=factories.DonorFactory(), channel="admin", actor="x", reason="x")
     GiftAidClaimLine.objects.create(
         claim=objects["giftaidclaim"],
         donation=gift,
@@ -788,6 +806,13 @@ def action_outcome(response) -> object:
         response, "template_name", ()
     ):
         return RUNS
+    if response.status_code == 200 and response.get("Content-Disposition", "").startswith("attachment"):
+        return RUNS  # an action that answers with a file
+    templates = getattr(response, "template_name", None) or ()
+    if response.status_code == 200 and any(
+        name.endswith("_confirmation.html") for name in ([templates] if isinstance(templates, str) else templates)
+    ):
+        return RUNS  # an action that asks to confirm first
     if response.status_code == 200:  # the list again: no action it may run
         return REFUSED
     if response.status_code == 302 and not response["Location"].startswith("/admin/login/"):

@@ -7,7 +7,8 @@ change_donor), moves a gift to another fundraiser, team or fund of its
 campaign (donations.move_donation: a correction of where money counts,
 kept in donations.GiftMove), and sends failed receipts, notices and
 statements again, records a donor's cancelled Gift Aid declaration and
-reads the Gift Aid claims made. Refunding moves money and is granted to people one by
+reads the Gift Aid claims made, and downloads or erases a donor's data
+(privacy.export_donor_data, privacy.erase_donor). Refunding moves money and is granted to people one by
 one (donations.refund_donation), as is everything else that changes a row."""
 
 from django.contrib.auth.models import Group, Permission
@@ -42,6 +43,9 @@ FINANCE_PERMISSIONS = {
         "view_giftaidclaim",
         "view_giftaidclaimline",
     ],
+    # Donors' data rights: download everything held on a donor, erase one
+    # (the admin's Donor actions), and see the requests, exports and erasures.
+    "privacy": ["export_donor_data", "erase_donor", "view_datarequest", "view_dataexport", "view_erasure"],
 }
 
 

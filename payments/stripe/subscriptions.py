@@ -170,3 +170,20 @@ def retrieve_subscription(subscription_id: str) -> SubscriptionState:
     """The subscription as Stripe holds it now (for events that may arrive
     out of order)."""
     return SubscriptionState.from_stripe(client().v1.subscriptions.retrieve(subscription_id).to_dict())
+
+
+@translate_stripe_errors()
+def delete_customer(customer_id: str) -> bool:
+    """Delete a customer and everything Stripe keeps on it (its cards, its
+    name and email; its subscriptions are canceled): a donor's erasure.
+    True if Stripe deleted it now, False if Stripe no longer had it
+    (deleted before, or never made), which is not an error."""
+    import stripe
+
+    try:
+        client().v1.customers.delete(customer_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404 or exc.code == "resource_missing":
+            return False
+        raise
+    return True

@@ -440,6 +440,19 @@ class FakeStripe:
         return SubscriptionState.from_stripe(self._get(subscription_id))
 
     @gateway_call
+    def delete_customer(self, customer_id: str) -> bool:
+        customer = self.objects.get(customer_id)
+        if customer is None or customer.get("object") != "customer":
+            return False
+        for subscription in self.objects_of("subscription"):
+            if subscription["customer"] == customer_id and subscription["status"] != "canceled":
+                subscription.update(status="canceled", canceled_at=self.now())
+                self._send("customer.subscription.deleted", subscription)
+        del self.objects[customer_id]
+        self._send("customer.deleted", {**customer, "deleted": True})
+        return True
+
+    @gateway_call
     def list_payouts(self, *, created_since: datetime) -> list[PayoutState]:
         since = int(created_since.timestamp())
         payouts = [p for p in self.objects_of("payout") if p["created"] >= since]

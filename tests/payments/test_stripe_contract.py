@@ -456,3 +456,18 @@ def test_declines_are_logged_without_card_data(client, campaign, caplog):
     logged = caplog.text
     assert "card declined" in logged
     assert DECLINING_CARD not in logged and "0341" not in logged
+
+
+def test_deleting_a_customer_removes_it_and_deleting_it_again_is_not_an_error(stripe_side):
+    """What an erased donor's Stripe customers go through (privacy.services.erasure)."""
+    customer = stripe_gateway.new_customer_with_card(
+        email="zeb@example.org",
+        name="Zeb Q",
+        payment_method=stripe_side.card_payment_method("4242424242424242"),
+        plan_public_id=str(uuid.uuid4()),
+    )
+
+    assert stripe_gateway.delete_customer(customer) is True
+
+    assert stripe_gateway.delete_customer(customer) is False
+    assert stripe_gateway.delete_customer("cus_never_made") is False
