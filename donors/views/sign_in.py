@@ -58,7 +58,7 @@ def _too_many_requests_json(request, wait: int):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_RATE_LIMIT", answer=_too_many_requests_page)
+@rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_CLIENT_RATE_LIMIT", answer=_too_many_requests_page)
 def sign_in_page(request):
     next_path = safe_next(request)
     form = SignInForm(request.POST or None)
@@ -76,7 +76,7 @@ def sign_in_page(request):
 # asking for a link opens no session, and the link goes to the address's owner.
 @csrf_exempt
 @require_POST
-@rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_RATE_LIMIT", answer=_too_many_requests_json)
+@rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_CLIENT_RATE_LIMIT", answer=_too_many_requests_json)
 def sign_in_api(request):
     try:
         body = json_body(request)

@@ -455,9 +455,13 @@ INVITE_DAILY_LIMIT = env.integer("INVITE_DAILY_LIMIT", 20, minimum=1)
 DEMO_SEEDING_ALLOWED = False
 
 # --- The donor portal and donors' data (donors/, privacy/, docs/privacy.md) ---
-# Sign-in links asked for, per address typed and per client address; the
-# answer is the same whether or not one was sent. Checked at start-up.
+# Sign-in links emailed per address typed: past it the answer is the same
+# and no email is sent, so nobody can flood a donor's inbox.
 DONOR_SIGN_IN_RATE_LIMIT = env.rate("DONOR_SIGN_IN_RATE_LIMIT", "5/h")
+# Sign-in links asked for per client address, whatever addresses are
+# typed (429 beyond it): looser, since donors on one network (a church's
+# or an office's wifi) share an address. Both checked at start-up.
+DONOR_SIGN_IN_CLIENT_RATE_LIMIT = env.rate("DONOR_SIGN_IN_CLIENT_RATE_LIMIT", "20/10m")
 # How long a sign-in link works (it works once).
 DONOR_SIGN_IN_LINK_MINUTES = 30
 # The retention schedule: days each is kept before privacy.services.retention
@@ -467,3 +471,5 @@ DONOR_SIGN_IN_LINK_MINUTES = 30
 RETAIN_STRIPE_EVENT_PAYLOAD_DAYS = env.integer("RETAIN_STRIPE_EVENT_PAYLOAD_DAYS", 90, minimum=1)
 RETAIN_PROVIDER_EVENT_DAYS = env.integer("RETAIN_PROVIDER_EVENT_DAYS", 90, minimum=1)
 RETAIN_IMPORT_FILE_DAYS = env.integer("RETAIN_IMPORT_FILE_DAYS", 365, minimum=1)
+# Donor sign-in links, counted from when they expired.
+RETAIN_SIGN_IN_LINK_DAYS = env.integer("RETAIN_SIGN_IN_LINK_DAYS", 30, minimum=1)

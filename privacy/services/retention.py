@@ -13,6 +13,9 @@ needed (GDPR Art. 5(1)(e)).
   (an address that bounced still gets no updates).
 - The files of offline-gift imports that are finished: emptied and
   stamped `content_pruned_at`; the gifts they wrote stay.
+- Donor-portal sign-in links that expired: deleted. While kept they show
+  staff when a donor's portal was opened, for a donor who says it was
+  not them.
 
 Each kind is pruned in batches of primary keys (no run holds every row),
 each batch one UPDATE or DELETE that checks again what it touches; a run
@@ -28,6 +31,7 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from donations.models import StripeEvent
+from donors.models import SignInLink
 from finance.models import GiftImport
 from receipts.models import ProviderEvent
 
@@ -41,12 +45,14 @@ class Pruned:
     stripe_event_payloads: int
     provider_events: int
     import_files: int
+    sign_in_links: int
 
     def lines(self) -> list[str]:
         return [
             f"Stripe event payloads: {self.stripe_event_payloads}",
             f"Email provider events: {self.provider_events}",
             f"Offline-gift import files: {self.import_files}",
+            f"Donor sign-in links: {self.sign_in_links}",
         ]
 
 
@@ -72,6 +78,10 @@ def import_files_due(now: datetime) -> QuerySet:
     )
 
 
+def sign_in_links_due(now: datetime) -> QuerySet:
+    return SignInLink.objects.filter(expires_at__lt=now - timedelta(days=settings.RETAIN_SIGN_IN_LINK_DAYS))
+
+
 def prune_personal_data(*, dry_run: bool = False, now: datetime | None = None) -> Pruned:
     """Prune everything past its retention period; with `dry_run`, only
     count it. Safe to run again at any time."""
@@ -81,6 +91,7 @@ def prune_personal_data(*, dry_run: bool = False, now: datetime | None = None) -
             stripe_event_payloads=stripe_events_due(now).count(),
             provider_events=provider_events_due(now).count(),
             import_files=import_files_due(now).count(),
+            sign_in_links=sign_in_links_due(now).count(),
         )
     return Pruned(
         stripe_event_payloads=_in_batches(
@@ -93,6 +104,7 @@ def prune_personal_data(*, dry_run: bool = False, now: datetime | None = None) -
         import_files=_in_batches(
             lambda: import_files_due(now), lambda due: due.update(content="", content_pruned_at=now)
         ),
+        sign_in_links=_in_batches(lambda: sign_in_links_due(now), lambda due: due.delete()[0]),
     )
 
 

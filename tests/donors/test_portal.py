@@ -247,7 +247,7 @@ def test_the_api_reads_the_donor_in_a_bounded_number_of_queries(client, donor, g
 
 
 def test_asking_for_a_link_is_a_described_answer_known_unknown_invalid_or_limited(settings, ask_for_link, donor):
-    settings.DONOR_SIGN_IN_RATE_LIMIT = "2/h"
+    settings.DONOR_SIGN_IN_CLIENT_RATE_LIMIT = "2/h"
     for answer in (ask_for_link(donor.email), ask_for_link("nobody@example.org"), ask_for_link("nope")):
         assert_described(answer)
 

@@ -197,7 +197,7 @@ def test_the_api_answers_400_with_a_message_to_a_malformed_body_or_address(clien
 def test_past_the_limit_per_client_address_the_answer_is_429_for_known_and_unknown_alike(
     settings, ask_for_link, donor, mailoutbox
 ):
-    settings.DONOR_SIGN_IN_RATE_LIMIT = "2/h"
+    settings.DONOR_SIGN_IN_CLIENT_RATE_LIMIT = "2/h"
     assert ask_for_link("nobody@example.org").status_code == 202
     assert ask_for_link("someone@example.org").status_code == 202
 
@@ -225,7 +225,7 @@ def test_past_the_limit_per_address_typed_the_answer_is_still_202_but_no_email_i
 
 
 def test_the_page_and_the_api_count_against_one_limit_per_client_address(settings, client, ask_for_link):
-    settings.DONOR_SIGN_IN_RATE_LIMIT = "1/h"
+    settings.DONOR_SIGN_IN_CLIENT_RATE_LIMIT = "1/h"
     assert client.post("/donor/sign-in/", {"email": "a@example.org"}).status_code == 200
 
     over = client.post("/donor/sign-in/", {"email": "b@example.org"})

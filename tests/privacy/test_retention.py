@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from donations.models import Donation, StripeEvent
 from donations.services import stripe_events
+from donors.models import SignInLink
 from finance.models import GiftImport
 from privacy import tasks
 from privacy.services import retention
 from receipts.models import EmailSuppression, ProviderEvent
 from receipts.services.suppression import record_provider_event
 from tests.auth import log_in
-from tests.factories import UserFactory
+from tests.factories import DonorFactory, UserFactory
 from tests.gifts import THREE_D_SECURE_PAYMENT_METHOD, gift_body, give
 from tests.stripe_events import payment_intent_event, post_event
 
@@ -178,6 +179,23 @@ def test_the_import_pages_and_admin_say_when_the_file_was_pruned(client):
 # --- Runs ---------------------------------------------------------------------
 
 
+# --- Donor sign-in links -------------------------------------------------------
+
+
+def test_sign_in_links_are_deleted_the_setting_after_they_expired_and_younger_ones_kept(settings):
+    settings.RETAIN_SIGN_IN_LINK_DAYS = 30
+    donor = DonorFactory()
+    now = timezone.now()
+    old = SignInLink.objects.create(donor=donor, expires_at=now - timedelta(days=30 + 1))
+    young = SignInLink.objects.create(donor=donor, expires_at=now - timedelta(days=30 - 1))
+    working = SignInLink.objects.create(donor=donor, expires_at=now + timedelta(minutes=20))
+
+    assert retention.prune_personal_data().sign_in_links == 1
+
+    assert set(SignInLink.objects.values_list("pk", flat=True)) == {young.pk, working.pk}
+    assert not SignInLink.objects.filter(pk=old.pk).exists()
+
+
 def test_a_second_run_prunes_nothing_more():
     stored_event("evt_old", days=1000)
     an_import(GiftImport.Status.IMPORTED, days=1000)
@@ -186,7 +204,7 @@ def test_a_second_run_prunes_nothing_more():
     second = retention.prune_personal_data()
 
     assert (first.stripe_event_payloads, first.import_files) == (1, 1)
-    assert second == retention.Pruned(stripe_event_payloads=0, provider_events=0, import_files=0)
+    assert second == retention.Pruned(stripe_event_payloads=0, provider_events=0, import_files=0, sign_in_links=0)
 
 
 def test_runs_in_batches_without_missing_a_row(monkeypatch):
@@ -216,5 +234,10 @@ def test_the_command_prints_counts_per_kind_and_a_dry_run_changes_nothing(capsys
 def test_the_daily_task_prunes_and_is_on_beat(settings):
     stored_event("evt_old", days=1000)
 
-    assert tasks.prune_personal_data() == {"stripe_event_payloads": 1, "provider_events": 0, "import_files": 0}
+    assert tasks.prune_personal_data() == {
+        "stripe_event_payloads": 1,
+        "provider_events": 0,
+        "import_files": 0,
+        "sign_in_links": 0,
+    }
     assert settings.CELERY_BEAT_SCHEDULE["prune-personal-data"]["task"] == "privacy.tasks.prune_personal_data"

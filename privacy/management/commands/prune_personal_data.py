@@ -6,7 +6,7 @@ from privacy.services import retention
 class Command(BaseCommand):
     help = (
         "Prune personal data past its retention period (the RETAIN_* settings; docs/privacy.md): "
-        "Stripe event payloads, the email provider's events, and finished import files. "
+        "Stripe event payloads, the email provider's events, finished import files and expired sign-in links. "
         "Prints how many of each it pruned. Safe to run again; the worker runs it daily."
     )
 
