@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from core.admin import ReadOnlyModelAdmin
 from donations.models import Donor
 from payments import stripe as stripe_gateway
+from privacy import selectors
 from privacy.models import Channel, DataExport, DataRequest, Erasure
 from privacy.services import erasure, export, requests
 
@@ -67,6 +68,9 @@ def erase_donors(modeladmin, request, queryset):
         **modeladmin.admin_site.each_context(request),
         "title": "Erase the donor" if len(donors) == 1 else f"Erase {len(donors)} donors",
         "donors": donors,
+        "gift_aid_holds": [
+            (donor, until) for donor in donors if (until := selectors.gift_aid_records_kept_until(donor)) is not None
+        ],
         "form": form,
         "opts": modeladmin.model._meta,
         "action": "erase_donors",

@@ -6,8 +6,9 @@ both always cover the same rows."""
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import Max, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from campaigns.models import Organization, TeamInvite
@@ -45,6 +46,28 @@ def donor_by_email(email: str) -> Donor | None:
 
 def erasure_of(donor: Donor) -> Erasure | None:
     return Erasure.objects.filter(donor=donor).first()
+
+
+# HMRC asks for the records behind a Gift Aid claim (the declaration with
+# the donor's name and home address among them) for six years after it.
+GIFT_AID_RECORDS_YEARS = 6
+
+
+def gift_aid_records_kept_until(donor: Donor) -> date | None:
+    """Until when HMRC may ask to see this donor's Gift Aid declaration:
+    six years after the latest claim of one of their gifts; None if none
+    was claimed. Erasure replaces the name and address on it, so staff
+    reviewing an erasure are told."""
+    last_claimed = GiftAidClaimLine.objects.filter(donation__donor=donor, kind=GiftAidClaimLine.Kind.CLAIMED).aggregate(
+        last=Max("claim__created_at")
+    )["last"]
+    if last_claimed is None:
+        return None
+    claimed_on = last_claimed.date()
+    try:
+        return claimed_on.replace(year=claimed_on.year + GIFT_AID_RECORDS_YEARS)
+    except ValueError:  # claimed on 29 February
+        return claimed_on.replace(year=claimed_on.year + GIFT_AID_RECORDS_YEARS, day=28)
 
 
 def open_request(donor: Donor, kind: str = DataRequest.Kind.ERASURE) -> DataRequest | None:

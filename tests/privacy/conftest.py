@@ -6,13 +6,14 @@ statement, Gift Aid, consent, emails' records, an import file), and
 Marigold, who must come out of it untouched."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from django.core import mail
 
 from campaigns.models import TeamInvite
 from donations.models import Donation, Donor, RecurringPlan, UpdateConsent
-from finance.models import AuditLogEntry, GiftImport, OfflineGift
+from finance.models import AuditLogEntry, GiftAidClaim, GiftAidClaimLine, GiftImport, OfflineGift
 from receipts.models import EmailSuppression, ProviderEvent, ThankYouNote, YearEndStatement
 from tests import factories
 from tests.gifts import gift_body, give
@@ -151,4 +152,18 @@ def world(client, fundraiser, fake_stripe, deliver_events, django_capture_on_com
         marigold_gifts=list(Donation.objects.filter(donor=marigold)),
         plan=plan,
         customer_id=plan.stripe_customer_id,
+    )
+
+
+def claim_gift_aid_on_first_gift(donor, *, on: str) -> None:
+    """A Gift Aid claim made `on` that day (YYYY-MM-DD) for the donor's first gift."""
+    gift = donor.donations.order_by("pk").first()
+    claim = GiftAidClaim.objects.create(actor="finance")
+    GiftAidClaim.objects.filter(pk=claim.pk).update(created_at=datetime.fromisoformat(f"{on}T12:00:00+00:00"))
+    GiftAidClaimLine.objects.create(
+        claim=claim,
+        donation=gift,
+        declaration=donor.gift_aid_declarations.get(),
+        kind=GiftAidClaimLine.Kind.CLAIMED,
+        amount_minor=gift.amount_minor,
     )

@@ -11,7 +11,7 @@ from donations.models import Donor
 from privacy.models import DataExport, DataRequest, Erasure
 from tests import factories
 from tests.auth import log_in
-from tests.privacy.conftest import MARIGOLD, ZEB
+from tests.privacy.conftest import MARIGOLD, ZEB, claim_gift_aid_on_first_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,17 @@ def test_finance_declines_an_open_request_and_the_donor_is_not_erased(world, fin
     request.refresh_from_db()
     assert (request.status, request.handled_by) == ("declined", finance_user)
     assert Donor.objects.get(pk=world.zeb.pk).erased_at is None
+
+
+def test_the_erase_page_warns_until_when_hmrc_may_ask_for_a_claimed_declaration(world, finance_client):
+    claim_gift_aid_on_first_gift(world.zeb, on="2026-11-20")
+
+    page = run(finance_client, "erase_donors", world.zeb).content.decode()
+
+    assert "Gift Aid was claimed" in page and "until 20 November 2032" in page
+
+
+def test_the_erase_page_gives_no_gift_aid_warning_when_nothing_was_claimed(world, finance_client):
+    page = run(finance_client, "erase_donors", world.zeb).content.decode()
+
+    assert "Gift Aid was claimed" not in page

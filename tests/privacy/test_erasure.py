@@ -15,7 +15,7 @@ from donations.models import Donation, Donor, RecurringPlan
 from privacy.models import DataRequest, Erasure
 from privacy.services import erasure
 from receipts.models import EmailSuppression, Receipt
-from tests.privacy.conftest import MARIGOLD, MARIGOLD_DETAILS, ZEB, ZEB_DETAILS
+from tests.privacy.conftest import MARIGOLD, MARIGOLD_DETAILS, ZEB, ZEB_DETAILS, claim_gift_aid_on_first_gift
 
 pytestmark = pytest.mark.django_db
 
@@ -297,3 +297,13 @@ def test_a_name_is_erased_as_a_word_in_free_text_but_a_record_keeps_a_campaign_t
     }
     assert scrub.text("Mail to HOPE.SMITH@example.org bounced") == "Mail to erased-1@erased.invalid bounced"
     assert scrub.json(["12 Elm Road, Springfield", "Springfield"]) == ["[erased], Springfield", "[erased]"]
+
+
+def test_the_command_notes_until_when_hmrc_may_ask_for_a_claimed_declaration(world):
+    claim_gift_aid_on_first_gift(world.zeb, on="2026-11-20")
+    errors = io.StringIO()
+
+    call_command("erase_donor", ZEB["email"], "--reason", "Their request", stdout=io.StringIO(), stderr=errors)
+
+    assert "HMRC may ask to see their declaration until 2032-11-20" in errors.getvalue()
+    assert Donor.objects.get(pk=world.zeb.pk).erased_at is not None

@@ -29,6 +29,12 @@ class Command(BaseCommand):
         donor = selectors.donor_by_email(email)
         if donor is None:
             raise CommandError(f"No donor has the email address {email.strip()!r}.")
+        kept_until = selectors.gift_aid_records_kept_until(donor)
+        if kept_until is not None and donor.erased_at is None:
+            self.stderr.write(
+                f"Note: Gift Aid was claimed on this donor's gifts; HMRC may ask to see their declaration "
+                f"until {kept_until:%Y-%m-%d}, and erasure replaces the name and address on it."
+            )
         try:
             done = erasure.erase_donor(donor=donor, reason=reason, actor=None, channel=Channel.COMMAND)
         except erasure.AlreadyErased as exc:
