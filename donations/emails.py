@@ -3,20 +3,18 @@ that links to the donor's page makes the link as it is built, just before
 sending, so every email carries a link that works for the full
 MONTHLY_LINK_MAX_AGE_DAYS and an old email's link dies on its own."""
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
+from core.emails import stable_message_id, templated_message
 from core.money import format_money
 from donations import selectors
 from donations.models import PlanChange
 
 
 def renewal_failed_message(donation) -> EmailMultiAlternatives:
-    return _message(
-        "renewal_failed",
+    return templated_message(
+        "donations/email/renewal_failed",
         subject=f"Your monthly gift to {settings.ORG_NAME} could not be charged",
         context={
             "donor": donation.donor,
@@ -26,7 +24,7 @@ def renewal_failed_message(donation) -> EmailMultiAlternatives:
         },
         to=donation.donor.email,
         # Sent again only if its worker died before it was marked sent.
-        message_id=_message_id(f"renewal-failed-{donation.invoice_id}"),
+        message_id=stable_message_id(f"renewal-failed-{donation.invoice_id}"),
     )
 
 
@@ -51,8 +49,8 @@ def plan_change_message(change: PlanChange) -> EmailMultiAlternatives:
         template = "plan_stopped" if stopped else "plan_changed"
     else:
         template = "plan_update"
-    return _message(
-        template,
+    return templated_message(
+        f"donations/email/{template}",
         subject=f"Your monthly gift to {settings.ORG_NAME} {_CHANGE_SUBJECTS[change.kind]}",
         context={
             "donor": plan.donor,
@@ -66,13 +64,13 @@ def plan_change_message(change: PlanChange) -> EmailMultiAlternatives:
             "manage_url": None if stopped else selectors.plan_management_url(plan),
         },
         to=plan.donor.email,
-        message_id=_message_id(f"plan-change-{change.pk}"),
+        message_id=stable_message_id(f"plan-change-{change.pk}"),
     )
 
 
 def fresh_link_message(plan) -> EmailMultiAlternatives:
-    return _message(
-        "plan_fresh_link",
+    return templated_message(
+        "donations/email/plan_fresh_link",
         subject=f"Your link to your monthly gift to {settings.ORG_NAME}",
         context={
             "donor": plan.donor,
@@ -82,24 +80,3 @@ def fresh_link_message(plan) -> EmailMultiAlternatives:
         },
         to=plan.donor.email,
     )
-
-
-def _message(
-    template: str, *, subject: str, context: dict, to: str, message_id: str | None = None
-) -> EmailMultiAlternatives:
-    context = {**context, "org_name": settings.ORG_NAME}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"donations/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Message-ID": message_id} if message_id else None,
-    )
-    message.attach_alternative(render_to_string(f"donations/email/{template}.html", context), "text/html")
-    return message
-
-
-def _message_id(local_part: str) -> str:
-    """Stable per email: sent twice, it is one message to mail clients."""
-    domain = urlsplit(settings.SITE_URL).hostname or "hopefund.invalid"
-    return f"<{local_part}@{domain}>"

@@ -4,15 +4,13 @@ decline. The donor is emailed once that the request was received (the
 PlanChange notice pattern: recorded, then sent by a task after commit,
 marked sent only after the provider took it)."""
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import task_queue
+from core.emails import stable_message_id, templated_message
 from donations.models import Donor
 from privacy import selectors, tasks
 from privacy.models import DataRequest
@@ -67,14 +65,10 @@ def send_request_confirmation(*, request_id: int) -> bool:
 
 
 def confirmation_message(request: DataRequest) -> EmailMultiAlternatives:
-    context = {"donor": request.donor, "request": request, "org_name": settings.ORG_NAME}
-    domain = urlsplit(settings.SITE_URL).hostname or "hopefund.invalid"
-    message = EmailMultiAlternatives(
+    return templated_message(
+        "privacy/email/erasure_requested",
         subject=f"We have your request to erase your data at {settings.ORG_NAME}",
-        body=render_to_string("privacy/email/erasure_requested.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[request.donor.email],
-        headers={"Message-ID": f"<data-request-{request.pk}@{domain}>"},
+        context={"donor": request.donor, "request": request},
+        to=request.donor.email,
+        message_id=stable_message_id(f"data-request-{request.pk}"),
     )
-    message.attach_alternative(render_to_string("privacy/email/erasure_requested.html", context), "text/html")
-    return message
