@@ -15,19 +15,19 @@ def receipt_pdf(request, token: str):
     receipt = selectors.receipt_by_token(token)
     if receipt is None:
         raise Http404("No such receipt.")
-    response = pdf_response(receipt)
-    # The link is the only key: keep it out of shared caches and search engines.
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return pdf_response(receipt)
 
 
 def pdf_response(receipt) -> HttpResponse:
-    """The receipt's PDF, drawn from its stored record."""
+    """The receipt's PDF, drawn from its stored record. It names the donor
+    and their address, and its link (or a session) is the only key: kept
+    out of shared caches and search engines wherever it is served."""
     facts = documents.ReceiptFacts.from_record(receipt.record)
     pdf = documents.receipt_pdf(facts, is_void=receipt.status == receipt.Status.VOID)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{receipt.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response
 
 

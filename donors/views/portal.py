@@ -40,7 +40,4 @@ def receipt_pdf(request, number: str):
     receipt = selectors.receipt_of(request.donor, number)
     if receipt is None:
         raise Http404("No such receipt.")
-    response = pdf_response(receipt)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return pdf_response(receipt)
