@@ -270,10 +270,10 @@ SITE = [
     Row("finance/payouts/<str:stripe_payout_id>/", "GET", FINANCE_PAGE, "/finance/payouts/po_matrix/"),
     Row("finance/export/", "GET", FINANCE_PAGE),
     Row("finance/moves/", "GET", FINANCE_PAGE),
-    # The donor portal's Your data page: a portal session only (none of
-    # these people has one), so everyone is sent to the donor sign-in.
-    Row("donor/my-data/", "GET", answers(REDIRECT)),
-    Row("donor/my-data/", "POST", answers(REDIRECT), data={"download": "1"}),
+    # The donor portal's Your data page: the signed-in donor downloads their
+    # own data; everyone else is sent to the donor sign-in.
+    Row("donor/my-data/", "GET", PORTAL_PAGE),
+    Row("donor/my-data/", "POST", answers(SIGN_IN, donor=FILE), data={"download": "1"}),
 ]
 
 # The email provider's webhooks (whichever are mounted) check their own

@@ -49,6 +49,9 @@ NEEDS_NO_SWEEP = {
     # Nothing is stored to sweep: the person waiting asks again.
     "accounts.tasks.send_password_reset",
     "donors.tasks.send_sign_in_link",
+    # A lost confirmation of a donor's erasure request loses no request:
+    # staff see it open in the admin, the donor on their Your data page.
+    "privacy.tasks.send_request_confirmation",
     # Queues an impact update's deliveries; staff start it again to go on
     # (receipts.services.impact_updates.start_sending_update).
     "receipts.tasks.queue_update_batch",
