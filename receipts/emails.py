@@ -35,6 +35,9 @@ def receipt_message(receipt, *, pdf_url: str) -> EmailMultiAlternatives:
             # Every monthly receipt lets the donor change or stop the gift.
             "manage_url": donation_selectors.plan_management_url(plan) if plan else None,
             "gift_aid_cancel_url": _gift_aid_cancel_url(receipt, facts),
+            # The donor portal, where every gift and receipt can be found
+            # again: by name, since the portal's app sits above this one.
+            "portal_url": settings.SITE_URL + reverse("donors:portal"),
         },
         to=facts.donor_email,
         message_id=message_id(receipt),

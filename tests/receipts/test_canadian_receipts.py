@@ -276,3 +276,11 @@ def test_a_canadian_entitys_campaign_must_take_gifts_in_cad(campaign):
 
     campaign.currency = "cad"
     campaign.full_clean()
+
+
+def test_a_canadian_receipt_points_the_donor_to_their_portal_too(give_in_canada, mailoutbox, settings):
+    give_in_canada(amount_minor=5000)
+    [message] = mailoutbox
+
+    assert f"{settings.SITE_URL}/donor/" in message.body
+    assert f'<a href="{settings.SITE_URL}/donor/">All your gifts and receipts</a>' in message.alternatives[0][0]

@@ -49,6 +49,14 @@ def test_receipt_has_every_fact_a_us_tax_deduction_needs(receipted_gift, mailout
     assert message.to == ["ada@example.org"]
 
 
+def test_a_receipt_points_the_donor_to_their_portal_for_every_gift_and_receipt(receipted_gift, mailoutbox, settings):
+    message = mailoutbox[0]
+    portal = f"{settings.SITE_URL}/donor/"
+
+    assert portal in message.body
+    assert f'<a href="{portal}">All your gifts and receipts</a>' in message.alternatives[0][0]
+
+
 def test_a_receipt_shows_the_fee_the_donor_added_within_the_amount(make_gift, mailoutbox):
     fee = covered_fee(7500)
     make_gift(amount_minor=7500, cover_fees=True)
