@@ -14,6 +14,7 @@ from core.money import CURRENCIES
 from donations import selectors
 from donations.forms import PlanAmountForm, PlanFundsForm, PlanPauseForm
 from donations.services import recurring
+from donations.views import limit_attempts
 from donors.session import donor_required, donor_required_api
 from payments.stripe import StripeUnavailable
 
@@ -139,9 +140,12 @@ def _current_funds(plan) -> dict:
 
 @donor_required_api
 @require_POST
+@limit_attempts("setup-intent")
 def card_setup(request, public_id):
     """A SetupIntent for the plan's own Stripe customer, for the page's
-    Stripe.js to confirm with the new card (static/js/plan_card.js)."""
+    Stripe.js to confirm with the new card (static/js/plan_card.js);
+    counted with the donate form's card set-ups per client address, as
+    each one lets Stripe.js try a card."""
     plan = selectors.plan_of_donor(request.donor, public_id)
     if plan is None:
         return JsonResponse({"error": {"code": "not_found", "message": "No such monthly gift."}}, status=404)

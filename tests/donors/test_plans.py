@@ -390,6 +390,19 @@ def test_a_setup_intent_of_another_customer_is_refused(
     assert mailoutbox == []
 
 
+def test_card_setups_count_against_the_card_attempt_limit_per_client_address(
+    client, monthly_plan, fake_stripe, settings
+):
+    settings.DONATION_RATE_LIMIT = "2/m"
+    setup = reverse("donors:plan-card-setup", args=[monthly_plan.public_id])
+    assert [client.post(setup).status_code for _ in range(2)] == [201, 201]
+
+    over = client.post(setup)
+
+    assert over.status_code == 429 and int(over["Retry-After"]) > 0
+    assert len(fake_stripe.calls_to("create_customer_setup_intent")) == 2
+
+
 def test_a_setup_intent_not_confirmed_is_refused(client, monthly_plan, fake_stripe, django_capture_on_commit_callbacks):
     answer = client.post(reverse("donors:plan-card-setup", args=[monthly_plan.public_id]))
     unconfirmed = answer.json()["client_secret"].split("_secret_")[0]
