@@ -20,6 +20,7 @@ from donors.services import sign_in
 from tests import factories
 from tests.auth import sign_in_donor
 from tests.donors.conftest import link_in
+from tests.locks import wait_for_lock_waiters
 
 pytestmark = pytest.mark.django_db
 
@@ -259,21 +260,6 @@ def test_two_uses_of_one_link_at_once_sign_in_once(donor):
 
     assert sorted(answers) == [302, 410]
     assert SignInLink.objects.get().used_at is not None
-
-
-def wait_for_lock_waiters(count: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while True:
-            # Within a transaction PostgreSQL shows one snapshot of the activity unless told to drop it.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-            assert time.monotonic() < deadline, "the requests never waited on the link's row"
-            time.sleep(0.02)
 
 
 def test_the_session_cookie_ends_with_the_browser(client, donor):

@@ -5,16 +5,21 @@ customer deleted; the erasure is recorded without the values; another
 donor is untouched."""
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from donations.models import Donation, Donor, RecurringPlan
 from privacy.models import DataRequest, Erasure
 from privacy.services import erasure
+from privacy.stripe_events import forget_erased_customer
 from receipts.models import EmailSuppression, Receipt
+from tests import factories
+from tests.locks import wait_for_lock_waiters
 from tests.privacy.conftest import MARIGOLD, MARIGOLD_DETAILS, ZEB, ZEB_DETAILS, claim_gift_aid_on_first_gift
 
 pytestmark = pytest.mark.django_db
@@ -261,6 +266,31 @@ def test_stripes_customer_deleted_event_for_the_erased_donor_is_stored_without_t
 
     assert tables_holding(ZEB["email"]) == []
     assert tables_holding("Zebulon") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_deleted_event_handled_before_the_erasure_commits_waits_for_it():
+    donor = factories.DonorFactory(email="zeb@example.org", first_name="Zebulon")
+    factories.RecurringPlanFactory(donor=donor, stripe_customer_id="cus_zeb")
+    customer = {"id": "cus_zeb", "object": "customer", "email": donor.email, "name": "Zebulon Quixley"}
+
+    def handle():
+        try:
+            return forget_erased_customer(customer)
+        finally:
+            connection.close()
+
+    # Stripe sends the event as the erasure deletes the customer, while the
+    # erasure (here: this transaction) still holds the donor's lock.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with transaction.atomic():
+            Donor.objects.select_for_update().get(pk=donor.pk)
+            handled = pool.submit(handle)
+            wait_for_lock_waiters(1)
+            Donor.objects.filter(pk=donor.pk).update(erased_at=timezone.now())
+        assert handled.result(timeout=30) is True
+
+    assert customer["email"] is None and customer["name"] is None
 
 
 def test_another_customers_deleted_event_is_stored_as_sent(world, deliver_events):
