@@ -486,6 +486,13 @@ class RecurringPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The pause sweep's read (selectors.plans_whose_pause_ended), every
+        # few minutes: only the few paused plans are in it.
+        indexes = [
+            models.Index(
+                fields=["paused_until"], condition=models.Q(paused_until__isnull=False), name="plan_paused_until"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="plan_amount_positive"),
         ]
