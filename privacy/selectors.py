@@ -136,7 +136,7 @@ def donor_rows(donor: Donor) -> DonorRows:
         organizations=Organization.objects.filter(Q(donations__donor=donor) | Q(contact_email=email))
         .distinct()
         .order_by("pk"),
-        team_invites=TeamInvite.objects.filter(email=email).order_by("pk"),
+        team_invites=TeamInvite.objects.filter(email=email).select_related("team").order_by("pk"),
         provider_events=ProviderEvent.objects.filter(recipient__iexact=email).order_by("received_at", "pk"),
         stripe_events=stripe_events_of(donor, donations=donations, plans=plans),
         gift_imports=GiftImport.objects.filter(gifts__donation__donor=donor).distinct().order_by("pk"),

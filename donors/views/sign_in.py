@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import rate_limit
 from core.json_body import BadJsonBody, json_body
+from donations.views import too_many_attempts
 from donors import session
 from donors.forms import SignInForm
 from donors.services import sign_in
@@ -47,15 +48,6 @@ def _too_many_requests_page(request, wait: int):
     return response
 
 
-def _too_many_requests_json(request, wait: int):
-    response = JsonResponse(
-        {"error": {"code": "rate_limited", "message": f"Too many attempts. Try again in {wait} seconds."}},
-        status=429,
-    )
-    response["Retry-After"] = str(wait)
-    return response
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_CLIENT_RATE_LIMIT", answer=_too_many_requests_page)
@@ -76,7 +68,7 @@ def sign_in_page(request):
 # asking for a link opens no session, and the link goes to the address's owner.
 @csrf_exempt
 @require_POST
-@rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_CLIENT_RATE_LIMIT", answer=_too_many_requests_json)
+@rate_limit.limit_posts(ADDRESS_SCOPE, rate_setting="DONOR_SIGN_IN_CLIENT_RATE_LIMIT", answer=too_many_attempts)
 def sign_in_api(request):
     try:
         body = json_body(request)
