@@ -3,14 +3,12 @@ changes they can make to it (amount, funds, card, pause, stop). Each is a
 service of donations.services.recurring, shared with the signed-link page
 (donations.views.manage_plan), and each is emailed to the donor once."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.money import CURRENCIES
+from core.money import as_decimal
 from donations import selectors
 from donations.forms import PlanAmountForm, PlanFundsForm, PlanPauseForm
 from donations.services import recurring
@@ -134,8 +132,7 @@ def _current_funds(plan) -> dict:
     parts = selectors.parts_of_plan(plan)
     if not parts:
         return {"giving": "one", "fund": plan.fund.slug}
-    exponent = CURRENCIES[plan.currency].exponent
-    return {"giving": "split", **{f"part_{p.fund.slug}": Decimal(p.amount_minor).scaleb(-exponent) for p in parts}}
+    return {"giving": "split", **{f"part_{p.fund.slug}": as_decimal(p.amount_minor, plan.currency) for p in parts}}
 
 
 @donor_required_api
